@@ -1,0 +1,82 @@
+//! Listing fee per new SKU (条码费 / 新品进场费), chain-wide or per store.
+//!
+//! **Formula.** In each listing period: `new SKUs listed that period × amount`, times the
+//! stores trading in that period when `per = "store"`. Only SKUs with `new_listing = true`
+//! (optionally restricted by `skus`) are charged.
+//!
+//! **Worked example.** 2 new SKUs at 1,500 per SKU per store, 100 stores → 300,000.00.
+//!
+//! ```
+//! let c = kasim_core::demo::contract_with_new_skus(r#"
+//! [[fees]]
+//! id = "listing"
+//! kind = "listing"
+//! amount = "1500"
+//! per = "store"
+//! "#).unwrap();
+//! let s = kasim_core::evaluate(&c).unwrap();
+//! assert_eq!(s.ledger[0].amount.to_string(), "300000.00");
+//! ```
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::fees::{FeeKind, SkuSelection};
+use crate::money::Money;
+use crate::settle::{Cx, Formula, Out, Sink, mul};
+
+/// A listing fee per new SKU.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListingFee {
+    /// Amount per SKU (per store when `per = "store"`).
+    pub amount: Money,
+    /// `chain` (default: once per SKU) or `store` (per SKU per store).
+    #[serde(default)]
+    pub per: ListingPer,
+    /// Restrict to these SKU codes (default: every new listing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skus: SkuSelection,
+}
+
+/// Chain-wide or per-store listing fee.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListingPer {
+    /// Once per SKU for the whole chain.
+    #[default]
+    Chain,
+    /// Per SKU per store trading in the listing period.
+    Store,
+}
+
+impl ListingFee {
+    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+        let terms = &cx.m.contract.skus;
+        for p in 0..cx.periods() {
+            if !cx.rule.active(p) {
+                continue;
+            }
+            let n = terms
+                .iter()
+                .enumerate()
+                .filter(|(s, t)| t.new_listing && t.listing_period as usize == p + 1 && cx.rule.includes(*s))
+                .count();
+            if n == 0 {
+                continue;
+            }
+            let count = Decimal::from(n);
+            let (stores, exact) = match self.per {
+                ListingPer::Chain => (None, mul(count, self.amount.0)?),
+                ListingPer::Store => {
+                    let st = cx.stores(p);
+                    (Some(st), mul(mul(count, self.amount.0)?, Decimal::from(st))?)
+                }
+            };
+            out.emit(p, kind, Formula::Count { count, what: "new SKUs", unit: self.amount.0, stores }, exact, true);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,116 @@
+//! Lump sums: entry fee (进场费), renewal fee (合同续签费), anniversary (店庆费), festival
+//! (节庆费) and other one-off fees.
+//!
+//! **Formula.** In each listed period: `amount`, or `amount × stores trading in that period`
+//! when `per = "store"`.
+//!
+//! **Worked example.** Entry fee 200,000 per contract in period 1 → one line of 200,000.00.
+//! An anniversary fee of 500 per store in period 9, with 100 stores → 50,000.00.
+//!
+//! ```
+//! let c = kasim_core::demo::contract(r#"
+//! [[fees]]
+//! id = "anniversary"
+//! kind = "lump_sum"
+//! event = "anniversary"
+//! amount = "500"
+//! per = "store"
+//! periods = [9]
+//! "#).unwrap();
+//! let s = kasim_core::evaluate(&c).unwrap();
+//! assert_eq!(s.ledger[0].amount.to_string(), "50000.00");
+//! assert_eq!(s.ledger[0].period, 9);
+//! ```
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::fees::FeeKind;
+use crate::money::Money;
+use crate::settle::{Cx, Formula, Out, Sink, mul};
+
+/// A lump-sum fee charged in given periods.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LumpSum {
+    /// What the fee is for (sets the fee kind): `entry`, `renewal`, `anniversary`,
+    /// `festival` or `other`.
+    pub event: LumpEvent,
+    /// The amount (per contract, or per store).
+    pub amount: Money,
+    /// `contract` (default) or `store` (× stores trading in the period charged).
+    #[serde(default)]
+    pub per: LumpPer,
+    /// Periods it is charged in (1-based; default `[1]`): one charge per listed period.
+    #[serde(default = "first")]
+    pub periods: Vec<u16>,
+}
+
+fn first() -> Vec<u16> {
+    vec![1]
+}
+
+/// The event a lump sum pays for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LumpEvent {
+    /// Entry fee (进场费), the first year.
+    Entry,
+    /// Contract renewal fee (合同续签费), later years.
+    Renewal,
+    /// Store anniversary fee (店庆费).
+    Anniversary,
+    /// Festival fee (节庆费).
+    Festival,
+    /// Any other one-off fee.
+    Other,
+}
+
+impl LumpEvent {
+    /// The fee kind booked.
+    pub fn fee_kind(self) -> FeeKind {
+        match self {
+            LumpEvent::Entry => FeeKind::EntryFee,
+            LumpEvent::Renewal => FeeKind::RenewalFee,
+            LumpEvent::Anniversary => FeeKind::AnniversaryFee,
+            LumpEvent::Festival => FeeKind::FestivalFee,
+            LumpEvent::Other => FeeKind::OtherLumpSum,
+        }
+    }
+}
+
+/// Whether a lump sum is per contract or per store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LumpPer {
+    /// Once per charge.
+    #[default]
+    Contract,
+    /// Per store trading in the period charged.
+    Store,
+}
+
+impl LumpSum {
+    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+        for &p in &self.periods {
+            let p = p as usize - 1;
+            if !cx.rule.active(p) {
+                continue;
+            }
+            match self.per {
+                LumpPer::Contract => {
+                    out.emit(p, kind, Formula::Fixed { amount: self.amount.0 }, self.amount.0, true);
+                }
+                LumpPer::Store => {
+                    let stores = cx.stores(p);
+                    let exact = mul(self.amount.0, Decimal::from(stores))?;
+                    let f = Formula::Count { count: Decimal::ONE, what: "charge", unit: self.amount.0, stores: Some(stores) };
+                    out.emit(p, kind, f, exact, true);
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,61 @@
+//! Promoter fee (促销员管理费): per promoter per month.
+//!
+//! **Formula.** In the last period of each charged month: `promoters × monthly fee`. In a
+//! weekly calendar a month's fee falls in the last week of that month (week w belongs to month
+//! ⌊(w−1)·12/52⌋+1), so weekly and monthly calendars book the same annual amount.
+//!
+//! **Worked example.** 4 promoters at 3,000 a month for 12 months → 12,000.00 a month,
+//! 144,000.00 a year.
+//!
+//! ```
+//! let c = kasim_core::demo::contract(r#"
+//! [[fees]]
+//! id = "promoters"
+//! kind = "promoter_fee"
+//! promoters = 4
+//! monthly_fee = "3000"
+//! "#).unwrap();
+//! let s = kasim_core::evaluate(&c).unwrap();
+//! assert_eq!(s.ledger[0].amount.to_string(), "12000.00");
+//! assert_eq!(s.pnl.fees_total.to_string(), "144000.00");
+//! ```
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::fees::FeeKind;
+use crate::money::Money;
+use crate::settle::{Cx, Formula, Out, Sink, mul};
+
+/// A monthly fee per promoter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PromoterFee {
+    /// Number of promoters.
+    pub promoters: u32,
+    /// Fee per promoter per month.
+    pub monthly_fee: Money,
+    /// Months charged (1–12; default all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub months: Vec<u16>,
+}
+
+impl PromoterFee {
+    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+        let count = Decimal::from(self.promoters);
+        let exact = mul(count, self.monthly_fee.0)?;
+        for p in cx.rule.from..=cx.rule.to {
+            if !cx.month_end(p) {
+                continue;
+            }
+            if !self.months.is_empty() && !self.months.contains(&cx.month_of(p)) {
+                continue;
+            }
+            let f = Formula::Count { count, what: "promoters", unit: self.monthly_fee.0, stores: None };
+            out.emit(p, kind, f, exact, false);
+        }
+        Ok(())
+    }
+}

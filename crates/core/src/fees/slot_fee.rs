@@ -1,0 +1,119 @@
+//! Promotion slot fees: DM / flyer fee (DM费/海报费) per SKU per issue, and display fees for
+//! end-caps (端架), TG and floor stacks (堆头) per location per period.
+//!
+//! **Formula.** Per period: `slots used × price × multiplier`, where slots used are the SKU
+//! promotions of that slot kind in the outcome (a DM item in an issue; a display location in a
+//! period), and the multiplier is 1 (`per = "slot"`), the stores trading that period
+//! (`per = "slot_store"`), or `regions` (`per = "slot_region"`). A contracted minimum number
+//! of slots a year is charged whether or not the slots are used: at the window's last period
+//! the supplier pays `(contracted − used) × price × multiplier` when fewer were used.
+//!
+//! **Worked example.** DM fee 2,000 per item per issue; 2 items in the period-3 flyer and 1 in
+//! period 9; 5 slots contracted → 4,000.00 + 2,000.00, then 2 unused × 2,000 = 4,000.00.
+//!
+//! ```
+//! let c = kasim_core::demo::contract_with_skus(2, r#"
+//! [[plan.promotions]]
+//! skus = ["A", "B"]
+//! periods = [3]
+//! slot = "dm"
+//!
+//! [[plan.promotions]]
+//! skus = ["A"]
+//! periods = [9]
+//! slot = "dm"
+//!
+//! [[fees]]
+//! id = "dm"
+//! kind = "dm_fee"
+//! price = "2000"
+//! contracted = 5
+//! "#).unwrap();
+//! let s = kasim_core::evaluate(&c).unwrap();
+//! let amounts: Vec<String> = s.ledger.iter().map(|l| l.amount.to_string()).collect();
+//! assert_eq!(amounts, ["4000.00", "2000.00", "4000.00"]);
+//! ```
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::contract::SlotKind;
+use crate::error::Error;
+use crate::fees::FeeKind;
+use crate::money::Money;
+use crate::settle::{Cx, Formula, Out, Sink, mul};
+
+/// A fee per promotion slot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlotFee {
+    /// Price per slot (per DM item per issue; per display location per period).
+    pub price: Money,
+    /// For display fees: `end_cap` (default), `tg` or `floor_stack`. DM fees count `dm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<SlotKind>,
+    /// `slot` (default), `slot_store` (× stores) or `slot_region` (× regions).
+    #[serde(default)]
+    pub per: SlotPer,
+    /// Number of regions, for `per = "slot_region"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<u32>,
+    /// Contracted minimum slots for the window, charged whether used or not (default 0).
+    #[serde(default)]
+    pub contracted: u32,
+}
+
+/// The multiplier of a slot fee.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SlotPer {
+    /// Per slot.
+    #[default]
+    Slot,
+    /// Per slot per store trading.
+    SlotStore,
+    /// Per slot per region.
+    SlotRegion,
+}
+
+impl SlotFee {
+    fn multiplier(&self, cx: &Cx<'_>, p: usize) -> Option<u32> {
+        match self.per {
+            SlotPer::Slot => None,
+            SlotPer::SlotStore => Some(cx.stores(p)),
+            SlotPer::SlotRegion => Some(self.regions.unwrap_or(1)),
+        }
+    }
+
+    pub(crate) fn settle<S: Sink>(
+        &self,
+        cx: &Cx<'_>,
+        kind: FeeKind,
+        slot: SlotKind,
+        out: &mut Out<'_, S>,
+    ) -> Result<(), Error> {
+        let r = cx.rule;
+        let mut used = 0u32;
+        let what = if slot == SlotKind::Dm { "DM items" } else { "display slots" };
+        for p in r.from..=r.to {
+            let n = cx.agg[p].slots[slot.index()];
+            if n == 0 {
+                continue;
+            }
+            used += n;
+            let mult = self.multiplier(cx, p);
+            let count = Decimal::from(n);
+            let exact = mul(mul(count, self.price.0)?, Decimal::from(mult.unwrap_or(1)))?;
+            out.emit(p, kind, Formula::Count { count, what, unit: self.price.0, stores: mult }, exact, false);
+        }
+        if self.contracted > used {
+            let mult = self.multiplier(cx, r.to);
+            let short = Decimal::from(self.contracted - used);
+            let exact = mul(mul(short, self.price.0)?, Decimal::from(mult.unwrap_or(1)))?;
+            let f = Formula::Shortfall { contracted: self.contracted, used, unit: self.price.0, stores: mult };
+            out.emit(r.to, kind, f, exact, false);
+        }
+        Ok(())
+    }
+}

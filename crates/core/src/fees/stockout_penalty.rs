@@ -1,0 +1,176 @@
+//! Stockout / fill-rate penalty (缺货罚款), after Walmart's OTIF fine.
+//!
+//! **Formula.** Fill rate = delivered ÷ ordered (1 when nothing was ordered). With
+//! `measure = "sku_period"` (default) each SKU-period is tested; with `"period"` the period's
+//! in-scope SKUs are pooled. A test fails when fill < threshold (`inclusive = false`, default)
+//! or fill ≤ threshold (`inclusive = true`). The comparison is exact (delivered vs threshold ×
+//! ordered, no rounding of the fill rate). For the failing cells, per period:
+//! * `rate` given: `rate × Σ short units × unit value`, short = ordered − delivered, valued at
+//!   the supplier's unit `cost`, the `invoice` price (Walmart's "3% of COGS" is the retailer's
+//!   cost, i.e. our invoice price), or the `shelf` price in effect;
+//! * `per_incident` given: `failing tests × amount`.
+//!
+//! `scope`: `all` periods (default), `promotion_periods` (the calendar's 档期), or
+//! `promoted_items` (only SKU-periods on promotion).
+//!
+//! **Worked example.** Threshold 95%, 3% of short value at cost: ordered 10,000, delivered
+//! 9,000 (90%) at cost 6.00 → 3% × 1,000 × 6.00 = 180.00 a month.
+//!
+//! ```
+//! let c = kasim_core::demo::contract_with_plan(r#"fill_rate = "90%""#, r#"
+//! [[fees]]
+//! id = "otif"
+//! kind = "stockout_penalty"
+//! threshold = "95%"
+//! rate = "3%"
+//! valuation = "cost"
+//! "#).unwrap();
+//! let s = kasim_core::evaluate(&c).unwrap();
+//! assert_eq!(s.ledger[0].amount.to_string(), "180.00");
+//! ```
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::fees::{FeeKind, SkuSelection};
+use crate::money::{Money, Rate};
+use crate::settle::{Cx, Formula, Out, Sink, dec, mul};
+
+/// A penalty for deliveries short of a fill-rate threshold. Give exactly one of `rate` and
+/// `per_incident`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StockoutPenalty {
+    /// The fill-rate threshold, e.g. "95%".
+    pub threshold: Rate,
+    /// When true a fill rate equal to the threshold is also penalised (default false).
+    #[serde(default)]
+    pub inclusive: bool,
+    /// `all` (default), `promotion_periods` or `promoted_items`.
+    #[serde(default)]
+    pub scope: PenaltyScope,
+    /// `sku_period` (default) or `period`.
+    #[serde(default)]
+    pub measure: PenaltyMeasure,
+    /// Fine as a rate of the short units' value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Rate>,
+    /// How short units are valued for `rate`: `invoice` (default), `cost` or `shelf`.
+    #[serde(default)]
+    pub valuation: ShortValuation,
+    /// A fixed fine per failing test.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_incident: Option<Money>,
+    /// Restrict to these SKU codes (default: all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skus: SkuSelection,
+}
+
+/// Which periods or cells a penalty watches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PenaltyScope {
+    /// Every period.
+    #[default]
+    All,
+    /// Only periods in a named promotion period (档期).
+    PromotionPeriods,
+    /// Only SKU-periods on promotion.
+    PromotedItems,
+}
+
+/// The unit a fill rate is tested on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PenaltyMeasure {
+    /// Each SKU in each period.
+    #[default]
+    SkuPeriod,
+    /// All in-scope SKUs of a period together.
+    Period,
+}
+
+/// How short units are valued.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ShortValuation {
+    /// Invoice price (the retailer's cost of goods).
+    #[default]
+    Invoice,
+    /// The supplier's unit cost.
+    Cost,
+    /// The shelf price in effect (lost sales value).
+    Shelf,
+}
+
+impl StockoutPenalty {
+    fn fails(&self, ordered: u64, delivered: u64) -> bool {
+        if ordered == 0 {
+            return false;
+        }
+        let need = self.threshold.0 * Decimal::from(ordered);
+        let got = Decimal::from(delivered);
+        if self.inclusive { got <= need } else { got < need }
+    }
+
+    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+        let r = cx.rule;
+        for p in r.from..=r.to {
+            if self.scope == PenaltyScope::PromotionPeriods && !cx.in_promotion_period(p) {
+                continue;
+            }
+            let (mut incidents, mut short_value, mut ord, mut del) = (0u32, 0i128, 0u64, 0u64);
+            for (s, (c, k)) in cx.cells(p).iter().zip(&cx.m.skus).enumerate() {
+                if !r.includes(s) || (self.scope == PenaltyScope::PromotedItems && !c.promoted()) {
+                    continue;
+                }
+                let short = c.ordered.saturating_sub(c.delivered) as i128;
+                let unit = match self.valuation {
+                    ShortValuation::Invoice => k.invoice_micro,
+                    ShortValuation::Cost => k.cost_micro,
+                    ShortValuation::Shelf => {
+                        if c.promo_price_micro > 0 { c.promo_price_micro } else { k.shelf_micro }
+                    }
+                };
+                match self.measure {
+                    PenaltyMeasure::SkuPeriod => {
+                        if self.fails(c.ordered, c.delivered) {
+                            incidents += 1;
+                            short_value += short * unit as i128;
+                        }
+                    }
+                    PenaltyMeasure::Period => {
+                        ord += c.ordered;
+                        del += c.delivered;
+                        short_value += short * unit as i128;
+                    }
+                }
+            }
+            if self.measure == PenaltyMeasure::Period {
+                if self.fails(ord, del) {
+                    incidents = 1;
+                } else {
+                    short_value = 0;
+                }
+            }
+            if incidents == 0 {
+                continue;
+            }
+            match (self.rate, self.per_incident) {
+                (Some(rate), _) => {
+                    let base = dec(short_value)?;
+                    out.emit(p, kind, Formula::Percent { base, rate: rate.0 }, mul(base, rate.0)?, false);
+                }
+                (None, Some(fine)) => {
+                    let count = Decimal::from(incidents);
+                    let f = Formula::Count { count, what: "incidents", unit: fine.0, stores: None };
+                    out.emit(p, kind, f, mul(count, fine.0)?, false);
+                }
+                (None, None) => {}
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,305 @@
+//! Loading contract files: TOML → serde → validation, with every problem located.
+//!
+//! Problems carry the file, line and column and the key path (`fees[2].tiers[1].threshold`).
+//! Floats anywhere in a contract are reported at their exact position before deserializing,
+//! so a `rate = 0.15` is caught with a pointer to it rather than silently converted.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::contract::{Contract, Supplier, SupplierSource};
+use crate::error::{Error, Problem, Problems};
+
+/// Loads, resolves and validates a contract file (and its supplier file, if it names one).
+pub fn load(path: impl AsRef<Path>) -> Result<Contract, Error> {
+    let path = path.as_ref();
+    let src = read(path)?;
+    load_str(&src, path, path.parent())
+}
+
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+}
+
+/// Loads a contract from text. `name` is the file name used in messages; `base_dir` resolves a
+/// supplier file reference (without it, a reference is an error).
+pub fn load_str(src: &str, name: &Path, base_dir: Option<&Path>) -> Result<Contract, Error> {
+    let mut contract: Contract = parse(src, name)?;
+    let mut sources = vec![(name.to_path_buf(), src.to_string())];
+    let mut supplier_file: Option<(PathBuf, String)> = None;
+    if let SupplierSource::File(rel) = &contract.supplier {
+        let full = match base_dir {
+            Some(d) => d.join(rel),
+            None => rel.clone(),
+        };
+        let ssrc = match std::fs::read_to_string(&full) {
+            Ok(s) => s,
+            Err(e) => {
+                let problem = locate(name, src, "supplier", format!("cannot read supplier file {}: {e}", full.display()));
+                return Err(Error::Invalid(Problems { problems: vec![problem], sources }));
+            }
+        };
+        let supplier: Supplier = parse(&ssrc, &full).map_err(|e| match e {
+            Error::Invalid(mut p) => {
+                p.sources.extend(sources.clone());
+                Error::Invalid(p)
+            }
+            other => other,
+        })?;
+        contract.supplier = SupplierSource::Inline(supplier);
+        sources.push((full.clone(), ssrc.clone()));
+        supplier_file = Some((full, ssrc));
+    }
+    let issues = crate::validate::check(&contract);
+    if issues.is_empty() {
+        return Ok(contract);
+    }
+    let problems = issues
+        .into_iter()
+        .map(|(key, msg)| match (&supplier_file, key.strip_prefix("supplier.")) {
+            (Some((f, s)), Some(rest)) => locate(f, s, rest, msg),
+            _ => locate(name, src, &key, msg),
+        })
+        .collect();
+    Err(Error::Invalid(Problems { problems, sources }))
+}
+
+/// Parses TOML text into `T`, locating any problem.
+pub fn parse<T: DeserializeOwned>(src: &str, name: &Path) -> Result<T, Error> {
+    let invalid = |problems: Vec<Problem>| {
+        Error::Invalid(Problems { problems, sources: vec![(name.to_path_buf(), src.to_string())] })
+    };
+    let doc = match DeTable::parse(src) {
+        Ok(d) => d,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            let (line, column) = line_col(src, span.start);
+            return Err(invalid(vec![Problem {
+                file: name.to_path_buf(),
+                line,
+                column,
+                span: Some(span),
+                key_path: String::new(),
+                message: format!("TOML syntax error: {}", e.message().trim()),
+            }]));
+        }
+    };
+    let root = DeValue::Table(doc.into_inner());
+    let mut floats = Vec::new();
+    find_floats(&root, "", &mut floats);
+    if !floats.is_empty() {
+        let problems = floats
+            .into_iter()
+            .map(|(path, span, text)| {
+                let (line, column) = line_col(src, span.start);
+                Problem {
+                    file: name.to_path_buf(),
+                    line,
+                    column,
+                    span: Some(span),
+                    key_path: path,
+                    message: format!(
+                        "float {text} is not accepted: money and rates must be exact; write it as a string, e.g. \"{text}\""
+                    ),
+                }
+            })
+            .collect();
+        return Err(invalid(problems));
+    }
+    match toml::from_str::<T>(src) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let message = e.message().trim().to_string();
+            let (mut path, mut span) = match e.span() {
+                Some(s) => deepest(&root, &s, String::new(), s.clone()),
+                None => (String::new(), 0..0),
+            };
+            // Serde reports unknown keys of tagged tables at the table: point at the key.
+            if let Some(key) = message.strip_prefix("unknown field `").and_then(|r| r.split('`').next())
+                && let Some((p, s)) = node_at(&root, &path).and_then(|v| match v {
+                    DeValue::Table(t) => t
+                        .iter()
+                        .find(|(k, _)| k.get_ref() == key)
+                        .map(|(k, _)| (join(&path, key), k.span())),
+                    _ => None,
+                })
+            {
+                path = p;
+                span = s;
+            }
+            let (line, column) = line_col(src, span.start);
+            Err(invalid(vec![Problem {
+                file: name.to_path_buf(),
+                line,
+                column,
+                span: Some(span),
+                key_path: path,
+                message,
+            }]))
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+}
+
+fn find_floats(v: &DeValue<'_>, path: &str, out: &mut Vec<(String, Range<usize>, String)>) {
+    match v {
+        DeValue::Table(t) => {
+            for (k, val) in t.iter() {
+                let p = join(path, k.get_ref());
+                if let DeValue::Float(f) = val.get_ref() {
+                    out.push((p, val.span(), f.as_str().to_string()));
+                } else {
+                    find_floats(val.get_ref(), &p, out);
+                }
+            }
+        }
+        DeValue::Array(a) => {
+            for (i, val) in a.iter().enumerate() {
+                let p = format!("{path}[{i}]");
+                if let DeValue::Float(f) = val.get_ref() {
+                    out.push((p, val.span(), f.as_str().to_string()));
+                } else {
+                    find_floats(val.get_ref(), &p, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The deepest node whose span contains `target`: its key path and span.
+fn deepest(v: &DeValue<'_>, target: &Range<usize>, path: String, span: Range<usize>) -> (String, Range<usize>) {
+    let contains = |s: &Range<usize>| s.start <= target.start && target.end <= s.end && s != &(0..0);
+    match v {
+        DeValue::Table(t) => {
+            for (k, val) in t.iter() {
+                let ks = k.span();
+                if contains(&ks) {
+                    return (join(&path, k.get_ref()), ks);
+                }
+                if contains(&val.span()) {
+                    return deepest(val.get_ref(), target, join(&path, k.get_ref()), val.span());
+                }
+            }
+            (path, span)
+        }
+        DeValue::Array(a) => {
+            for (i, val) in a.iter().enumerate() {
+                if contains(&val.span()) {
+                    return deepest(val.get_ref(), target, format!("{path}[{i}]"), val.span());
+                }
+            }
+            (path, span)
+        }
+        _ => (path, span),
+    }
+}
+
+/// Follows a key path (`a.b[2].c`) through a document.
+fn find_path<'a, 'i>(root: &'a DeValue<'i>, path: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+    let mut cur: Option<&Spanned<DeValue<'i>>> = None;
+    let mut node = root;
+    for seg in segments(path) {
+        let next = match (node, seg) {
+            (DeValue::Table(t), Seg::Key(k)) => t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v),
+            (DeValue::Array(a), Seg::Index(i)) => a.get(i),
+            _ => None,
+        }?;
+        cur = Some(next);
+        node = next.get_ref();
+    }
+    cur
+}
+
+fn node_at<'a, 'i>(root: &'a DeValue<'i>, path: &str) -> Option<&'a DeValue<'i>> {
+    if path.is_empty() { Some(root) } else { find_path(root, path).map(|v| v.get_ref()) }
+}
+
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn segments(path: &str) -> Vec<Seg<'_>> {
+    let mut out = Vec::new();
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (key, rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
+        if !key.is_empty() {
+            out.push(Seg::Key(key));
+        }
+        for idx in rest.split('[') {
+            if let Ok(i) = idx.trim_end_matches(']').parse() {
+                out.push(Seg::Index(i));
+            }
+        }
+    }
+    out
+}
+
+/// Locates a key path in a source: the value's span, or the nearest existing ancestor's.
+fn locate(file: &Path, src: &str, key_path: &str, message: String) -> Problem {
+    let span = match DeTable::parse(src) {
+        Ok(doc) => {
+            let root = DeValue::Table(doc.into_inner());
+            let mut path = key_path.to_string();
+            loop {
+                if path.is_empty() {
+                    break 0..0;
+                }
+                if let Some(v) = find_path(&root, &path) {
+                    break v.span();
+                }
+                // Walk up one segment.
+                match path.rfind(['.', '[']) {
+                    Some(i) => path.truncate(i),
+                    None => path.clear(),
+                }
+            }
+        }
+        Err(_) => 0..0,
+    };
+    let (line, column) = line_col(src, span.start);
+    Problem { file: file.to_path_buf(), line, column, span: Some(span), key_path: key_path.to_string(), message }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let mut line = 1;
+    let mut start = 0;
+    for (i, b) in src.bytes().enumerate().take(offset) {
+        if b == b'\n' {
+            line += 1;
+            start = i + 1;
+        }
+    }
+    let col = src.get(start..offset).map_or(1, |s| s.chars().count() + 1);
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_chars() {
+        let s = "a = 1\nb = \"保底\"\nc = 2";
+        assert_eq!(line_col(s, 0), (1, 1));
+        assert_eq!(line_col(s, 6), (2, 1));
+        let c = s.find("c =").unwrap();
+        assert_eq!(line_col(s, c), (3, 1));
+    }
+
+    #[test]
+    fn segments_parse() {
+        let s = segments("fees[2].tiers[1].threshold");
+        assert_eq!(s.len(), 5);
+    }
+}

@@ -1,0 +1,152 @@
+//! What actually happened in a contract year: integer units per period and SKU, promotions,
+//! price matches and store openings. [`Outcome::from_plan`] builds the outcome the supplier's
+//! own sales plan expects; the Monte Carlo crate samples outcomes instead.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::contract::{Contract, SlotKind};
+use crate::error::Error;
+use crate::money::Rounding;
+
+/// Largest unit count accepted in one cell (one billion): keeps every product exact and finite.
+pub const MAX_UNITS: u64 = 1_000_000_000;
+/// Money in hot loops is held in millionths of the currency unit.
+pub(crate) const MICRO: i64 = 1_000_000;
+
+/// One SKU in one period.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Cell {
+    /// Units the retailer ordered.
+    pub ordered: u64,
+    /// Units delivered (invoiced).
+    pub delivered: u64,
+    /// Units sold to shoppers.
+    pub sold: u64,
+    /// Units returned to the supplier (credited at invoice price).
+    pub returned: u64,
+    /// Promotion slots used by this SKU in this period (bit `SlotKind as u8`).
+    pub slots: u8,
+    /// Promotional shelf price in millionths, 0 when the regular shelf price applies.
+    pub promo_price_micro: i64,
+    /// Price-match gap per unit in millionths, 0 when the retailer matched no price.
+    pub match_gap_micro: i64,
+}
+
+impl Cell {
+    /// True when the SKU is promoted in any slot this period.
+    pub fn promoted(&self) -> bool {
+        self.slots != 0
+    }
+    /// True when the SKU uses the given slot this period.
+    pub fn has_slot(&self, slot: SlotKind) -> bool {
+        self.slots & (1 << slot.index()) != 0
+    }
+}
+
+/// The outcome of a contract year, period-major (`cells[period * skus + sku]`, 0-based).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    periods: usize,
+    skus: usize,
+    /// Cells, period-major.
+    pub cells: Vec<Cell>,
+    /// New stores opened in each period.
+    pub store_openings: Vec<u32>,
+}
+
+/// Converts an exact amount to millionths, if it has at most 6 decimals and fits.
+pub(crate) fn to_micro(d: Decimal) -> Option<i64> {
+    if d.scale() > 6 {
+        return None;
+    }
+    let m = d.mantissa().checked_mul(10i128.pow(6 - d.scale()))?;
+    i64::try_from(m).ok()
+}
+
+pub(crate) fn from_micro(v: i128) -> Result<Decimal, Error> {
+    Decimal::try_from_i128_with_scale(v, 6).map_err(|_| Error::Overflow("an aggregate amount".into()))
+}
+
+impl Outcome {
+    /// An all-zero outcome for `periods` × `skus`.
+    pub fn new(periods: usize, skus: usize) -> Outcome {
+        Outcome { periods, skus, cells: vec![Cell::default(); periods * skus], store_openings: vec![0; periods] }
+    }
+
+    /// Number of periods.
+    pub fn periods(&self) -> usize {
+        self.periods
+    }
+    /// Number of SKUs.
+    pub fn skus(&self) -> usize {
+        self.skus
+    }
+    /// The cell of a 0-based period and SKU index.
+    pub fn cell(&self, period: usize, sku: usize) -> &Cell {
+        &self.cells[period * self.skus + sku]
+    }
+    /// The mutable cell of a 0-based period and SKU index.
+    pub fn cell_mut(&mut self, period: usize, sku: usize) -> &mut Cell {
+        &mut self.cells[period * self.skus + sku]
+    }
+    /// The cells of one 0-based period.
+    pub fn period_cells(&self, period: usize) -> &[Cell] {
+        &self.cells[period * self.skus..(period + 1) * self.skus]
+    }
+
+    /// Checks the outcome against the contract's shape and the input bounds.
+    pub fn check(&self, periods: usize, skus: usize) -> Result<(), Error> {
+        if self.periods != periods || self.skus != skus || self.cells.len() != periods * skus {
+            return Err(Error::Outcome(format!(
+                "outcome has {} periods × {} SKUs but the contract has {periods} × {skus}",
+                self.periods, self.skus
+            )));
+        }
+        if self.store_openings.len() != periods {
+            return Err(Error::Outcome(format!(
+                "outcome has {} store-opening entries for {periods} periods",
+                self.store_openings.len()
+            )));
+        }
+        for (i, c) in self.cells.iter().enumerate() {
+            let (p, s) = (i / skus + 1, i % skus);
+            for (name, v) in [("ordered", c.ordered), ("delivered", c.delivered), ("sold", c.sold), ("returned", c.returned)] {
+                if v > MAX_UNITS {
+                    return Err(Error::Outcome(format!(
+                        "period {p}, SKU #{s}: {name} = {v} exceeds the maximum of {MAX_UNITS} units"
+                    )));
+                }
+            }
+            let limit = 10_000_000 * MICRO;
+            if !(0..=limit).contains(&c.promo_price_micro) || !(0..=limit).contains(&c.match_gap_micro) {
+                return Err(Error::Outcome(format!("period {p}, SKU #{s}: promotion price or price gap out of range")));
+            }
+        }
+        if self.store_openings.iter().any(|&n| n > 1_000_000) {
+            return Err(Error::Outcome("more than 1,000,000 store openings in a period".into()));
+        }
+        Ok(())
+    }
+
+    /// The outcome the contract's sales plan expects.
+    ///
+    /// Per SKU and period: baseline units (per period, per period list, or per store × stores
+    /// open) × seasonality × promotion uplift, rounded half-up to whole units = ordered;
+    /// delivered = ordered × fill rate (the promotion fill rate in promoted cells), rounded
+    /// half-up; returned = delivered × returns rate, rounded half-up; sold = delivered − returned.
+    pub fn from_plan(contract: &Contract) -> Result<Outcome, Error> {
+        let model = crate::settle::Compiled::new(contract)?;
+        Ok(model.plan_outcome().clone())
+    }
+}
+
+/// Rounds a non-negative exact quantity half-up to whole units, bounded.
+pub(crate) fn round_units(d: Decimal) -> Result<u64, Error> {
+    let r = Rounding { decimals: 0, ..Rounding::default() }.round(d.max(Decimal::ZERO));
+    let v: u64 = r.try_into().map_err(|_| Error::Overflow("planned units".into()))?;
+    if v > MAX_UNITS {
+        return Err(Error::Outcome(format!("planned units {v} exceed the maximum of {MAX_UNITS} per cell")));
+    }
+    Ok(v)
+}

@@ -1,0 +1,226 @@
+//! How a ledger amount was computed, kept as numbers (cheap to build on the totals path) and
+//! rendered to text only for the ledger.
+
+use rust_decimal::Decimal;
+
+use crate::money::{format_money, format_percent};
+
+/// The computation behind one ledger line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Formula {
+    /// A fixed amount.
+    Fixed {
+        /// The amount.
+        amount: Decimal,
+    },
+    /// count × unit amount (× stores when priced per store).
+    Count {
+        /// How many (SKUs, slots, promoters, incidents, new stores…).
+        count: Decimal,
+        /// What is counted.
+        what: &'static str,
+        /// Amount per counted item.
+        unit: Decimal,
+        /// Store (or region) multiplier, when priced per store.
+        stores: Option<u32>,
+    },
+    /// base × rate.
+    Percent {
+        /// The money base.
+        base: Decimal,
+        /// The rate.
+        rate: Decimal,
+    },
+    /// units × amount per unit (a per-unit rebate or funding).
+    PerUnit {
+        /// Units.
+        units: Decimal,
+        /// Amount per unit.
+        unit: Decimal,
+    },
+    /// A graduated (marginal) scale applied to a base.
+    Graduated {
+        /// The scale base (money or units).
+        base: Decimal,
+    },
+    /// Annual-to-date amount on the cumulative base less what was already settled.
+    TrueUp {
+        /// Cumulative base to date.
+        base: Decimal,
+        /// Rate (or per-unit amount) of the tier reached, if retroactive.
+        rate: Option<Decimal>,
+        /// Amount due on the cumulative base.
+        to_date: Decimal,
+        /// Already settled in earlier periods.
+        settled: Decimal,
+    },
+    /// A growth rebate: the tier reached by growth, applied to the whole or the increment.
+    Growth {
+        /// Prior-year base.
+        prior: Decimal,
+        /// Current base.
+        current: Decimal,
+        /// Rate or per-unit amount of the tier reached.
+        rate: Decimal,
+        /// The base the rate is applied to.
+        applied: Decimal,
+    },
+    /// Guaranteed minimum: min(cap, max(floor, covered)) − covered.
+    Floor {
+        /// The floor.
+        floor: Decimal,
+        /// Sum of the covered fees.
+        covered: Decimal,
+        /// Optional cap.
+        cap: Option<Decimal>,
+    },
+    /// Contracted slots not used: (contracted − used) × price (× stores).
+    Shortfall {
+        /// Contracted minimum.
+        contracted: u32,
+        /// Used.
+        used: u32,
+        /// Price per slot.
+        unit: Decimal,
+        /// Store / region multiplier.
+        stores: Option<u32>,
+    },
+    /// Financing cost: base × cost of capital × days ÷ basis.
+    Financing {
+        /// Net invoiced amount.
+        base: Decimal,
+        /// Annual cost of capital.
+        rate: Decimal,
+        /// Days financed.
+        days: u32,
+        /// Day-count basis.
+        basis: u32,
+    },
+    /// Margin shortfall: max(0, target × sales − front margin).
+    MarginShortfall {
+        /// Retail sales.
+        sales: Decimal,
+        /// Realised front margin.
+        margin: Decimal,
+        /// Target margin rate.
+        target: Decimal,
+    },
+    /// Σ max(0, invoice − promo price × (1 − target)) × units sold on promotion.
+    PromoFunding {
+        /// Units sold at promotional prices.
+        units: Decimal,
+        /// Target margin.
+        target: Decimal,
+    },
+    /// Σ gap × units sold in the match window (× share).
+    PriceMatch {
+        /// Units sold in the window.
+        units: Decimal,
+        /// Share of the gap the supplier funds.
+        share: Decimal,
+    },
+}
+
+fn m(d: Decimal) -> String {
+    format_money(d, 2)
+}
+
+fn num(d: Decimal) -> String {
+    let n = d.normalize();
+    if n.scale() == 0 { format_money(n, 0) } else { n.to_string() }
+}
+
+fn times(stores: Option<u32>) -> String {
+    stores.map(|s| format!(" × {s} stores")).unwrap_or_default()
+}
+
+impl Formula {
+    /// The line's base (money or units), when it has one.
+    pub fn base(&self) -> Option<Decimal> {
+        match *self {
+            Formula::Fixed { .. } => None,
+            Formula::Count { count, .. } => Some(count),
+            Formula::Percent { base, .. } | Formula::Graduated { base } | Formula::TrueUp { base, .. } => Some(base),
+            Formula::PerUnit { units, .. } | Formula::PromoFunding { units, .. } | Formula::PriceMatch { units, .. } => {
+                Some(units)
+            }
+            Formula::Growth { applied, .. } => Some(applied),
+            Formula::Floor { covered, .. } => Some(covered),
+            Formula::Shortfall { contracted, used, .. } => Some(Decimal::from(contracted.saturating_sub(used))),
+            Formula::Financing { base, .. } => Some(base),
+            Formula::MarginShortfall { sales, .. } => Some(sales),
+        }
+    }
+
+    /// The rate applied, when the line is a percentage.
+    pub fn rate(&self) -> Option<Decimal> {
+        match *self {
+            Formula::Percent { rate, .. } | Formula::Financing { rate, .. } => Some(rate),
+            Formula::MarginShortfall { target, .. } | Formula::PromoFunding { target, .. } => Some(target),
+            Formula::PriceMatch { share, .. } => Some(share),
+            Formula::TrueUp { rate, .. } => rate,
+            Formula::Growth { rate, .. } => Some(rate),
+            _ => None,
+        }
+    }
+
+    /// The amount per unit or per item, when the line counts items.
+    pub fn unit_amount(&self) -> Option<Decimal> {
+        match *self {
+            Formula::Count { unit, .. } | Formula::PerUnit { unit, .. } | Formula::Shortfall { unit, .. } => Some(unit),
+            Formula::Fixed { amount } => Some(amount),
+            _ => None,
+        }
+    }
+
+    /// The formula with its numbers filled in; `amount` is the line's (rounded) amount.
+    pub fn render(&self, amount: Decimal) -> String {
+        let a = m(amount);
+        match *self {
+            Formula::Fixed { amount } => format!("fixed {} = {a}", m(amount)),
+            Formula::Count { count, what, unit, stores } => {
+                format!("{} {what} × {}{} = {a}", num(count), m(unit), times(stores))
+            }
+            Formula::Percent { base, rate } => format!("{} × {} = {a}", m(base), format_percent(rate)),
+            Formula::PerUnit { units, unit } => format!("{} units × {} = {a}", num(units), num(unit)),
+            Formula::Graduated { base } => format!("graduated scale on {} = {a}", num(base)),
+            Formula::TrueUp { base, rate, to_date, settled } => {
+                let r = rate.map(|r| format!(" at {}", num(r))).unwrap_or_default();
+                format!("to date: scale on cumulative {}{r} = {} − settled {} = {a}", num(base), m(to_date), m(settled))
+            }
+            Formula::Growth { prior, current, rate, applied } => format!(
+                "growth {} vs prior {}; {} × {} = {a}",
+                num(current),
+                num(prior),
+                num(applied),
+                num(rate)
+            ),
+            Formula::Floor { floor, covered, cap } => match cap {
+                Some(c) => format!("min({}, max({}, {})) − {} = {a}", m(c), m(floor), m(covered), m(covered)),
+                None => format!("max({}, {}) − {} = {a}", m(floor), m(covered), m(covered)),
+            },
+            Formula::Shortfall { contracted, used, unit, stores } => format!(
+                "unused contracted slots ({contracted} − {used}) × {}{} = {a}",
+                m(unit),
+                times(stores)
+            ),
+            Formula::Financing { base, rate, days, basis } => {
+                format!("{} × {} × {days}/{basis} = {a}", m(base), format_percent(rate))
+            }
+            Formula::MarginShortfall { sales, margin, target } => format!(
+                "max(0, {} × {} − front margin {}) = {a}",
+                format_percent(target),
+                m(sales),
+                m(margin)
+            ),
+            Formula::PromoFunding { units, target } => format!(
+                "Σ max(0, invoice − promo price × (1 − {})) × units, {} units = {a}",
+                format_percent(target),
+                num(units)
+            ),
+            Formula::PriceMatch { units, share } => {
+                format!("Σ price gap × units sold ({} units) × {} = {a}", num(units), format_percent(share))
+            }
+        }
+    }
+}

@@ -1,0 +1,646 @@
+//! Settlement: one code path, two sinks.
+//!
+//! [`Compiled`] turns a validated contract into the numbers settlement needs (prices in
+//! millionths for integer hot loops, shelf prices, store counts, rule windows and SKU masks).
+//! [`Compiled::settle_into`] runs every rule over an [`Outcome`]; each amount goes through one
+//! emitter that rounds it where the contract says, adds it to the totals, and hands it to a
+//! [`Sink`]. The [`LedgerSink`] keeps labelled lines (for `explain` and `replay`); the unit sink
+//! `()` keeps nothing, so the totals path allocates no strings. Both give the same totals by
+//! construction.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::contract::{Contract, ShelfPrice, SlotKind, Supplier};
+use crate::error::Error;
+use crate::fees::{FeeKind, Rule};
+use crate::money::{Rounding, RoundingPoint};
+use crate::outcome::{Cell, MICRO, Outcome, from_micro, round_units, to_micro};
+
+mod formula;
+mod report;
+
+pub use formula::Formula;
+pub use report::{LedgerLine, Pnl, RetailerView, Settlement};
+
+/// One amount as it leaves the emitter.
+#[derive(Clone, Copy, Debug)]
+pub struct Line {
+    /// Index of the fee rule in `contract.fees`, or `None` for payment-terms lines.
+    pub rule: Option<usize>,
+    /// 1-based period.
+    pub period: u16,
+    /// Fee kind (or financing).
+    pub kind: FeeKind,
+    /// How it was computed.
+    pub formula: Formula,
+    /// The exact amount before rounding.
+    pub exact: Decimal,
+    /// The rounded amount (what is booked).
+    pub amount: Decimal,
+}
+
+/// Receives every booked line. `()` ignores them (totals only).
+pub trait Sink {
+    /// Called once per booked line.
+    fn record(&mut self, line: &Line);
+}
+
+impl Sink for () {
+    #[inline]
+    fn record(&mut self, _: &Line) {}
+}
+
+/// Keeps every line.
+#[derive(Debug, Default)]
+pub struct LedgerSink {
+    /// The lines, in booking order.
+    pub lines: Vec<Line>,
+}
+
+impl Sink for LedgerSink {
+    fn record(&mut self, line: &Line) {
+        self.lines.push(*line);
+    }
+}
+
+/// Per-SKU numbers settlement needs.
+#[derive(Clone, Debug)]
+pub struct SkuModel {
+    /// SKU code.
+    pub id: String,
+    /// Invoice price (进价).
+    pub invoice: Decimal,
+    /// Supplier unit cost.
+    pub cost: Decimal,
+    /// Regular shelf price, rounded to the contract decimals.
+    pub shelf: Decimal,
+    pub(crate) invoice_micro: i64,
+    pub(crate) cost_micro: i64,
+    pub(crate) shelf_micro: i64,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct RuleModel {
+    /// 0-based inclusive window.
+    pub from: usize,
+    pub to: usize,
+    /// First period counted in the base (0 when retroactive).
+    pub base_from: usize,
+    /// SKU mask; `None` = all SKUs.
+    pub mask: Option<Vec<bool>>,
+    /// Indices of the rules a guaranteed minimum covers.
+    pub covered: Vec<usize>,
+}
+
+impl RuleModel {
+    pub fn active(&self, p: usize) -> bool {
+        p >= self.from && p <= self.to
+    }
+    pub fn includes(&self, s: usize) -> bool {
+        self.mask.as_ref().is_none_or(|m| m[s])
+    }
+}
+
+/// A contract prepared for settlement. Build once, settle many outcomes.
+#[derive(Clone, Debug)]
+pub struct Compiled<'c> {
+    /// The contract.
+    pub contract: &'c Contract,
+    /// Its supplier portfolio.
+    pub supplier: &'c Supplier,
+    /// SKUs in contract order.
+    pub skus: Vec<SkuModel>,
+    periods: usize,
+    stores_start: u32,
+    promo_period: Vec<bool>,
+    pub(crate) rules: Vec<RuleModel>,
+    order: Vec<usize>,
+    coc: Decimal,
+    recovery: Decimal,
+    plan: Outcome,
+}
+
+/// Per-period aggregates over all SKUs, in millionths and units.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PeriodAgg {
+    pub delivered_value: i128,
+    pub returned_value: i128,
+    pub cost_value: i128,
+    pub returned_cost: i128,
+    pub retail_value: i128,
+    pub retailer_cogs: i128,
+    pub delivered: i64,
+    pub returned: i64,
+    pub sold: i64,
+    pub slots: [u32; 4],
+    pub stores: u32,
+}
+
+/// What a rule sees while settling.
+pub(crate) struct Cx<'a> {
+    pub m: &'a Compiled<'a>,
+    pub o: &'a Outcome,
+    pub agg: &'a [PeriodAgg],
+    pub rule: &'a RuleModel,
+}
+
+impl Cx<'_> {
+    pub fn periods(&self) -> usize {
+        self.m.periods
+    }
+    pub fn cells(&self, p: usize) -> &[Cell] {
+        self.o.period_cells(p)
+    }
+    /// Net purchases value (delivered − returned, at invoice) of the rule's SKUs in period p.
+    pub fn net_value(&self, p: usize) -> i128 {
+        if self.rule.mask.is_none() {
+            let a = &self.agg[p];
+            return a.delivered_value - a.returned_value;
+        }
+        self.cells(p)
+            .iter()
+            .zip(&self.m.skus)
+            .enumerate()
+            .filter(|(s, _)| self.rule.includes(*s))
+            .map(|(_, (c, k))| (c.delivered as i128 - c.returned as i128) * k.invoice_micro as i128)
+            .sum()
+    }
+    /// Net purchased units of the rule's SKUs in period p.
+    pub fn net_units(&self, p: usize) -> i64 {
+        if self.rule.mask.is_none() {
+            let a = &self.agg[p];
+            return a.delivered - a.returned;
+        }
+        self.cells(p)
+            .iter()
+            .enumerate()
+            .filter(|(s, _)| self.rule.includes(*s))
+            .map(|(_, c)| c.delivered as i64 - c.returned as i64)
+            .sum()
+    }
+    /// Sell-out value (units sold × shelf price in effect) of the rule's SKUs in period p.
+    pub fn retail_value(&self, p: usize) -> i128 {
+        if self.rule.mask.is_none() {
+            return self.agg[p].retail_value;
+        }
+        self.cells(p)
+            .iter()
+            .zip(&self.m.skus)
+            .enumerate()
+            .filter(|(s, _)| self.rule.includes(*s))
+            .map(|(_, (c, k))| c.sold as i128 * shelf_in_effect(c, k) as i128)
+            .sum()
+    }
+    /// Stores trading in period p.
+    pub fn stores(&self, p: usize) -> u32 {
+        self.agg[p].stores
+    }
+    /// True when period p lies in a named promotion period (档期).
+    pub fn in_promotion_period(&self, p: usize) -> bool {
+        self.m.promo_period[p]
+    }
+    /// Month (1–12) of 0-based period p.
+    pub fn month_of(&self, p: usize) -> u16 {
+        self.m.contract.calendar.granularity.month_of(p as u16 + 1)
+    }
+    /// True when 0-based period p is the last period of its month.
+    pub fn month_end(&self, p: usize) -> bool {
+        p + 1 == self.periods() || self.month_of(p + 1) != self.month_of(p)
+    }
+}
+
+#[inline]
+fn shelf_in_effect(c: &Cell, k: &SkuModel) -> i64 {
+    if c.promo_price_micro > 0 { c.promo_price_micro } else { k.shelf_micro }
+}
+
+/// Checked multiplication for settlement arithmetic.
+#[inline]
+pub(crate) fn mul(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
+    a.checked_mul(b).ok_or_else(|| Error::Overflow(format!("{a} × {b}")))
+}
+
+/// The emitter: rounds, totals and forwards every line.
+pub(crate) struct Out<'s, S: Sink> {
+    sink: &'s mut S,
+    rounding: Rounding,
+    pub kinds: [Decimal; FeeKind::COUNT],
+    rule: Option<usize>,
+    cum_exact: Decimal,
+    cum_rounded: Decimal,
+    /// Booked amount per rule per period (rules × periods), for guaranteed minimums.
+    pub booked: Vec<Decimal>,
+    periods: usize,
+}
+
+impl<S: Sink> Out<'_, S> {
+    pub fn begin(&mut self, rule: Option<usize>) {
+        self.rule = rule;
+        self.cum_exact = Decimal::ZERO;
+        self.cum_rounded = Decimal::ZERO;
+    }
+
+    /// Books one line. Zero lines are skipped unless `keep_zero` (annual settlements show
+    /// their result even when no tier was reached).
+    pub fn emit(&mut self, p: usize, kind: FeeKind, formula: Formula, exact: Decimal, keep_zero: bool) -> Decimal {
+        let amount = match self.rounding.point {
+            RoundingPoint::Line => self.rounding.round(exact),
+            RoundingPoint::Rule => {
+                self.cum_exact += exact;
+                let r = self.rounding.round(self.cum_exact) - self.cum_rounded;
+                self.cum_rounded += r;
+                r
+            }
+        };
+        if amount.is_zero() && exact.is_zero() && !keep_zero {
+            return amount;
+        }
+        self.kinds[kind.index()] += amount;
+        if let Some(r) = self.rule {
+            self.booked[r * self.periods + p] += amount;
+        }
+        self.sink.record(&Line { rule: self.rule, period: p as u16 + 1, kind, formula, exact, amount });
+        amount
+    }
+}
+
+/// Totals of one settlement (what the Monte Carlo path keeps).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Booked amount per fee kind, indexed by [`FeeKind::index`]; financing included.
+    pub by_kind: [Decimal; FeeKind::COUNT],
+    /// Σ delivered × invoice price.
+    pub gross_invoiced: Decimal,
+    /// Σ returned × invoice price.
+    pub returns: Decimal,
+    /// Σ delivered × unit cost − recovery on returned goods.
+    pub cost_of_goods: Decimal,
+    /// Σ sold × shelf price in effect.
+    pub retail_sales: Decimal,
+    /// Σ sold × invoice price (the retailer's cost of sales).
+    pub retailer_cost_of_sales: Decimal,
+    /// Units delivered.
+    pub units_delivered: i64,
+    /// Units returned.
+    pub units_returned: i64,
+    /// Units sold.
+    pub units_sold: i64,
+}
+
+impl Totals {
+    /// Sum of all fees (financing excluded).
+    pub fn fees_total(&self) -> Decimal {
+        FeeKind::ALL.iter().filter(|k| k.is_fee()).map(|k| self.by_kind[k.index()]).sum()
+    }
+    /// Financing cost of the payment terms.
+    pub fn financing(&self) -> Decimal {
+        self.by_kind[FeeKind::Financing.index()]
+    }
+    /// Net contribution: net invoiced − fees − cost of goods − financing.
+    pub fn net_contribution(&self) -> Decimal {
+        self.gross_invoiced - self.returns - self.fees_total() - self.cost_of_goods - self.financing()
+    }
+}
+
+impl<'c> Compiled<'c> {
+    /// Prepares a contract for settlement. The contract must be valid (it is checked again
+    /// here, without file locations) and its supplier loaded.
+    pub fn new(contract: &'c Contract) -> Result<Compiled<'c>, Error> {
+        let problems = crate::validate::check(contract);
+        if !problems.is_empty() {
+            let list = problems
+                .into_iter()
+                .map(|(key_path, message)| crate::error::Problem {
+                    file: "<contract>".into(),
+                    line: 0,
+                    column: 0,
+                    span: None,
+                    key_path,
+                    message,
+                })
+                .collect();
+            return Err(Error::Invalid(crate::error::Problems { problems: list, sources: vec![] }));
+        }
+        let supplier = contract
+            .supplier()
+            .ok_or_else(|| Error::Contract("the supplier file has not been loaded; use kasim_core::load".into()))?;
+        let rounding = contract.rounding;
+        let mut skus = Vec::with_capacity(contract.skus.len());
+        for t in &contract.skus {
+            let s = supplier
+                .skus
+                .iter()
+                .find(|s| s.id == t.sku)
+                .ok_or_else(|| Error::Contract(format!("unknown SKU `{}`", t.sku)))?;
+            let invoice = t.invoice_price.unwrap_or(s.list_price).0;
+            let cost = s.unit_cost.0;
+            let shelf = rounding.round(match t.shelf_price {
+                ShelfPrice::RetailMinus { margin } => invoice / (Decimal::ONE - margin.0),
+                ShelfPrice::CostPlus { markup } => mul(invoice, Decimal::ONE + markup.0)?,
+                ShelfPrice::Fixed { price } => price.0,
+            });
+            let micro = |d: Decimal, what: &str| {
+                to_micro(d).ok_or_else(|| Error::Contract(format!("{what} {d} of SKU `{}` has more than 6 decimals", t.sku)))
+            };
+            skus.push(SkuModel {
+                id: t.sku.clone(),
+                invoice,
+                cost,
+                shelf,
+                invoice_micro: micro(invoice, "invoice price")?,
+                cost_micro: micro(cost, "unit cost")?,
+                shelf_micro: micro(shelf, "shelf price")?,
+            });
+        }
+        let periods = contract.periods();
+        let mut promo_period = vec![false; periods];
+        for pp in &contract.calendar.promotion_periods {
+            for &p in &pp.periods {
+                promo_period[p as usize - 1] = true;
+            }
+        }
+        let mut rules = Vec::with_capacity(contract.fees.len());
+        for f in &contract.fees {
+            let from = f.from_period.map_or(0, |p| p as usize - 1);
+            let to = f.to_period.map_or(periods - 1, |p| p as usize - 1);
+            let sel = match &f.rule {
+                Rule::UnconditionalRebate(r) | Rule::ServiceFee(r) | Rule::LogisticsFee(r) | Rule::ReturnsAllowance(r) => {
+                    &r.skus[..]
+                }
+                Rule::TieredRebate(r) => &r.skus[..],
+                Rule::GrowthRebate(r) => &r.skus[..],
+                Rule::TargetRebate(r) => &r.skus[..],
+                Rule::StockoutPenalty(r) => &r.skus[..],
+                Rule::MarginGuarantee(r) => &r.skus[..],
+                Rule::Listing(r) => &r.skus[..],
+                _ => &[][..],
+            };
+            let mask = (!sel.is_empty()).then(|| contract.skus.iter().map(|t| sel.contains(&t.sku)).collect());
+            let covered = match &f.rule {
+                Rule::GuaranteedMinimum(g) => {
+                    g.covers.iter().filter_map(|id| contract.fees.iter().position(|x| &x.id == id)).collect()
+                }
+                _ => vec![],
+            };
+            rules.push(RuleModel { from, to, base_from: if f.retroactive { 0 } else { from }, mask, covered });
+        }
+        let mut order: Vec<usize> =
+            (0..contract.fees.len()).filter(|&i| !matches!(contract.fees[i].rule, Rule::GuaranteedMinimum(_))).collect();
+        order.extend((0..contract.fees.len()).filter(|&i| matches!(contract.fees[i].rule, Rule::GuaranteedMinimum(_))));
+        let mut m = Compiled {
+            contract,
+            supplier,
+            skus,
+            periods,
+            stores_start: contract.retailer.stores,
+            promo_period,
+            rules,
+            order,
+            coc: contract.cost_of_capital().0,
+            recovery: supplier.returns_recovery.0,
+            plan: Outcome::new(0, 0),
+        };
+        m.plan = m.build_plan()?;
+        Ok(m)
+    }
+
+    /// Number of periods.
+    pub fn periods(&self) -> usize {
+        self.periods
+    }
+
+    /// The outcome the contract's own sales plan expects.
+    pub fn plan_outcome(&self) -> &Outcome {
+        &self.plan
+    }
+
+    /// A zeroed outcome of the right shape.
+    pub fn empty_outcome(&self) -> Outcome {
+        Outcome::new(self.periods, self.skus.len())
+    }
+
+    fn build_plan(&self) -> Result<Outcome, Error> {
+        let c = self.contract;
+        let plan = &c.plan;
+        let n = self.skus.len();
+        let mut o = Outcome::new(self.periods, n);
+        for so in &c.retailer.store_openings {
+            o.store_openings[so.period as usize - 1] += so.count;
+        }
+        // Promotions first: they set slots, promo prices and uplifts.
+        let mut uplift = vec![Decimal::ONE; self.periods * n];
+        for pr in &plan.promotions {
+            let periods: Vec<u16> = match &pr.promotion_period {
+                Some(name) => c
+                    .calendar
+                    .promotion_periods
+                    .iter()
+                    .find(|x| &x.name == name)
+                    .map(|x| x.periods.clone())
+                    .unwrap_or_default(),
+                None => pr.periods.clone(),
+            };
+            for id in &pr.skus {
+                let Some(s) = self.sku_index(id) else { continue };
+                for &p in &periods {
+                    let i = (p as usize - 1) * n + s;
+                    let cell = &mut o.cells[i];
+                    cell.slots |= 1 << pr.slot.index();
+                    uplift[i] = uplift[i].max(pr.uplift.0);
+                    if let Some(cut) = pr.price_cut {
+                        let price = self.contract.rounding.round(mul(self.skus[s].shelf, Decimal::ONE - cut.0)?);
+                        let micro = to_micro(price).unwrap_or(0);
+                        if cell.promo_price_micro == 0 || micro < cell.promo_price_micro {
+                            cell.promo_price_micro = micro;
+                        }
+                    }
+                }
+            }
+        }
+        for pm in &plan.price_matches {
+            let Some(s) = self.sku_index(&pm.sku) else { continue };
+            for &p in &pm.periods {
+                let cell = &mut o.cells[(p as usize - 1) * n + s];
+                let regular = if cell.promo_price_micro > 0 { cell.promo_price_micro } else { self.skus[s].shelf_micro };
+                let gap = match (pm.gap, pm.matched_price) {
+                    (Some(g), _) => to_micro(g.0).unwrap_or(0),
+                    (None, Some(mp)) => (regular - to_micro(mp.0).unwrap_or(regular)).max(0),
+                    (None, None) => 0,
+                };
+                cell.match_gap_micro = gap;
+            }
+        }
+        let fill = plan.fill_rate.0;
+        let promo_fill = plan.promo_fill_rate.map_or(fill, |r| r.0);
+        let mut stores = self.stores_start;
+        for p in 0..self.periods {
+            stores += o.store_openings[p];
+            let season = match plan.seasonality.len() {
+                0 => Decimal::ONE,
+                12 if self.periods != 12 => plan.seasonality[c.calendar.granularity.month_of(p as u16 + 1) as usize - 1].0,
+                _ => plan.seasonality[p].0,
+            };
+            for line in &plan.lines {
+                let Some(s) = self.sku_index(&line.sku) else { continue };
+                let (base, seasonal) = if let Some(u) = line.units_per_period {
+                    (Decimal::from(u), true)
+                } else if let Some(v) = &line.units {
+                    (Decimal::from(v[p]), false)
+                } else if let Some(ps) = line.units_per_store {
+                    (mul(ps.0, Decimal::from(stores))?, true)
+                } else {
+                    (Decimal::ZERO, false)
+                };
+                let i = p * n + s;
+                let mut q = mul(base, uplift[i])?;
+                if seasonal {
+                    q = mul(q, season)?;
+                }
+                let cell = &mut o.cells[i];
+                cell.ordered = round_units(q)?;
+                let f = if cell.promoted() { promo_fill } else { fill };
+                cell.delivered = round_units(mul(Decimal::from(cell.ordered), f)?)?;
+                cell.returned = round_units(mul(Decimal::from(cell.delivered), plan.returns_rate.0)?)?;
+                cell.sold = cell.delivered - cell.returned.min(cell.delivered);
+            }
+        }
+        Ok(o)
+    }
+
+    /// Index of a SKU code in contract order.
+    pub fn sku_index(&self, id: &str) -> Option<usize> {
+        self.skus.iter().position(|s| s.id == id)
+    }
+
+    fn aggregate(&self, o: &Outcome, agg: &mut [PeriodAgg]) {
+        let mut stores = self.stores_start;
+        for (p, a) in agg.iter_mut().enumerate() {
+            *a = PeriodAgg::default();
+            stores = stores.saturating_add(o.store_openings[p]);
+            a.stores = stores;
+            for (c, k) in o.period_cells(p).iter().zip(&self.skus) {
+                a.delivered_value += c.delivered as i128 * k.invoice_micro as i128;
+                a.returned_value += c.returned as i128 * k.invoice_micro as i128;
+                a.cost_value += c.delivered as i128 * k.cost_micro as i128;
+                a.returned_cost += c.returned as i128 * k.cost_micro as i128;
+                a.retail_value += c.sold as i128 * shelf_in_effect(c, k) as i128;
+                a.retailer_cogs += c.sold as i128 * k.invoice_micro as i128;
+                a.delivered += c.delivered as i64;
+                a.returned += c.returned as i64;
+                a.sold += c.sold as i64;
+                if c.slots != 0 {
+                    for sk in SlotKind::ALL {
+                        a.slots[sk.index()] += c.has_slot(sk) as u32;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Settles an outcome, sending every booked line to `sink`, and returns the totals.
+    pub fn settle_into<S: Sink>(&self, o: &Outcome, sink: &mut S) -> Result<Totals, Error> {
+        o.check(self.periods, self.skus.len())?;
+        let c = self.contract;
+        let mut agg = vec![PeriodAgg::default(); self.periods];
+        self.aggregate(o, &mut agg);
+        let mut out = Out {
+            sink,
+            rounding: c.rounding,
+            kinds: [Decimal::ZERO; FeeKind::COUNT],
+            rule: None,
+            cum_exact: Decimal::ZERO,
+            cum_rounded: Decimal::ZERO,
+            booked: vec![Decimal::ZERO; c.fees.len() * self.periods],
+            periods: self.periods,
+        };
+        for &i in &self.order {
+            let rule = &c.fees[i];
+            let cx = Cx { m: self, o, agg: &agg, rule: &self.rules[i] };
+            out.begin(Some(i));
+            let kind = rule.kind();
+            match &rule.rule {
+                Rule::LumpSum(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::StoreOpening(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::Listing(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::UnconditionalRebate(r) | Rule::ServiceFee(r) | Rule::LogisticsFee(r) | Rule::ReturnsAllowance(r) => {
+                    r.settle(&cx, kind, &mut out)?
+                }
+                Rule::TieredRebate(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::GrowthRebate(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::TargetRebate(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::GuaranteedMinimum(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::DmFee(r) => r.settle(&cx, kind, SlotKind::Dm, &mut out)?,
+                Rule::DisplayFee(r) => r.settle(&cx, kind, r.slot.unwrap_or(SlotKind::EndCap), &mut out)?,
+                Rule::PromoterFee(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::StockoutPenalty(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::MarginGuarantee(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::PriceMatch(r) => r.settle(&cx, kind, &mut out)?,
+            }
+        }
+        out.begin(None);
+        crate::fees::payment_terms::settle(self, &agg, self.coc, &mut out)?;
+
+        let mut t = Totals {
+            by_kind: out.kinds,
+            gross_invoiced: Decimal::ZERO,
+            returns: Decimal::ZERO,
+            cost_of_goods: Decimal::ZERO,
+            retail_sales: Decimal::ZERO,
+            retailer_cost_of_sales: Decimal::ZERO,
+            units_delivered: 0,
+            units_returned: 0,
+            units_sold: 0,
+        };
+        let (mut gi, mut rv, mut cv, mut rc, mut rs, mut rcogs) = (0i128, 0i128, 0i128, 0i128, 0i128, 0i128);
+        for a in &agg {
+            gi += a.delivered_value;
+            rv += a.returned_value;
+            cv += a.cost_value;
+            rc += a.returned_cost;
+            rs += a.retail_value;
+            rcogs += a.retailer_cogs;
+            t.units_delivered += a.delivered;
+            t.units_returned += a.returned;
+            t.units_sold += a.sold;
+        }
+        let r = &c.rounding;
+        t.gross_invoiced = r.round(from_micro(gi)?);
+        t.returns = r.round(from_micro(rv)?);
+        t.cost_of_goods = r.round(from_micro(cv)? - mul(from_micro(rc)?, self.recovery)?);
+        t.retail_sales = r.round(from_micro(rs)?);
+        t.retailer_cost_of_sales = r.round(from_micro(rcogs)?);
+        Ok(t)
+    }
+
+    /// Settles an outcome keeping totals only (the Monte Carlo path).
+    pub fn totals(&self, o: &Outcome) -> Result<Totals, Error> {
+        self.settle_into(o, &mut ())
+    }
+
+    /// Settles an outcome with the full ledger, P&L and retailer view.
+    pub fn settle(&self, o: &Outcome) -> Result<Settlement, Error> {
+        let mut sink = LedgerSink::default();
+        let totals = self.settle_into(o, &mut sink)?;
+        Ok(Settlement::build(self, sink.lines, totals))
+    }
+}
+
+/// Settles a contract against an outcome: ledger, P&L and retailer view.
+pub fn settle(contract: &Contract, outcome: &Outcome) -> Result<Settlement, Error> {
+    Compiled::new(contract)?.settle(outcome)
+}
+
+/// Settles a contract against its own sales plan.
+pub fn evaluate(contract: &Contract) -> Result<Settlement, Error> {
+    let m = Compiled::new(contract)?;
+    m.settle(m.plan_outcome())
+}
+
+/// Millionths to Decimal, for rules.
+pub(crate) fn dec(v: i128) -> Result<Decimal, Error> {
+    from_micro(v)
+}
+
+/// The `MICRO` scale, for rules.
+pub(crate) const MICRO_SCALE: i64 = MICRO;

@@ -1,0 +1,471 @@
+//! Semantic validation: every problem at once, each with its key path.
+//!
+//! Serde already enforces the shape (types, known keys, required keys). These checks enforce
+//! meaning: references resolve, periods exist, rates are in range, tiers increase, and every
+//! number is inside the bounds that keep settlement exact and panic-free.
+
+use rust_decimal::Decimal;
+
+use crate::contract::{Contract, ShelfPrice, SlotKind, Supplier};
+use crate::fees::tiered_rebate::Basis;
+use crate::fees::tiers::{Tier, TierValue};
+use crate::fees::{FeeRule, Rule, TierMethod};
+use crate::money::{Money, Rate};
+use crate::outcome::MAX_UNITS;
+
+/// A problem: (key path, message).
+pub type Issue = (String, String);
+
+struct V<'a> {
+    c: &'a Contract,
+    periods: usize,
+    out: Vec<Issue>,
+}
+
+impl V<'_> {
+    fn err(&mut self, path: impl Into<String>, msg: impl Into<String>) {
+        self.out.push((path.into(), msg.into()));
+    }
+    fn period(&mut self, path: &str, p: u16) {
+        if p == 0 || p as usize > self.periods {
+            self.err(path, format!("period {p} is outside the contract year (1–{})", self.periods));
+        }
+    }
+    fn non_negative(&mut self, path: &str, m: Money) {
+        if m.0.is_sign_negative() && !m.0.is_zero() {
+            self.err(path, format!("must not be negative, but is {}", m.0));
+        }
+    }
+    fn price(&mut self, path: &str, m: Money) {
+        if m.0 <= Decimal::ZERO {
+            self.err(path, format!("must be greater than zero, but is {}", m.0));
+        } else if m.0.scale() > 6 {
+            self.err(path, format!("prices may have at most 6 decimals, but {} has {}", m.0, m.0.scale()));
+        } else if m.0 > Decimal::from(10_000_000) {
+            self.err(path, format!("a unit price of {} is above the maximum of 10,000,000", m.0));
+        }
+    }
+    fn fraction(&mut self, path: &str, r: Rate) {
+        if r.0 < Decimal::ZERO || r.0 > Decimal::ONE {
+            self.err(path, format!("must be between 0% and 100%, but is {r}"));
+        }
+    }
+    fn sku_in_contract(&mut self, path: &str, id: &str) {
+        if !self.c.skus.iter().any(|t| t.sku == id) {
+            let known: Vec<&str> = self.c.skus.iter().map(|t| t.sku.as_str()).collect();
+            self.err(path, format!("SKU `{id}` is not one of the contract's SKUs ({})", known.join(", ")));
+        }
+    }
+    fn selection(&mut self, path: &str, skus: &[String]) {
+        for (i, s) in skus.iter().enumerate() {
+            self.sku_in_contract(&format!("{path}[{i}]"), s);
+        }
+    }
+
+    fn supplier(&mut self, s: &Supplier) {
+        if s.name.trim().is_empty() {
+            self.err("supplier.name", "must not be empty");
+        }
+        if s.cost_of_capital.0 < Decimal::ZERO || s.cost_of_capital.0 > Decimal::ONE {
+            self.err("supplier.cost_of_capital", format!("must be between 0% and 100% a year, but is {}", s.cost_of_capital));
+        }
+        self.fraction("supplier.returns_recovery", s.returns_recovery);
+        if s.skus.is_empty() {
+            self.err("supplier.skus", "the portfolio has no SKUs");
+        }
+        for (i, k) in s.skus.iter().enumerate() {
+            let p = format!("supplier.skus[{i}]");
+            if k.id.trim().is_empty() {
+                self.err(format!("{p}.id"), "must not be empty");
+            }
+            if s.skus[..i].iter().any(|o| o.id == k.id) {
+                self.err(format!("{p}.id"), format!("SKU `{}` is defined twice", k.id));
+            }
+            if k.unit_cost.0 < Decimal::ZERO || k.unit_cost.0.scale() > 6 || k.unit_cost.0 > Decimal::from(10_000_000) {
+                self.err(format!("{p}.unit_cost"), format!("must be 0–10,000,000 with at most 6 decimals, but is {}", k.unit_cost));
+            }
+            self.price(&format!("{p}.list_price"), k.list_price);
+        }
+    }
+
+    fn tiers(&mut self, path: &str, tiers: &[Tier], rates_are_fractions: bool) {
+        if tiers.is_empty() {
+            self.err(path, "needs at least one tier");
+            return;
+        }
+        for (i, t) in tiers.iter().enumerate() {
+            let tp = format!("{path}[{i}]");
+            match t.value {
+                TierValue::Missing => self.err(&tp, "give either `rate` or `per_unit`"),
+                TierValue::Ambiguous => self.err(&tp, "give only one of `rate` and `per_unit`, not both"),
+                TierValue::Rate(r) if rates_are_fractions => self.fraction(&format!("{tp}.rate"), r),
+                TierValue::Rate(_) => {}
+                TierValue::PerUnit(u) => self.non_negative(&format!("{tp}.per_unit"), u),
+            }
+            if i > 0 {
+                let prev = tiers[i - 1].threshold.0;
+                if t.threshold.0 <= prev {
+                    self.err(
+                        format!("{tp}.threshold"),
+                        format!(
+                            "tier thresholds must strictly increase, but tier {} starts at {} which is not above tier {} ({prev})",
+                            i + 1,
+                            t.threshold.0,
+                            i
+                        ),
+                    );
+                }
+                if std::mem::discriminant(&t.value) != std::mem::discriminant(&tiers[i - 1].value) {
+                    self.err(&tp, "all tiers must pay the same way (all `rate` or all `per_unit`)");
+                }
+            }
+        }
+    }
+
+    fn fee(&mut self, i: usize, f: &FeeRule) {
+        let p = format!("fees[{i}]");
+        if f.id.trim().is_empty() {
+            self.err(format!("{p}.id"), "must not be empty");
+        }
+        if self.c.fees[..i].iter().any(|o| o.id == f.id) {
+            self.err(format!("{p}.id"), format!("rule id `{}` is used twice", f.id));
+        }
+        if let Some(x) = f.from_period {
+            self.period(&format!("{p}.from_period"), x);
+        }
+        if let Some(x) = f.to_period {
+            self.period(&format!("{p}.to_period"), x);
+        }
+        if let (Some(a), Some(b)) = (f.from_period, f.to_period)
+            && a > b
+        {
+            self.err(format!("{p}.to_period"), format!("to_period {b} is before from_period {a}"));
+        }
+        match &f.rule {
+            Rule::LumpSum(r) => {
+                self.non_negative(&format!("{p}.amount"), r.amount);
+                if r.periods.is_empty() {
+                    self.err(format!("{p}.periods"), "needs at least one period");
+                }
+                for (j, &x) in r.periods.iter().enumerate() {
+                    self.period(&format!("{p}.periods[{j}]"), x);
+                }
+            }
+            Rule::StoreOpening(r) => self.non_negative(&format!("{p}.amount"), r.amount),
+            Rule::Listing(r) => {
+                self.non_negative(&format!("{p}.amount"), r.amount);
+                self.selection(&format!("{p}.skus"), &r.skus);
+            }
+            Rule::UnconditionalRebate(r) | Rule::ServiceFee(r) | Rule::LogisticsFee(r) | Rule::ReturnsAllowance(r) => {
+                self.fraction(&format!("{p}.rate"), r.rate);
+                self.selection(&format!("{p}.skus"), &r.skus);
+            }
+            Rule::TieredRebate(r) => {
+                self.tiers(&format!("{p}.tiers"), &r.tiers, true);
+                if let Some(c) = r.cap {
+                    self.non_negative(&format!("{p}.cap"), c);
+                }
+                for t in &r.tiers {
+                    self.non_negative(&format!("{p}.tiers"), t.threshold);
+                }
+                if r.method == TierMethod::Graduated {
+                    let ok = r.tiers.iter().all(|t| match (r.basis, t.value) {
+                        (Basis::Value, TierValue::Rate(_)) | (Basis::Quantity, TierValue::PerUnit(_)) => true,
+                        (_, TierValue::Missing | TierValue::Ambiguous) => true,
+                        _ => false,
+                    });
+                    if !ok {
+                        self.err(
+                            format!("{p}.tiers"),
+                            "graduated tiers pay `rate` on a value basis and `per_unit` on a quantity basis",
+                        );
+                    }
+                    if r.scale == crate::fees::ScaleDirection::To {
+                        self.err(format!("{p}.scale"), "`scale = \"to\"` applies to retroactive tiers only");
+                    }
+                }
+                self.selection(&format!("{p}.skus"), &r.skus);
+            }
+            Rule::GrowthRebate(r) => {
+                self.non_negative(&format!("{p}.prior_year"), r.prior_year);
+                self.tiers(&format!("{p}.tiers"), &r.tiers, true);
+                for (j, t) in r.tiers.iter().enumerate() {
+                    let bad = match (r.basis, t.value) {
+                        (Basis::Value, TierValue::PerUnit(_)) => Some("a value basis pays `rate` tiers"),
+                        (Basis::Quantity, TierValue::Rate(_)) => Some("a quantity basis pays `per_unit` tiers"),
+                        _ => None,
+                    };
+                    if let Some(m) = bad {
+                        self.err(format!("{p}.tiers[{j}]"), m);
+                    }
+                }
+                self.selection(&format!("{p}.skus"), &r.skus);
+            }
+            Rule::TargetRebate(r) => {
+                self.non_negative(&format!("{p}.target"), r.target);
+                match (r.amount, r.rate) {
+                    (Some(a), None) => self.non_negative(&format!("{p}.amount"), a),
+                    (None, Some(x)) => self.fraction(&format!("{p}.rate"), x),
+                    _ => self.err(&p, "give exactly one of `amount` and `rate`"),
+                }
+                self.selection(&format!("{p}.skus"), &r.skus);
+            }
+            Rule::GuaranteedMinimum(r) => {
+                self.non_negative(&format!("{p}.floor"), r.floor);
+                if let Some(c) = r.cap
+                    && c.0 < r.floor.0
+                {
+                    self.err(format!("{p}.cap"), format!("cap {} is below the floor {}", c.0, r.floor.0));
+                }
+                if r.covers.is_empty() {
+                    self.err(format!("{p}.covers"), "name at least one rule id the floor covers");
+                }
+                for (j, id) in r.covers.iter().enumerate() {
+                    let cp = format!("{p}.covers[{j}]");
+                    match self.c.fees.iter().find(|x| &x.id == id) {
+                        None => {
+                            let ids: Vec<&str> = self.c.fees.iter().map(|x| x.id.as_str()).collect();
+                            self.err(cp, format!("no rule has id `{id}` (rules: {})", ids.join(", ")))
+                        }
+                        Some(x) if matches!(x.rule, Rule::GuaranteedMinimum(_)) => {
+                            self.err(cp, format!("`{id}` is itself a guaranteed minimum; floors cannot cover floors"))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Rule::DmFee(r) | Rule::DisplayFee(r) => {
+                self.non_negative(&format!("{p}.price"), r.price);
+                let dm = matches!(f.rule, Rule::DmFee(_));
+                match (dm, r.slot) {
+                    (true, Some(s)) if s != SlotKind::Dm => self.err(format!("{p}.slot"), "a dm_fee counts `dm` slots"),
+                    (false, Some(SlotKind::Dm)) => {
+                        self.err(format!("{p}.slot"), "a display_fee counts `end_cap`, `tg` or `floor_stack`; use dm_fee for DM")
+                    }
+                    _ => {}
+                }
+                match (r.per, r.regions) {
+                    (crate::fees::SlotPer::SlotRegion, None | Some(0)) => {
+                        self.err(format!("{p}.regions"), "`per = \"slot_region\"` needs `regions` (≥ 1)")
+                    }
+                    (_, Some(n)) if n > 100_000 => self.err(format!("{p}.regions"), format!("{n} regions is too many")),
+                    _ => {}
+                }
+                if r.contracted > 100_000 {
+                    self.err(format!("{p}.contracted"), format!("{} slots is too many", r.contracted));
+                }
+            }
+            Rule::PromoterFee(r) => {
+                self.non_negative(&format!("{p}.monthly_fee"), r.monthly_fee);
+                if r.promoters > 100_000 {
+                    self.err(format!("{p}.promoters"), format!("{} promoters is too many", r.promoters));
+                }
+                for (j, &m) in r.months.iter().enumerate() {
+                    if !(1..=12).contains(&m) {
+                        self.err(format!("{p}.months[{j}]"), format!("month {m} is not 1–12"));
+                    }
+                }
+            }
+            Rule::StockoutPenalty(r) => {
+                self.fraction(&format!("{p}.threshold"), r.threshold);
+                match (r.rate, r.per_incident) {
+                    (Some(x), None) => self.fraction(&format!("{p}.rate"), x),
+                    (None, Some(a)) => self.non_negative(&format!("{p}.per_incident"), a),
+                    _ => self.err(&p, "give exactly one of `rate` and `per_incident`"),
+                }
+                self.selection(&format!("{p}.skus"), &r.skus);
+            }
+            Rule::MarginGuarantee(r) => {
+                if r.target.0 < Decimal::ZERO || r.target.0 >= Decimal::ONE {
+                    self.err(format!("{p}.target"), format!("target margin must be at least 0% and below 100%, but is {}", r.target));
+                }
+                self.selection(&format!("{p}.skus"), &r.skus);
+            }
+            Rule::PriceMatch(r) => self.fraction(&format!("{p}.share"), r.share),
+        }
+    }
+}
+
+/// Checks a contract; returns every problem as (key path, message).
+pub fn check(c: &Contract) -> Vec<Issue> {
+    let periods = c.periods();
+    let mut v = V { c, periods, out: vec![] };
+    if c.name.trim().is_empty() {
+        v.err("name", "must not be empty");
+    }
+    if c.currency.len() != 3 || !c.currency.chars().all(|ch| ch.is_ascii_uppercase()) {
+        v.err("currency", format!("`{}` is not an ISO 4217 code such as CNY", c.currency));
+    }
+    if let Some(s) = c.supplier() {
+        v.supplier(s);
+    }
+    // Retailer
+    if c.retailer.stores > 1_000_000 {
+        v.err("retailer.stores", format!("{} stores is above the maximum of 1,000,000", c.retailer.stores));
+    }
+    for (i, so) in c.retailer.store_openings.iter().enumerate() {
+        v.period(&format!("retailer.store_openings[{i}].period"), so.period);
+        if so.count > 100_000 {
+            v.err(format!("retailer.store_openings[{i}].count"), format!("{} openings is too many", so.count));
+        }
+    }
+    // Calendar
+    for (i, pp) in c.calendar.promotion_periods.iter().enumerate() {
+        if c.calendar.promotion_periods[..i].iter().any(|o| o.name == pp.name) {
+            v.err(format!("calendar.promotion_periods[{i}].name"), format!("promotion period `{}` is defined twice", pp.name));
+        }
+        if pp.periods.is_empty() {
+            v.err(format!("calendar.promotion_periods[{i}].periods"), "needs at least one period");
+        }
+        for (j, &p) in pp.periods.iter().enumerate() {
+            v.period(&format!("calendar.promotion_periods[{i}].periods[{j}]"), p);
+        }
+    }
+    if c.rounding.decimals > 4 {
+        v.err("rounding.decimals", format!("at most 4 decimals, but {} given", c.rounding.decimals));
+    }
+    // Payment
+    if c.payment.days > 3650 {
+        v.err("payment.days", format!("{} days is above the maximum of 3650", c.payment.days));
+    }
+    if let Some(k) = c.payment.cost_of_capital {
+        v.fraction("payment.cost_of_capital", k);
+    }
+    if let Some(e) = c.payment.early_payment {
+        if e.discount.0 < Decimal::ZERO || e.discount.0 > Decimal::new(5, 1) {
+            v.err("payment.early_payment.discount", format!("must be between 0% and 50%, but is {}", e.discount));
+        }
+        if e.days > c.payment.days {
+            v.err("payment.early_payment.days", format!("{} early-payment days exceed the {} days of the terms", e.days, c.payment.days));
+        }
+    }
+    // SKUs
+    if c.skus.is_empty() {
+        v.err("skus", "the contract lists no SKUs");
+    }
+    for (i, t) in c.skus.iter().enumerate() {
+        let p = format!("skus[{i}]");
+        if c.skus[..i].iter().any(|o| o.sku == t.sku) {
+            v.err(format!("{p}.sku"), format!("SKU `{}` is listed twice", t.sku));
+        }
+        if let Some(s) = c.supplier()
+            && !s.skus.iter().any(|k| k.id == t.sku)
+        {
+            let known: Vec<&str> = s.skus.iter().map(|k| k.id.as_str()).collect();
+            v.err(format!("{p}.sku"), format!("SKU `{}` is not in the supplier portfolio ({})", t.sku, known.join(", ")));
+        }
+        if let Some(ip) = t.invoice_price {
+            v.price(&format!("{p}.invoice_price"), ip);
+        }
+        match t.shelf_price {
+            ShelfPrice::RetailMinus { margin } => {
+                if margin.0 < Decimal::ZERO || margin.0 >= Decimal::ONE {
+                    v.err(format!("{p}.shelf_price.margin"), format!("must be at least 0% and below 100%, but is {margin}"));
+                }
+            }
+            ShelfPrice::CostPlus { markup } => {
+                if markup.0 < Decimal::ZERO {
+                    v.err(format!("{p}.shelf_price.markup"), format!("must not be negative, but is {markup}"));
+                }
+            }
+            ShelfPrice::Fixed { price } => v.price(&format!("{p}.shelf_price.price"), price),
+        }
+        v.period(&format!("{p}.listing_period"), t.listing_period);
+    }
+    // Plan
+    let plan = &c.plan;
+    v.fraction("plan.fill_rate", plan.fill_rate);
+    if let Some(r) = plan.promo_fill_rate {
+        v.fraction("plan.promo_fill_rate", r);
+    }
+    v.fraction("plan.returns_rate", plan.returns_rate);
+    let sl = plan.seasonality.len();
+    if sl != 0 && sl != periods && sl != 12 {
+        v.err("plan.seasonality", format!("give {periods} values (one per period) or 12 monthly values, not {sl}"));
+    }
+    for (i, s) in plan.seasonality.iter().enumerate() {
+        if s.0 < Decimal::ZERO || s.0 > Decimal::from(20) {
+            v.err(format!("plan.seasonality[{i}]"), format!("must be between 0 and 20, but is {}", s.0));
+        }
+    }
+    for (i, l) in plan.lines.iter().enumerate() {
+        let p = format!("plan.lines[{i}]");
+        v.sku_in_contract(&format!("{p}.sku"), &l.sku);
+        if plan.lines[..i].iter().any(|o| o.sku == l.sku) {
+            v.err(format!("{p}.sku"), format!("SKU `{}` has two plan lines", l.sku));
+        }
+        let given = l.units_per_period.is_some() as u8 + l.units.is_some() as u8 + l.units_per_store.is_some() as u8;
+        if given != 1 {
+            v.err(&p, "give exactly one of `units_per_period`, `units` and `units_per_store`");
+        }
+        if let Some(u) = l.units_per_period
+            && u > MAX_UNITS
+        {
+            v.err(format!("{p}.units_per_period"), format!("{u} is above the maximum of {MAX_UNITS}"));
+        }
+        if let Some(us) = &l.units {
+            if us.len() != periods {
+                v.err(format!("{p}.units"), format!("give one number per period ({periods}), not {}", us.len()));
+            }
+            for (j, &u) in us.iter().enumerate() {
+                if u > MAX_UNITS {
+                    v.err(format!("{p}.units[{j}]"), format!("{u} is above the maximum of {MAX_UNITS}"));
+                }
+            }
+        }
+        if let Some(r) = l.units_per_store
+            && (r.0 < Decimal::ZERO || r.0 > Decimal::from(100_000))
+        {
+            v.err(format!("{p}.units_per_store"), format!("must be between 0 and 100,000, but is {}", r.0));
+        }
+    }
+    for (i, pr) in plan.promotions.iter().enumerate() {
+        let p = format!("plan.promotions[{i}]");
+        if pr.skus.is_empty() {
+            v.err(format!("{p}.skus"), "name at least one SKU");
+        }
+        v.selection(&format!("{p}.skus"), &pr.skus);
+        match (&pr.promotion_period, pr.periods.is_empty()) {
+            (Some(_), false) => v.err(&p, "give `periods` or `promotion_period`, not both"),
+            (None, true) => v.err(&p, "give `periods` or `promotion_period`"),
+            (Some(name), true) => {
+                if !c.calendar.promotion_periods.iter().any(|x| &x.name == name) {
+                    v.err(format!("{p}.promotion_period"), format!("no promotion period named `{name}` in [calendar]"));
+                }
+            }
+            (None, false) => {}
+        }
+        for (j, &x) in pr.periods.iter().enumerate() {
+            v.period(&format!("{p}.periods[{j}]"), x);
+        }
+        if pr.uplift.0 < Decimal::ZERO || pr.uplift.0 > Decimal::from(50) {
+            v.err(format!("{p}.uplift"), format!("must be between 0 and 50, but is {}", pr.uplift.0));
+        }
+        if let Some(cut) = pr.price_cut
+            && (cut.0 < Decimal::ZERO || cut.0 >= Decimal::ONE)
+        {
+            v.err(format!("{p}.price_cut"), format!("must be at least 0% and below 100%, but is {cut}"));
+        }
+    }
+    for (i, pm) in plan.price_matches.iter().enumerate() {
+        let p = format!("plan.price_matches[{i}]");
+        v.sku_in_contract(&format!("{p}.sku"), &pm.sku);
+        for (j, &x) in pm.periods.iter().enumerate() {
+            v.period(&format!("{p}.periods[{j}]"), x);
+        }
+        match (pm.matched_price, pm.gap) {
+            (Some(m), None) => v.price(&format!("{p}.matched_price"), m),
+            (None, Some(g)) => {
+                v.non_negative(&format!("{p}.gap"), g);
+                if g.0.scale() > 6 || g.0 > Decimal::from(10_000_000) {
+                    v.err(format!("{p}.gap"), "at most 10,000,000 with 6 decimals");
+                }
+            }
+            _ => v.err(&p, "give exactly one of `matched_price` and `gap`"),
+        }
+    }
+    for (i, f) in c.fees.iter().enumerate() {
+        v.fee(i, f);
+    }
+    v.out
+}
