@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::fees::FeeRule;
-use crate::money::{Money, Rate, Rounding};
+use crate::money::{Money, Quantity, Rate, Rounding};
 
 /// One supplier–retailer contract year.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -306,7 +306,8 @@ pub struct SkuTerms {
     /// True when the SKU is newly listed this year (listing fees apply).
     #[serde(default)]
     pub new_listing: bool,
-    /// Period the SKU is listed in (default 1).
+    /// Period the SKU is listed in (default 1). The plan sells nothing before it; listing
+    /// fees fall in it.
     #[serde(default = "one")]
     pub listing_period: u16,
 }
@@ -413,7 +414,7 @@ pub struct PlanLine {
     pub units: Option<Vec<u64>>,
     /// Units per store per period; scales with stores open (openings included).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub units_per_store: Option<Rate>,
+    pub units_per_store: Option<Quantity>,
 }
 
 /// A scheduled promotion of one or more SKUs.
@@ -470,10 +471,7 @@ impl Contract {
 
     /// The effective annual cost of capital.
     pub fn cost_of_capital(&self) -> Rate {
-        self.payment
-            .cost_of_capital
-            .or_else(|| self.supplier().map(|s| s.cost_of_capital))
-            .unwrap_or(Rate::ZERO)
+        self.payment.cost_of_capital.or_else(|| self.supplier().map(|s| s.cost_of_capital)).unwrap_or(Rate::ZERO)
     }
 
     /// Serializes the contract back to TOML (with the supplier inline once loaded).

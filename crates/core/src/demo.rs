@@ -35,10 +35,15 @@ impl Default for Demo {
 impl Demo {
     /// Writes the contract's TOML text.
     pub fn toml(&self, extra: &str) -> String {
-        let mut s = String::from("name = \"Demo 2027\"\nyear = 2027\n\n[supplier]\nname = \"Demo Foods\"\ncost_of_capital = \"0\"\n");
+        let mut s = String::from(
+            "name = \"Demo 2027\"\nyear = 2027\n\n[supplier]\nname = \"Demo Foods\"\ncost_of_capital = \"0\"\n",
+        );
         let ids: Vec<String> = (0..self.skus).map(|i| ((b'A' + (i % 26) as u8) as char).to_string()).collect();
         for id in &ids {
-            let _ = write!(s, "\n[[supplier.skus]]\nid = \"{id}\"\nname = \"Product {id}\"\nunit_cost = \"6.00\"\nlist_price = \"10.00\"\n");
+            let _ = write!(
+                s,
+                "\n[[supplier.skus]]\nid = \"{id}\"\nname = \"Product {id}\"\nunit_cost = \"6.00\"\nlist_price = \"10.00\"\n"
+            );
         }
         s.push_str("\n[retailer]\nname = \"Demo Mart\"\nchannel = \"hypermarket\"\nstores = 100\n");
         for id in &ids {

@@ -21,6 +21,28 @@ pub fn load(path: impl AsRef<Path>) -> Result<Contract, Error> {
     load_str(&src, path, path.parent())
 }
 
+/// Loads and validates a supplier portfolio file on its own.
+pub fn load_supplier(path: impl AsRef<Path>) -> Result<Supplier, Error> {
+    let path = path.as_ref();
+    let src = read(path)?;
+    let supplier: Supplier = parse(&src, path)?;
+    let issues = crate::validate::check_supplier(&supplier);
+    if issues.is_empty() {
+        return Ok(supplier);
+    }
+    let problems = issues.into_iter().map(|(key, msg)| locate(path, &src, &key, msg)).collect();
+    Err(Error::Invalid(Problems { problems, sources: vec![(path.to_path_buf(), src)] }))
+}
+
+/// True when a file looks like a supplier portfolio (top-level `cost_of_capital`, no
+/// `retailer`) rather than a contract.
+pub fn is_supplier_file(path: impl AsRef<Path>) -> bool {
+    let Ok(src) = std::fs::read_to_string(path) else { return false };
+    let Ok(doc) = DeTable::parse(&src) else { return false };
+    let has = |k: &str| doc.get_ref().iter().any(|(key, _)| key.get_ref() == k);
+    has("cost_of_capital") && !has("retailer")
+}
+
 fn read(path: &Path) -> Result<String, Error> {
     std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
 }
@@ -39,7 +61,8 @@ pub fn load_str(src: &str, name: &Path, base_dir: Option<&Path>) -> Result<Contr
         let ssrc = match std::fs::read_to_string(&full) {
             Ok(s) => s,
             Err(e) => {
-                let problem = locate(name, src, "supplier", format!("cannot read supplier file {}: {e}", full.display()));
+                let problem =
+                    locate(name, src, "supplier", format!("cannot read supplier file {}: {e}", full.display()));
                 return Err(Error::Invalid(Problems { problems: vec![problem], sources }));
             }
         };
@@ -121,12 +144,19 @@ pub fn parse<T: DeserializeOwned>(src: &str, name: &Path) -> Result<T, Error> {
             // Serde reports unknown keys of tagged tables at the table: point at the key.
             if let Some(key) = message.strip_prefix("unknown field `").and_then(|r| r.split('`').next())
                 && let Some((p, s)) = node_at(&root, &path).and_then(|v| match v {
-                    DeValue::Table(t) => t
-                        .iter()
-                        .find(|(k, _)| k.get_ref() == key)
-                        .map(|(k, _)| (join(&path, key), k.span())),
+                    DeValue::Table(t) => {
+                        t.iter().find(|(k, _)| k.get_ref() == key).map(|(k, _)| (join(&path, key), k.span()))
+                    }
                     _ => None,
                 })
+            {
+                path = p;
+                span = s;
+            }
+            // Serde reports a bad value inside a tagged table at the table: find the value.
+            else if let Some(value) = message.split('`').nth(1)
+                && let Some(node) = node_at(&root, &path)
+                && let Some((p, s)) = find_value(node, &path, value)
             {
                 path = p;
                 span = s;
@@ -141,6 +171,27 @@ pub fn parse<T: DeserializeOwned>(src: &str, name: &Path) -> Result<T, Error> {
                 message,
             }]))
         }
+    }
+}
+
+/// The first value under `node` whose text is `text`: its key path and span.
+fn find_value(node: &DeValue<'_>, path: &str, text: &str) -> Option<(String, Range<usize>)> {
+    let matches = |v: &DeValue<'_>| match v {
+        DeValue::String(s) => s.as_ref() == text,
+        DeValue::Integer(i) => i.as_str() == text,
+        DeValue::Float(f) => f.as_str() == text,
+        _ => false,
+    };
+    match node {
+        DeValue::Table(t) => t.iter().find_map(|(k, v)| {
+            let p = join(path, k.get_ref());
+            if matches(v.get_ref()) { Some((p, v.span())) } else { find_value(v.get_ref(), &p, text) }
+        }),
+        DeValue::Array(a) => a.iter().enumerate().find_map(|(i, v)| {
+            let p = format!("{path}[{i}]");
+            if matches(v.get_ref()) { Some((p, v.span())) } else { find_value(v.get_ref(), &p, text) }
+        }),
+        _ => None,
     }
 }
 
@@ -176,6 +227,9 @@ fn find_floats(v: &DeValue<'_>, path: &str, out: &mut Vec<(String, Range<usize>,
 
 /// The deepest node whose span contains `target`: its key path and span.
 fn deepest(v: &DeValue<'_>, target: &Range<usize>, path: String, span: Range<usize>) -> (String, Range<usize>) {
+    if target.is_empty() {
+        return (path, span);
+    }
     let contains = |s: &Range<usize>| s.start <= target.start && target.end <= s.end && s != &(0..0);
     match v {
         DeValue::Table(t) => {

@@ -21,7 +21,7 @@ pub const MAX_MONEY: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false,
 /// The largest rate accepted (10000%, i.e. 100 as a fraction): markups and uplifts fit easily.
 pub const MAX_RATE: Decimal = Decimal::from_parts(100, 0, 0, false, 0);
 /// Most decimal places accepted in a money amount or a rate written in a file.
-pub const MAX_DECIMALS: u32 = 8;
+pub const MAX_DECIMALS: u32 = 10;
 
 /// An exact money amount in the contract currency, e.g. `"1500.00"` or `200000`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -30,6 +30,35 @@ pub struct Money(pub Decimal);
 /// An exact rate or ratio, written as a fraction (`"0.15"`) or a percentage (`"15%"`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Rate(pub Decimal);
+
+/// An exact non-money quantity, e.g. units per store per period: `"8.5"` or `12`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quantity(pub Decimal);
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Money::deserialize(d).map(|m| Quantity(m.0))
+    }
+}
+impl Serialize for Quantity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+impl JsonSchema for Quantity {
+    fn schema_name() -> Cow<'static, str> {
+        "Quantity".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "An exact quantity: a decimal string such as \"8.5\" or an integer. Floats are rejected.",
+            "anyOf": [
+                {"type": "string", "pattern": "^[+-]?[0-9][0-9_,]*(\\.[0-9]+)?$"},
+                {"type": "integer"}
+            ]
+        })
+    }
+}
 
 impl Money {
     /// Zero.
@@ -114,16 +143,9 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     if t.is_empty() {
         return Err("empty string is not a number".into());
     }
-    let cleaned: Cow<'_, str> = if t.contains('_') || t.contains(',') {
-        Cow::Owned(t.replace(['_', ','], ""))
-    } else {
-        Cow::Borrowed(t)
-    };
-    if !cleaned
-        .chars()
-        .enumerate()
-        .all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && (c == '-' || c == '+')))
-    {
+    let cleaned: Cow<'_, str> =
+        if t.contains('_') || t.contains(',') { Cow::Owned(t.replace(['_', ','], "")) } else { Cow::Borrowed(t) };
+    if !cleaned.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == '.' || (i == 0 && (c == '-' || c == '+'))) {
         return Err(format!("`{t}` is not a decimal number"));
     }
     let d = Decimal::from_str(&cleaned).map_err(|e| format!("`{t}` is not a decimal number ({e})"))?;
@@ -143,11 +165,8 @@ fn check_money(d: Decimal) -> Result<Decimal, String> {
 /// Parses a rate: `"15%"`, `"0.15"` or an integer.
 pub fn parse_rate(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
-    let d = if let Some(p) = t.strip_suffix('%') {
-        parse_decimal(p)? / Decimal::ONE_HUNDRED
-    } else {
-        parse_decimal(t)?
-    };
+    let d =
+        if let Some(p) = t.strip_suffix('%') { parse_decimal(p)? / Decimal::ONE_HUNDRED } else { parse_decimal(t)? };
     if d.abs() > MAX_RATE {
         return Err(format!("rate `{t}` is larger than the maximum of 100 (10000%)"));
     }
@@ -360,7 +379,7 @@ mod tests {
         for (text, want) in [("15%", "0.15"), ("0.035", "0.035"), ("3.5%", "0.035"), ("1", "1")] {
             assert_eq!(text.parse::<Rate>().unwrap().0.to_string(), want);
         }
-        for bad in ["", "abc", "1e5", "1.123456789", "2000000000000"] {
+        for bad in ["", "abc", "1e5", "1.12345678901", "2000000000000"] {
             assert!(bad.parse::<Money>().is_err(), "{bad}");
         }
         assert!("101".parse::<Rate>().is_err());
@@ -368,7 +387,9 @@ mod tests {
 
     #[test]
     fn formats_money() {
-        for (d, want) in [("1234567.5", "1,234,567.50"), ("-1000", "-1,000.00"), ("0.004", "0.00"), ("999.995", "1,000.00")] {
+        for (d, want) in
+            [("1234567.5", "1,234,567.50"), ("-1000", "-1,000.00"), ("0.004", "0.00"), ("999.995", "1,000.00")]
+        {
             assert_eq!(format_money(d.parse().unwrap(), 2), want);
         }
     }

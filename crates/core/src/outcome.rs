@@ -111,7 +111,9 @@ impl Outcome {
         }
         for (i, c) in self.cells.iter().enumerate() {
             let (p, s) = (i / skus + 1, i % skus);
-            for (name, v) in [("ordered", c.ordered), ("delivered", c.delivered), ("sold", c.sold), ("returned", c.returned)] {
+            for (name, v) in
+                [("ordered", c.ordered), ("delivered", c.delivered), ("sold", c.sold), ("returned", c.returned)]
+            {
                 if v > MAX_UNITS {
                     return Err(Error::Outcome(format!(
                         "period {p}, SKU #{s}: {name} = {v} exceeds the maximum of {MAX_UNITS} units"
@@ -131,7 +133,7 @@ impl Outcome {
 
     /// The outcome the contract's sales plan expects.
     ///
-    /// Per SKU and period: baseline units (per period, per period list, or per store × stores
+    /// Per SKU and period (nothing before the SKU's listing period): baseline units (per period, per period list, or per store × stores
     /// open) × seasonality × promotion uplift, rounded half-up to whole units = ordered;
     /// delivered = ordered × fill rate (the promotion fill rate in promoted cells), rounded
     /// half-up; returned = delivered × returns rate, rounded half-up; sold = delivered − returned.

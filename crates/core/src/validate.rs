@@ -63,29 +63,7 @@ impl V<'_> {
     }
 
     fn supplier(&mut self, s: &Supplier) {
-        if s.name.trim().is_empty() {
-            self.err("supplier.name", "must not be empty");
-        }
-        if s.cost_of_capital.0 < Decimal::ZERO || s.cost_of_capital.0 > Decimal::ONE {
-            self.err("supplier.cost_of_capital", format!("must be between 0% and 100% a year, but is {}", s.cost_of_capital));
-        }
-        self.fraction("supplier.returns_recovery", s.returns_recovery);
-        if s.skus.is_empty() {
-            self.err("supplier.skus", "the portfolio has no SKUs");
-        }
-        for (i, k) in s.skus.iter().enumerate() {
-            let p = format!("supplier.skus[{i}]");
-            if k.id.trim().is_empty() {
-                self.err(format!("{p}.id"), "must not be empty");
-            }
-            if s.skus[..i].iter().any(|o| o.id == k.id) {
-                self.err(format!("{p}.id"), format!("SKU `{}` is defined twice", k.id));
-            }
-            if k.unit_cost.0 < Decimal::ZERO || k.unit_cost.0.scale() > 6 || k.unit_cost.0 > Decimal::from(10_000_000) {
-                self.err(format!("{p}.unit_cost"), format!("must be 0–10,000,000 with at most 6 decimals, but is {}", k.unit_cost));
-            }
-            self.price(&format!("{p}.list_price"), k.list_price);
-        }
+        self.out.extend(check_supplier(s).into_iter().map(|(p, m)| (format!("supplier.{p}"), m)));
     }
 
     fn tiers(&mut self, path: &str, tiers: &[Tier], rates_are_fractions: bool) {
@@ -144,11 +122,16 @@ impl V<'_> {
         match &f.rule {
             Rule::LumpSum(r) => {
                 self.non_negative(&format!("{p}.amount"), r.amount);
-                if r.periods.is_empty() {
-                    self.err(format!("{p}.periods"), "needs at least one period");
+                if !r.periods.is_empty() && !r.months.is_empty() {
+                    self.err(&p, "give `periods` or `months`, not both");
                 }
                 for (j, &x) in r.periods.iter().enumerate() {
                     self.period(&format!("{p}.periods[{j}]"), x);
+                }
+                for (j, &m) in r.months.iter().enumerate() {
+                    if !(1..=12).contains(&m) {
+                        self.err(format!("{p}.months[{j}]"), format!("month {m} is not 1–12"));
+                    }
                 }
             }
             Rule::StoreOpening(r) => self.non_negative(&format!("{p}.amount"), r.amount),
@@ -169,10 +152,13 @@ impl V<'_> {
                     self.non_negative(&format!("{p}.tiers"), t.threshold);
                 }
                 if r.method == TierMethod::Graduated {
-                    let ok = r.tiers.iter().all(|t| match (r.basis, t.value) {
-                        (Basis::Value, TierValue::Rate(_)) | (Basis::Quantity, TierValue::PerUnit(_)) => true,
-                        (_, TierValue::Missing | TierValue::Ambiguous) => true,
-                        _ => false,
+                    let ok = r.tiers.iter().all(|t| {
+                        matches!(
+                            (r.basis, t.value),
+                            (Basis::Value, TierValue::Rate(_))
+                                | (Basis::Quantity, TierValue::PerUnit(_))
+                                | (_, TierValue::Missing | TierValue::Ambiguous)
+                        )
                     });
                     if !ok {
                         self.err(
@@ -239,9 +225,10 @@ impl V<'_> {
                 let dm = matches!(f.rule, Rule::DmFee(_));
                 match (dm, r.slot) {
                     (true, Some(s)) if s != SlotKind::Dm => self.err(format!("{p}.slot"), "a dm_fee counts `dm` slots"),
-                    (false, Some(SlotKind::Dm)) => {
-                        self.err(format!("{p}.slot"), "a display_fee counts `end_cap`, `tg` or `floor_stack`; use dm_fee for DM")
-                    }
+                    (false, Some(SlotKind::Dm)) => self.err(
+                        format!("{p}.slot"),
+                        "a display_fee counts `end_cap`, `tg` or `floor_stack`; use dm_fee for DM",
+                    ),
                     _ => {}
                 }
                 match (r.per, r.regions) {
@@ -277,13 +264,57 @@ impl V<'_> {
             }
             Rule::MarginGuarantee(r) => {
                 if r.target.0 < Decimal::ZERO || r.target.0 >= Decimal::ONE {
-                    self.err(format!("{p}.target"), format!("target margin must be at least 0% and below 100%, but is {}", r.target));
+                    self.err(
+                        format!("{p}.target"),
+                        format!("target margin must be at least 0% and below 100%, but is {}", r.target),
+                    );
                 }
                 self.selection(&format!("{p}.skus"), &r.skus);
             }
             Rule::PriceMatch(r) => self.fraction(&format!("{p}.share"), r.share),
         }
     }
+}
+
+/// Checks a supplier portfolio on its own (key paths relative to the supplier file).
+pub fn check_supplier(s: &Supplier) -> Vec<Issue> {
+    let mut out: Vec<Issue> = Vec::new();
+    let mut err = |p: String, m: String| out.push((p, m));
+    if s.name.trim().is_empty() {
+        err("name".into(), "must not be empty".into());
+    }
+    if s.cost_of_capital.0 < Decimal::ZERO || s.cost_of_capital.0 > Decimal::ONE {
+        err("cost_of_capital".into(), format!("must be between 0% and 100% a year, but is {}", s.cost_of_capital));
+    }
+    if s.returns_recovery.0 < Decimal::ZERO || s.returns_recovery.0 > Decimal::ONE {
+        err("returns_recovery".into(), format!("must be between 0% and 100%, but is {}", s.returns_recovery));
+    }
+    if s.skus.is_empty() {
+        err("skus".into(), "the portfolio has no SKUs".into());
+    }
+    for (i, k) in s.skus.iter().enumerate() {
+        let p = format!("skus[{i}]");
+        if k.id.trim().is_empty() {
+            err(format!("{p}.id"), "must not be empty".into());
+        }
+        if s.skus[..i].iter().any(|o| o.id == k.id) {
+            err(format!("{p}.id"), format!("SKU `{}` is defined twice", k.id));
+        }
+        if k.unit_cost.0 < Decimal::ZERO || k.unit_cost.0.scale() > 6 || k.unit_cost.0 > Decimal::from(10_000_000) {
+            err(
+                format!("{p}.unit_cost"),
+                format!("must be 0–10,000,000 with at most 6 decimals, but is {}", k.unit_cost),
+            );
+        }
+        let lp = k.list_price.0;
+        if lp <= Decimal::ZERO || lp.scale() > 6 || lp > Decimal::from(10_000_000) {
+            err(
+                format!("{p}.list_price"),
+                format!("must be above 0 and at most 10,000,000 with at most 6 decimals, but is {lp}"),
+            );
+        }
+    }
+    out
 }
 
 /// Checks a contract; returns every problem as (key path, message).
@@ -312,7 +343,10 @@ pub fn check(c: &Contract) -> Vec<Issue> {
     // Calendar
     for (i, pp) in c.calendar.promotion_periods.iter().enumerate() {
         if c.calendar.promotion_periods[..i].iter().any(|o| o.name == pp.name) {
-            v.err(format!("calendar.promotion_periods[{i}].name"), format!("promotion period `{}` is defined twice", pp.name));
+            v.err(
+                format!("calendar.promotion_periods[{i}].name"),
+                format!("promotion period `{}` is defined twice", pp.name),
+            );
         }
         if pp.periods.is_empty() {
             v.err(format!("calendar.promotion_periods[{i}].periods"), "needs at least one period");
@@ -336,7 +370,10 @@ pub fn check(c: &Contract) -> Vec<Issue> {
             v.err("payment.early_payment.discount", format!("must be between 0% and 50%, but is {}", e.discount));
         }
         if e.days > c.payment.days {
-            v.err("payment.early_payment.days", format!("{} early-payment days exceed the {} days of the terms", e.days, c.payment.days));
+            v.err(
+                "payment.early_payment.days",
+                format!("{} early-payment days exceed the {} days of the terms", e.days, c.payment.days),
+            );
         }
     }
     // SKUs
@@ -352,7 +389,10 @@ pub fn check(c: &Contract) -> Vec<Issue> {
             && !s.skus.iter().any(|k| k.id == t.sku)
         {
             let known: Vec<&str> = s.skus.iter().map(|k| k.id.as_str()).collect();
-            v.err(format!("{p}.sku"), format!("SKU `{}` is not in the supplier portfolio ({})", t.sku, known.join(", ")));
+            v.err(
+                format!("{p}.sku"),
+                format!("SKU `{}` is not in the supplier portfolio ({})", t.sku, known.join(", ")),
+            );
         }
         if let Some(ip) = t.invoice_price {
             v.price(&format!("{p}.invoice_price"), ip);
@@ -360,7 +400,10 @@ pub fn check(c: &Contract) -> Vec<Issue> {
         match t.shelf_price {
             ShelfPrice::RetailMinus { margin } => {
                 if margin.0 < Decimal::ZERO || margin.0 >= Decimal::ONE {
-                    v.err(format!("{p}.shelf_price.margin"), format!("must be at least 0% and below 100%, but is {margin}"));
+                    v.err(
+                        format!("{p}.shelf_price.margin"),
+                        format!("must be at least 0% and below 100%, but is {margin}"),
+                    );
                 }
             }
             ShelfPrice::CostPlus { markup } => {

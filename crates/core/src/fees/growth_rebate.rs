@@ -149,7 +149,8 @@ impl GrowthRebate {
             Basis::Quantity => Decimal::from(u),
         };
         let (amount, rate, applied) = self.amount(current)?;
-        let f = Formula::Growth { prior: self.prior_year.0, current, rate, applied };
+        let f =
+            Formula::Growth { prior: self.prior_year.0, current, rate, applied, units: self.basis == Basis::Quantity };
         out.emit(r.to, kind, f, amount, true);
         Ok(())
     }

@@ -91,7 +91,8 @@ impl GuaranteedMinimum {
     pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         let r = cx.rule;
         let n = cx.periods();
-        let covered = |out: &Out<'_, S>, p: usize| -> Decimal { r.covered.iter().map(|&i| out.booked[i * n + p]).sum() };
+        let covered =
+            |out: &Out<'_, S>, p: usize| -> Decimal { r.covered.iter().map(|&i| out.booked[i * n + p]).sum() };
         let cap = self.cap.map(|c| c.0);
         match self.per {
             FloorPer::Period => {

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::fees::{FeeKind, SkuSelection};
 use crate::money::Money;
-use crate::settle::{Cx, Formula, Out, Sink, mul};
+use crate::settle::{Cx, Formula, Out, Sink, Times, mul};
 
 /// A listing fee per new SKU.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -75,7 +75,13 @@ impl ListingFee {
                     (Some(st), mul(mul(count, self.amount.0)?, Decimal::from(st))?)
                 }
             };
-            out.emit(p, kind, Formula::Count { count, what: "new SKUs", unit: self.amount.0, stores }, exact, true);
+            out.emit(
+                p,
+                kind,
+                Formula::Count { count, what: "new SKUs", unit: self.amount.0, times: stores.map(Times::stores) },
+                exact,
+                true,
+            );
         }
         Ok(())
     }

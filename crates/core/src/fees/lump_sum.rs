@@ -1,7 +1,7 @@
 //! Lump sums: entry fee (进场费), renewal fee (合同续签费), anniversary (店庆费), festival
 //! (节庆费) and other one-off fees.
 //!
-//! **Formula.** In each listed period: `amount`, or `amount × stores trading in that period`
+//! **Formula.** In each listed period (or the first period of each listed month): `amount`, or `amount × stores trading in that period`
 //! when `per = "store"`.
 //!
 //! **Worked example.** Entry fee 200,000 per contract in period 1 → one line of 200,000.00.
@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::fees::FeeKind;
 use crate::money::Money;
-use crate::settle::{Cx, Formula, Out, Sink, mul};
+use crate::settle::{Cx, Formula, Out, Sink, Times, mul};
 
 /// A lump-sum fee charged in given periods.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -43,13 +43,13 @@ pub struct LumpSum {
     /// `contract` (default) or `store` (× stores trading in the period charged).
     #[serde(default)]
     pub per: LumpPer,
-    /// Periods it is charged in (1-based; default `[1]`): one charge per listed period.
-    #[serde(default = "first")]
+    /// Periods it is charged in (1-based): one charge per listed period. Default: period 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub periods: Vec<u16>,
-}
-
-fn first() -> Vec<u16> {
-    vec![1]
+    /// Or: calendar months it is charged in (1–12), booked in the first period of each month —
+    /// the same contract reads the same in a monthly or a weekly calendar.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub months: Vec<u16>,
 }
 
 /// The event a lump sum pays for.
@@ -94,8 +94,15 @@ pub enum LumpPer {
 
 impl LumpSum {
     pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
-        for &p in &self.periods {
-            let p = p as usize - 1;
+        let first_of_month = |m: u16| (0..cx.periods()).find(|&p| cx.month_of(p) == m);
+        let charged: Vec<usize> = if !self.months.is_empty() {
+            self.months.iter().filter_map(|&m| first_of_month(m)).collect()
+        } else if !self.periods.is_empty() {
+            self.periods.iter().map(|&p| p as usize - 1).collect()
+        } else {
+            vec![0]
+        };
+        for p in charged {
             if !cx.rule.active(p) {
                 continue;
             }
@@ -106,7 +113,12 @@ impl LumpSum {
                 LumpPer::Store => {
                     let stores = cx.stores(p);
                     let exact = mul(self.amount.0, Decimal::from(stores))?;
-                    let f = Formula::Count { count: Decimal::ONE, what: "charge", unit: self.amount.0, stores: Some(stores) };
+                    let f = Formula::Count {
+                        count: Decimal::ONE,
+                        what: "charge",
+                        unit: self.amount.0,
+                        times: Some(Times::stores(stores)),
+                    };
                     out.emit(p, kind, f, exact, true);
                 }
             }

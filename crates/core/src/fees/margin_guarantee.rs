@@ -2,7 +2,10 @@
 //! (保毛利).
 //!
 //! **Annual (`mode = "annual"`, default).** Over the window and the rule's SKUs, with retail
-//! sales `R = Σ sold × shelf price in effect` and the retailer's cost `C = Σ sold × invoice`,
+//! sales `R = Σ sold × shelf price in effect` (promotional and price-matched prices included;
+//! supplier funding booked under other rules is not netted into the margin, so a contract
+//! with both a price-match and an annual margin clause can charge twice for the same gap —
+//! a point to negotiate) and the retailer's cost `C = Σ sold × invoice`,
 //! the realised front margin is `M = R − C`; the supplier pays the shortfall against the target
 //! margin rate `m*`: `max(0, m* × R − M)`, once, in the window's last period.
 //!
@@ -55,7 +58,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::fees::{FeeKind, SkuSelection};
 use crate::money::Rate;
-use crate::settle::{Cx, Formula, MICRO_SCALE, Out, Sink, dec, mul};
+use crate::settle::{Cx, Formula, MICRO_SCALE, Out, Sink, dec, mul, shelf_in_effect};
 
 /// The retailer's target front margin, guaranteed by the supplier.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -94,7 +97,7 @@ impl MarginGuarantee {
                         if !r.includes(s) {
                             continue;
                         }
-                        let shelf = if c.promo_price_micro > 0 { c.promo_price_micro } else { k.shelf_micro };
+                        let shelf = shelf_in_effect(c, k);
                         sales += c.sold as i128 * shelf as i128;
                         cost += c.sold as i128 * k.invoice_micro as i128;
                     }

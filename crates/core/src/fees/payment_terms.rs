@@ -27,7 +27,12 @@ use crate::error::Error;
 use crate::fees::FeeKind;
 use crate::settle::{Compiled, Formula, Out, PeriodAgg, Sink, dec, mul};
 
-pub(crate) fn settle<S: Sink>(m: &Compiled<'_>, agg: &[PeriodAgg], coc: Decimal, out: &mut Out<'_, S>) -> Result<(), Error> {
+pub(crate) fn settle<S: Sink>(
+    m: &Compiled<'_>,
+    agg: &[PeriodAgg],
+    coc: Decimal,
+    out: &mut Out<'_, S>,
+) -> Result<(), Error> {
     let terms = &m.contract.payment;
     let basis = terms.basis.days();
     let early = terms.early_payment.filter(|e| e.taken);

@@ -69,15 +69,14 @@ impl PercentFee {
     pub(crate) fn base_micro(&self, cx: &Cx<'_>, p: usize) -> i128 {
         match self.base {
             PercentBase::NetPurchases => cx.net_value(p),
-            PercentBase::GrossPurchases => {
-                cx.cells(p)
-                    .iter()
-                    .zip(&cx.m.skus)
-                    .enumerate()
-                    .filter(|(s, _)| cx.rule.includes(*s))
-                    .map(|(_, (c, k))| c.delivered as i128 * k.invoice_micro as i128)
-                    .sum()
-            }
+            PercentBase::GrossPurchases => cx
+                .cells(p)
+                .iter()
+                .zip(&cx.m.skus)
+                .enumerate()
+                .filter(|(s, _)| cx.rule.includes(*s))
+                .map(|(_, (c, k))| c.delivered as i128 * k.invoice_micro as i128)
+                .sum(),
             PercentBase::SellOut => cx.retail_value(p),
         }
     }

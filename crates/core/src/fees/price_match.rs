@@ -4,7 +4,9 @@
 //! **Formula.** Per period: `share × Σ gap × units sold` over SKU-periods with a price match,
 //! where gap = shelf price in effect − matched price (or the gap given directly). No published
 //! computation exists for 最低价 clauses (reference §8); this is the price-protection credit of
-//! EDI allowance code 92 applied to units sold, not stock on hand.
+//! EDI allowance code 92 applied to units sold, not stock on hand. The matched price is then
+//! the shelf price in effect everywhere else: in sell-out bases, retail sales, the retailer's
+//! front margin and the annual margin guarantee.
 //!
 //! **Worked example.** Shelf 14.29 matched down to 13.79 (gap 0.50) in period 5; 10,000 units
 //! sold; the supplier funds 100% → 5,000.00.

@@ -53,7 +53,7 @@ impl PromoterFee {
             if !self.months.is_empty() && !self.months.contains(&cx.month_of(p)) {
                 continue;
             }
-            let f = Formula::Count { count, what: "promoters", unit: self.monthly_fee.0, stores: None };
+            let f = Formula::Count { count, what: "promoters", unit: self.monthly_fee.0, times: None };
             out.emit(p, kind, f, exact, false);
         }
         Ok(())

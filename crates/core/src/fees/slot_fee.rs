@@ -42,7 +42,7 @@ use crate::contract::SlotKind;
 use crate::error::Error;
 use crate::fees::FeeKind;
 use crate::money::Money;
-use crate::settle::{Cx, Formula, Out, Sink, mul};
+use crate::settle::{Cx, Formula, Out, Sink, Times, mul};
 
 /// A fee per promotion slot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -78,11 +78,11 @@ pub enum SlotPer {
 }
 
 impl SlotFee {
-    fn multiplier(&self, cx: &Cx<'_>, p: usize) -> Option<u32> {
+    fn multiplier(&self, cx: &Cx<'_>, p: usize) -> Option<Times> {
         match self.per {
             SlotPer::Slot => None,
-            SlotPer::SlotStore => Some(cx.stores(p)),
-            SlotPer::SlotRegion => Some(self.regions.unwrap_or(1)),
+            SlotPer::SlotStore => Some(Times::stores(cx.stores(p))),
+            SlotPer::SlotRegion => Some(Times::regions(self.regions.unwrap_or(1))),
         }
     }
 
@@ -104,14 +104,14 @@ impl SlotFee {
             used += n;
             let mult = self.multiplier(cx, p);
             let count = Decimal::from(n);
-            let exact = mul(mul(count, self.price.0)?, Decimal::from(mult.unwrap_or(1)))?;
-            out.emit(p, kind, Formula::Count { count, what, unit: self.price.0, stores: mult }, exact, false);
+            let exact = mul(mul(count, self.price.0)?, Decimal::from(mult.map_or(1, |t| t.count)))?;
+            out.emit(p, kind, Formula::Count { count, what, unit: self.price.0, times: mult }, exact, false);
         }
         if self.contracted > used {
             let mult = self.multiplier(cx, r.to);
             let short = Decimal::from(self.contracted - used);
-            let exact = mul(mul(short, self.price.0)?, Decimal::from(mult.unwrap_or(1)))?;
-            let f = Formula::Shortfall { contracted: self.contracted, used, unit: self.price.0, stores: mult };
+            let exact = mul(mul(short, self.price.0)?, Decimal::from(mult.map_or(1, |t| t.count)))?;
+            let f = Formula::Shortfall { contracted: self.contracted, used, unit: self.price.0, times: mult };
             out.emit(r.to, kind, f, exact, false);
         }
         Ok(())

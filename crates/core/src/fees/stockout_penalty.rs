@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::fees::{FeeKind, SkuSelection};
 use crate::money::{Money, Rate};
-use crate::settle::{Cx, Formula, Out, Sink, dec, mul};
+use crate::settle::{Cx, Formula, Out, Sink, dec, mul, shelf_in_effect};
 
 /// A penalty for deliveries short of a fill-rate threshold. Give exactly one of `rate` and
 /// `per_incident`.
@@ -130,9 +130,7 @@ impl StockoutPenalty {
                 let unit = match self.valuation {
                     ShortValuation::Invoice => k.invoice_micro,
                     ShortValuation::Cost => k.cost_micro,
-                    ShortValuation::Shelf => {
-                        if c.promo_price_micro > 0 { c.promo_price_micro } else { k.shelf_micro }
-                    }
+                    ShortValuation::Shelf => shelf_in_effect(c, k),
                 };
                 match self.measure {
                     PenaltyMeasure::SkuPeriod => {
@@ -165,7 +163,7 @@ impl StockoutPenalty {
                 }
                 (None, Some(fine)) => {
                     let count = Decimal::from(incidents);
-                    let f = Formula::Count { count, what: "incidents", unit: fine.0, stores: None };
+                    let f = Formula::Count { count, what: "incidents", unit: fine.0, times: None };
                     out.emit(p, kind, f, mul(count, fine.0)?, false);
                 }
                 (None, None) => {}

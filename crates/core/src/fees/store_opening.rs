@@ -46,7 +46,7 @@ impl StoreOpeningFee {
                 continue;
             }
             let count = Decimal::from(n);
-            let f = Formula::Count { count, what: "new stores", unit: self.amount.0, stores: None };
+            let f = Formula::Count { count, what: "new stores", unit: self.amount.0, times: None };
             out.emit(p, kind, f, mul(count, self.amount.0)?, false);
         }
         Ok(())

@@ -171,7 +171,9 @@ impl TieredRebate {
                 let (amount, rate) = self.amount(value, units)?;
                 let base = self.scale_base(value, units);
                 let f = match (self.method, rate) {
-                    (TierMethod::Retroactive, Some(rate)) if self.pays_rate(rate) => Formula::Percent { base: value, rate },
+                    (TierMethod::Retroactive, Some(rate)) if self.pays_rate(rate) => {
+                        Formula::Percent { base: value, rate }
+                    }
                     (TierMethod::Retroactive, Some(rate)) => Formula::PerUnit { units, unit: rate },
                     _ => Formula::Graduated { base },
                 };
@@ -196,7 +198,13 @@ impl TieredRebate {
                     u += cx.net_units(p);
                     let (value, units) = (dec(v)?, Decimal::from(u));
                     let (to_date, rate) = self.amount(value, units)?;
-                    let f = Formula::TrueUp { base: self.scale_base(value, units), rate, to_date, settled };
+                    let f = Formula::TrueUp {
+                        base: self.scale_base(value, units),
+                        rate,
+                        to_date,
+                        settled,
+                        units: self.basis == Basis::Quantity,
+                    };
                     settled += out.emit(p, kind, f, to_date - settled, p == r.to);
                 }
             }

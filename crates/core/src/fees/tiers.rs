@@ -49,7 +49,9 @@ pub struct Tier {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TierDef {
-    /// The threshold.
+    /// The threshold: money, units, or a growth rate (`"5%"` or `"0.05"`).
+    #[serde(deserialize_with = "threshold")]
+    #[schemars(with = "crate::money::Rate")]
     pub threshold: Money,
     /// A rate of the money base, e.g. `rate = "2%"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,6 +59,34 @@ pub struct TierDef {
     /// An amount per unit, e.g. `per_unit = "0.50"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_unit: Option<Money>,
+}
+
+/// Thresholds are amounts or counts, or growth rates written as percentages.
+fn threshold<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = Money;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a threshold: a decimal string (\"500000\", \"5%\") or an integer")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Money, E> {
+            if v.trim().ends_with('%') {
+                crate::money::parse_rate(v).map(Money).map_err(E::custom)
+            } else {
+                v.parse().map_err(E::custom)
+            }
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Money, E> {
+            self.visit_str(&v.to_string())
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Money, E> {
+            self.visit_str(&v.to_string())
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Money, E> {
+            Err(E::custom(format!("float {v} is not accepted: write the threshold as a string, e.g. \"{v}\"")))
+        }
+    }
+    d.deserialize_any(V)
 }
 
 impl From<TierDef> for Tier {

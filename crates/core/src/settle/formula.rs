@@ -5,6 +5,26 @@ use rust_decimal::Decimal;
 
 use crate::money::{format_money, format_percent};
 
+/// A multiplier on a counted fee: stores or regions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Times {
+    /// How many.
+    pub count: u32,
+    /// Of what ("stores", "regions").
+    pub what: &'static str,
+}
+
+impl Times {
+    /// × n stores.
+    pub fn stores(count: u32) -> Times {
+        Times { count, what: "stores" }
+    }
+    /// × n regions.
+    pub fn regions(count: u32) -> Times {
+        Times { count, what: "regions" }
+    }
+}
+
 /// The computation behind one ledger line.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Formula {
@@ -21,8 +41,8 @@ pub enum Formula {
         what: &'static str,
         /// Amount per counted item.
         unit: Decimal,
-        /// Store (or region) multiplier, when priced per store.
-        stores: Option<u32>,
+        /// Store or region multiplier, when priced per store or region.
+        times: Option<Times>,
     },
     /// base × rate.
     Percent {
@@ -53,6 +73,8 @@ pub enum Formula {
         to_date: Decimal,
         /// Already settled in earlier periods.
         settled: Decimal,
+        /// True when the base is units (quantity basis) rather than money.
+        units: bool,
     },
     /// A growth rebate: the tier reached by growth, applied to the whole or the increment.
     Growth {
@@ -64,6 +86,8 @@ pub enum Formula {
         rate: Decimal,
         /// The base the rate is applied to.
         applied: Decimal,
+        /// True when the bases are units and the tier pays per unit.
+        units: bool,
     },
     /// Guaranteed minimum: min(cap, max(floor, covered)) − covered.
     Floor {
@@ -82,8 +106,8 @@ pub enum Formula {
         used: u32,
         /// Price per slot.
         unit: Decimal,
-        /// Store / region multiplier.
-        stores: Option<u32>,
+        /// Store or region multiplier.
+        times: Option<Times>,
     },
     /// Financing cost: base × cost of capital × days ÷ basis.
     Financing {
@@ -127,11 +151,21 @@ fn m(d: Decimal) -> String {
 
 fn num(d: Decimal) -> String {
     let n = d.normalize();
-    if n.scale() == 0 { format_money(n, 0) } else { n.to_string() }
+    format_money(n, n.scale())
 }
 
-fn times(stores: Option<u32>) -> String {
-    stores.map(|s| format!(" × {s} stores")).unwrap_or_default()
+/// A base: money with cents, or a unit count.
+fn base(d: Decimal, units: bool) -> String {
+    if units { num(d) } else { m(d) }
+}
+
+/// A tier value: a percentage of money, or an amount per unit.
+fn tier_value(d: Decimal, per_unit: bool) -> String {
+    if per_unit { format!("{} per unit", num(d)) } else { format_percent(d) }
+}
+
+fn times(t: Option<Times>) -> String {
+    t.map(|t| format!(" × {} {}", t.count, t.what)).unwrap_or_default()
 }
 
 impl Formula {
@@ -141,9 +175,9 @@ impl Formula {
             Formula::Fixed { .. } => None,
             Formula::Count { count, .. } => Some(count),
             Formula::Percent { base, .. } | Formula::Graduated { base } | Formula::TrueUp { base, .. } => Some(base),
-            Formula::PerUnit { units, .. } | Formula::PromoFunding { units, .. } | Formula::PriceMatch { units, .. } => {
-                Some(units)
-            }
+            Formula::PerUnit { units, .. }
+            | Formula::PromoFunding { units, .. }
+            | Formula::PriceMatch { units, .. } => Some(units),
             Formula::Growth { applied, .. } => Some(applied),
             Formula::Floor { covered, .. } => Some(covered),
             Formula::Shortfall { contracted, used, .. } => Some(Decimal::from(contracted.saturating_sub(used))),
@@ -178,41 +212,41 @@ impl Formula {
         let a = m(amount);
         match *self {
             Formula::Fixed { amount } => format!("fixed {} = {a}", m(amount)),
-            Formula::Count { count, what, unit, stores } => {
-                format!("{} {what} × {}{} = {a}", num(count), m(unit), times(stores))
+            Formula::Count { count, what, unit, times: t } => {
+                format!("{} {what} × {}{} = {a}", num(count), m(unit), times(t))
             }
             Formula::Percent { base, rate } => format!("{} × {} = {a}", m(base), format_percent(rate)),
             Formula::PerUnit { units, unit } => format!("{} units × {} = {a}", num(units), num(unit)),
             Formula::Graduated { base } => format!("graduated scale on {} = {a}", num(base)),
-            Formula::TrueUp { base, rate, to_date, settled } => {
-                let r = rate.map(|r| format!(" at {}", num(r))).unwrap_or_default();
-                format!("to date: scale on cumulative {}{r} = {} − settled {} = {a}", num(base), m(to_date), m(settled))
+            Formula::TrueUp { base: b, rate, to_date, settled, units } => {
+                let r = rate.map(|r| format!(" at {}", tier_value(r, units))).unwrap_or_default();
+                format!(
+                    "to date: scale on cumulative {}{r} = {} − settled {} = {a}",
+                    base(b, units),
+                    m(to_date),
+                    m(settled)
+                )
             }
-            Formula::Growth { prior, current, rate, applied } => format!(
-                "growth {} vs prior {}; {} × {} = {a}",
-                num(current),
-                num(prior),
-                num(applied),
-                num(rate)
+            Formula::Growth { prior, current, rate, applied, units } => format!(
+                "current {} vs prior year {}; tier {} on {} = {a}",
+                base(current, units),
+                base(prior, units),
+                tier_value(rate, units),
+                base(applied, units)
             ),
             Formula::Floor { floor, covered, cap } => match cap {
                 Some(c) => format!("min({}, max({}, {})) − {} = {a}", m(c), m(floor), m(covered), m(covered)),
                 None => format!("max({}, {}) − {} = {a}", m(floor), m(covered), m(covered)),
             },
-            Formula::Shortfall { contracted, used, unit, stores } => format!(
-                "unused contracted slots ({contracted} − {used}) × {}{} = {a}",
-                m(unit),
-                times(stores)
-            ),
+            Formula::Shortfall { contracted, used, unit, times: t } => {
+                format!("unused contracted slots ({contracted} − {used}) × {}{} = {a}", m(unit), times(t))
+            }
             Formula::Financing { base, rate, days, basis } => {
                 format!("{} × {} × {days}/{basis} = {a}", m(base), format_percent(rate))
             }
-            Formula::MarginShortfall { sales, margin, target } => format!(
-                "max(0, {} × {} − front margin {}) = {a}",
-                format_percent(target),
-                m(sales),
-                m(margin)
-            ),
+            Formula::MarginShortfall { sales, margin, target } => {
+                format!("max(0, {} × {} − front margin {}) = {a}", format_percent(target), m(sales), m(margin))
+            }
             Formula::PromoFunding { units, target } => format!(
                 "Σ max(0, invoice − promo price × (1 − {})) × units, {} units = {a}",
                 format_percent(target),

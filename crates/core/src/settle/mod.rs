@@ -20,7 +20,7 @@ use crate::outcome::{Cell, MICRO, Outcome, from_micro, round_units, to_micro};
 mod formula;
 mod report;
 
-pub use formula::Formula;
+pub use formula::{Formula, Times};
 pub use report::{LedgerLine, Pnl, RetailerView, Settlement};
 
 /// One amount as it leaves the emitter.
@@ -210,9 +210,12 @@ impl Cx<'_> {
     }
 }
 
+/// The shelf price shoppers paid, in millionths: the promotional price when there is one,
+/// less the gap when the retailer matched a rival's lower price.
 #[inline]
-fn shelf_in_effect(c: &Cell, k: &SkuModel) -> i64 {
-    if c.promo_price_micro > 0 { c.promo_price_micro } else { k.shelf_micro }
+pub(crate) fn shelf_in_effect(c: &Cell, k: &SkuModel) -> i64 {
+    let list = if c.promo_price_micro > 0 { c.promo_price_micro } else { k.shelf_micro };
+    (list - c.match_gap_micro).max(0)
 }
 
 /// Checked multiplication for settlement arithmetic.
@@ -341,7 +344,8 @@ impl<'c> Compiled<'c> {
                 ShelfPrice::Fixed { price } => price.0,
             });
             let micro = |d: Decimal, what: &str| {
-                to_micro(d).ok_or_else(|| Error::Contract(format!("{what} {d} of SKU `{}` has more than 6 decimals", t.sku)))
+                to_micro(d)
+                    .ok_or_else(|| Error::Contract(format!("{what} {d} of SKU `{}` has more than 6 decimals", t.sku)))
             };
             skus.push(SkuModel {
                 id: t.sku.clone(),
@@ -365,9 +369,10 @@ impl<'c> Compiled<'c> {
             let from = f.from_period.map_or(0, |p| p as usize - 1);
             let to = f.to_period.map_or(periods - 1, |p| p as usize - 1);
             let sel = match &f.rule {
-                Rule::UnconditionalRebate(r) | Rule::ServiceFee(r) | Rule::LogisticsFee(r) | Rule::ReturnsAllowance(r) => {
-                    &r.skus[..]
-                }
+                Rule::UnconditionalRebate(r)
+                | Rule::ServiceFee(r)
+                | Rule::LogisticsFee(r)
+                | Rule::ReturnsAllowance(r) => &r.skus[..],
                 Rule::TieredRebate(r) => &r.skus[..],
                 Rule::GrowthRebate(r) => &r.skus[..],
                 Rule::TargetRebate(r) => &r.skus[..],
@@ -385,8 +390,9 @@ impl<'c> Compiled<'c> {
             };
             rules.push(RuleModel { from, to, base_from: if f.retroactive { 0 } else { from }, mask, covered });
         }
-        let mut order: Vec<usize> =
-            (0..contract.fees.len()).filter(|&i| !matches!(contract.fees[i].rule, Rule::GuaranteedMinimum(_))).collect();
+        let mut order: Vec<usize> = (0..contract.fees.len())
+            .filter(|&i| !matches!(contract.fees[i].rule, Rule::GuaranteedMinimum(_)))
+            .collect();
         order.extend((0..contract.fees.len()).filter(|&i| matches!(contract.fees[i].rule, Rule::GuaranteedMinimum(_))));
         let mut m = Compiled {
             contract,
@@ -462,7 +468,8 @@ impl<'c> Compiled<'c> {
             let Some(s) = self.sku_index(&pm.sku) else { continue };
             for &p in &pm.periods {
                 let cell = &mut o.cells[(p as usize - 1) * n + s];
-                let regular = if cell.promo_price_micro > 0 { cell.promo_price_micro } else { self.skus[s].shelf_micro };
+                let regular =
+                    if cell.promo_price_micro > 0 { cell.promo_price_micro } else { self.skus[s].shelf_micro };
                 let gap = match (pm.gap, pm.matched_price) {
                     (Some(g), _) => to_micro(g.0).unwrap_or(0),
                     (None, Some(mp)) => (regular - to_micro(mp.0).unwrap_or(regular)).max(0),
@@ -478,11 +485,17 @@ impl<'c> Compiled<'c> {
             stores += o.store_openings[p];
             let season = match plan.seasonality.len() {
                 0 => Decimal::ONE,
-                12 if self.periods != 12 => plan.seasonality[c.calendar.granularity.month_of(p as u16 + 1) as usize - 1].0,
+                12 if self.periods != 12 => {
+                    plan.seasonality[c.calendar.granularity.month_of(p as u16 + 1) as usize - 1].0
+                }
                 _ => plan.seasonality[p].0,
             };
             for line in &plan.lines {
                 let Some(s) = self.sku_index(&line.sku) else { continue };
+                // Nothing sells before the SKU is listed.
+                if (p as u16) + 1 < c.skus[s].listing_period {
+                    continue;
+                }
                 let (base, seasonal) = if let Some(u) = line.units_per_period {
                     (Decimal::from(u), true)
                 } else if let Some(v) = &line.units {
@@ -563,9 +576,10 @@ impl<'c> Compiled<'c> {
                 Rule::LumpSum(r) => r.settle(&cx, kind, &mut out)?,
                 Rule::StoreOpening(r) => r.settle(&cx, kind, &mut out)?,
                 Rule::Listing(r) => r.settle(&cx, kind, &mut out)?,
-                Rule::UnconditionalRebate(r) | Rule::ServiceFee(r) | Rule::LogisticsFee(r) | Rule::ReturnsAllowance(r) => {
-                    r.settle(&cx, kind, &mut out)?
-                }
+                Rule::UnconditionalRebate(r)
+                | Rule::ServiceFee(r)
+                | Rule::LogisticsFee(r)
+                | Rule::ReturnsAllowance(r) => r.settle(&cx, kind, &mut out)?,
                 Rule::TieredRebate(r) => r.settle(&cx, kind, &mut out)?,
                 Rule::GrowthRebate(r) => r.settle(&cx, kind, &mut out)?,
                 Rule::TargetRebate(r) => r.settle(&cx, kind, &mut out)?,

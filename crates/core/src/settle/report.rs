@@ -20,13 +20,10 @@ pub struct LedgerLine {
     /// 1-based period.
     pub period: u16,
     /// The base (money or units), when the line has one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub base: Option<Decimal>,
     /// The rate applied, when a percentage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<Decimal>,
     /// The amount per unit or item, when counted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_amount: Option<Decimal>,
     /// The booked (rounded) amount: a cost to the supplier when positive.
     pub amount: Decimal,
@@ -159,7 +156,12 @@ impl Pnl {
             fees_by_kind: FeeKind::ALL
                 .iter()
                 .filter(|k| k.is_fee() && !t.by_kind[k.index()].is_zero())
-                .map(|&k| KindAmount { kind: k, label: k.english(), label_zh: k.chinese(), amount: fix(t.by_kind[k.index()]) })
+                .map(|&k| KindAmount {
+                    kind: k,
+                    label: k.english(),
+                    label_zh: k.chinese(),
+                    amount: fix(t.by_kind[k.index()]),
+                })
                 .collect(),
             fees_total: fix(fees_total),
             net_revenue: fix(net_revenue),

@@ -1,0 +1,68 @@
+//! Renders library errors for people: every located problem as `file:line:col: key: message`
+//! followed by a source snippet pointing at the offending value (miette).
+
+use kasim_core::Error;
+use kasim_core::error::Problem;
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+
+#[derive(Debug)]
+struct ProblemDiagnostic {
+    message: String,
+    source: NamedSource<String>,
+    label: LabeledSpan,
+}
+
+impl std::fmt::Display for ProblemDiagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ProblemDiagnostic {}
+
+impl Diagnostic for ProblemDiagnostic {
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(self.label.clone())))
+    }
+}
+
+fn snippet(p: &Problem, source: &str, color: bool) -> String {
+    let Some(span) = p.span.clone() else { return String::new() };
+    let len = span.end.saturating_sub(span.start).clamp(0, 200);
+    let d = ProblemDiagnostic {
+        message: p.message.clone(),
+        source: NamedSource::new(p.file.display().to_string(), source.to_string()),
+        label: LabeledSpan::at(
+            span.start..span.start + len,
+            if p.key_path.is_empty() { "here".to_string() } else { p.key_path.clone() },
+        ),
+    };
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_context_lines(1);
+    let mut s = String::new();
+    if handler.render_report(&mut s, &d).is_err() {
+        return String::new();
+    }
+    // The first line repeats the message; keep only the snippet.
+    s.lines().skip_while(|l| !l.contains('╭')).collect::<Vec<_>>().join("\n") + "\n"
+}
+
+/// Renders an error for stderr.
+pub fn render(e: &Error, color: bool) -> String {
+    match e {
+        Error::Invalid(ps) => {
+            let mut out = String::new();
+            for p in &ps.problems {
+                out.push_str(&format!("error: {p}\n"));
+                if let Some(src) = ps.source_of(&p.file) {
+                    out.push_str(&snippet(p, src, color));
+                }
+            }
+            out
+        }
+        other => format!("error: {other}\n"),
+    }
+}

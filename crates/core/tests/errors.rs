@@ -1,0 +1,175 @@
+//! Malformed and hostile input: every problem located (file, line, column, key path), never a
+//! panic.
+
+use std::path::Path;
+
+use kasim_core::demo::Demo;
+use kasim_core::{Error, load_str};
+use proptest::prelude::*;
+
+fn problems(src: &str) -> Vec<kasim_core::Problem> {
+    match load_str(src, Path::new("c.toml"), None) {
+        Err(Error::Invalid(p)) => p.problems,
+        Err(other) => panic!("expected located problems, got {other}"),
+        Ok(_) => panic!("expected the contract to be rejected"),
+    }
+}
+
+fn line_number(src: &str, needle: &str) -> usize {
+    let off = src.find(needle).expect("needle");
+    src[..off].matches('\n').count() + 1
+}
+
+#[test]
+fn float_money_is_rejected_at_its_position() {
+    let src = Demo::default().toml("[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = 0.035\n");
+    let ps = problems(&src);
+    assert_eq!(ps.len(), 1);
+    let p = &ps[0];
+    assert_eq!(p.key_path, "fees[0].rate");
+    assert_eq!(p.line, line_number(&src, "rate = 0.035"));
+    assert_eq!(p.column, 8);
+    assert!(p.message.contains("float 0.035 is not accepted"), "{}", p.message);
+}
+
+#[test]
+fn tiers_that_do_not_increase_are_reported_with_their_path() {
+    let src = Demo::default().toml(
+        "[[fees]]\nid = \"t\"\nkind = \"tiered_rebate\"\ntiers = [\n  { threshold = \"800000\", rate = \"2%\" },\n  { threshold = \"500000\", rate = \"3%\" },\n]\n",
+    );
+    let ps = problems(&src);
+    assert_eq!(ps.len(), 1, "{ps:?}");
+    assert_eq!(ps[0].key_path, "fees[0].tiers[1].threshold");
+    assert_eq!(ps[0].line, line_number(&src, "threshold = \"500000\""));
+    assert!(ps[0].message.contains("strictly increase"), "{}", ps[0].message);
+}
+
+#[test]
+fn every_semantic_problem_is_reported_at_once() {
+    let src = Demo::default().toml(
+        "[[fees]]\nid = \"a\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"-5\"\nperiods = [13]\n\n\
+         [[fees]]\nid = \"a\"\nkind = \"guaranteed_minimum\"\nfloor = \"100\"\ncovers = [\"nope\"]\n",
+    );
+    let ps = problems(&src);
+    let paths: Vec<&str> = ps.iter().map(|p| p.key_path.as_str()).collect();
+    assert_eq!(paths, ["fees[0].amount", "fees[0].periods[0]", "fees[1].id", "fees[1].covers[0]"], "{ps:#?}");
+    assert!(ps.iter().all(|p| p.line > 1));
+}
+
+#[test]
+fn unknown_keys_point_at_the_key() {
+    let src = Demo::default().toml("[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrat = \"3%\"\n");
+    let ps = problems(&src);
+    assert_eq!(ps.len(), 1);
+    assert_eq!(ps[0].key_path, "fees[0].rat");
+    assert_eq!(ps[0].line, line_number(&src, "rat = "));
+    assert!(ps[0].message.contains("unknown field `rat`"), "{}", ps[0].message);
+}
+
+#[test]
+fn unknown_kind_and_bad_enum_values_are_named() {
+    let src = Demo::default().toml("[[fees]]\nid = \"r\"\nkind = \"bribe\"\namount = \"1\"\n");
+    let ps = problems(&src);
+    assert!(ps[0].message.contains("bribe"), "{}", ps[0].message);
+    assert!(ps[0].key_path.starts_with("fees[0]"), "{}", ps[0].key_path);
+}
+
+#[test]
+fn unknown_sku_references_list_the_known_ones() {
+    let src = Demo::default().toml("[[plan.promotions]]\nskus = [\"Z\"]\nperiods = [2]\nslot = \"dm\"\n");
+    let ps = problems(&src);
+    assert_eq!(ps[0].key_path, "plan.promotions[0].skus[0]");
+    assert!(ps[0].message.contains("`Z`") && ps[0].message.contains("(A)"), "{}", ps[0].message);
+}
+
+#[test]
+fn syntax_errors_have_a_position() {
+    let ps = problems("name = \"x\"\nsupplier = [\n");
+    assert_eq!(ps.len(), 1);
+    assert!(ps[0].line >= 2, "{ps:?}");
+    assert!(ps[0].message.starts_with("TOML syntax error"));
+}
+
+#[test]
+fn missing_supplier_file_is_located_at_the_reference() {
+    let dir = std::env::temp_dir();
+    let src = r#"name = "C"
+supplier = "does-not-exist.toml"
+[retailer]
+name = "R"
+channel = "hypermarket"
+stores = 1
+[[skus]]
+sku = "A"
+shelf_price = { policy = "fixed", price = "9" }
+[plan]
+[[plan.lines]]
+sku = "A"
+units_per_period = 1
+"#;
+    match load_str(src, Path::new("c.toml"), Some(&dir)) {
+        Err(Error::Invalid(p)) => {
+            let pr = &p.problems[0];
+            assert_eq!((pr.line, pr.key_path.as_str()), (2, "supplier"));
+            assert!(pr.message.contains("cannot read supplier file"), "{}", pr.message);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn supplier_file_problems_point_into_the_supplier_file() {
+    let dir = std::env::temp_dir().join(format!("kasim-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("supplier.toml"),
+        "name = \"S\"\ncost_of_capital = \"6%\"\n\n[[skus]]\nid = \"A\"\nname = \"a\"\nunit_cost = \"6\"\nlist_price = \"-1\"\n",
+    )
+    .unwrap();
+    let contract = "name = \"C\"\nsupplier = \"supplier.toml\"\n[retailer]\nname = \"R\"\nchannel = \"hypermarket\"\nstores = 1\n\
+                    [[skus]]\nsku = \"A\"\nshelf_price = { policy = \"fixed\", price = \"9\" }\n[plan]\n[[plan.lines]]\nsku = \"A\"\nunits_per_period = 1\n";
+    std::fs::write(dir.join("c.toml"), contract).unwrap();
+    match kasim_core::load(dir.join("c.toml")) {
+        Err(Error::Invalid(p)) => {
+            let pr = &p.problems[0];
+            assert!(pr.file.ends_with("supplier.toml"), "{pr}");
+            assert_eq!(pr.key_path, "skus[0].list_price");
+            assert_eq!(pr.line, 8);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn huge_numbers_are_refused_not_overflowed() {
+    let src = Demo::default()
+        .toml("[[fees]]\nid = \"x\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"99999999999999999999\"\n");
+    let ps = problems(&src);
+    assert!(ps[0].message.contains("maximum"), "{}", ps[0].message);
+    let src = Demo { units: Some(vec![u64::MAX]), ..Demo::default() }.toml("");
+    let ps = problems(&src);
+    assert!(ps.iter().any(|p| p.key_path.starts_with("plan.lines[0].units")), "{ps:?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Arbitrary text never panics the loader.
+    #[test]
+    fn arbitrary_text_never_panics(src in "\\PC{0,400}") {
+        let _ = load_str(&src, Path::new("x.toml"), None);
+    }
+
+    /// Mutating one byte of a valid contract never panics the loader or the engine.
+    #[test]
+    fn mutated_contracts_never_panic(pos in 0usize..2000, byte in proptest::sample::select(b"0123456789-.\"[]=%\n ".to_vec())) {
+        let mut src = Demo::default().toml("[[fees]]\nid = \"t\"\nkind = \"tiered_rebate\"\nsettle = \"periodic\"\ntiers = [ { threshold = \"5000\", rate = \"2%\" } ]\n").into_bytes();
+        let i = pos % src.len();
+        src[i] = byte;
+        if let Ok(text) = String::from_utf8(src)
+            && let Ok(c) = load_str(&text, Path::new("x.toml"), None)
+        {
+            let _ = kasim_core::evaluate(&c);
+        }
+    }
+}
