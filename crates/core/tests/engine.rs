@@ -5,3 +5,8 @@ mod errors;
 mod invariants;
 mod scenarios;
 mod worked_examples;
+
+/// Proptest cases: the given default, or `PROPTEST_CASES` for a longer run.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}

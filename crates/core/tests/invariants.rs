@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 /// A contract with every rule kind, 3 SKUs, one of which is restricted in some rules.
-const EVERY_RULE: &str = r#"
+pub const EVERY_RULE: &str = r#"
 [payment]
 days = 75
 cost_of_capital = "7%"
@@ -193,7 +193,7 @@ fn outcome(cells: &[(u64, u64, u64, u8, i64, i64)], openings: &[u32]) -> Outcome
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: super::cases(200), ..ProptestConfig::default() })]
 
     /// Ledger lines sum exactly to the P&L; every line is whole cents; the totals-only path
     /// gives the same totals; floors and caps hold.
