@@ -139,11 +139,7 @@ impl GrowthRebate {
 
     pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         let r = cx.rule;
-        let (mut v, mut u) = (0i128, 0i64);
-        for p in r.base_from..=r.to {
-            v += cx.net_value(p);
-            u += cx.net_units(p);
-        }
+        let (v, u) = cx.window_base();
         let current = match self.basis {
             Basis::Value => dec(v)?,
             Basis::Quantity => Decimal::from(u),

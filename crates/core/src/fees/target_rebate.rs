@@ -54,11 +54,7 @@ pub struct TargetRebate {
 impl TargetRebate {
     pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         let r = cx.rule;
-        let (mut v, mut u) = (0i128, 0i64);
-        for p in r.base_from..=r.to {
-            v += cx.net_value(p);
-            u += cx.net_units(p);
-        }
+        let (v, u) = cx.window_base();
         let value = dec(v)?;
         let base = match self.basis {
             Basis::Value => value,

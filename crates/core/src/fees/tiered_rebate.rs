@@ -162,11 +162,7 @@ impl TieredRebate {
         let r = cx.rule;
         match self.settle {
             Settle::Annual => {
-                let (mut v, mut u) = (0i128, 0i64);
-                for p in r.base_from..=r.to {
-                    v += cx.net_value(p);
-                    u += cx.net_units(p);
-                }
+                let (v, u) = cx.window_base();
                 let (value, units) = (dec(v)?, Decimal::from(u));
                 let (amount, rate) = self.amount(value, units)?;
                 let base = self.scale_base(value, units);

@@ -192,6 +192,11 @@ impl Cx<'_> {
             .map(|(_, (c, k))| c.sold as i128 * shelf_in_effect(c, k) as i128)
             .sum()
     }
+    /// Net purchase value and net units of the rule's SKUs over its base window
+    /// (`base_from..=to`: the window, or from period 1 when retroactive).
+    pub fn window_base(&self) -> (i128, i64) {
+        (self.rule.base_from..=self.rule.to).fold((0, 0), |(v, u), p| (v + self.net_value(p), u + self.net_units(p)))
+    }
     /// Stores trading in period p.
     pub fn stores(&self, p: usize) -> u32 {
         self.agg[p].stores
