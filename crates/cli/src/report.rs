@@ -85,13 +85,21 @@ fn pnl_rows(list: &[Evaluated]) -> Vec<(String, Vec<String>)> {
             if e.stores == 0 {
                 "–".into()
             } else {
-                money((e.settlement.pnl.net_contribution / Decimal::from(e.stores)).round_dp(2))
+                money(
+                    (e.settlement.pnl.net_contribution / Decimal::from(e.stores))
+                        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+                )
             }
         }),
     ));
     rows.push((
         "Contribution per SKU 单品贡献".into(),
-        col(&|e| money((e.settlement.pnl.net_contribution / Decimal::from(e.skus.max(1))).round_dp(2))),
+        col(&|e| {
+            money(
+                (e.settlement.pnl.net_contribution / Decimal::from(e.skus.max(1)))
+                    .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+            )
+        }),
     ));
     rows.push((String::new(), vec![]));
     rows.push(("Retailer view 零售商视角".into(), vec![]));
@@ -285,15 +293,20 @@ pub fn explain_table(e: &Evaluated) -> String {
     out.push_str(&t.render());
 
     out.push_str("\nBy rule 按条款汇总\n");
+    // Grouped by rule and kind, so the payment terms show the discount and financing apart.
     let mut by_rule: BTreeMap<(usize, String), (String, Decimal, usize)> = BTreeMap::new();
-    let mut order: Vec<String> = Vec::new();
+    let mut order: Vec<(&str, FeeKind)> = Vec::new();
     for l in &s.ledger {
-        if !order.contains(&l.rule) {
-            order.push(l.rule.clone());
-        }
-        let idx = order.iter().position(|r| r == &l.rule).unwrap_or(0);
-        let entry =
-            by_rule.entry((idx, l.rule.clone())).or_insert((format!("{} {}", l.label, l.label_zh), Decimal::ZERO, 0));
+        let key = (l.rule.as_str(), l.kind);
+        let idx = match order.iter().position(|k| *k == key) {
+            Some(i) => i,
+            None => {
+                order.push(key);
+                order.len() - 1
+            }
+        };
+        let label = format!("{} {}", l.label, l.label_zh);
+        let entry = by_rule.entry((idx, l.rule.clone())).or_insert((label, Decimal::ZERO, 0));
         entry.1 += l.amount;
         entry.2 += 1;
     }

@@ -225,34 +225,30 @@ fn find_floats(v: &DeValue<'_>, path: &str, out: &mut Vec<(String, Range<usize>,
     }
 }
 
-/// The deepest node whose span contains `target`: its key path and span.
+/// The deepest node whose span contains `target`: its key path and span. Standard tables'
+/// spans cover only their header, so every subtree is searched, not just containing ones.
 fn deepest(v: &DeValue<'_>, target: &Range<usize>, path: String, span: Range<usize>) -> (String, Range<usize>) {
     if target.is_empty() {
         return (path, span);
     }
+    find_deepest(v, target, &path).unwrap_or((path, span))
+}
+
+fn find_deepest(v: &DeValue<'_>, target: &Range<usize>, path: &str) -> Option<(String, Range<usize>)> {
     let contains = |s: &Range<usize>| s.start <= target.start && target.end <= s.end && s != &(0..0);
+    let visit = |p: String, val: &Spanned<DeValue<'_>>| -> Option<(String, Range<usize>)> {
+        if let Some(found) = find_deepest(val.get_ref(), target, &p) {
+            return Some(found);
+        }
+        contains(&val.span()).then(|| (p, val.span()))
+    };
     match v {
-        DeValue::Table(t) => {
-            for (k, val) in t.iter() {
-                let ks = k.span();
-                if contains(&ks) {
-                    return (join(&path, k.get_ref()), ks);
-                }
-                if contains(&val.span()) {
-                    return deepest(val.get_ref(), target, join(&path, k.get_ref()), val.span());
-                }
-            }
-            (path, span)
-        }
-        DeValue::Array(a) => {
-            for (i, val) in a.iter().enumerate() {
-                if contains(&val.span()) {
-                    return deepest(val.get_ref(), target, format!("{path}[{i}]"), val.span());
-                }
-            }
-            (path, span)
-        }
-        _ => (path, span),
+        DeValue::Table(t) => t.iter().find_map(|(k, val)| {
+            let p = join(path, k.get_ref());
+            if contains(&k.span()) { Some((p, k.span())) } else { visit(p, val) }
+        }),
+        DeValue::Array(a) => a.iter().enumerate().find_map(|(i, val)| visit(format!("{path}[{i}]"), val)),
+        _ => None,
     }
 }
 

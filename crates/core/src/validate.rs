@@ -105,6 +105,9 @@ impl V<'_> {
         if f.id.trim().is_empty() {
             self.err(format!("{p}.id"), "must not be empty");
         }
+        if f.id == "payment-terms" {
+            self.err(format!("{p}.id"), "`payment-terms` is reserved for the financing and early-payment lines");
+        }
         if self.c.fees[..i].iter().any(|o| o.id == f.id) {
             self.err(format!("{p}.id"), format!("rule id `{}` is used twice", f.id));
         }
@@ -141,6 +144,12 @@ impl V<'_> {
             }
             Rule::UnconditionalRebate(r) | Rule::ServiceFee(r) | Rule::LogisticsFee(r) | Rule::ReturnsAllowance(r) => {
                 self.fraction(&format!("{p}.rate"), r.rate);
+                if r.settle == crate::fees::Settle::Periodic {
+                    self.err(
+                        format!("{p}.settle"),
+                        "a percentage fee is settled `period` (every period) or `annual`; `periodic` true-ups apply to tiered rebates",
+                    );
+                }
                 self.selection(&format!("{p}.skus"), &r.skus);
             }
             Rule::TieredRebate(r) => {
@@ -174,6 +183,9 @@ impl V<'_> {
             }
             Rule::GrowthRebate(r) => {
                 self.non_negative(&format!("{p}.prior_year"), r.prior_year);
+                if let Some(c) = r.cap {
+                    self.non_negative(&format!("{p}.cap"), c);
+                }
                 self.tiers(&format!("{p}.tiers"), &r.tiers, true);
                 for (j, t) in r.tiers.iter().enumerate() {
                     let bad = match (r.basis, t.value) {

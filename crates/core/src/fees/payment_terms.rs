@@ -37,21 +37,31 @@ pub(crate) fn settle<S: Sink>(
     let basis = terms.basis.days();
     let early = terms.early_payment.filter(|e| e.taken);
     let days = early.map_or(terms.days, |e| e.days);
+    // Discount lines first, then financing lines, each with its own running total (rounding
+    // point `rule` rounds each kind's annual total once).
+    if let Some(e) = early {
+        out.begin(None);
+        for (p, a) in agg.iter().enumerate() {
+            let net = dec(a.delivered_value - a.returned_value)?;
+            if !net.is_zero() {
+                let f = Formula::Percent { base: net, rate: e.discount.0 };
+                out.emit(p, FeeKind::EarlyPaymentDiscount, f, mul(net, e.discount.0)?, false);
+            }
+        }
+    }
+    if coc.is_zero() || days == 0 {
+        return Ok(());
+    }
+    out.begin(None);
     for (p, a) in agg.iter().enumerate() {
         let net = dec(a.delivered_value - a.returned_value)?;
         if net.is_zero() {
             continue;
         }
-        if let Some(e) = early {
-            let f = Formula::Percent { base: net, rate: e.discount.0 };
-            out.emit(p, FeeKind::EarlyPaymentDiscount, f, mul(net, e.discount.0)?, false);
-        }
-        if !coc.is_zero() && days > 0 {
-            let exact = mul(mul(net, coc)?, Decimal::from(days))?
-                .checked_div(Decimal::from(basis))
-                .ok_or_else(|| Error::Overflow("financing cost".into()))?;
-            out.emit(p, FeeKind::Financing, Formula::Financing { base: net, rate: coc, days, basis }, exact, false);
-        }
+        let exact = mul(mul(net, coc)?, Decimal::from(days))?
+            .checked_div(Decimal::from(basis))
+            .ok_or_else(|| Error::Overflow("financing cost".into()))?;
+        out.emit(p, FeeKind::Financing, Formula::Financing { base: net, rate: coc, days, basis }, exact, false);
     }
     Ok(())
 }

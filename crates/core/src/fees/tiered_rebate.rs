@@ -20,7 +20,8 @@
 //! `settle = "period"`: the scale applies to each period's own base independently.
 //!
 //! **Worked example** (S/4HANA condition contract, W-3): from 5,000 → 2%, from 20,000 → 4%;
-//! purchases 3,000 / 4,000 / 20,000 in October–December settled periodically → 0, 140.00,
+//! purchases 3,000 / 4,000 / 20,000 in three consecutive months (October–December in the
+//! source; periods 1–3 here) settled periodically → 0, 140.00,
 //! then the true-up 4% × 27,000 − 140 = 940.00.
 //!
 //! ```
@@ -165,21 +166,13 @@ impl TieredRebate {
                 let (v, u) = cx.window_base();
                 let (value, units) = (dec(v)?, Decimal::from(u));
                 let (amount, rate) = self.amount(value, units)?;
-                let base = self.scale_base(value, units);
-                let f = match (self.method, rate) {
-                    (TierMethod::Retroactive, Some(rate)) if self.pays_rate(rate) => {
-                        Formula::Percent { base: value, rate }
-                    }
-                    (TierMethod::Retroactive, Some(rate)) => Formula::PerUnit { units, unit: rate },
-                    _ => Formula::Graduated { base },
-                };
-                out.emit(r.to, kind, f, amount, true);
+                out.emit(r.to, kind, self.formula(value, units, rate), amount, true);
             }
             Settle::Period => {
                 for p in r.from..=r.to {
                     let (value, units) = (dec(cx.net_value(p))?, Decimal::from(cx.net_units(p)));
-                    let (amount, _) = self.amount(value, units)?;
-                    out.emit(p, kind, Formula::Graduated { base: self.scale_base(value, units) }, amount, false);
+                    let (amount, rate) = self.amount(value, units)?;
+                    out.emit(p, kind, self.formula(value, units, rate), amount, false);
                 }
             }
             Settle::Periodic => {
@@ -206,6 +199,17 @@ impl TieredRebate {
             }
         }
         Ok(())
+    }
+
+    /// How a (non-cumulative) amount was computed: the tier reached and what it pays, a
+    /// graduated scale, or no tier reached (0% of the base).
+    fn formula(&self, value: Decimal, units: Decimal, rate: Option<Decimal>) -> Formula {
+        match (self.method, rate) {
+            (TierMethod::Graduated, _) => Formula::Graduated { base: self.scale_base(value, units) },
+            (TierMethod::Retroactive, Some(rate)) if self.pays_rate(rate) => Formula::Percent { base: value, rate },
+            (TierMethod::Retroactive, Some(rate)) => Formula::PerUnit { units, unit: rate },
+            (TierMethod::Retroactive, None) => Formula::Percent { base: value, rate: Decimal::ZERO },
+        }
     }
 
     fn pays_rate(&self, rate: Decimal) -> bool {

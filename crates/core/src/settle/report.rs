@@ -123,6 +123,19 @@ pub struct Settlement {
     pub totals: Totals,
 }
 
+/// Money bases aggregated in millionths print with the contract's decimals when that loses
+/// nothing (`500000.000000` → `500000.00`); unit counts and finer amounts are left as they are.
+fn tidy(b: Decimal, decimals: u32) -> Decimal {
+    if b.scale() <= decimals {
+        return b;
+    }
+    let mut n = b.normalize();
+    if n.scale() <= decimals {
+        n.rescale(decimals);
+    }
+    n
+}
+
 /// a ÷ b to 4 decimals, half-up; `None` when b is zero.
 pub(crate) fn ratio(a: Decimal, b: Decimal) -> Option<Decimal> {
     if b.is_zero() {
@@ -220,7 +233,7 @@ impl Settlement {
                     label_zh,
                     kind: l.kind,
                     period: l.period,
-                    base: l.formula.base(),
+                    base: l.formula.base().map(|b| tidy(b, c.rounding.decimals)),
                     rate: l.formula.rate(),
                     unit_amount: l.formula.unit_amount(),
                     amount: l.amount,
