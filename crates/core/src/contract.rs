@@ -46,6 +46,9 @@ pub struct Contract {
     /// The fee rules (back margin), evaluated in order; guaranteed minimums last.
     #[serde(default)]
     pub fees: Vec<FeeRule>,
+    /// What is uncertain, for `kasim simulate` and `compare` (the Monte Carlo crate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<crate::uncertainty::Uncertainty>,
 }
 
 fn default_currency() -> String {

@@ -60,6 +60,59 @@ impl JsonSchema for Quantity {
     }
 }
 
+/// An exact number that may be written as a percentage: `"0.03"`, `"3%"`, `"1.5"` or `4`.
+/// Used for distribution parameters, which can be shares, multipliers or counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Num(pub Decimal);
+
+struct NumVisitor;
+impl de::Visitor<'_> for NumVisitor {
+    type Value = Num;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number as a string (\"1.5\", \"3%\") or an integer")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Num, E> {
+        if v.trim().ends_with('%') {
+            parse_rate(v).map(Num).map_err(E::custom)
+        } else {
+            v.parse::<Money>().map(|m| Num(m.0)).map_err(E::custom)
+        }
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Num, E> {
+        check_money(Decimal::from(v)).map(Num).map_err(E::custom)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Num, E> {
+        check_money(Decimal::from(v)).map(Num).map_err(E::custom)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Num, E> {
+        Err(E::custom(format!("float {v} is not accepted: {FLOAT_HELP}")))
+    }
+}
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NumVisitor)
+    }
+}
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.normalize().to_string())
+    }
+}
+impl JsonSchema for Num {
+    fn schema_name() -> Cow<'static, str> {
+        "Num".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "An exact number: a decimal string (\"1.5\"), a percentage (\"3%\") or an integer. Floats are rejected.",
+            "anyOf": [
+                {"type": "string", "pattern": "^[+-]?[0-9][0-9_,]*(\\.[0-9]+)?%?$"},
+                {"type": "integer"}
+            ]
+        })
+    }
+}
+
 impl Money {
     /// Zero.
     pub const ZERO: Money = Money(Decimal::ZERO);

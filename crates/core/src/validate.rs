@@ -66,6 +66,39 @@ impl V<'_> {
         self.out.extend(check_supplier(s).into_iter().map(|(p, m)| (format!("supplier.{p}"), m)));
     }
 
+    fn uncertainty(&mut self, u: &crate::uncertainty::Uncertainty) {
+        for (key, d) in u.named() {
+            for m in d.problems() {
+                self.err(format!("uncertainty.{key}"), m);
+            }
+            let (lo, hi) = d.bounds();
+            let fraction =
+                matches!(key, "fill_rate" | "promo_fill_rate" | "returns_rate" | "post_promo_dip" | "price_war.depth");
+            if fraction && (lo.is_none_or(|x| x < Decimal::ZERO) || hi.is_none_or(|x| x > Decimal::ONE)) {
+                self.err(format!("uncertainty.{key}"), "a share must be drawn from a distribution bounded to 0–100% (uniform, triangular, pert, fixed, discrete)");
+            }
+            if key == "promo_uplift" && lo.is_none_or(|x| x < Decimal::ZERO) {
+                self.err(format!("uncertainty.{key}"), "an uplift must be bounded below by 0");
+            }
+            if let (Some(l), Some(h)) = (lo, hi)
+                && (l.abs() > Decimal::from(1_000_000) || h.abs() > Decimal::from(1_000_000))
+            {
+                self.err(format!("uncertainty.{key}"), "values must stay within ±1,000,000");
+            }
+        }
+        if let Some(cv) = u.demand_cv
+            && (cv.0 < Decimal::ZERO || cv.0 > Decimal::from(5))
+        {
+            self.err("uncertainty.demand_cv", format!("must be between 0% and 500%, but is {cv}"));
+        }
+        if let Some(r) = u.demand_correlation {
+            self.fraction("uncertainty.demand_correlation", r);
+        }
+        if let Some(w) = &u.price_war {
+            self.fraction("uncertainty.price_war.probability", w.probability);
+        }
+    }
+
     fn tiers(&mut self, path: &str, tiers: &[Tier], rates_are_fractions: bool) {
         if tiers.is_empty() {
             self.err(path, "needs at least one tier");
@@ -521,6 +554,9 @@ pub fn check(c: &Contract) -> Vec<Issue> {
     }
     for (i, f) in c.fees.iter().enumerate() {
         v.fee(i, f);
+    }
+    if let Some(u) = &c.uncertainty {
+        v.uncertainty(u);
     }
     v.out
 }

@@ -75,9 +75,10 @@ pub struct SkuModel {
     pub cost: Decimal,
     /// Regular shelf price, rounded to the contract decimals.
     pub shelf: Decimal,
+    /// The shelf price in millionths of the currency unit.
+    pub shelf_micro: i64,
     pub(crate) invoice_micro: i64,
     pub(crate) cost_micro: i64,
-    pub(crate) shelf_micro: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -119,6 +120,17 @@ pub struct Compiled<'c> {
     coc: Decimal,
     recovery: Decimal,
     plan: Outcome,
+    plan_cells: Vec<PlanCell>,
+    per_store: Vec<bool>,
+}
+
+/// The sales plan's expectation for one SKU-period, before sampling.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlanCell {
+    /// Expected baseline units (seasonality and planned stores applied), before promotion.
+    pub baseline: Decimal,
+    /// Planned promotion uplift (1 when not promoted).
+    pub uplift: Decimal,
 }
 
 /// Per-period aggregates over all SKUs, in millionths and units.
@@ -399,6 +411,12 @@ impl<'c> Compiled<'c> {
             .filter(|&i| !matches!(contract.fees[i].rule, Rule::GuaranteedMinimum(_)))
             .collect();
         order.extend((0..contract.fees.len()).filter(|&i| matches!(contract.fees[i].rule, Rule::GuaranteedMinimum(_))));
+        let n_skus = skus.len();
+        let per_store = contract
+            .skus
+            .iter()
+            .map(|t| contract.plan.lines.iter().any(|l| l.sku == t.sku && l.units_per_store.is_some()))
+            .collect();
         let mut m = Compiled {
             contract,
             supplier,
@@ -411,6 +429,8 @@ impl<'c> Compiled<'c> {
             coc: contract.cost_of_capital().0,
             recovery: supplier.returns_recovery.0,
             plan: Outcome::new(0, 0),
+            plan_cells: vec![PlanCell::default(); periods * n_skus],
+            per_store,
         };
         m.plan = m.build_plan()?;
         Ok(m)
@@ -426,12 +446,27 @@ impl<'c> Compiled<'c> {
         &self.plan
     }
 
+    /// The plan's expectation of a 0-based period and SKU (what a simulation perturbs).
+    pub fn plan_cell(&self, period: usize, sku: usize) -> PlanCell {
+        self.plan_cells[period * self.skus.len() + sku]
+    }
+
+    /// True when the SKU's plan is per store (its demand scales with stores trading).
+    pub fn scales_with_stores(&self, sku: usize) -> bool {
+        self.per_store[sku]
+    }
+
+    /// Stores trading at the start of the year.
+    pub fn stores_at_start(&self) -> u32 {
+        self.stores_start
+    }
+
     /// A zeroed outcome of the right shape.
     pub fn empty_outcome(&self) -> Outcome {
         Outcome::new(self.periods, self.skus.len())
     }
 
-    fn build_plan(&self) -> Result<Outcome, Error> {
+    fn build_plan(&mut self) -> Result<Outcome, Error> {
         let c = self.contract;
         let plan = &c.plan;
         let n = self.skus.len();
@@ -511,10 +546,9 @@ impl<'c> Compiled<'c> {
                     (Decimal::ZERO, false)
                 };
                 let i = p * n + s;
-                let mut q = mul(base, uplift[i])?;
-                if seasonal {
-                    q = mul(q, season)?;
-                }
+                let baseline = if seasonal { mul(base, season)? } else { base };
+                self.plan_cells[i] = PlanCell { baseline, uplift: uplift[i] };
+                let q = mul(baseline, uplift[i])?;
                 let cell = &mut o.cells[i];
                 cell.ordered = round_units(q)?;
                 let f = if cell.promoted() { promo_fill } else { fill };

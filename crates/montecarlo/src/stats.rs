@@ -1,0 +1,163 @@
+//! Statistics of one simulated output over all scenarios, computed from the stored
+//! per-scenario values (sorted once), so every figure is exact for the sample and identical
+//! whatever the thread count.
+//!
+//! Definitions:
+//! * mean: the exact mean (sum of cents ÷ n, in `Decimal`); sd: the sample standard deviation
+//!   (n − 1); standard error = sd ÷ √n.
+//! * Percentile q: linear interpolation between order statistics at h = (n − 1)·q (the
+//!   "type 7" rule of R and NumPy's default).
+//! * VaR at 95%: the 5th percentile of the output (the level it falls below with 5%
+//!   probability); CVaR at 95% (expected shortfall): the mean of the worst ⌈5% · n⌉ values.
+//! * P(loss): share of scenarios with output < 0. P(output < t) likewise for a threshold t.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// The percentiles reported.
+pub const PERCENTILES: [u32; 9] = [1, 5, 10, 25, 50, 75, 90, 95, 99];
+
+/// Summary statistics of an output, in the output's unit (money in currency units).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Number of scenarios.
+    pub n: usize,
+    /// Exact mean.
+    pub mean: Decimal,
+    /// Sample standard deviation.
+    pub sd: f64,
+    /// Standard error of the mean.
+    pub std_error: f64,
+    /// Smallest value.
+    pub min: Decimal,
+    /// Largest value.
+    pub max: Decimal,
+    /// (percentile, value) for P1, P5, P10, P25, P50, P75, P90, P95, P99.
+    pub percentiles: Vec<(u32, Decimal)>,
+    /// Value at risk at 95%: the 5th percentile.
+    pub var95: Decimal,
+    /// Conditional value at risk at 95% (expected shortfall): mean of the worst 5%.
+    pub cvar95: Decimal,
+    /// Share of scenarios below zero.
+    pub p_loss: f64,
+}
+
+/// Values in hundredths (cents) of the output unit, as stored per scenario.
+fn dec(cents: f64) -> Decimal {
+    let mut d = Decimal::from_f64_retain(cents)
+        .map(|d| {
+            (d / Decimal::ONE_HUNDRED).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        })
+        .unwrap_or_default();
+    d.rescale(2);
+    d
+}
+
+/// The q-quantile (0 ≤ q ≤ 1) of sorted values, type 7.
+pub fn quantile(sorted: &[i64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let h = (sorted.len() - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    let (a, b) = (sorted[lo] as f64, sorted[hi] as f64);
+    a + (h - lo as f64) * (b - a)
+}
+
+impl Summary {
+    /// Summarises values given in cents.
+    pub fn of_cents(values: &[i64]) -> Summary {
+        let mut sorted = values.to_vec();
+        sorted.sort_unstable();
+        Summary::of_sorted_cents(&sorted)
+    }
+
+    /// Summarises values already sorted ascending, in cents.
+    pub fn of_sorted_cents(sorted: &[i64]) -> Summary {
+        let n = sorted.len();
+        if n == 0 {
+            return Summary {
+                n,
+                mean: Decimal::ZERO,
+                sd: 0.0,
+                std_error: 0.0,
+                min: Decimal::ZERO,
+                max: Decimal::ZERO,
+                percentiles: PERCENTILES.iter().map(|&p| (p, Decimal::ZERO)).collect(),
+                var95: Decimal::ZERO,
+                cvar95: Decimal::ZERO,
+                p_loss: 0.0,
+            };
+        }
+        let sum: i128 = sorted.iter().map(|&v| v as i128).sum();
+        let mean_cents = sum as f64 / n as f64;
+        let mean = Decimal::try_from_i128_with_scale(sum, 2)
+            .ok()
+            .and_then(|s| s.checked_div(Decimal::from(n)))
+            .map(|m| m.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+            .unwrap_or_default();
+        // Sequential, in sorted order: deterministic.
+        let ss: f64 = sorted.iter().map(|&v| (v as f64 - mean_cents).powi(2)).sum();
+        let sd = if n > 1 { (ss / (n - 1) as f64).sqrt() / 100.0 } else { 0.0 };
+        let tail = n.div_ceil(20).max(1);
+        let tail_sum: i128 = sorted[..tail].iter().map(|&v| v as i128).sum();
+        Summary {
+            n,
+            mean,
+            sd,
+            std_error: sd / (n as f64).sqrt(),
+            min: Decimal::new(sorted[0], 2),
+            max: Decimal::new(sorted[n - 1], 2),
+            percentiles: PERCENTILES.iter().map(|&p| (p, dec(quantile(sorted, f64::from(p) / 100.0)))).collect(),
+            var95: dec(quantile(sorted, 0.05)),
+            cvar95: dec(tail_sum as f64 / tail as f64),
+            p_loss: sorted.partition_point(|&v| v < 0) as f64 / n as f64,
+        }
+    }
+}
+
+/// Share of values strictly below a threshold (cents), from sorted values.
+pub fn p_below(sorted: &[i64], threshold_cents: i64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted.partition_point(|&v| v < threshold_cents) as f64 / sorted.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_computed_small_sample() {
+        // Values 1..=10 (in currency units) → cents.
+        let v: Vec<i64> = (1..=10).map(|x| x * 100).collect();
+        let s = Summary::of_cents(&v);
+        assert_eq!(s.mean.to_string(), "5.50");
+        // sd of 1..10 = sqrt(82.5/9) = 3.0276503540974917
+        assert!((s.sd - 3.027_650_354_097_491_7).abs() < 1e-12);
+        // type-7 P50 = 5.5, P10 = 1.9, P90 = 9.1
+        let p = |q: u32| s.percentiles.iter().find(|x| x.0 == q).unwrap().1.to_string();
+        assert_eq!(p(50), "5.50");
+        assert_eq!(p(10), "1.90");
+        assert_eq!(p(90), "9.10");
+        // VaR95 = P5 = 1 + 0.45 = 1.45; CVaR95 = mean of worst ceil(0.5) = 1 value = 1.00
+        assert_eq!(s.var95.to_string(), "1.45");
+        assert_eq!(s.cvar95.to_string(), "1.00");
+        assert_eq!(s.p_loss, 0.0);
+        assert_eq!(p_below(&v, 301), 0.3);
+    }
+
+    #[test]
+    fn losses_and_tail() {
+        let mut v: Vec<i64> = (-20..80).map(|x| x * 100).collect(); // 100 values, 20 negative
+        v.reverse();
+        let s = Summary::of_cents(&v);
+        assert_eq!(s.p_loss, 0.2);
+        // worst 5 values: -20..-16 → mean -18
+        assert_eq!(s.cvar95.to_string(), "-18.00");
+        assert_eq!(s.min.to_string(), "-20.00");
+        assert_eq!(s.max.to_string(), "79.00");
+    }
+}
