@@ -43,6 +43,48 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Monte Carlo simulation of one contract over its [uncertainty]: distribution of net
+    /// contribution, fees, fee ratio and the retailer's margin.
+    Simulate {
+        /// Contract file (TOML) with an [uncertainty] section.
+        file: PathBuf,
+        /// Run options.
+        #[command(flatten)]
+        run: RunArgs,
+        /// Also report P(net contribution < THRESHOLD), e.g. 500000.
+        #[arg(long)]
+        threshold: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The same scenarios through every contract (common random numbers): per contract the
+    /// distribution, pairwise differences, P(A beats B) and a ranking.
+    Compare {
+        /// Contract files (TOML).
+        #[arg(required = true, num_args = 2..)]
+        files: Vec<PathBuf>,
+        /// Run options.
+        #[command(flatten)]
+        run: RunArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The full ledger of one simulated scenario (why was that one a loss?).
+    Replay {
+        /// Contract file (TOML).
+        file: PathBuf,
+        /// Scenario index (0-based), as in `simulate` results.
+        #[arg(long)]
+        scenario: u64,
+        /// Master seed of the run.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Print the JSON Schema of contract files (or supplier files with --supplier).
     Schema {
         /// Print the supplier-file schema instead.
@@ -60,4 +102,18 @@ pub enum Format {
     Json,
     /// CSV (UTF-8 with BOM, opens correctly in Excel).
     Csv,
+}
+
+/// Options of a simulation run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Number of scenarios (contract-years), 1 to 100,000,000.
+    #[arg(long, default_value_t = 10_000)]
+    pub runs: u64,
+    /// Master seed: the same seed gives byte-identical results at any thread count.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
 }

@@ -14,15 +14,43 @@ use kasim_core::{Compiled, Contract, Error};
 pub mod args;
 pub mod diagnostics;
 pub mod report;
+mod simulate;
 pub mod table;
 
 use args::{Cli, Command, Format};
 use report::Evaluated;
 
 /// What a command produced: text for stdout, or errors for stderr.
-enum Outcome {
+pub(crate) enum Outcome {
     Output(String),
-    Failed(Vec<Error>),
+    Failed(Vec<Failure>),
+}
+
+/// An error to report: a library error (rendered with locations) or a plain message.
+pub enum Failure {
+    /// From kasim-core, possibly with located problems.
+    Core(Error),
+    /// Anything else (bad flag value, simulation limits).
+    Message(String),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Core(e)
+    }
+}
+
+impl From<kasim_montecarlo::Error> for Failure {
+    fn from(e: kasim_montecarlo::Error) -> Self {
+        match e {
+            kasim_montecarlo::Error::Core(c) => Failure::Core(c),
+            other => Failure::Message(other.to_string()),
+        }
+    }
+}
+
+pub(crate) fn failed<E: Into<Failure>>(errors: Vec<E>) -> Outcome {
+    Outcome::Failed(errors.into_iter().map(Into::into).collect())
 }
 
 /// Runs the CLI with the process arguments and returns the exit code.
@@ -44,6 +72,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Evaluate { files, format } => evaluate(&files, format),
         Command::Explain { file, format } => explain(&file, format),
         Command::Validate { files } => validate(&files),
+        Command::Simulate { file, run, threshold, format } => {
+            simulate::simulate(&file, &run, threshold.as_deref(), format)
+        }
+        Command::Compare { files, run, format } => simulate::compare(&files, &run, format),
+        Command::Replay { file, scenario, seed, format } => simulate::replay(&file, scenario, seed, format),
         Command::Schema { supplier } => {
             let v = if supplier { kasim_core::supplier_schema() } else { kasim_core::contract_schema() };
             Outcome::Output(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n")
@@ -66,7 +99,11 @@ pub fn run(cli: Cli) -> ExitCode {
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let mut err = std::io::stderr().lock();
             for e in &errors {
-                let _ = err.write_all(diagnostics::render(e, color).as_bytes());
+                let text = match e {
+                    Failure::Core(e) => diagnostics::render(e, color),
+                    Failure::Message(m) => format!("error: {m}\n"),
+                };
+                let _ = err.write_all(text.as_bytes());
             }
             ExitCode::from(2)
         }
@@ -74,7 +111,7 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 /// Loads every file, collecting all errors.
-fn load_all(files: &[PathBuf]) -> Result<Vec<(PathBuf, Contract)>, Vec<Error>> {
+pub(crate) fn load_all(files: &[PathBuf]) -> Result<Vec<(PathBuf, Contract)>, Vec<Error>> {
     let mut ok = Vec::new();
     let mut errors = Vec::new();
     for f in files {
@@ -117,7 +154,7 @@ fn in_file(e: Error, f: &std::path::Path) -> Error {
 
 fn evaluate(files: &[PathBuf], format: Format) -> Outcome {
     match settle_all(files) {
-        Err(e) => Outcome::Failed(e),
+        Err(e) => failed(e),
         Ok(list) => {
             let text = match format {
                 Format::Table => Ok(report::evaluate_table(&list)),
@@ -126,7 +163,7 @@ fn evaluate(files: &[PathBuf], format: Format) -> Outcome {
             };
             match text {
                 Ok(t) => Outcome::Output(t),
-                Err(m) => Outcome::Failed(vec![Error::Serialize(m)]),
+                Err(m) => failed(vec![Error::Serialize(m)]),
             }
         }
     }
@@ -134,7 +171,7 @@ fn evaluate(files: &[PathBuf], format: Format) -> Outcome {
 
 fn explain(file: &PathBuf, format: Format) -> Outcome {
     match settle_all(std::slice::from_ref(file)) {
-        Err(e) => Outcome::Failed(e),
+        Err(e) => failed(e),
         Ok(list) => {
             let e = &list[0];
             let text = match format {
@@ -144,7 +181,7 @@ fn explain(file: &PathBuf, format: Format) -> Outcome {
             };
             match text {
                 Ok(t) => Outcome::Output(t),
-                Err(m) => Outcome::Failed(vec![Error::Serialize(m)]),
+                Err(m) => failed(vec![Error::Serialize(m)]),
             }
         }
     }
@@ -178,7 +215,7 @@ fn validate(files: &[PathBuf]) -> Outcome {
         Err(e) => errors.extend(e),
     }
     if !errors.is_empty() {
-        return Outcome::Failed(errors);
+        return failed(errors);
     }
     // Report in argument order.
     let mut s = String::new();
