@@ -141,9 +141,19 @@ pub(crate) fn simulate(file: &Path, run: &RunArgs, threshold: Option<&str>, form
         Err(f) => return Outcome::Failed(vec![f]),
     };
     let r = &results[0];
-    let sorted_outputs: Vec<Vec<i64>> = OUTPUTS.iter().map(|o| sorted(r, o.get)).collect();
-    let summaries: Vec<Summary> = sorted_outputs.iter().map(|v| Summary::of_sorted_cents(v)).collect();
-    let p_threshold = threshold_cents.map(|t| p_below(&sorted_outputs[0], t));
+    // One output sorted at a time keeps the peak at the stored rows plus one column.
+    let mut p_threshold = None;
+    let summaries: Vec<Summary> = OUTPUTS
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let v = sorted(r, o.get);
+            if i == 0 {
+                p_threshold = threshold_cents.map(|t| p_below(&v, t));
+            }
+            Summary::of_sorted_cents(&v)
+        })
+        .collect();
     let text = match format {
         Format::Table => {
             let mut head = vec!["Statistic 统计量".to_string()];

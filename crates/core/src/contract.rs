@@ -265,6 +265,25 @@ pub struct PaymentTerms {
     /// An early-payment (cash) discount, e.g. 1% for payment in 10 days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub early_payment: Option<EarlyPayment>,
+    /// Financing cost booked per `period` (default) or once on the `annual` net invoiced
+    /// amount (in the last period).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub financing: FinancingPer,
+}
+
+fn is_default<T: Default + PartialEq>(t: &T) -> bool {
+    *t == T::default()
+}
+
+/// How the financing cost is booked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FinancingPer {
+    /// One line per period on that period's net invoiced amount.
+    #[default]
+    Period,
+    /// One line in the last period on the year's net invoiced amount.
+    Annual,
 }
 
 fn default_days() -> u32 {
@@ -273,7 +292,13 @@ fn default_days() -> u32 {
 
 impl Default for PaymentTerms {
     fn default() -> Self {
-        PaymentTerms { days: 60, basis: DayBasis::Days365, cost_of_capital: None, early_payment: None }
+        PaymentTerms {
+            days: 60,
+            basis: DayBasis::Days365,
+            cost_of_capital: None,
+            early_payment: None,
+            financing: FinancingPer::Period,
+        }
     }
 }
 

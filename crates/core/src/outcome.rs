@@ -109,20 +109,21 @@ impl Outcome {
                 self.store_openings.len()
             )));
         }
-        for (i, c) in self.cells.iter().enumerate() {
-            let (p, s) = (i / skus + 1, i % skus);
-            for (name, v) in
-                [("ordered", c.ordered), ("delivered", c.delivered), ("sold", c.sold), ("returned", c.returned)]
-            {
-                if v > MAX_UNITS {
+        // One branch-free pass; a failure is located in a second pass.
+        let limit = 10_000_000 * MICRO;
+        let bad = |c: &Cell| {
+            (c.ordered | c.delivered | c.sold | c.returned) > MAX_UNITS
+                || !(0..=limit).contains(&c.promo_price_micro)
+                || !(0..=limit).contains(&c.match_gap_micro)
+        };
+        if self.cells.iter().fold(false, |acc, c| acc | bad(c)) {
+            for (i, c) in self.cells.iter().enumerate() {
+                if bad(c) {
+                    let (p, s) = (i / skus + 1, i % skus);
                     return Err(Error::Outcome(format!(
-                        "period {p}, SKU #{s}: {name} = {v} exceeds the maximum of {MAX_UNITS} units"
+                        "period {p}, SKU #{s}: units above {MAX_UNITS} or a promotion price or price gap out of range ({c:?})"
                     )));
                 }
-            }
-            let limit = 10_000_000 * MICRO;
-            if !(0..=limit).contains(&c.promo_price_micro) || !(0..=limit).contains(&c.match_gap_micro) {
-                return Err(Error::Outcome(format!("period {p}, SKU #{s}: promotion price or price gap out of range")));
             }
         }
         if self.store_openings.iter().any(|&n| n > 1_000_000) {

@@ -200,7 +200,12 @@ pub struct PriceWar {
     /// Probability of a price war in a period (shared by all SKUs).
     pub probability: Rate,
     /// Depth of the match as a share of the shelf price in effect, drawn per war-period.
-    pub depth: Dist,
+    /// Give this or `gap`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth: Option<Dist>,
+    /// Or: a fixed price gap per unit matched in a war-period (e.g. "0.30").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap: Option<crate::money::Money>,
     /// Only promoted SKU-periods are matched (default false: every SKU).
     #[serde(default)]
     pub promoted_only: bool,
@@ -213,6 +218,9 @@ pub struct Uncertainty {
     /// Coefficient of variation of demand per SKU-period (lognormal noise with mean 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub demand_cv: Option<Rate>,
+    /// Or: the lognormal σ of the demand noise directly (mean still 1): exp(σz − σ²/2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demand_sigma: Option<Rate>,
     /// Correlation of the SKUs' demand noise within a period (Gaussian copula,
     /// equicorrelation), 0–100%. Default 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -262,8 +270,8 @@ impl Uncertainty {
                 v.push((k, d));
             }
         }
-        if let Some(w) = &self.price_war {
-            v.push(("price_war.depth", &w.depth));
+        if let Some(d) = self.price_war.as_ref().and_then(|w| w.depth.as_ref()) {
+            v.push(("price_war.depth", d));
         }
         v
     }

@@ -96,6 +96,22 @@ impl V<'_> {
         }
         if let Some(w) = &u.price_war {
             self.fraction("uncertainty.price_war.probability", w.probability);
+            match (&w.depth, w.gap) {
+                (Some(_), None) => {}
+                (None, Some(g)) => self.non_negative("uncertainty.price_war.gap", g),
+                _ => self.err(
+                    "uncertainty.price_war",
+                    "give exactly one of `depth` (a share of the shelf price) and `gap` (an amount per unit)",
+                ),
+            }
+        }
+        if u.demand_cv.is_some() && u.demand_sigma.is_some() {
+            self.err("uncertainty.demand_sigma", "give `demand_cv` or `demand_sigma`, not both");
+        }
+        if let Some(s) = u.demand_sigma
+            && (s.0 < Decimal::ZERO || s.0 > Decimal::from(3))
+        {
+            self.err("uncertainty.demand_sigma", format!("must be between 0 and 3, but is {}", s.0));
         }
     }
 

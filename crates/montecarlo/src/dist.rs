@@ -87,7 +87,7 @@ impl Sampler {
     }
 
     /// One draw.
-    #[inline]
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Sampler::Fixed(x) => *x,

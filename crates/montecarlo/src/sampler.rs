@@ -33,6 +33,14 @@ use crate::Error;
 use crate::dist::{Sampler, f};
 use crate::streams::{Factor, sku_key, stream};
 
+/// How a price war sets the matched gap.
+enum WarGap {
+    /// A drawn share of the shelf price in effect.
+    Depth(Sampler),
+    /// A fixed gap per unit, in millionths.
+    Gap(i64),
+}
+
 /// A contract prepared for sampling: the compiled contract plus its uncertainty in `f64`.
 pub struct Model<'c> {
     /// The compiled contract.
@@ -41,6 +49,8 @@ pub struct Model<'c> {
     skus: usize,
     baseline: Vec<f64>,
     uplift_plan: Vec<f64>,
+    promoted: Vec<bool>,
+    after_promo: Vec<bool>,
     per_store: Vec<bool>,
     planned_stores: Vec<f64>,
     keys: Vec<u64>,
@@ -57,16 +67,19 @@ pub struct Model<'c> {
     returns: Option<Sampler>,
     plan_returns: f64,
     openings: Option<Sampler>,
-    war: Option<(f64, Sampler, bool)>,
+    war: Option<(f64, WarGap, bool)>,
 }
 
 fn opt(d: &Option<kasim_core::uncertainty::Dist>, what: &str) -> Result<Option<Sampler>, Error> {
     d.as_ref().map(|d| Sampler::new(d, what)).transpose()
 }
 
+/// Rounds a non-negative quantity half-up to whole units. `as u64` truncates toward zero (which
+/// is floor for non-negative values) and saturates, with NaN and negatives going to 0; it avoids
+/// a libm `floor` call per cell.
 #[inline]
 fn units(x: f64) -> u64 {
-    if x.is_nan() || x <= 0.0 { 0 } else { ((x + 0.5).floor() as u64).min(MAX_UNITS) }
+    ((x + 0.5) as u64).min(MAX_UNITS)
 }
 
 impl<'c> Model<'c> {
@@ -78,6 +91,7 @@ impl<'c> Model<'c> {
         let u = c.uncertainty.as_ref().unwrap_or(&default);
         let periods = compiled.periods();
         let skus = compiled.skus.len();
+        let plan = compiled.plan_outcome();
         let mut baseline = Vec::with_capacity(periods * skus);
         let mut uplift_plan = Vec::with_capacity(periods * skus);
         for p in 0..periods {
@@ -87,7 +101,8 @@ impl<'c> Model<'c> {
                 uplift_plan.push(f(pc.uplift));
             }
         }
-        let plan = compiled.plan_outcome();
+        let promoted: Vec<bool> = plan.cells.iter().map(|c| c.promoted()).collect();
+        let after_promo = (0..periods * skus).map(|i| i >= skus && promoted[i - skus] && !promoted[i]).collect();
         let mut stores = f64::from(compiled.stores_at_start());
         let planned_stores = (0..periods)
             .map(|p| {
@@ -95,19 +110,41 @@ impl<'c> Model<'c> {
                 stores
             })
             .collect();
-        let cv = u.demand_cv.map_or(0.0, |r| f(r.0));
+        let sigma = match (u.demand_sigma, u.demand_cv) {
+            (Some(s), _) => f(s.0),
+            (None, Some(cv)) => {
+                let cv = f(cv.0);
+                (1.0 + cv * cv).ln().sqrt()
+            }
+            (None, None) => 0.0,
+        };
         let plan_fill = f(c.plan.fill_rate.0);
+        let war = match &u.price_war {
+            Some(w) => {
+                let gap = match (&w.depth, w.gap) {
+                    (Some(d), _) => WarGap::Depth(Sampler::new(d, "uncertainty.price_war.depth")?),
+                    (None, Some(g)) => {
+                        WarGap::Gap((g.0 * rust_decimal::Decimal::from(1_000_000)).round().try_into().unwrap_or(0))
+                    }
+                    (None, None) => WarGap::Gap(0),
+                };
+                Some((f(w.probability.0), gap, w.promoted_only))
+            }
+            None => None,
+        };
         Ok(Model {
             compiled,
             periods,
             skus,
             baseline,
             uplift_plan,
+            promoted,
+            after_promo,
             per_store: (0..skus).map(|s| compiled.scales_with_stores(s)).collect(),
             planned_stores,
             keys: compiled.skus.iter().map(|k| sku_key(&k.id)).collect(),
             shelf_micro: compiled.skus.iter().map(|k| k.shelf_micro).collect(),
-            sigma: (1.0 + cv * cv).ln().sqrt(),
+            sigma,
             rho: u.demand_correlation.map_or(0.0, |r| f(r.0)),
             trend: opt(&u.trend, "uncertainty.trend")?,
             uplift: opt(&u.promo_uplift, "uncertainty.promo_uplift")?,
@@ -119,12 +156,7 @@ impl<'c> Model<'c> {
             returns: opt(&u.returns_rate, "uncertainty.returns_rate")?,
             plan_returns: f(c.plan.returns_rate.0),
             openings: opt(&u.store_openings, "uncertainty.store_openings")?,
-            war: match &u.price_war {
-                Some(w) => {
-                    Some((f(w.probability.0), Sampler::new(&w.depth, "uncertainty.price_war.depth")?, w.promoted_only))
-                }
-                None => None,
-            },
+            war,
         })
     }
 
@@ -133,11 +165,11 @@ impl<'c> Model<'c> {
         self.compiled.plan_outcome().clone()
     }
 
-    /// Samples scenario `index` of the run seeded `seed` into `out` (overwritten).
+    /// Samples scenario `index` of the run seeded `seed` into `out`, a buffer from
+    /// [`Model::outcome_buffer`] (its quantities, openings and price gaps are overwritten).
     pub fn sample_into(&self, seed: u64, index: u64, out: &mut Outcome) {
         let (n, periods) = (self.skus, self.periods);
         let plan = self.compiled.plan_outcome();
-        out.cells.copy_from_slice(&plan.cells);
 
         // Scenario-level draws.
         let trend = self.trend.as_ref().map_or(0.0, |d| d.sample(&mut stream(seed, Factor::Trend, 0, index)));
@@ -157,97 +189,106 @@ impl<'c> Model<'c> {
             }
             None => out.store_openings.copy_from_slice(&plan.store_openings),
         }
-        let mut stores = f64::from(self.compiled.stores_at_start());
         let mut store_factor = [1.0f64; 53];
-        for p in 0..periods {
-            stores += f64::from(out.store_openings[p]);
-            store_factor[p.min(52)] = if self.planned_stores[p] > 0.0 { stores / self.planned_stores[p] } else { 1.0 };
+        if self.openings.is_some() {
+            let mut stores = f64::from(self.compiled.stores_at_start());
+            for p in 0..periods {
+                stores += f64::from(out.store_openings[p]);
+                store_factor[p.min(52)] =
+                    if self.planned_stores[p] > 0.0 { stores / self.planned_stores[p] } else { 1.0 };
+            }
         }
 
-        // Common demand factor per period and price wars.
+        // Common demand factor per period, trend and price wars per period.
         let mut common = [0.0f64; 53];
-        if self.rho > 0.0 {
+        if self.rho > 0.0 && self.sigma > 0.0 {
             let mut rng = stream(seed, Factor::DemandCommon, 0, index);
             for z in common.iter_mut().take(periods) {
                 *z = rng.sample(StandardNormal);
             }
         }
-        let mut war_depth = [0.0f64; 53];
-        if let Some((prob, depth, _)) = &self.war {
+        let mut level = [1.0f64; 53];
+        for (p, l) in level.iter_mut().enumerate().take(periods) {
+            *l = 1.0 + trend * (p as f64 + 0.5) / periods as f64;
+        }
+        // War gap per period: a share of price (negative, as −share) or a fixed gap in micro.
+        let mut war = [0.0f64; 53];
+        let mut war_on = [false; 53];
+        if let Some((prob, gap, _)) = &self.war {
             let mut rng = stream(seed, Factor::PriceWar, 0, index);
-            for d in war_depth.iter_mut().take(periods) {
+            for p in 0..periods {
                 let u: f64 = rng.random();
-                let x = depth.sample(&mut rng);
+                let x = match gap {
+                    WarGap::Depth(d) => d.sample(&mut rng).clamp(0.0, 1.0),
+                    WarGap::Gap(g) => *g as f64,
+                };
                 if u < *prob {
-                    *d = x.clamp(0.0, 1.0);
+                    war[p] = x;
+                    war_on[p] = true;
                 }
             }
         }
 
         let (a, b) = (self.rho.sqrt(), (1.0 - self.rho).sqrt());
         let s2 = self.sigma * self.sigma / 2.0;
+        let any_fill = self.fill.is_some() || self.promo_fill.is_some();
         for s in 0..n {
             let key = self.keys[s];
-            let mut demand = stream(seed, Factor::Demand, key, index);
+            let mut demand = (self.sigma > 0.0).then(|| stream(seed, Factor::Demand, key, index));
             let mut uplift = self.uplift.as_ref().map(|_| stream(seed, Factor::Uplift, key, index));
             let mut dip = self.dip.as_ref().map(|_| stream(seed, Factor::Dip, key, index));
-            let mut fill =
-                (self.fill.is_some() || self.promo_fill.is_some()).then(|| stream(seed, Factor::Fill, key, index));
+            let mut fill = any_fill.then(|| stream(seed, Factor::Fill, key, index));
             for p in 0..periods {
                 let i = p * n + s;
-                let cell = &mut out.cells[i];
-                let promoted = cell.promoted();
-                // Draw every factor for every cell (fixed consumption per cell).
-                let z_sku: f64 = demand.sample(StandardNormal);
-                let up = match (&self.uplift, uplift.as_mut()) {
-                    (Some(d), Some(r)) => d.sample(r),
-                    _ => self.uplift_plan[i],
-                };
-                let dip_share = match (&self.dip, dip.as_mut()) {
-                    (Some(d), Some(r)) => d.sample(r).clamp(0.0, 1.0),
-                    _ => 0.0,
-                };
-                let fill_draw = match fill.as_mut() {
-                    Some(r) => {
-                        let normal = self.fill.as_ref().map(|d| d.sample(r));
-                        let promo = self.promo_fill.as_ref().map(|d| d.sample(r));
-                        if promoted {
-                            promo.or(normal).unwrap_or(self.plan_promo_fill)
-                        } else {
-                            normal.unwrap_or(self.plan_fill)
-                        }
-                    }
-                    None => {
-                        if promoted {
-                            self.plan_promo_fill
-                        } else {
-                            self.plan_fill
-                        }
-                    }
-                };
-                let mut x = self.baseline[i] * (1.0 + trend * (p as f64 + 0.5) / periods as f64);
+                let promoted = self.promoted[i];
+                let mut x = self.baseline[i] * level[p.min(52)];
                 if self.per_store[s] {
                     x *= store_factor[p.min(52)];
                 }
+                // Uplift and dip are drawn only where used: their draws stay aligned between
+                // contracts with the same promotion calendar; demand and fill always are.
                 if promoted {
+                    let up = match (&self.uplift, uplift.as_mut()) {
+                        (Some(d), Some(r)) => d.sample(r),
+                        _ => self.uplift_plan[i],
+                    };
                     x *= up.max(0.0);
+                } else if self.after_promo[i]
+                    && let (Some(d), Some(r)) = (&self.dip, dip.as_mut())
+                {
+                    x *= 1.0 - d.sample(r).clamp(0.0, 1.0);
                 }
-                if p > 0 && out_prev_promoted(plan, p - 1, s) && !promoted {
-                    x *= 1.0 - dip_share;
+                if let Some(r) = demand.as_mut() {
+                    let z_sku: f64 = r.sample(StandardNormal);
+                    x *= (self.sigma * (a * common[p.min(52)] + b * z_sku) - s2).exp();
                 }
-                if self.sigma > 0.0 {
-                    let z = a * common[p.min(52)] + b * z_sku;
-                    x *= (self.sigma * z - s2).exp();
-                }
+                let fill_rate = match fill.as_mut() {
+                    Some(r) => {
+                        let d =
+                            if promoted { self.promo_fill.as_ref().or(self.fill.as_ref()) } else { self.fill.as_ref() };
+                        match d {
+                            Some(d) => d.sample(r),
+                            None if promoted => self.plan_promo_fill,
+                            None => self.plan_fill,
+                        }
+                    }
+                    None if promoted => self.plan_promo_fill,
+                    None => self.plan_fill,
+                };
+                let cell = &mut out.cells[i];
                 cell.ordered = units(x);
-                cell.delivered = units(cell.ordered as f64 * fill_draw.clamp(0.0, 1.0)).min(cell.ordered);
+                cell.delivered = units(cell.ordered as f64 * fill_rate.clamp(0.0, 1.0)).min(cell.ordered);
                 cell.returned = units(cell.delivered as f64 * returns_rate);
                 cell.sold = cell.delivered - cell.returned.min(cell.delivered);
-                let war = war_depth[p.min(52)];
-                if war > 0.0 && (promoted || !self.war.as_ref().is_some_and(|w| w.2)) {
+                let planned_gap = plan.cells[i].match_gap_micro;
+                cell.match_gap_micro = planned_gap;
+                if war_on[p.min(52)] && (promoted || !self.war.as_ref().is_some_and(|w| w.2)) {
                     let price = if cell.promo_price_micro > 0 { cell.promo_price_micro } else { self.shelf_micro[s] };
-                    let gap = (price as f64 * war).round() as i64;
-                    cell.match_gap_micro = cell.match_gap_micro.max(gap.clamp(0, price));
+                    let gap = match self.war.as_ref().map(|w| &w.1) {
+                        Some(WarGap::Depth(_)) => (price as f64 * war[p.min(52)]).round() as i64,
+                        _ => war[p.min(52)] as i64,
+                    };
+                    cell.match_gap_micro = planned_gap.max(gap.clamp(0, price));
                 }
             }
         }
@@ -259,9 +300,4 @@ impl<'c> Model<'c> {
         self.sample_into(seed, index, &mut o);
         o
     }
-}
-
-#[inline]
-fn out_prev_promoted(plan: &Outcome, p: usize, s: usize) -> bool {
-    plan.cell(p, s).promoted()
 }
