@@ -40,6 +40,15 @@ fn every_scenario_settles_and_reconciles() {
 }
 
 #[test]
+fn supplier_files_validate() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    for f in [root.join("supplier.toml"), root.join("bench/ref-supplier.toml")] {
+        assert!(kasim_core::load::is_supplier_file(&f));
+        kasim_core::load::load_supplier(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    }
+}
+
+#[test]
 fn retailer_scenarios_have_plausible_trade_spend() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
     for name in ["hypermarket", "supermarket", "warehouse-club", "ecommerce", "pharmacy"] {
