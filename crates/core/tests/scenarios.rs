@@ -13,8 +13,7 @@ fn scenario_files() -> Vec<PathBuf> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 dirs.push(p);
-            } else if p.extension().is_some_and(|x| x == "toml") && p.file_name().is_some_and(|n| n != "supplier.toml")
-            {
+            } else if p.extension().is_some_and(|x| x == "toml") && !kasim_core::load::is_supplier_file(&p) {
                 out.push(p);
             }
         }
