@@ -54,6 +54,10 @@ pub enum Command {
         /// Also report P(net contribution < THRESHOLD), e.g. 500000.
         #[arg(long)]
         threshold: Option<String>,
+        /// Write per-scenario results (scenarios.csv) and charts (histogram.svg, s-curve.svg)
+        /// into this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -85,6 +89,51 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Tornado: each uncertain input at its P10/P90 and each negotiated term at its range
+    /// ends, everything else as modelled; plus rank correlations with net contribution.
+    Sensitivity {
+        /// Contract file (TOML) with an [uncertainty] section.
+        file: PathBuf,
+        /// Run options (2,000 scenarios per variant by default).
+        #[command(flatten)]
+        run: SensitivityRunArgs,
+        /// The statistic of net contribution: mean, or p1…p99 (e.g. p10).
+        #[arg(long, default_value = "mean")]
+        stat: String,
+        /// Write tornado.svg into this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Goal seek: the value of one term at which a statistic of net contribution reaches a
+    /// target — e.g. the entry fee at which P10 contribution is zero (the break-even fee).
+    GoalSeek {
+        /// Contract file (TOML).
+        file: PathBuf,
+        /// The term's path, e.g. fees.entry.amount (see docs/simulation.md).
+        #[arg(long)]
+        term: String,
+        /// The target value of the statistic, e.g. 0.
+        #[arg(long)]
+        target: String,
+        /// The statistic of net contribution: mean, or p1…p99.
+        #[arg(long, default_value = "mean")]
+        stat: String,
+        /// Lower end of the search range (default 0).
+        #[arg(long)]
+        low: Option<String>,
+        /// Upper end of the search range (default: 3 × the current value, at least 1).
+        #[arg(long)]
+        high: Option<String>,
+        /// Run options (2,000 scenarios per evaluation by default).
+        #[command(flatten)]
+        run: SensitivityRunArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Print the JSON Schema of contract files (or supplier files with --supplier).
     Schema {
         /// Print the supplier-file schema instead.
@@ -111,6 +160,24 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 10_000)]
     pub runs: u64,
     /// Master seed: the same seed gives byte-identical results at any thread count.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Stop early once the standard error of mean net contribution is at most this (currency
+    /// units); checked every 4,096 scenarios, so the result depends on the seed only.
+    #[arg(long)]
+    pub tolerance: Option<String>,
+}
+
+/// Options of the repeated runs of sensitivity analysis and goal seek.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SensitivityRunArgs {
+    /// Scenarios per variant, 1 to 1,000,000.
+    #[arg(long, default_value_t = 2_000)]
+    pub runs: u64,
+    /// Master seed (every variant sees the same scenarios).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Worker threads (default: one per core).

@@ -15,6 +15,7 @@ pub mod args;
 pub mod diagnostics;
 pub mod report;
 mod simulate;
+pub mod svg;
 pub mod table;
 
 use args::{Cli, Command, Format};
@@ -72,8 +73,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Evaluate { files, format } => evaluate(&files, format),
         Command::Explain { file, format } => explain(&file, format),
         Command::Validate { files } => validate(&files),
-        Command::Simulate { file, run, threshold, format } => {
-            simulate::simulate(&file, &run, threshold.as_deref(), format)
+        Command::Simulate { file, run, threshold, out, format } => {
+            simulate::simulate(&file, &run, threshold.as_deref(), out.as_deref(), format)
+        }
+        Command::Sensitivity { file, run, stat, out, format } => {
+            simulate::sensitivity(&file, &run, &stat, out.as_deref(), format)
+        }
+        Command::GoalSeek { file, term, target, stat, low, high, run, format } => {
+            simulate::goal_seek(&file, &term, &target, &stat, low.as_deref(), high.as_deref(), &run, format)
         }
         Command::Compare { files, run, format } => simulate::compare(&files, &run, format),
         Command::Replay { file, scenario, seed, format } => simulate::replay(&file, scenario, seed, format),

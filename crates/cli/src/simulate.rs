@@ -4,12 +4,13 @@ use std::path::{Path, PathBuf};
 
 use kasim_core::money::{Money, format_money};
 use kasim_core::{Compiled, Contract};
+use kasim_montecarlo::analysis::{self, Stat};
 use kasim_montecarlo::stats::p_below;
 use kasim_montecarlo::{Model, Results, Row, RunConfig, Summary};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::args::{Format, RunArgs};
+use crate::args::{Format, RunArgs, SensitivityRunArgs};
 use crate::report::{self, Evaluated};
 use crate::table::{Align, Table};
 use crate::{Failure, Outcome, failed, load_all};
@@ -18,13 +19,60 @@ use crate::{Failure, Outcome, failed, load_all};
 const MAX_RUNS: u64 = 100_000_000;
 
 fn config(run: &RunArgs) -> Result<RunConfig, Failure> {
-    if run.runs == 0 || run.runs > MAX_RUNS {
-        return Err(Failure::Message(format!("--runs {} must be between 1 and {MAX_RUNS}", run.runs)));
+    let mut cfg = base_config(run.runs, MAX_RUNS, run.seed, run.threads)?;
+    if let Some(t) = &run.tolerance {
+        let d: Money = t.parse().map_err(|e| Failure::Message(format!("--tolerance: {e}")))?;
+        if d.0 <= Decimal::ZERO {
+            return Err(Failure::Message(format!("--tolerance {t} must be positive")));
+        }
+        cfg.tolerance = Some(d.0.to_string().parse().unwrap_or(f64::MAX));
     }
-    if run.threads > 1024 {
-        return Err(Failure::Message(format!("--threads {} is more than 1024", run.threads)));
+    Ok(cfg)
+}
+
+fn base_config(runs: u64, max: u64, seed: u64, threads: usize) -> Result<RunConfig, Failure> {
+    if runs == 0 || runs > max {
+        return Err(Failure::Message(format!("--runs {runs} must be between 1 and {max}")));
     }
-    Ok(RunConfig { runs: run.runs, seed: run.seed, threads: run.threads, ..RunConfig::default() })
+    if threads > 1024 {
+        return Err(Failure::Message(format!("--threads {threads} is more than 1024")));
+    }
+    Ok(RunConfig { runs, seed, threads, ..RunConfig::default() })
+}
+
+/// Writes files into a directory all or nothing: each to a temporary name first, then renamed.
+fn write_all(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), Failure> {
+    let fail = |e: std::io::Error, what: &Path| Failure::Message(format!("cannot write {}: {e}", what.display()));
+    std::fs::create_dir_all(dir).map_err(|e| fail(e, dir))?;
+    let mut written = Vec::new();
+    for (name, bytes) in files {
+        let tmp = dir.join(format!(".{name}.kasim-tmp"));
+        if let Err(e) = std::fs::write(&tmp, bytes) {
+            for t in &written {
+                let _ = std::fs::remove_file(t);
+            }
+            let _ = std::fs::remove_file(&tmp);
+            return Err(fail(e, &tmp));
+        }
+        written.push(tmp);
+    }
+    for ((name, _), tmp) in files.iter().zip(&written) {
+        std::fs::rename(tmp, dir.join(name)).map_err(|e| fail(e, &dir.join(name)))?;
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr when it is a terminal (hidden otherwise and for JSON output).
+fn progress_bar(total: u64, format: Format) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if format == Format::Json || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} scenarios ({per_sec}, {eta})") {
+        pb.set_style(style);
+    }
+    pb
 }
 
 /// One simulated output: its key, label, whether it is a percentage, and its values.
@@ -64,6 +112,10 @@ fn value(d: Decimal, percent: bool) -> String {
 fn sd(x: f64, percent: bool) -> String {
     let d = Decimal::from_f64_retain(x).unwrap_or_default();
     value(d, percent)
+}
+
+fn load_contract(file: &Path) -> Result<Contract, Failure> {
+    kasim_core::load(file).map_err(Failure::Core)
 }
 
 fn load_one(file: &Path) -> Result<Contract, Outcome> {
@@ -116,7 +168,13 @@ struct OutputJson<'a> {
 }
 
 /// `kasim simulate`.
-pub(crate) fn simulate(file: &Path, run: &RunArgs, threshold: Option<&str>, format: Format) -> Outcome {
+pub(crate) fn simulate(
+    file: &Path,
+    run: &RunArgs,
+    threshold: Option<&str>,
+    out: Option<&Path>,
+    format: Format,
+) -> Outcome {
     let cfg = match config(run) {
         Ok(c) => c,
         Err(f) => return Outcome::Failed(vec![f]),
@@ -136,11 +194,17 @@ pub(crate) fn simulate(file: &Path, run: &RunArgs, threshold: Option<&str>, form
             file.display()
         ))]);
     }
-    let results = match simulate_contracts(std::slice::from_ref(&contract), &cfg) {
+    let results = match simulate_contracts(std::slice::from_ref(&contract), &cfg, format) {
         Ok(r) => r,
         Err(f) => return Outcome::Failed(vec![f]),
     };
     let r = &results[0];
+    let runs_done = r.rows.len() as u64;
+    if let Some(dir) = out
+        && let Err(f) = write_outputs(dir, &contract, r)
+    {
+        return Outcome::Failed(vec![f]);
+    }
     // One output sorted at a time keeps the peak at the stored rows plus one column.
     let mut p_threshold = None;
     let summaries: Vec<Summary> = OUTPUTS
@@ -165,11 +229,12 @@ pub(crate) fn simulate(file: &Path, run: &RunArgs, threshold: Option<&str>, form
                 vals.extend(std::iter::repeat_n(String::new(), OUTPUTS.len() - 1));
                 rows.push((format!("P(net contribution < {t})"), vals));
             }
+            let stopped = if runs_done < cfg.runs { " (standard error within --tolerance)" } else { "" };
             let mut s = format!(
-                "{} — {} — {} scenarios, seed {}\n\n",
+                "{} — {} — {} scenarios{stopped}, seed {}\n\n",
                 contract.name,
                 contract.retailer.name,
-                format_money(Decimal::from(cfg.runs), 0),
+                format_money(Decimal::from(runs_done), 0),
                 cfg.seed
             );
             s.push_str(&render(head, rows));
@@ -196,7 +261,7 @@ pub(crate) fn simulate(file: &Path, run: &RunArgs, threshold: Option<&str>, form
                 format: "kasim.simulate/1",
                 file: file.display().to_string(),
                 contract: &contract.name,
-                runs: cfg.runs,
+                runs: runs_done,
                 seed: cfg.seed,
                 outputs: OUTPUTS
                     .iter()
@@ -246,10 +311,43 @@ pub(crate) fn simulate(file: &Path, run: &RunArgs, threshold: Option<&str>, form
     }
 }
 
-fn simulate_contracts(contracts: &[Contract], cfg: &RunConfig) -> Result<Vec<Results>, Failure> {
+fn simulate_contracts(contracts: &[Contract], cfg: &RunConfig, format: Format) -> Result<Vec<Results>, Failure> {
     let compiled = contracts.iter().map(Compiled::new).collect::<Result<Vec<_>, _>>()?;
     let models = compiled.iter().map(Model::new).collect::<Result<Vec<_>, _>>()?;
-    Ok(kasim_montecarlo::run(&models, cfg)?)
+    let pb = progress_bar(cfg.runs, format);
+    let r = kasim_montecarlo::run_with_progress(&models, cfg, &mut |done, _| pb.set_position(done));
+    pb.finish_and_clear();
+    Ok(r?)
+}
+
+/// `--out`: per-scenario CSV and the two charts of net contribution.
+fn write_outputs(dir: &Path, contract: &Contract, r: &Results) -> Result<(), Failure> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = ["scenario", "net_contribution", "fees_total", "net_invoiced", "fee_ratio_percent", "retailer_margin"];
+    let err = |e: csv::Error| Failure::Message(format!("cannot write scenarios.csv: {e}"));
+    w.write_record(header).map_err(err)?;
+    for (k, row) in r.rows.iter().enumerate() {
+        w.write_record([
+            k.to_string(),
+            Decimal::new(row.net_contribution, 2).to_string(),
+            Decimal::new(row.fees_total, 2).to_string(),
+            Decimal::new(row.net_invoiced, 2).to_string(),
+            Decimal::new(row.fee_ratio, 2).to_string(),
+            Decimal::new(row.retailer_margin, 2).to_string(),
+        ])
+        .map_err(err)?;
+    }
+    let bytes = w.into_inner().map_err(|e| Failure::Message(format!("cannot write scenarios.csv: {e}")))?;
+    let mut csv_bytes = report::BOM.as_bytes().to_vec();
+    csv_bytes.extend(bytes);
+    let v = sorted(r, |x| x.net_contribution);
+    let title = format!("{} — net contribution, {} scenarios", contract.name, r.rows.len());
+    let files = [
+        ("scenarios.csv", csv_bytes),
+        ("histogram.svg", crate::svg::histogram(&v, &title, "net contribution (CNY)").into_bytes()),
+        ("s-curve.svg", crate::svg::s_curve(&v, &title, "net contribution (CNY)").into_bytes()),
+    ];
+    write_all(dir, &files)
 }
 
 /// `kasim compare`.
@@ -262,7 +360,7 @@ pub(crate) fn compare(files: &[PathBuf], run: &RunArgs, format: Format) -> Outco
         Ok(v) => v.into_iter().map(|(_, c)| c).collect(),
         Err(e) => return failed(e),
     };
-    let results = match simulate_contracts(&contracts, &cfg) {
+    let results = match simulate_contracts(&contracts, &cfg, format) {
         Ok(r) => r,
         Err(f) => return Outcome::Failed(vec![f]),
     };
@@ -432,8 +530,7 @@ pub(crate) fn replay(file: &Path, scenario: u64, seed: u64, format: Format) -> O
     };
     let settled = Compiled::new(&contract).map_err(Failure::from).and_then(|m| {
         let model = Model::new(&m)?;
-        let outcome = model.sample(seed, scenario);
-        Ok(m.settle(&outcome)?)
+        Ok(model.settlement(seed, scenario)?)
     });
     let settlement = match settled {
         Ok(s) => s,
@@ -454,5 +551,182 @@ pub(crate) fn replay(file: &Path, scenario: u64, seed: u64, format: Format) -> O
     match text {
         Ok(t) => Outcome::Output(t),
         Err(m) => Outcome::Failed(vec![Failure::Message(m)]),
+    }
+}
+
+fn parse_stat(stat: &str) -> Result<Stat, Failure> {
+    stat.parse().map_err(|e: String| Failure::Message(format!("--stat: {e}")))
+}
+
+/// `kasim sensitivity`.
+pub(crate) fn sensitivity(
+    file: &Path,
+    run: &SensitivityRunArgs,
+    stat: &str,
+    out: Option<&Path>,
+    format: Format,
+) -> Outcome {
+    let result = (|| -> Result<String, Failure> {
+        let cfg = base_config(run.runs, 1_000_000, run.seed, run.threads)?;
+        let stat = parse_stat(stat)?;
+        let contract = load_contract(file)?;
+        if contract.uncertainty.is_none() {
+            return Err(Failure::Message(format!(
+                "{}: nothing is uncertain in this contract: add an [uncertainty] section (see docs/simulation.md)",
+                file.display()
+            )));
+        }
+        let t = analysis::tornado(&contract, &cfg, stat)?;
+        let correlations = analysis::rank_correlations(&contract, &cfg)?;
+        if let Some(dir) = out {
+            let bars: Vec<(String, f64, f64)> =
+                t.bars.iter().map(|b| (b.input.name.clone(), to_f64(b.at_low), to_f64(b.at_high))).collect();
+            let title = format!("{} — {} net contribution, {} scenarios per variant", contract.name, t.stat, cfg.runs);
+            write_all(dir, &[("tornado.svg", crate::svg::tornado(&title, to_f64(t.base), &bars).into_bytes())])?;
+        }
+        match format {
+            Format::Json => {
+                #[derive(Serialize)]
+                struct Doc<'a> {
+                    format: &'static str,
+                    contract: &'a str,
+                    runs: u64,
+                    seed: u64,
+                    tornado: &'a analysis::Tornado,
+                    rank_correlations: Vec<(String, f64)>,
+                }
+                let doc = Doc {
+                    format: "kasim.sensitivity/1",
+                    contract: &contract.name,
+                    runs: cfg.runs,
+                    seed: cfg.seed,
+                    tornado: &t,
+                    rank_correlations: correlations,
+                };
+                serde_json::to_string_pretty(&doc).map(|s| s + "\n").map_err(|e| Failure::Message(e.to_string()))
+            }
+            Format::Table | Format::Csv => {
+                let mut s = format!(
+                    "{} — sensitivity of {} net contribution ({} scenarios per variant, seed {}, common random numbers)\nBase: {}\n\n",
+                    contract.name,
+                    t.stat,
+                    format_money(Decimal::from(cfg.runs), 0),
+                    cfg.seed,
+                    format_money(t.base, 2)
+                );
+                let head = ["Input", "Low", "High", "At low", "At high", "Swing"].map(String::from).to_vec();
+                let rows = t
+                    .bars
+                    .iter()
+                    .map(|b| {
+                        (
+                            b.input.name.clone(),
+                            vec![
+                                b.input.low.to_string(),
+                                b.input.high.to_string(),
+                                format_money(b.at_low, 2),
+                                format_money(b.at_high, 2),
+                                format_money(b.swing, 2),
+                            ],
+                        )
+                    })
+                    .collect();
+                s.push_str(&render(head, rows));
+                if !correlations.is_empty() {
+                    s.push_str("\nRank correlation with net contribution (Spearman) 秩相关\n");
+                    let rows =
+                        correlations.iter().map(|(n, r)| (n.clone(), vec![format!("{r:+.3}")])).collect::<Vec<_>>();
+                    s.push_str(&render(vec!["Per-scenario input".into(), "ρ".into()], rows));
+                }
+                Ok(s)
+            }
+        }
+    })();
+    match result {
+        Ok(t) => Outcome::Output(t),
+        Err(f) => Outcome::Failed(vec![f]),
+    }
+}
+
+fn to_f64(d: Decimal) -> f64 {
+    d.to_string().parse().unwrap_or(0.0)
+}
+
+/// `kasim goal-seek`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn goal_seek(
+    file: &Path,
+    term: &str,
+    target: &str,
+    stat: &str,
+    low: Option<&str>,
+    high: Option<&str>,
+    run: &SensitivityRunArgs,
+    format: Format,
+) -> Outcome {
+    let result = (|| -> Result<String, Failure> {
+        let cfg = base_config(run.runs, 1_000_000, run.seed, run.threads)?;
+        let stat = parse_stat(stat)?;
+        let num = |flag: &str, v: &str| -> Result<Decimal, Failure> {
+            v.parse::<kasim_core::money::Money>().map(|m| m.0).map_err(|e| Failure::Message(format!("{flag}: {e}")))
+        };
+        let target = num("--target", target)?;
+        let contract = load_contract(file)?;
+        let current = kasim_core::terms::get(&contract, term).map_err(|e| Failure::Message(format!("--term {e}")))?;
+        let low = match low {
+            Some(v) => num("--low", v)?,
+            None => Decimal::ZERO,
+        };
+        let high = match high {
+            Some(v) => num("--high", v)?,
+            None => (current * Decimal::from(3)).max(Decimal::ONE),
+        };
+        if low >= high {
+            return Err(Failure::Message(format!("--low {low} must be below --high {high}")));
+        }
+        let g = analysis::goal_seek(&contract, term, stat, target, low, high, &cfg)?;
+        match format {
+            Format::Json => {
+                #[derive(Serialize)]
+                struct Doc<'a> {
+                    format: &'static str,
+                    contract: &'a str,
+                    runs: u64,
+                    seed: u64,
+                    current: Decimal,
+                    #[serde(flatten)]
+                    result: &'a analysis::GoalSeek,
+                }
+                let doc = Doc {
+                    format: "kasim.goal-seek/1",
+                    contract: &contract.name,
+                    runs: cfg.runs,
+                    seed: cfg.seed,
+                    current,
+                    result: &g,
+                };
+                serde_json::to_string_pretty(&doc).map(|s| s + "\n").map_err(|e| Failure::Message(e.to_string()))
+            }
+            Format::Table | Format::Csv => Ok(format!(
+                "{} — goal seek on {} ({} scenarios per evaluation, seed {})\n\n\
+                 {} net contribution reaches {} at {term} = {}\n\
+                 (currently {}; {} net contribution there: {}; {} evaluations)\n",
+                contract.name,
+                term,
+                format_money(Decimal::from(cfg.runs), 0),
+                cfg.seed,
+                g.stat,
+                format_money(g.target, 2),
+                g.value,
+                current,
+                g.stat,
+                format_money(g.achieved, 2),
+                g.evaluations
+            )),
+        }
+    })();
+    match result {
+        Ok(t) => Outcome::Output(t),
+        Err(f) => Outcome::Failed(vec![f]),
     }
 }

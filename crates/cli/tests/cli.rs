@@ -69,3 +69,26 @@ fn simulation_is_identical_at_any_thread_count() {
     assert_eq!(v["outputs"][0]["output"], "net_contribution");
     assert!(v["outputs"][0]["summary"]["mean"].is_string(), "money statistics are decimal strings");
 }
+
+/// `simulate --out` writes the per-scenario CSV and both charts, and nothing else.
+#[test]
+fn simulate_out_writes_csv_and_charts() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = std::env::temp_dir().join(format!("kasim-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kasim"))
+        .current_dir(&root)
+        .args(["simulate", "scenarios/pharmacy.toml", "--runs", "300", "--format", "json", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["histogram.svg", "s-curve.svg", "scenarios.csv"]);
+    let csv = std::fs::read_to_string(dir.join("scenarios.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 301);
+    assert!(std::fs::read_to_string(dir.join("histogram.svg")).unwrap().starts_with("<svg"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

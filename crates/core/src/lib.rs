@@ -51,6 +51,7 @@ pub mod load;
 pub mod money;
 pub mod outcome;
 pub mod settle;
+pub mod terms;
 pub mod uncertainty;
 pub mod validate;
 

@@ -251,6 +251,21 @@ pub struct Uncertainty {
     /// Price wars driving price-match funding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_war: Option<PriceWar>,
+    /// Negotiated terms that are not settled yet, each a distribution over its value, e.g.
+    /// `{ path = "fees.entry.amount", dist = "triangular", min = "150000", mode = "200000",
+    /// max = "300000" }`: "what we may end up signing". Drawn once per scenario.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub terms: Vec<TermDist>,
+}
+
+/// A contract term drawn from a distribution (paths as in [`crate::terms`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TermDist {
+    /// The term's path, e.g. `fees.entry.amount`.
+    pub path: String,
+    /// Its distribution.
+    #[serde(flatten)]
+    pub dist: Dist,
 }
 
 impl Uncertainty {

@@ -105,6 +105,18 @@ impl V<'_> {
                 ),
             }
         }
+        for (i, t) in u.terms.iter().enumerate() {
+            let p = format!("uncertainty.terms[{i}]");
+            if let Err(m) = crate::terms::get(self.c, &t.path) {
+                self.err(format!("{p}.path"), m);
+            }
+            for m in t.dist.problems() {
+                self.err(&p, m);
+            }
+            if u.terms[..i].iter().any(|o| o.path == t.path) {
+                self.err(format!("{p}.path"), format!("term `{}` is given twice", t.path));
+            }
+        }
         if u.demand_cv.is_some() && u.demand_sigma.is_some() {
             self.err("uncertainty.demand_sigma", "give `demand_cv` or `demand_sigma`, not both");
         }

@@ -33,13 +33,14 @@
 
 #![deny(missing_docs)]
 
+pub mod analysis;
 pub mod dist;
 pub mod runner;
 pub mod sampler;
 pub mod stats;
 pub mod streams;
 
-pub use runner::{Results, Row, RunConfig, run};
+pub use runner::{Results, Row, RunConfig, run, run_with_progress};
 pub use sampler::Model;
 pub use stats::Summary;
 

@@ -2,7 +2,6 @@
 //! index order, so the output is byte-identical at any thread count and any scenario can be
 //! replayed by its index.
 
-use kasim_core::Outcome;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -18,7 +17,7 @@ pub const BATCH: u64 = 4096;
 pub const BYTES_PER_SCENARIO: u64 = 5 * 8;
 
 /// How to run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RunConfig {
     /// Number of scenarios (contract-years).
     pub runs: u64,
@@ -28,11 +27,15 @@ pub struct RunConfig {
     pub threads: usize,
     /// Refuse runs whose stored results would exceed this many bytes.
     pub max_memory: u64,
+    /// Stop early once the standard error of the first contract's mean net contribution is
+    /// at most this (currency units). Checked only at batch boundaries (every [`BATCH`]
+    /// scenarios), so where a run stops depends on the seed alone, never on timing.
+    pub tolerance: Option<f64>,
 }
 
 impl Default for RunConfig {
     fn default() -> Self {
-        RunConfig { runs: 10_000, seed: 1, threads: 0, max_memory: 2 << 30 }
+        RunConfig { runs: 10_000, seed: 1, threads: 0, max_memory: 2 << 30, tolerance: None }
     }
 }
 
@@ -62,9 +65,8 @@ fn cents(d: Decimal) -> i64 {
     (d * Decimal::ONE_HUNDRED).round().to_i64().unwrap_or(i64::MAX)
 }
 
-/// Settles one sampled outcome into a row.
-pub fn row_of(model: &Model<'_>, outcome: &Outcome) -> Result<Row, Error> {
-    let t = model.compiled.totals(outcome)?;
+/// The row of one settlement's totals.
+pub fn row_of(t: kasim_core::settle::Totals) -> Result<Row, Error> {
     let fees = t.fees_total();
     let net = t.gross_invoiced - t.returns;
     let ratio = if net.is_zero() { Decimal::ZERO } else { fees / net };
@@ -80,6 +82,16 @@ pub fn row_of(model: &Model<'_>, outcome: &Outcome) -> Result<Row, Error> {
 /// Runs every model over the same scenarios (common random numbers): scenario k of every
 /// contract is sampled from the same streams.
 pub fn run(models: &[Model<'_>], cfg: &RunConfig) -> Result<Vec<Results>, Error> {
+    run_with_progress(models, cfg, &mut |_, _| {})
+}
+
+/// [`run`], calling `progress(done, total)` after each batch (for a progress bar; the library
+/// itself never prints).
+pub fn run_with_progress(
+    models: &[Model<'_>],
+    cfg: &RunConfig,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<Vec<Results>, Error> {
     let need = cfg.runs.saturating_mul(BYTES_PER_SCENARIO).saturating_mul(models.len().max(1) as u64);
     if need > cfg.max_memory {
         return Err(Error::TooLarge { runs: cfg.runs, contracts: models.len(), bytes: need, limit: cfg.max_memory });
@@ -90,6 +102,7 @@ pub fn run(models: &[Model<'_>], cfg: &RunConfig) -> Result<Vec<Results>, Error>
         .map_err(|e| Error::Model(format!("cannot start {} worker threads: {e}", cfg.threads)))?;
     let mut out: Vec<Results> =
         models.iter().map(|_| Results { rows: Vec::with_capacity(cfg.runs as usize) }).collect();
+    let (mut sum, mut sum_sq) = (0i128, 0f64);
     pool.install(|| -> Result<(), Error> {
         let mut start = 0;
         while start < cfg.runs {
@@ -103,19 +116,32 @@ pub fn run(models: &[Model<'_>], cfg: &RunConfig) -> Result<Vec<Results>, Error>
                             .iter()
                             .zip(bufs.iter_mut())
                             .map(|(m, buf)| {
-                                m.sample_into(cfg.seed, k, buf);
-                                row_of(m, buf).map_err(|e| Error::Scenario { index: k, source: Box::new(e) })
+                                m.row(cfg.seed, k, buf).map_err(|e| Error::Scenario { index: k, source: Box::new(e) })
                             })
                             .collect::<Result<Vec<Row>, Error>>()
                     },
                 )
                 .collect::<Result<_, _>>()?;
             for rows in batch {
+                if let Some(first) = rows.first() {
+                    sum += i128::from(first.net_contribution);
+                    sum_sq += (first.net_contribution as f64) * (first.net_contribution as f64);
+                }
                 for (r, row) in out.iter_mut().zip(rows) {
                     r.rows.push(row);
                 }
             }
             start = end;
+            progress(start, cfg.runs);
+            if let Some(tol) = cfg.tolerance {
+                let n = start as f64;
+                let mean = sum as f64 / n;
+                let var = ((sum_sq - n * mean * mean) / (n - 1.0).max(1.0)).max(0.0);
+                // Cents to currency units.
+                if start >= BATCH && (var / n).sqrt() / 100.0 <= tol {
+                    break;
+                }
+            }
         }
         Ok(())
     })?;

@@ -24,13 +24,16 @@
 //! draws never shift between contracts with different promotion calendars.
 
 use kasim_core::outcome::MAX_UNITS;
+use kasim_core::terms::{self, TermKind};
 use kasim_core::uncertainty::Uncertainty;
-use kasim_core::{Compiled, Outcome};
+use kasim_core::{Compiled, Contract, Outcome};
 use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
+use rust_decimal::Decimal;
 
 use crate::Error;
 use crate::dist::{Sampler, f};
+use crate::runner::{Row, row_of};
 use crate::streams::{Factor, sku_key, stream};
 
 /// How a price war sets the matched gap.
@@ -68,6 +71,15 @@ pub struct Model<'c> {
     plan_returns: f64,
     openings: Option<Sampler>,
     war: Option<(f64, WarGap, bool)>,
+    terms: Vec<TermSampler>,
+}
+
+/// A contract term drawn per scenario.
+struct TermSampler {
+    path: String,
+    kind: TermKind,
+    key: u64,
+    sampler: Sampler,
 }
 
 fn opt(d: &Option<kasim_core::uncertainty::Dist>, what: &str) -> Result<Option<Sampler>, Error> {
@@ -157,7 +169,127 @@ impl<'c> Model<'c> {
             plan_returns: f(c.plan.returns_rate.0),
             openings: opt(&u.store_openings, "uncertainty.store_openings")?,
             war,
+            terms: u
+                .terms
+                .iter()
+                .map(|t| {
+                    let what = format!("uncertainty.terms `{}`", t.path);
+                    Ok(TermSampler {
+                        path: t.path.clone(),
+                        kind: terms::kind(c, &t.path).map_err(Error::Model)?,
+                        key: sku_key(&t.path),
+                        sampler: Sampler::new(&t.dist, &what)?,
+                    })
+                })
+                .collect::<Result<_, Error>>()?,
         })
+    }
+
+    /// The contract terms drawn for scenario `index` (path, value), rounded as the term is
+    /// written: money to the cent, rates to 0.01%, counts to whole numbers; never negative.
+    pub fn drawn_terms(&self, seed: u64, index: u64) -> Vec<(String, Decimal)> {
+        self.terms
+            .iter()
+            .map(|t| {
+                let x = t.sampler.sample(&mut stream(seed, Factor::Terms, t.key, index)).max(0.0);
+                let dp = match t.kind {
+                    TermKind::Money => 2,
+                    TermKind::Rate => 4,
+                    TermKind::Count => 0,
+                };
+                let d = Decimal::from_f64_retain(x)
+                    .unwrap_or_default()
+                    .round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+                (t.path.clone(), d)
+            })
+            .collect()
+    }
+
+    /// The contract of scenario `index`: the contract itself, or a copy with the drawn terms.
+    pub fn contract_for(&self, seed: u64, index: u64) -> Result<Option<Contract>, Error> {
+        if self.terms.is_empty() {
+            return Ok(None);
+        }
+        let mut c = self.compiled.contract.clone();
+        for (path, value) in self.drawn_terms(seed, index) {
+            terms::set(&mut c, &path, value).map_err(Error::Model)?;
+        }
+        Ok(Some(c))
+    }
+
+    /// Samples and settles scenario `index` (totals only), reusing `buf`.
+    pub fn row(&self, seed: u64, index: u64, buf: &mut Outcome) -> Result<Row, Error> {
+        self.sample_into(seed, index, buf);
+        match self.contract_for(seed, index)? {
+            None => row_of(self.compiled.totals(buf)?),
+            Some(c) => row_of(Compiled::new(&c)?.totals(buf)?),
+        }
+    }
+
+    /// Samples and settles scenario `index` with the full ledger (what `replay` shows).
+    pub fn settlement(&self, seed: u64, index: u64) -> Result<kasim_core::Settlement, Error> {
+        let o = self.sample(seed, index);
+        Ok(match self.contract_for(seed, index)? {
+            None => self.compiled.settle(&o)?,
+            Some(c) => Compiled::new(&c)?.settle(&o)?,
+        })
+    }
+
+    /// Names of the per-scenario inputs reported by [`Model::scenario_inputs`].
+    pub fn scenario_input_names(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if self.trend.is_some() {
+            v.push("uncertainty.trend".to_string());
+        }
+        if self.returns.is_some() {
+            v.push("uncertainty.returns_rate".to_string());
+        }
+        if self.openings.is_some() {
+            v.push("uncertainty.store_openings".to_string());
+        }
+        if self.war.is_some() {
+            v.push("uncertainty.price_war (periods at war)".to_string());
+        }
+        v.extend(self.terms.iter().map(|t| t.path.clone()));
+        v
+    }
+
+    /// The per-scenario inputs of scenario `index`, drawn from the same streams as
+    /// [`Model::sample_into`] (so they are the values that scenario used).
+    pub fn scenario_inputs(&self, seed: u64, index: u64) -> Vec<f64> {
+        let mut v = Vec::new();
+        if let Some(d) = &self.trend {
+            v.push(d.sample(&mut stream(seed, Factor::Trend, 0, index)));
+        }
+        if let Some(d) = &self.returns {
+            v.push(d.sample(&mut stream(seed, Factor::Returns, 0, index)).clamp(0.0, 1.0));
+        }
+        if let Some(d) = &self.openings {
+            v.push(units(d.sample(&mut stream(seed, Factor::Openings, 0, index))).min(100_000) as f64);
+        }
+        if let Some((prob, gap, _)) = &self.war {
+            let mut rng = stream(seed, Factor::PriceWar, 0, index);
+            let mut wars = 0.0;
+            for _ in 0..self.periods {
+                let u: f64 = rng.random();
+                if let WarGap::Depth(d) = gap {
+                    d.sample(&mut rng);
+                }
+                if u < *prob {
+                    wars += 1.0;
+                }
+            }
+            v.push(wars);
+        }
+        for (_, d) in self.drawn_terms(seed, index) {
+            v.push(d.to_string().parse().unwrap_or(0.0));
+        }
+        v
+    }
+
+    /// True when contract terms are drawn per scenario (each scenario compiles its contract).
+    pub fn draws_terms(&self) -> bool {
+        !self.terms.is_empty()
     }
 
     /// A buffer of the right shape for [`Model::sample_into`].

@@ -33,6 +33,8 @@ pub enum Factor {
     Openings = 8,
     /// Price wars (occurrence and depth).
     PriceWar = 9,
+    /// Contract terms drawn per scenario (keyed by the term's path).
+    Terms = 10,
 }
 
 /// SplitMix64: a bijective mixer used to spread keys into seed bytes.

@@ -3,7 +3,6 @@
 use kasim_core::uncertainty::Dist;
 use kasim_core::{Compiled, Contract};
 use kasim_montecarlo::dist::Sampler;
-use kasim_montecarlo::runner::row_of;
 use kasim_montecarlo::streams::{Factor, stream};
 use kasim_montecarlo::{Model, RunConfig, run};
 
@@ -71,9 +70,15 @@ fn identical_at_one_and_two_threads_and_replayable() {
         run(std::slice::from_ref(&model), &RunConfig { runs: 100, seed: 43, threads: 2, ..Default::default() })
             .unwrap();
     assert_ne!(one[0].rows[..100], other_seed[0].rows[..]);
+    let mut buf = model.outcome_buffer();
     for k in [0u64, 1, 4095, 4096, 4999] {
-        let o = model.sample(42, k);
-        assert_eq!(row_of(&model, &o).unwrap(), one[0].rows[k as usize], "replay of scenario {k}");
+        assert_eq!(model.row(42, k, &mut buf).unwrap(), one[0].rows[k as usize], "replay of scenario {k}");
+        // The full-ledger settlement of the same scenario has the same totals.
+        let s = model.settlement(42, k).unwrap();
+        assert_eq!(
+            (s.pnl.net_contribution * rust_decimal::Decimal::ONE_HUNDRED).to_string().trim_end_matches(".00"),
+            one[0].rows[k as usize].net_contribution.to_string()
+        );
     }
     // The rows vary: the model is really uncertain.
     let distinct: std::collections::BTreeSet<i64> = one[0].rows.iter().map(|r| r.net_contribution).collect();
@@ -184,3 +189,95 @@ const GOLDEN_UNIFORM: [f64; 3] = [0.504283933127719, 0.8012647138979703, 0.08284
 const GOLDEN_NORMAL: [f64; 3] = [0.008664618177721286, 0.5996113775541542, -1.4695711691518996];
 const GOLDEN_TRIANGULAR: [f64; 3] = [2.137692572043809, 2.4540119697712734, 1.749271891856465];
 const GOLDEN_PERT: [f64; 3] = [0.9697611378393878, 0.9919794348256701, 0.9825715247006516];
+
+#[test]
+fn negotiated_terms_drawn_per_scenario() {
+    let c = contract(
+        "[[fees]]\nid = \"entry\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"200000\"\n\n\
+         [[uncertainty.terms]]\npath = \"fees.entry.amount\"\ndist = \"triangular\"\nmin = \"150000\"\nmode = \"200000\"\nmax = \"300000\"\n",
+    );
+    let m = Compiled::new(&c).unwrap();
+    let model = Model::new(&m).unwrap();
+    assert!(model.draws_terms());
+    let drawn: Vec<rust_decimal::Decimal> = (0..2000).map(|k| model.drawn_terms(3, k)[0].1).collect();
+    assert!(
+        drawn.iter().all(|d| *d >= rust_decimal::Decimal::from(150_000) && *d <= rust_decimal::Decimal::from(300_000))
+    );
+    assert!(drawn.iter().all(|d| d.scale() <= 2), "money terms are drawn to the cent");
+    let mean: f64 = drawn.iter().map(|d| d.to_string().parse::<f64>().unwrap()).sum::<f64>() / 2000.0;
+    assert!((mean - 216_666.67).abs() < 3_000.0, "{mean}");
+    // The drawn fee is what the scenario's ledger charges, and replay shows it.
+    let s = model.settlement(3, 5).unwrap();
+    let entry = s.ledger.iter().find(|l| l.rule == "entry").unwrap();
+    assert_eq!(entry.amount, drawn[5]);
+    let r =
+        run(std::slice::from_ref(&model), &RunConfig { runs: 300, seed: 3, threads: 2, ..Default::default() }).unwrap();
+    let mut buf = model.outcome_buffer();
+    assert_eq!(model.row(3, 5, &mut buf).unwrap(), r[0].rows[5]);
+}
+
+#[test]
+fn spearman_hand_computed() {
+    use kasim_montecarlo::analysis::spearman;
+    assert!((spearman(&[1.0, 2.0, 3.0, 4.0], &[10.0, 20.0, 30.0, 40.0]) - 1.0).abs() < 1e-12);
+    assert!((spearman(&[1.0, 2.0, 3.0, 4.0], &[4.0, 3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
+    // Ranks x = 1,2,3,4,5; y = 2,1,4,3,5 → d² = 1+1+1+1+0 = 4 → ρ = 1 − 6·4/(5·24) = 0.8
+    assert!((spearman(&[1.0, 2.0, 3.0, 4.0, 5.0], &[2.0, 1.0, 4.0, 3.0, 5.0]) - 0.8).abs() < 1e-12);
+}
+
+#[test]
+fn goal_seek_finds_the_exact_break_even_fee() {
+    use kasim_montecarlo::analysis::{Stat, goal_seek};
+    use rust_decimal::Decimal;
+    // No uncertainty: contribution = 1,200,000 − 720,000 − entry fee = 480,000 − entry.
+    let c = kasim_core::demo::contract(
+        "[[fees]]\nid = \"entry\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"200000\"\n",
+    )
+    .unwrap();
+    let cfg = RunConfig { runs: 50, seed: 1, threads: 1, ..Default::default() };
+    let g = goal_seek(
+        &c,
+        "fees.entry.amount",
+        Stat::Mean,
+        Decimal::from(100_000),
+        Decimal::ZERO,
+        Decimal::from(1_000_000),
+        &cfg,
+    )
+    .unwrap();
+    assert_eq!(g.value, Decimal::from(380_000));
+    assert_eq!(g.achieved, Decimal::from(100_000));
+    // A target outside the range is refused with both ends' values.
+    let e =
+        goal_seek(&c, "fees.entry.amount", Stat::Mean, Decimal::from(900_000), Decimal::ZERO, Decimal::from(100), &cfg)
+            .unwrap_err();
+    assert!(e.to_string().contains("not reached"), "{e}");
+}
+
+#[test]
+fn tornado_moves_each_input_alone() {
+    use kasim_montecarlo::analysis::{Stat, tornado};
+    let c = contract(
+        "[[fees]]\nid = \"entry\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"200000\"\n\n\
+         [[uncertainty.terms]]\npath = \"fees.entry.amount\"\ndist = \"uniform\"\nmin = \"100000\"\nmax = \"300000\"\n",
+    );
+    let cfg = RunConfig { runs: 400, seed: 5, threads: 2, ..Default::default() };
+    let t = tornado(&c, &cfg, Stat::Mean).unwrap();
+    let entry = t.bars.iter().find(|b| b.input.name == "fees.entry.amount").unwrap();
+    // Common random numbers: the entry fee's range ends move the mean by exactly 200,000.
+    assert_eq!(entry.at_low - entry.at_high, rust_decimal::Decimal::from(200_000));
+    assert!(t.bars.len() >= 8);
+    assert!(t.bars.windows(2).all(|w| w[0].swing >= w[1].swing));
+}
+
+#[test]
+fn tolerance_stops_at_a_batch_boundary() {
+    let c = contract("");
+    let m = Compiled::new(&c).unwrap();
+    let model = Model::new(&m).unwrap();
+    let cfg = RunConfig { runs: 40_000, seed: 8, threads: 2, tolerance: Some(1_000_000.0), ..Default::default() };
+    let r = run(std::slice::from_ref(&model), &cfg).unwrap();
+    assert_eq!(r[0].rows.len(), 4096, "stops after the first batch when the error is already small");
+    let again = run(std::slice::from_ref(&model), &RunConfig { threads: 1, ..cfg }).unwrap();
+    assert_eq!(r, again);
+}
