@@ -11,7 +11,10 @@ use kasim_core::Compiled;
 use kasim_montecarlo::{Model, RunConfig, run};
 
 fn bench(c: &mut Criterion) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/bench/ref-52x10.toml");
+    // KASIM_BENCH_CONTRACT points the bench at another contract (for profiling experiments).
+    let path = std::env::var_os("KASIM_BENCH_CONTRACT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/bench/ref-52x10.toml"));
     let contract = kasim_core::load(path).expect("ref-52x10 loads");
     let compiled = Compiled::new(&contract).expect("compiles");
     let model = Model::new(&compiled).expect("model");

@@ -5,8 +5,8 @@
 //! results).
 
 use kasim_core::uncertainty::Dist;
-use rand::Rng;
 use rand::distr::{Distribution, Uniform};
+use rand::{Rng, RngExt};
 use rand_distr::{Bernoulli, LogNormal, Normal, Pert, Poisson, Triangular, weighted::WeightedIndex};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -34,6 +34,10 @@ pub enum Sampler {
     Bernoulli(Bernoulli),
     /// Discrete values with weights.
     Discrete(Vec<f64>, WeightedIndex<f64>),
+    /// A discrete distribution with at most 8 values: one uniform draw and a linear scan of
+    /// the cumulative probabilities (cheaper than a weighted index for the common two-point
+    /// "stockout or not" case).
+    SmallDiscrete(Vec<f64>, Vec<f64>),
 }
 
 pub(crate) fn f(d: Decimal) -> f64 {
@@ -81,7 +85,20 @@ impl Sampler {
                 let v: Vec<f64> = values.iter().map(|x| f(x.0)).collect();
                 let w: Vec<f64> =
                     if weights.is_empty() { vec![1.0; v.len()] } else { weights.iter().map(|x| f(x.0)).collect() };
-                Sampler::Discrete(v, WeightedIndex::new(w).map_err(|e| bad(e.to_string()))?)
+                if v.len() <= 8 {
+                    let total: f64 = w.iter().sum();
+                    if total.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) || w.iter().any(|x| *x < 0.0) {
+                        return Err(bad("weights must be non-negative with a positive sum".into()));
+                    }
+                    let mut acc = 0.0;
+                    let cumulative = w.iter().map(|x| {
+                        acc += x / total;
+                        acc
+                    });
+                    Sampler::SmallDiscrete(v, cumulative.collect())
+                } else {
+                    Sampler::Discrete(v, WeightedIndex::new(w).map_err(|e| bad(e.to_string()))?)
+                }
             }
         })
     }
@@ -105,6 +122,11 @@ impl Sampler {
                 }
             }
             Sampler::Discrete(v, w) => v[w.sample(rng)],
+            Sampler::SmallDiscrete(v, cum) => {
+                let u: f64 = rng.random();
+                let i = cum.iter().position(|&c| u < c).unwrap_or(v.len() - 1);
+                v[i]
+            }
         }
     }
 }

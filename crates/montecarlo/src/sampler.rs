@@ -91,7 +91,13 @@ fn opt(d: &Option<kasim_core::uncertainty::Dist>, what: &str) -> Result<Option<S
 /// a libm `floor` call per cell.
 #[inline]
 fn units(x: f64) -> u64 {
-    ((x + 0.5) as u64).min(MAX_UNITS)
+    units_i(x) as u64
+}
+
+/// [`units`] as `i64`: signed conversions are one instruction on x86-64, unsigned ones are not.
+#[inline]
+fn units_i(x: f64) -> i64 {
+    ((x + 0.5) as i64).clamp(0, MAX_UNITS as i64)
 }
 
 impl<'c> Model<'c> {
@@ -408,10 +414,13 @@ impl<'c> Model<'c> {
                     None => self.plan_fill,
                 };
                 let cell = &mut out.cells[i];
-                cell.ordered = units(x);
-                cell.delivered = units(cell.ordered as f64 * fill_rate.clamp(0.0, 1.0)).min(cell.ordered);
-                cell.returned = units(cell.delivered as f64 * returns_rate);
-                cell.sold = cell.delivered - cell.returned.min(cell.delivered);
+                let ordered = units_i(x);
+                let delivered = units_i(ordered as f64 * fill_rate.clamp(0.0, 1.0)).min(ordered);
+                let returned = units_i(delivered as f64 * returns_rate).min(delivered);
+                cell.ordered = ordered as u64;
+                cell.delivered = delivered as u64;
+                cell.returned = returned as u64;
+                cell.sold = (delivered - returned) as u64;
                 let planned_gap = plan.cells[i].match_gap_micro;
                 cell.match_gap_micro = planned_gap;
                 if war_on[p.min(52)] && (promoted || !self.war.as_ref().is_some_and(|w| w.2)) {

@@ -104,7 +104,10 @@ impl SlotFee {
             used += n;
             let mult = self.multiplier(cx, p);
             let count = Decimal::from(n);
-            let exact = mul(mul(count, self.price.0)?, Decimal::from(mult.map_or(1, |t| t.count)))?;
+            let mut exact = mul(count, self.price.0)?;
+            if let Some(t) = mult {
+                exact = mul(exact, Decimal::from(t.count))?;
+            }
             out.emit(p, kind, Formula::Count { count, what, unit: self.price.0, times: mult }, exact, false);
         }
         if self.contracted > used {

@@ -106,12 +106,16 @@ pub enum ShortValuation {
 }
 
 impl StockoutPenalty {
+    /// Exact integer test of delivered ÷ ordered against the threshold: with the threshold
+    /// written as m ÷ 10^s, compare delivered × 10^s with m × ordered (no rounding).
     fn fails(&self, ordered: u64, delivered: u64) -> bool {
         if ordered == 0 {
             return false;
         }
-        let need = self.threshold.0 * Decimal::from(ordered);
-        let got = Decimal::from(delivered);
+        let t = self.threshold.0;
+        let scale = 10i128.pow(t.scale().min(20));
+        let got = delivered as i128 * scale;
+        let need = t.mantissa() * ordered as i128;
         if self.inclusive { got <= need } else { got < need }
     }
 

@@ -573,9 +573,11 @@ impl<'c> Compiled<'c> {
             a.stores = stores;
             for (c, k) in o.period_cells(p).iter().zip(&self.skus) {
                 a.delivered_value += c.delivered as i128 * k.invoice_micro as i128;
-                a.returned_value += c.returned as i128 * k.invoice_micro as i128;
                 a.cost_value += c.delivered as i128 * k.cost_micro as i128;
-                a.returned_cost += c.returned as i128 * k.cost_micro as i128;
+                if c.returned != 0 {
+                    a.returned_value += c.returned as i128 * k.invoice_micro as i128;
+                    a.returned_cost += c.returned as i128 * k.cost_micro as i128;
+                }
                 a.retail_value += c.sold as i128 * shelf_in_effect(c, k) as i128;
                 a.retailer_cogs += c.sold as i128 * k.invoice_micro as i128;
                 a.delivered += c.delivered as i64;
