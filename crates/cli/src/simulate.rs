@@ -83,7 +83,7 @@ struct Output {
     get: fn(&Row) -> i64,
 }
 
-const OUTPUTS: [Output; 5] = [
+const OUTPUTS: [Output; 6] = [
     Output {
         key: "net_contribution", label: "Net contribution 净贡献", percent: false, get: |r| r.net_contribution
     },
@@ -93,6 +93,7 @@ const OUTPUTS: [Output; 5] = [
     Output {
         key: "retailer_margin", label: "Retailer margin 零售商毛利", percent: false, get: |r| r.retailer_margin
     },
+    Output { key: "net_net_price", label: "Net-net price 净净价", percent: false, get: |r| r.net_net_price },
 ];
 
 fn sorted(results: &Results, get: fn(&Row) -> i64) -> Vec<i64> {
@@ -323,7 +324,15 @@ fn simulate_contracts(contracts: &[Contract], cfg: &RunConfig, format: Format) -
 /// `--out`: per-scenario CSV and the two charts of net contribution.
 fn write_outputs(dir: &Path, contract: &Contract, r: &Results) -> Result<(), Failure> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let header = ["scenario", "net_contribution", "fees_total", "net_invoiced", "fee_ratio_percent", "retailer_margin"];
+    let header = [
+        "scenario",
+        "net_contribution",
+        "fees_total",
+        "net_invoiced",
+        "fee_ratio_percent",
+        "retailer_margin",
+        "net_net_price",
+    ];
     let err = |e: csv::Error| Failure::Message(format!("cannot write scenarios.csv: {e}"));
     w.write_record(header).map_err(err)?;
     for (k, row) in r.rows.iter().enumerate() {
@@ -334,6 +343,7 @@ fn write_outputs(dir: &Path, contract: &Contract, r: &Results) -> Result<(), Fai
             Decimal::new(row.net_invoiced, 2).to_string(),
             Decimal::new(row.fee_ratio, 2).to_string(),
             Decimal::new(row.retailer_margin, 2).to_string(),
+            Decimal::new(row.net_net_price, 2).to_string(),
         ])
         .map_err(err)?;
     }
@@ -368,6 +378,8 @@ pub(crate) fn compare(files: &[PathBuf], run: &RunArgs, format: Format) -> Outco
     let summaries: Vec<Summary> = nc.iter().map(|v| Summary::of_sorted_cents(v)).collect();
     let fee_ratio: Vec<Summary> =
         results.iter().map(|r| Summary::of_sorted_cents(&sorted(r, |x| x.fee_ratio))).collect();
+    let net_net: Vec<Summary> =
+        results.iter().map(|r| Summary::of_sorted_cents(&sorted(r, |x| x.net_net_price))).collect();
     // Pairwise differences, scenario by scenario (common random numbers).
     struct Diff {
         a: usize,
@@ -444,6 +456,7 @@ pub(crate) fn compare(files: &[PathBuf], run: &RunArgs, format: Format) -> Outco
                             format_money(summaries[i].mean, 2),
                             format_money(summaries[i].var95, 2),
                             format!("{}%", format_money(fee_ratio[i].mean, 2)),
+                            format_money(net_net[i].mean, 2),
                             format_money(per(i, c.retailer.stores), 2),
                             format_money(per(i, c.skus.len() as u32), 2),
                         ],
@@ -461,6 +474,7 @@ pub(crate) fn compare(files: &[PathBuf], run: &RunArgs, format: Format) -> Outco
                 retailer: &'a str,
                 net_contribution: &'a Summary,
                 fee_ratio_percent: &'a Summary,
+                net_net_price: &'a Summary,
                 contribution_per_store: Decimal,
                 contribution_per_sku: Decimal,
             }
@@ -493,6 +507,7 @@ pub(crate) fn compare(files: &[PathBuf], run: &RunArgs, format: Format) -> Outco
                         retailer: &c.retailer.name,
                         net_contribution: &summaries[i],
                         fee_ratio_percent: &fee_ratio[i],
+                        net_net_price: &net_net[i],
                         contribution_per_store: per(i, c.retailer.stores),
                         contribution_per_sku: per(i, c.skus.len() as u32),
                     })

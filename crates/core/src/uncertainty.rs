@@ -256,6 +256,50 @@ pub struct Uncertainty {
     /// max = "300000" }`: "what we may end up signing". Drawn once per scenario.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub terms: Vec<TermDist>,
+    /// Correlations between drivers (Gaussian copula on normal scores): between per-cell
+    /// drivers (`demand`, `fill_rate`, `promo_uplift`, `post_promo_dip`) or between
+    /// per-scenario drivers (`trend`, `returns_rate`, `store_openings`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub correlations: Vec<Correlation>,
+}
+
+/// A driver that can be correlated with another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Driver {
+    /// Demand noise of a SKU-period (`demand_cv` / `demand_sigma`).
+    Demand,
+    /// Fill rate of a SKU-period (`fill_rate`, and `promo_fill_rate` in promoted cells).
+    FillRate,
+    /// Promotion uplift of a promoted SKU-period.
+    PromoUplift,
+    /// Post-promotion dip of the SKU-period after a promotion.
+    PostPromoDip,
+    /// The scenario's trend.
+    Trend,
+    /// The scenario's returns rate.
+    ReturnsRate,
+    /// The scenario's store openings.
+    StoreOpenings,
+}
+
+impl Driver {
+    /// True for drivers drawn per SKU-period, false for those drawn per scenario.
+    pub fn per_cell(self) -> bool {
+        matches!(self, Driver::Demand | Driver::FillRate | Driver::PromoUplift | Driver::PostPromoDip)
+    }
+}
+
+/// A correlation between two drivers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Correlation {
+    /// One driver.
+    pub a: Driver,
+    /// The other driver.
+    pub b: Driver,
+    /// The correlation of their normal scores, −100% to 100%.
+    pub rho: Rate,
 }
 
 /// A contract term drawn from a distribution (paths as in [`crate::terms`]).

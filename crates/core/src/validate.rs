@@ -117,6 +117,37 @@ impl V<'_> {
                 self.err(format!("{p}.path"), format!("term `{}` is given twice", t.path));
             }
         }
+        for (i, c) in u.correlations.iter().enumerate() {
+            use crate::uncertainty::Driver;
+            let p = format!("uncertainty.correlations[{i}]");
+            if c.a == c.b {
+                self.err(&p, "a driver cannot be correlated with itself");
+            }
+            if c.a.per_cell() != c.b.per_cell() {
+                self.err(&p, "correlate per-cell drivers (demand, fill_rate, promo_uplift, post_promo_dip) with each other, or per-scenario drivers (trend, returns_rate, store_openings) with each other");
+            }
+            if c.rho.0 < -Decimal::ONE || c.rho.0 > Decimal::ONE {
+                self.err(format!("{p}.rho"), format!("must be between −100% and 100%, but is {}", c.rho));
+            }
+            for d in [c.a, c.b] {
+                let modelled = match d {
+                    Driver::Demand => u.demand_cv.is_some() || u.demand_sigma.is_some(),
+                    Driver::FillRate => u.fill_rate.is_some() || u.promo_fill_rate.is_some(),
+                    Driver::PromoUplift => u.promo_uplift.is_some(),
+                    Driver::PostPromoDip => u.post_promo_dip.is_some(),
+                    Driver::Trend => u.trend.is_some(),
+                    Driver::ReturnsRate => u.returns_rate.is_some(),
+                    Driver::StoreOpenings => u.store_openings.is_some(),
+                };
+                if !modelled {
+                    self.err(&p, format!("`{d:?}` is not uncertain in this contract: give it a distribution first"));
+                }
+            }
+            let pair = |x: &crate::uncertainty::Correlation| (x.a.min(x.b), x.a.max(x.b));
+            if u.correlations[..i].iter().any(|o| pair(o) == pair(c)) {
+                self.err(&p, "this pair is correlated twice");
+            }
+        }
         if u.demand_cv.is_some() && u.demand_sigma.is_some() {
             self.err("uncertainty.demand_sigma", "give `demand_cv` or `demand_sigma`, not both");
         }

@@ -34,6 +34,7 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod copula;
 pub mod dist;
 pub mod runner;
 pub mod sampler;
@@ -63,7 +64,7 @@ pub enum Error {
     },
     /// The run would not fit in memory.
     #[error(
-        "{runs} runs × {contracts} contracts need {bytes} bytes of results, above the limit of {limit} bytes; use fewer runs (results take 40 bytes per scenario per contract)"
+        "{runs} runs × {contracts} contracts need {bytes} bytes of results, above the limit of {limit} bytes; use fewer runs (results take 48 bytes per scenario per contract)"
     )]
     TooLarge {
         /// Requested runs.

@@ -13,8 +13,8 @@ use crate::sampler::Model;
 /// Scenarios per parallel batch: large enough to amortise rayon's ~13 µs per call.
 pub const BATCH: u64 = 4096;
 
-/// Bytes stored per scenario per contract (five `i64` outputs).
-pub const BYTES_PER_SCENARIO: u64 = 5 * 8;
+/// Bytes stored per scenario per contract (six `i64` outputs).
+pub const BYTES_PER_SCENARIO: u64 = std::mem::size_of::<Row>() as u64;
 
 /// How to run.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -52,6 +52,8 @@ pub struct Row {
     pub fee_ratio: i64,
     /// Retailer's total margin (front + back), cents.
     pub retailer_margin: i64,
+    /// Net-net price per net unit (net revenue ÷ (delivered − returned)), cents.
+    pub net_net_price: i64,
 }
 
 /// One contract's results: one row per scenario, in scenario order.
@@ -76,6 +78,10 @@ pub fn row_of(t: kasim_core::settle::Totals) -> Result<Row, Error> {
         net_invoiced: cents(net),
         fee_ratio: (ratio * Decimal::from(10_000)).round().to_i64().unwrap_or(0),
         retailer_margin: cents(t.retail_sales - t.retailer_cost_of_sales + fees),
+        net_net_price: {
+            let units = t.units_delivered - t.units_returned;
+            if units == 0 { 0 } else { cents((net - fees) / Decimal::from(units)) }
+        },
     })
 }
 

@@ -32,6 +32,7 @@ use rand_distr::StandardNormal;
 use rust_decimal::Decimal;
 
 use crate::Error;
+use crate::copula::{self, Quantile};
 use crate::dist::{Sampler, f};
 use crate::runner::{Row, row_of};
 use crate::streams::{Factor, sku_key, stream};
@@ -72,6 +73,90 @@ pub struct Model<'c> {
     openings: Option<Sampler>,
     war: Option<(f64, WarGap, bool)>,
     terms: Vec<TermSampler>,
+    cell_copula: Option<CellCopula>,
+    scen_copula: Option<ScenCopula>,
+}
+
+/// Per-scenario draws.
+struct ScenarioDraws {
+    trend: f64,
+    returns_rate: f64,
+    openings: Option<(u64, rand::rngs::ChaCha8Rng)>,
+}
+
+/// Correlated per-cell drivers, in the order demand, fill, uplift, dip.
+struct CellCopula {
+    members: [bool; 4],
+    /// Cholesky factors of the correlation sub-matrix of every subset (bit i = driver i).
+    chol: Vec<Option<Vec<Vec<f64>>>>,
+    fill: Option<Quantile>,
+    promo_fill: Option<Quantile>,
+    uplift: Option<Quantile>,
+    dip: Option<Quantile>,
+}
+
+/// Correlated per-scenario drivers, in the order trend, returns rate, store openings.
+struct ScenCopula {
+    members: [bool; 3],
+    chol: Vec<Vec<f64>>,
+    quantiles: [Option<Quantile>; 3],
+}
+
+fn copulas(u: &Uncertainty) -> Result<(Option<CellCopula>, Option<ScenCopula>), Error> {
+    use kasim_core::uncertainty::Driver;
+    let q = |d: &Option<kasim_core::uncertainty::Dist>| d.as_ref().map(Quantile::new).transpose();
+    let cell_order = [Driver::Demand, Driver::FillRate, Driver::PromoUplift, Driver::PostPromoDip];
+    let scen_order = [Driver::Trend, Driver::ReturnsRate, Driver::StoreOpenings];
+    let matrix = |order: &[Driver]| {
+        let mut m = vec![vec![0.0; order.len()]; order.len()];
+        for (i, row) in m.iter_mut().enumerate() {
+            row[i] = 1.0;
+        }
+        let mut members = vec![false; order.len()];
+        for c in &u.correlations {
+            if let (Some(i), Some(j)) = (order.iter().position(|d| *d == c.a), order.iter().position(|d| *d == c.b)) {
+                m[i][j] = f(c.rho.0);
+                m[j][i] = f(c.rho.0);
+                members[i] = true;
+                members[j] = true;
+            }
+        }
+        (m, members)
+    };
+    let (m, members) = matrix(&cell_order);
+    let cell = if members.iter().any(|x| *x) {
+        copula::cholesky(&m)?;
+        let chol = (0..16u32)
+            .map(|mask| {
+                let idx: Vec<usize> = (0..4).filter(|i| mask & (1 << i) != 0).collect();
+                let sub: Vec<Vec<f64>> = idx.iter().map(|&i| idx.iter().map(|&j| m[i][j]).collect()).collect();
+                if idx.is_empty() { None } else { copula::cholesky(&sub).ok() }
+            })
+            .collect();
+        Some(CellCopula {
+            members: [members[0], members[1], members[2], members[3]],
+            chol,
+            fill: q(&u.fill_rate)?,
+            promo_fill: q(&u.promo_fill_rate)?,
+            uplift: q(&u.promo_uplift)?,
+            dip: q(&u.post_promo_dip)?,
+        })
+    } else {
+        None
+    };
+    let (m, members) = matrix(&scen_order);
+    let scen = if members.iter().any(|x| *x) {
+        let idx: Vec<usize> = (0..3).filter(|&i| members[i]).collect();
+        let sub: Vec<Vec<f64>> = idx.iter().map(|&i| idx.iter().map(|&j| m[i][j]).collect()).collect();
+        Some(ScenCopula {
+            members: [members[0], members[1], members[2]],
+            chol: copula::cholesky(&sub)?,
+            quantiles: [q(&u.trend)?, q(&u.returns_rate)?, q(&u.store_openings)?],
+        })
+    } else {
+        None
+    };
+    Ok((cell, scen))
 }
 
 /// A contract term drawn per scenario.
@@ -137,6 +222,7 @@ impl<'c> Model<'c> {
             (None, None) => 0.0,
         };
         let plan_fill = f(c.plan.fill_rate.0);
+        let (cell_copula, scen_copula) = copulas(u)?;
         let war = match &u.price_war {
             Some(w) => {
                 let gap = match (&w.depth, w.gap) {
@@ -188,6 +274,8 @@ impl<'c> Model<'c> {
                     })
                 })
                 .collect::<Result<_, Error>>()?,
+            cell_copula,
+            scen_copula,
         })
     }
 
@@ -264,14 +352,15 @@ impl<'c> Model<'c> {
     /// [`Model::sample_into`] (so they are the values that scenario used).
     pub fn scenario_inputs(&self, seed: u64, index: u64) -> Vec<f64> {
         let mut v = Vec::new();
-        if let Some(d) = &self.trend {
-            v.push(d.sample(&mut stream(seed, Factor::Trend, 0, index)));
+        let sc = self.scenario_draws(seed, index);
+        if self.trend.is_some() {
+            v.push(sc.trend);
         }
-        if let Some(d) = &self.returns {
-            v.push(d.sample(&mut stream(seed, Factor::Returns, 0, index)).clamp(0.0, 1.0));
+        if self.returns.is_some() {
+            v.push(sc.returns_rate);
         }
-        if let Some(d) = &self.openings {
-            v.push(units(d.sample(&mut stream(seed, Factor::Openings, 0, index))).min(100_000) as f64);
+        if let Some((count, _)) = sc.openings {
+            v.push(count as f64);
         }
         if let Some((prob, gap, _)) = &self.war {
             let mut rng = stream(seed, Factor::PriceWar, 0, index);
@@ -293,6 +382,59 @@ impl<'c> Model<'c> {
         v
     }
 
+    /// The per-scenario draws: trend, returns rate, and the store-opening count with the
+    /// stream that then places the openings. Correlated drivers go through the copula.
+    fn scenario_draws(&self, seed: u64, index: u64) -> ScenarioDraws {
+        let mut trend_rng = self.trend.as_ref().map(|_| stream(seed, Factor::Trend, 0, index));
+        let mut returns_rng = self.returns.as_ref().map(|_| stream(seed, Factor::Returns, 0, index));
+        let mut open_rng = self.openings.as_ref().map(|_| stream(seed, Factor::Openings, 0, index));
+        let (mut trend, mut returns, mut openings) = (None, None, None);
+        if let Some(sc) = &self.scen_copula {
+            // Standard normals from each driver's own stream, correlated, then mapped through
+            // each driver's quantile function.
+            let mut e = [0.0f64; 3];
+            let mut k = 0;
+            for (i, rng) in [trend_rng.as_mut(), returns_rng.as_mut(), open_rng.as_mut()].into_iter().enumerate() {
+                if sc.members[i]
+                    && let Some(r) = rng
+                {
+                    e[k] = r.sample(StandardNormal);
+                    k += 1;
+                }
+            }
+            let mut z = [0.0f64; 3];
+            copula::correlate(&sc.chol, &e[..k], &mut z[..k]);
+            let mut k = 0;
+            for i in 0..3 {
+                if sc.members[i] {
+                    let x = sc.quantiles[i].as_ref().map_or(0.0, |q| q.at(copula::normal_cdf(z[k])));
+                    match i {
+                        0 => trend = Some(x),
+                        1 => returns = Some(x),
+                        _ => openings = Some(x),
+                    }
+                    k += 1;
+                }
+            }
+        }
+        let trend = match (trend, &self.trend, trend_rng.as_mut()) {
+            (Some(x), _, _) => x,
+            (None, Some(d), Some(r)) => d.sample(r),
+            _ => 0.0,
+        };
+        let returns_rate = match (returns, &self.returns, returns_rng.as_mut()) {
+            (Some(x), _, _) => x.clamp(0.0, 1.0),
+            (None, Some(d), Some(r)) => d.sample(r).clamp(0.0, 1.0),
+            _ => self.plan_returns,
+        };
+        let openings = match (openings, &self.openings, open_rng) {
+            (Some(x), _, Some(r)) => Some((units(x).min(100_000), r)),
+            (None, Some(d), Some(mut r)) => Some((units(d.sample(&mut r)).min(100_000), r)),
+            _ => None,
+        };
+        ScenarioDraws { trend, returns_rate, openings }
+    }
+
     /// True when contract terms are drawn per scenario (each scenario compiles its contract).
     pub fn draws_terms(&self) -> bool {
         !self.terms.is_empty()
@@ -310,15 +452,10 @@ impl<'c> Model<'c> {
         let plan = self.compiled.plan_outcome();
 
         // Scenario-level draws.
-        let trend = self.trend.as_ref().map_or(0.0, |d| d.sample(&mut stream(seed, Factor::Trend, 0, index)));
-        let returns_rate = match &self.returns {
-            Some(d) => d.sample(&mut stream(seed, Factor::Returns, 0, index)).clamp(0.0, 1.0),
-            None => self.plan_returns,
-        };
-        match &self.openings {
-            Some(d) => {
-                let mut rng = stream(seed, Factor::Openings, 0, index);
-                let count = units(d.sample(&mut rng)).min(100_000);
+        let sc = self.scenario_draws(seed, index);
+        let (trend, returns_rate) = (sc.trend, sc.returns_rate);
+        match sc.openings {
+            Some((count, mut rng)) => {
                 out.store_openings.iter_mut().for_each(|x| *x = 0);
                 for _ in 0..count {
                     let p = (rng.next_u64() % periods as u64) as usize;
@@ -383,10 +520,59 @@ impl<'c> Model<'c> {
                 if self.per_store[s] {
                     x *= store_factor[p.min(52)];
                 }
+                // Demand's normal score (SKU-common and idiosyncratic parts).
+                let z_demand = match demand.as_mut() {
+                    Some(r) => {
+                        let z_sku: f64 = r.sample(StandardNormal);
+                        a * common[p.min(52)] + b * z_sku
+                    }
+                    None => 0.0,
+                };
+                // Correlated drivers: normal scores from each driver's stream, combined by the
+                // Cholesky factor of the drivers present in this cell.
+                let mut scores = [f64::NAN; 4];
+                if let Some(cc) = &self.cell_copula {
+                    let used = [
+                        cc.members[0],
+                        cc.members[1] && fill.is_some(),
+                        cc.members[2] && promoted && uplift.is_some(),
+                        cc.members[3] && self.after_promo[i] && dip.is_some(),
+                    ];
+                    let mut e = [0.0f64; 4];
+                    let (mut k, mut mask) = (0, 0usize);
+                    for (d, on) in used.iter().enumerate() {
+                        if !on {
+                            continue;
+                        }
+                        e[k] = match d {
+                            0 => z_demand,
+                            1 => fill.as_mut().map_or(0.0, |r| r.sample(StandardNormal)),
+                            2 => uplift.as_mut().map_or(0.0, |r| r.sample(StandardNormal)),
+                            _ => dip.as_mut().map_or(0.0, |r| r.sample(StandardNormal)),
+                        };
+                        k += 1;
+                        mask |= 1 << d;
+                    }
+                    if let Some(Some(l)) = cc.chol.get(mask) {
+                        let mut z = [0.0f64; 4];
+                        copula::correlate(l, &e[..k], &mut z[..k]);
+                        let mut j = 0;
+                        for (d, on) in used.iter().enumerate() {
+                            if *on {
+                                scores[d] = z[j];
+                                j += 1;
+                            }
+                        }
+                    }
+                }
+                let cc = self.cell_copula.as_ref();
                 // Uplift and dip are drawn only where used: their draws stay aligned between
                 // contracts with the same promotion calendar; demand and fill always are.
                 if promoted {
                     let up = match (&self.uplift, uplift.as_mut()) {
+                        _ if !scores[2].is_nan() => {
+                            cc.and_then(|c| c.uplift.as_ref()).map_or(1.0, |q| q.at(copula::normal_cdf(scores[2])))
+                        }
                         (Some(d), Some(r)) => d.sample(r),
                         _ => self.uplift_plan[i],
                     };
@@ -394,24 +580,43 @@ impl<'c> Model<'c> {
                 } else if self.after_promo[i]
                     && let (Some(d), Some(r)) = (&self.dip, dip.as_mut())
                 {
-                    x *= 1.0 - d.sample(r).clamp(0.0, 1.0);
+                    let share = if scores[3].is_nan() {
+                        d.sample(r)
+                    } else {
+                        cc.and_then(|c| c.dip.as_ref()).map_or(0.0, |q| q.at(copula::normal_cdf(scores[3])))
+                    };
+                    x *= 1.0 - share.clamp(0.0, 1.0);
                 }
-                if let Some(r) = demand.as_mut() {
-                    let z_sku: f64 = r.sample(StandardNormal);
-                    x *= (self.sigma * (a * common[p.min(52)] + b * z_sku) - s2).exp();
+                if demand.is_some() {
+                    x *= (self.sigma * z_demand - s2).exp();
                 }
-                let fill_rate = match fill.as_mut() {
-                    Some(r) => {
-                        let d =
-                            if promoted { self.promo_fill.as_ref().or(self.fill.as_ref()) } else { self.fill.as_ref() };
-                        match d {
-                            Some(d) => d.sample(r),
-                            None if promoted => self.plan_promo_fill,
-                            None => self.plan_fill,
-                        }
+                let fill_rate = if !scores[1].is_nan() {
+                    let q =
+                        cc.and_then(
+                            |c| if promoted { c.promo_fill.as_ref().or(c.fill.as_ref()) } else { c.fill.as_ref() },
+                        );
+                    match q {
+                        Some(q) => q.at(copula::normal_cdf(scores[1])),
+                        None if promoted => self.plan_promo_fill,
+                        None => self.plan_fill,
                     }
-                    None if promoted => self.plan_promo_fill,
-                    None => self.plan_fill,
+                } else {
+                    match fill.as_mut() {
+                        Some(r) => {
+                            let d = if promoted {
+                                self.promo_fill.as_ref().or(self.fill.as_ref())
+                            } else {
+                                self.fill.as_ref()
+                            };
+                            match d {
+                                Some(d) => d.sample(r),
+                                None if promoted => self.plan_promo_fill,
+                                None => self.plan_fill,
+                            }
+                        }
+                        None if promoted => self.plan_promo_fill,
+                        None => self.plan_fill,
+                    }
                 };
                 let cell = &mut out.cells[i];
                 let ordered = units_i(x);

@@ -281,3 +281,64 @@ fn tolerance_stops_at_a_batch_boundary() {
     let again = run(std::slice::from_ref(&model), &RunConfig { threads: 1, ..cfg }).unwrap();
     assert_eq!(r, again);
 }
+
+#[test]
+fn correlated_drivers_follow_the_copula_and_keep_their_marginals() {
+    use kasim_montecarlo::analysis::spearman;
+    let extra = r#"
+[uncertainty]
+demand_cv = "30%"
+fill_rate = { dist = "pert", min = "80%", mode = "95%", max = "100%" }
+trend = { dist = "normal", mean = "2%", sd = "3%" }
+returns_rate = { dist = "uniform", min = "1%", max = "5%" }
+correlations = [
+  { a = "demand", b = "fill_rate", rho = "-60%" },
+  { a = "trend", b = "returns_rate", rho = "50%" },
+]
+"#;
+    let c = kasim_core::demo::contract_with_skus(2, extra).unwrap();
+    let m = Compiled::new(&c).unwrap();
+    let model = Model::new(&m).unwrap();
+    // Per cell: demand (ordered vs plan) against fill (delivered / ordered).
+    let (mut d, mut f) = (Vec::new(), Vec::new());
+    for k in 0..400 {
+        let o = model.sample(17, k);
+        for cell in &o.cells {
+            d.push(cell.ordered as f64);
+            f.push(cell.delivered as f64 / cell.ordered as f64);
+        }
+    }
+    let rho = spearman(&d, &f);
+    assert!((-0.66..=-0.50).contains(&rho), "demand–fill rank correlation {rho}");
+    let mean_fill = f.iter().sum::<f64>() / f.len() as f64;
+    let pert_mean = (0.80 + 4.0 * 0.95 + 1.0) / 6.0;
+    assert!((mean_fill - pert_mean).abs() < 0.002, "fill marginal mean {mean_fill} vs {pert_mean}");
+    // Per scenario: trend against returns rate.
+    let (mut t, mut r) = (Vec::new(), Vec::new());
+    for k in 0..4000 {
+        let v = model.scenario_inputs(17, k);
+        t.push(v[0]);
+        r.push(v[1]);
+    }
+    let rho = spearman(&t, &r);
+    assert!((0.42..=0.54).contains(&rho), "trend–returns rank correlation {rho}");
+    assert!(r.iter().all(|x| (0.01..=0.05).contains(x)));
+    // An impossible matrix is refused.
+    let bad = kasim_core::demo::contract_with_skus(
+        2,
+        r#"
+[uncertainty]
+demand_cv = "30%"
+fill_rate = { dist = "uniform", min = "80%", max = "100%" }
+promo_uplift = { dist = "uniform", min = "1", max = "2" }
+correlations = [
+  { a = "demand", b = "fill_rate", rho = "90%" },
+  { a = "demand", b = "promo_uplift", rho = "90%" },
+  { a = "fill_rate", b = "promo_uplift", rho = "-90%" },
+]
+"#,
+    )
+    .unwrap();
+    let mb = Compiled::new(&bad).unwrap();
+    assert!(Model::new(&mb).is_err());
+}
