@@ -11,6 +11,8 @@ use crate::money::Rounding;
 
 /// Largest unit count accepted in one cell (one billion): keeps every product exact and finite.
 pub const MAX_UNITS: u64 = 1_000_000_000;
+/// Largest promotional price or price gap accepted in an outcome, in millionths (10,000,000).
+pub const MAX_PRICE_MICRO: i64 = 10_000_000 * MICRO;
 /// Money in hot loops is held in millionths of the currency unit.
 pub(crate) const MICRO: i64 = 1_000_000;
 
@@ -97,6 +99,13 @@ impl Outcome {
 
     /// Checks the outcome against the contract's shape and the input bounds.
     pub fn check(&self, periods: usize, skus: usize) -> Result<(), Error> {
+        self.bounds(periods, skus).map(|_| ())
+    }
+
+    /// [`Outcome::check`], returning the largest unit count (any field) and
+    /// the largest promotional price in the outcome, which settlement uses to pick exact 64-bit
+    /// arithmetic when it cannot overflow.
+    pub(crate) fn bounds(&self, periods: usize, skus: usize) -> Result<(u64, i64), Error> {
         if self.periods != periods || self.skus != skus || self.cells.len() != periods * skus {
             return Err(Error::Outcome(format!(
                 "outcome has {} periods × {} SKUs but the contract has {periods} × {skus}",
@@ -109,14 +118,22 @@ impl Outcome {
                 self.store_openings.len()
             )));
         }
-        // One branch-free pass; a failure is located in a second pass.
-        let limit = 10_000_000 * MICRO;
+        // One pass of max/min folds (vectorisable); a failure is located in a second pass.
+        let limit = MAX_PRICE_MICRO;
         let bad = |c: &Cell| {
-            (c.ordered | c.delivered | c.sold | c.returned) > MAX_UNITS
+            c.ordered.max(c.delivered).max(c.sold).max(c.returned) > MAX_UNITS
                 || !(0..=limit).contains(&c.promo_price_micro)
                 || !(0..=limit).contains(&c.match_gap_micro)
         };
-        if self.cells.iter().fold(false, |acc, c| acc | bad(c)) {
+        let (mut units, mut price, mut low, mut gap) = (0u64, 0i64, 0i64, 0i64);
+        for c in &self.cells {
+            units = units.max(c.ordered.max(c.delivered).max(c.sold).max(c.returned));
+            price = price.max(c.promo_price_micro);
+            gap = gap.max(c.match_gap_micro);
+            low = low.min(c.promo_price_micro.min(c.match_gap_micro));
+        }
+        let any_bad = units > MAX_UNITS || price > limit || gap > limit || low < 0;
+        if any_bad {
             for (i, c) in self.cells.iter().enumerate() {
                 if bad(c) {
                     let (p, s) = (i / skus + 1, i % skus);
@@ -129,7 +146,7 @@ impl Outcome {
         if self.store_openings.iter().any(|&n| n > 1_000_000) {
             return Err(Error::Outcome("more than 1,000,000 store openings in a period".into()));
         }
-        Ok(())
+        Ok((units, price))
     }
 
     /// The outcome the contract's sales plan expects.

@@ -92,7 +92,7 @@ impl GuaranteedMinimum {
         let r = cx.rule;
         let n = cx.periods();
         let covered =
-            |out: &Out<'_, S>, p: usize| -> Decimal { r.covered.iter().map(|&i| out.booked[i * n + p]).sum() };
+            |out: &Out<'_, S>, p: usize| -> Decimal { r.covered.iter().map(|&i| out.booked_at(i, p, n)).sum() };
         let cap = self.cap.map(|c| c.0);
         match self.per {
             FloorPer::Period => {

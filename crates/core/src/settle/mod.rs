@@ -122,6 +122,10 @@ pub struct Compiled<'c> {
     plan: Outcome,
     plan_cells: Vec<PlanCell>,
     per_store: Vec<bool>,
+    max_price_micro: i64,
+    /// Slot of each rule in the per-period amounts kept for guaranteed minimums.
+    booked_slots: Vec<Option<usize>>,
+    covered_count: usize,
 }
 
 /// The sales plan's expectation for one SKU-period, before sampling.
@@ -147,6 +151,37 @@ pub(crate) struct PeriodAgg {
     pub sold: i64,
     pub slots: [u32; 4],
     pub stores: u32,
+}
+
+/// An accumulator for units × price in millionths.
+trait Acc: Copy {
+    const ZERO: Self;
+    fn add_mul(self, units: u64, price_micro: i64) -> Self;
+    fn wide(self) -> i128;
+}
+
+impl Acc for i64 {
+    const ZERO: i64 = 0;
+    #[inline(always)]
+    fn add_mul(self, units: u64, price_micro: i64) -> i64 {
+        self + units as i64 * price_micro
+    }
+    #[inline(always)]
+    fn wide(self) -> i128 {
+        self as i128
+    }
+}
+
+impl Acc for i128 {
+    const ZERO: i128 = 0;
+    #[inline(always)]
+    fn add_mul(self, units: u64, price_micro: i64) -> i128 {
+        self + units as i128 * price_micro as i128
+    }
+    #[inline(always)]
+    fn wide(self) -> i128 {
+        self
+    }
 }
 
 /// What a rule sees while settling.
@@ -249,12 +284,19 @@ pub(crate) struct Out<'s, S: Sink> {
     rule: Option<usize>,
     cum_exact: Decimal,
     cum_rounded: Decimal,
-    /// Booked amount per rule per period (rules × periods), for guaranteed minimums.
+    /// Booked amount per period of each rule a guaranteed minimum covers (slot × periods).
     pub booked: Vec<Decimal>,
+    /// Slot in `booked` of each rule, `None` when no guaranteed minimum covers it.
+    slots: &'s [Option<usize>],
     periods: usize,
 }
 
 impl<S: Sink> Out<'_, S> {
+    /// The amount booked by rule `rule` in period `p` (rules a guaranteed minimum covers).
+    pub fn booked_at(&self, rule: usize, p: usize, periods: usize) -> Decimal {
+        self.slots[rule].map_or(Decimal::ZERO, |slot| self.booked[slot * periods + p])
+    }
+
     pub fn begin(&mut self, rule: Option<usize>) {
         self.rule = rule;
         self.cum_exact = Decimal::ZERO;
@@ -278,7 +320,9 @@ impl<S: Sink> Out<'_, S> {
         }
         self.kinds[kind.index()] += amount;
         if let Some(r) = self.rule {
-            self.booked[r * self.periods + p] += amount;
+            if let Some(slot) = self.slots[r] {
+                self.booked[slot * self.periods + p] += amount;
+            }
         }
         self.sink.record(&Line { rule: self.rule, period: p as u16 + 1, kind, formula, exact, amount });
         amount
@@ -431,7 +475,23 @@ impl<'c> Compiled<'c> {
             plan: Outcome::new(0, 0),
             plan_cells: vec![PlanCell::default(); periods * n_skus],
             per_store,
+            max_price_micro: 0,
+            booked_slots: vec![],
+            covered_count: 0,
         };
+        // Only rules a guaranteed minimum covers keep per-period amounts.
+        let mut slots = vec![None; contract.fees.len()];
+        for r in &m.rules {
+            for &i in &r.covered {
+                if slots[i].is_none() {
+                    slots[i] = Some(m.covered_count);
+                    m.covered_count += 1;
+                }
+            }
+        }
+        m.booked_slots = slots;
+        m.max_price_micro =
+            m.skus.iter().flat_map(|k| [k.invoice_micro, k.cost_micro, k.shelf_micro]).max().unwrap_or(0);
         m.plan = m.build_plan()?;
         Ok(m)
     }
@@ -565,21 +625,35 @@ impl<'c> Compiled<'c> {
         self.skus.iter().position(|s| s.id == id)
     }
 
-    fn aggregate(&self, o: &Outcome, agg: &mut [PeriodAgg]) {
+    /// `units` bounds every unit count of the outcome and `promo` its promotional prices.
+    fn aggregate(&self, o: &Outcome, agg: &mut [PeriodAgg], units: u64, promo: i64) {
+        // Each period sum is at most SKUs × units × price: use i64 when that provably fits.
+        let price = self.max_price_micro.max(promo) as i128;
+        let bound = price * (units as i128) * (self.skus.len().max(1) as i128);
+        if bound <= i64::MAX as i128 { self.aggregate_with::<i64>(o, agg) } else { self.aggregate_with::<i128>(o, agg) }
+    }
+
+    /// Period sums accumulated in `A`: `i64` when every period sum provably fits (the common
+    /// case: largest price × largest unit count × SKUs), else `i128`.
+    /// Both give identical results; `i64` avoids 128-bit carry chains in the hottest loop.
+    #[inline(always)]
+    fn aggregate_with<A: Acc>(&self, o: &Outcome, agg: &mut [PeriodAgg]) {
         let mut stores = self.stores_start;
         for (p, a) in agg.iter_mut().enumerate() {
             *a = PeriodAgg::default();
             stores = stores.saturating_add(o.store_openings[p]);
             a.stores = stores;
+            let (mut dv, mut cv, mut rv, mut rc, mut retail, mut rcogs) =
+                (A::ZERO, A::ZERO, A::ZERO, A::ZERO, A::ZERO, A::ZERO);
             for (c, k) in o.period_cells(p).iter().zip(&self.skus) {
-                a.delivered_value += c.delivered as i128 * k.invoice_micro as i128;
-                a.cost_value += c.delivered as i128 * k.cost_micro as i128;
+                dv = dv.add_mul(c.delivered, k.invoice_micro);
+                cv = cv.add_mul(c.delivered, k.cost_micro);
                 if c.returned != 0 {
-                    a.returned_value += c.returned as i128 * k.invoice_micro as i128;
-                    a.returned_cost += c.returned as i128 * k.cost_micro as i128;
+                    rv = rv.add_mul(c.returned, k.invoice_micro);
+                    rc = rc.add_mul(c.returned, k.cost_micro);
                 }
-                a.retail_value += c.sold as i128 * shelf_in_effect(c, k) as i128;
-                a.retailer_cogs += c.sold as i128 * k.invoice_micro as i128;
+                retail = retail.add_mul(c.sold, shelf_in_effect(c, k));
+                rcogs = rcogs.add_mul(c.sold, k.invoice_micro);
                 a.delivered += c.delivered as i64;
                 a.returned += c.returned as i64;
                 a.sold += c.sold as i64;
@@ -589,15 +663,21 @@ impl<'c> Compiled<'c> {
                     }
                 }
             }
+            a.delivered_value = dv.wide();
+            a.cost_value = cv.wide();
+            a.returned_value = rv.wide();
+            a.returned_cost = rc.wide();
+            a.retail_value = retail.wide();
+            a.retailer_cogs = rcogs.wide();
         }
     }
 
     /// Settles an outcome, sending every booked line to `sink`, and returns the totals.
     pub fn settle_into<S: Sink>(&self, o: &Outcome, sink: &mut S) -> Result<Totals, Error> {
-        o.check(self.periods, self.skus.len())?;
+        let (units, promo) = o.bounds(self.periods, self.skus.len())?;
         let c = self.contract;
         let mut agg = vec![PeriodAgg::default(); self.periods];
-        self.aggregate(o, &mut agg);
+        self.aggregate(o, &mut agg, units, promo);
         let mut out = Out {
             sink,
             rounding: c.rounding,
@@ -605,7 +685,8 @@ impl<'c> Compiled<'c> {
             rule: None,
             cum_exact: Decimal::ZERO,
             cum_rounded: Decimal::ZERO,
-            booked: vec![Decimal::ZERO; c.fees.len() * self.periods],
+            booked: vec![Decimal::ZERO; self.covered_count * self.periods],
+            slots: &self.booked_slots,
             periods: self.periods,
         };
         for &i in &self.order {
@@ -699,3 +780,50 @@ pub(crate) fn dec(v: i128) -> Result<Decimal, Error> {
 
 /// The `MICRO` scale, for rules.
 pub(crate) const MICRO_SCALE: i64 = MICRO;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 64-bit fast path and the 128-bit path aggregate identically.
+    #[test]
+    fn aggregation_paths_agree() {
+        let c = crate::demo::contract_with_skus(3, "").unwrap();
+        let m = Compiled::new(&c).unwrap();
+        let mut o = m.plan_outcome().clone();
+        for (i, cell) in o.cells.iter_mut().enumerate() {
+            cell.delivered = 1_000 + i as u64 * 7919 % 5000;
+            cell.returned = i as u64 % 3;
+            cell.sold = cell.delivered - cell.returned;
+            if i % 5 == 0 {
+                cell.slots = 1;
+                cell.promo_price_micro = 9_990_000;
+                cell.match_gap_micro = 500_000;
+            }
+        }
+        let (mut a, mut b) = (vec![PeriodAgg::default(); 12], vec![PeriodAgg::default(); 12]);
+        m.aggregate_with::<i64>(&o, &mut a);
+        m.aggregate_with::<i128>(&o, &mut b);
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(
+                (x.delivered_value, x.returned_value, x.cost_value, x.returned_cost, x.retail_value, x.retailer_cogs),
+                (y.delivered_value, y.returned_value, y.cost_value, y.returned_cost, y.retail_value, y.retailer_cogs)
+            );
+        }
+        // An outcome whose sums could overflow 64 bits takes the 128-bit path and stays exact.
+        let mut big = m.plan_outcome().clone();
+        big.cells[0].delivered = crate::outcome::MAX_UNITS;
+        big.cells[0].sold = crate::outcome::MAX_UNITS;
+        big.cells[0].slots = 1;
+        big.cells[0].promo_price_micro = crate::outcome::MAX_PRICE_MICRO;
+        let t = m.totals(&big).unwrap();
+        assert_eq!(
+            t.retail_sales.to_string(),
+            (Decimal::from(crate::outcome::MAX_UNITS) * Decimal::from(10_000_000)
+                + m.settle(m.plan_outcome()).unwrap().totals.retail_sales
+                - Decimal::from(10_000) * m.skus[0].shelf)
+                .round_dp(2)
+                .to_string()
+        );
+    }
+}
