@@ -319,10 +319,8 @@ impl<S: Sink> Out<'_, S> {
             return amount;
         }
         self.kinds[kind.index()] += amount;
-        if let Some(r) = self.rule {
-            if let Some(slot) = self.slots[r] {
-                self.booked[slot * self.periods + p] += amount;
-            }
+        if let Some(slot) = self.rule.and_then(|r| self.slots[r]) {
+            self.booked[slot * self.periods + p] += amount;
         }
         self.sink.record(&Line { rule: self.rule, period: p as u16 + 1, kind, formula, exact, amount });
         amount
