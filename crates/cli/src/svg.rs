@@ -21,8 +21,12 @@ fn money(x: f64) -> String {
 }
 
 fn frame(title: &str, body: &str) -> String {
+    frame_h(title, body, H)
+}
+
+fn frame_h(title: &str, body: &str, h: f64) -> String {
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{h}\" viewBox=\"0 0 {W} {h}\" font-family=\"sans-serif\" font-size=\"12\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
          <text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n{body}</svg>\n",
         W / 2.0,
@@ -175,11 +179,5 @@ pub fn tornado(title: &str, base: f64, bars: &[(String, f64, f64)]) -> String {
             money(v)
         );
     }
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{h}\" viewBox=\"0 0 {W} {h}\" font-family=\"sans-serif\" font-size=\"12\">\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n{out}</svg>\n",
-        W / 2.0,
-        esc(title)
-    )
+    frame_h(title, &out, h)
 }
