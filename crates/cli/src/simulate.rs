@@ -37,7 +37,20 @@ fn base_config(runs: u64, max: u64, seed: u64, threads: usize) -> Result<RunConf
     if threads > 1024 {
         return Err(Failure::Message(format!("--threads {threads} is more than 1024")));
     }
-    Ok(RunConfig { runs, seed, threads, ..RunConfig::default() })
+    Ok(RunConfig { runs, seed, threads, max_memory: memory_limit(), ..RunConfig::default() })
+}
+
+/// Results may use up to half of the memory available now (Linux `MemAvailable`), or 2 GiB
+/// where that cannot be read.
+fn memory_limit() -> u64 {
+    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
+        s.lines()
+            .find(|l| l.starts_with("MemAvailable:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+    });
+    available.map_or(2 << 30, |bytes| bytes / 2)
 }
 
 /// Writes files into a directory all or nothing: each to a temporary name first, then renamed.
