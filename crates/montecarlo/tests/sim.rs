@@ -342,3 +342,13 @@ correlations = [
     let mb = Compiled::new(&bad).unwrap();
     assert!(Model::new(&mb).is_err());
 }
+
+#[test]
+fn runs_that_would_not_fit_are_refused_before_starting() {
+    let c = contract("");
+    let m = Compiled::new(&c).unwrap();
+    let model = Model::new(&m).unwrap();
+    let cfg = RunConfig { runs: 1_000_000, max_memory: 1 << 20, ..Default::default() };
+    let e = run(std::slice::from_ref(&model), &cfg).unwrap_err();
+    assert!(e.to_string().contains("48 bytes per scenario"), "{e}");
+}
