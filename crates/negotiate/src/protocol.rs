@@ -1,0 +1,191 @@
+//! The alternating-offers protocol with a round limit, private deadlines and the cost of delay.
+
+use serde::Serialize;
+
+use crate::strategy::{Strategy, View};
+use crate::{Grid, Scores};
+
+/// A side of the negotiation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The supplier (our user).
+    Supplier,
+    /// The retailer's buyer.
+    Buyer,
+}
+
+impl Side {
+    /// The other side.
+    pub fn other(self) -> Side {
+        match self {
+            Side::Supplier => Side::Buyer,
+            Side::Buyer => Side::Supplier,
+        }
+    }
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One side's private parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Party {
+    /// Utility of walking away (BATNA); the side never accepts less.
+    pub reservation: f64,
+    /// Last round (0-based) this side will negotiate; it walks away after it. `None`: the
+    /// round limit.
+    pub deadline: Option<usize>,
+    /// Utility lost per round without a contract (lost sales, lost fee income).
+    pub delay_cost: f64,
+    /// Per-round discount factor of the agreement's utility (1 = none).
+    pub discount: f64,
+}
+
+impl Default for Party {
+    fn default() -> Self {
+        Party { reservation: 0.0, deadline: None, delay_cost: 0.0, discount: 1.0 }
+    }
+}
+
+/// The protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Config {
+    /// Round limit (meetings × offers): round r is the (r+1)-th offer.
+    pub rounds: usize,
+    /// Who makes the first offer.
+    pub opens: Side,
+    /// The supplier's parameters.
+    pub supplier: Party,
+    /// The buyer's parameters.
+    pub buyer: Party,
+}
+
+/// One offer of the transcript.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Step {
+    /// Round (0-based).
+    pub round: usize,
+    /// Who offered.
+    pub side: Side,
+    /// The outcome offered.
+    pub outcome: usize,
+    /// The supplier's utility of it.
+    pub u_supplier: f64,
+    /// The buyer's utility of it.
+    pub u_buyer: f64,
+    /// How much the offering side gave up in its own utility since its previous offer.
+    pub concession: f64,
+    /// Whether the other side accepted it.
+    pub accepted: bool,
+}
+
+/// An agreement.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Agreement {
+    /// Round of acceptance.
+    pub round: usize,
+    /// The outcome agreed.
+    pub outcome: usize,
+    /// Who accepted.
+    pub accepted_by: Side,
+    /// The supplier's utility after the cost of delay and discounting.
+    pub u_supplier: f64,
+    /// The buyer's utility after the cost of delay and discounting.
+    pub u_buyer: f64,
+}
+
+/// The record of one negotiation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Transcript {
+    /// Every offer in order.
+    pub steps: Vec<Step>,
+    /// The agreement, if any.
+    pub agreement: Option<Agreement>,
+    /// Why it ended: "agreement", "round limit", "supplier deadline", "buyer deadline".
+    pub ended_by: String,
+    /// Final utilities (agreement, or each side's reservation on breakdown).
+    pub u_supplier: f64,
+    /// Final utilities of the buyer.
+    pub u_buyer: f64,
+}
+
+fn realised(p: &Party, u: f64, round: usize) -> f64 {
+    u * p.discount.powi(round as i32) - p.delay_cost * round as f64
+}
+
+/// Runs one negotiation: `scores` and `strategies` are [supplier, buyer].
+pub fn negotiate(grid: &Grid, scores: [&Scores; 2], strategies: [&mut dyn Strategy; 2], cfg: &Config) -> Transcript {
+    let parties = [cfg.supplier, cfg.buyer];
+    let horizon = |p: &Party| p.deadline.map_or(cfg.rounds, |d| d.min(cfg.rounds)).max(1);
+    let mut offers: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+    let mut steps = Vec::new();
+    let mut side = cfg.opens;
+    let breakdown = |steps: Vec<Step>, why: &str| Transcript {
+        steps,
+        agreement: None,
+        ended_by: why.to_string(),
+        u_supplier: cfg.supplier.reservation,
+        u_buyer: cfg.buyer.reservation,
+    };
+    for round in 0..cfg.rounds {
+        for s in [Side::Supplier, Side::Buyer] {
+            if parties[s.index()].deadline.is_some_and(|d| round > d) {
+                let why = if s == Side::Supplier { "supplier deadline" } else { "buyer deadline" };
+                return breakdown(steps, why);
+            }
+        }
+        let (me, other) = (side.index(), side.other().index());
+        let t = |who: usize| round as f64 / horizon(&parties[who]) as f64;
+        let outcome = {
+            let v = View {
+                grid,
+                me: scores[me],
+                reservation: parties[me].reservation,
+                t: t(me),
+                round,
+                mine: &offers[me],
+                theirs: &offers[other],
+            };
+            strategies[me].propose(&v)
+        };
+        let previous = offers[me].last().map(|&o| scores[me].u[o]);
+        offers[me].push(outcome);
+        let accepted = {
+            let v = View {
+                grid,
+                me: scores[other],
+                reservation: parties[other].reservation,
+                t: t(other),
+                round,
+                mine: &offers[other],
+                theirs: &offers[me],
+            };
+            strategies[other].accept(&v, outcome)
+        };
+        steps.push(Step {
+            round,
+            side,
+            outcome,
+            u_supplier: scores[0].u[outcome],
+            u_buyer: scores[1].u[outcome],
+            concession: previous.map_or(0.0, |p| p - scores[me].u[outcome]),
+            accepted,
+        });
+        if accepted {
+            let (us, ub) = (
+                realised(&cfg.supplier, scores[0].u[outcome], round),
+                realised(&cfg.buyer, scores[1].u[outcome], round),
+            );
+            return Transcript {
+                steps,
+                agreement: Some(Agreement { round, outcome, accepted_by: side.other(), u_supplier: us, u_buyer: ub }),
+                ended_by: "agreement".into(),
+                u_supplier: us,
+                u_buyer: ub,
+            };
+        }
+        side = side.other();
+    }
+    breakdown(steps, "round limit")
+}

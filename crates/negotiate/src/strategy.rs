@@ -1,0 +1,155 @@
+//! Negotiation strategies. A strategy sees its own scores, its reservation value, its own
+//! relative time (round ÷ its own deadline) and both sides' past offers, and chooses outcomes
+//! of the grid. Users add their own by implementing [`Strategy`].
+
+use crate::{Grid, Scores};
+
+/// What a strategy sees when it moves.
+pub struct View<'a> {
+    /// The outcome space.
+    pub grid: &'a Grid,
+    /// This side's utility of every outcome.
+    pub me: &'a Scores,
+    /// This side's reservation value (utility of its BATNA).
+    pub reservation: f64,
+    /// Relative time in [0, 1]: the round over this side's horizon (its deadline or the round
+    /// limit, whichever is first).
+    pub t: f64,
+    /// The round (0-based).
+    pub round: usize,
+    /// This side's past offers (outcome indices), oldest first.
+    pub mine: &'a [usize],
+    /// The other side's past offers, oldest first.
+    pub theirs: &'a [usize],
+}
+
+impl View<'_> {
+    /// The best and worst acceptable utility: `[max(min u, reservation), max u]`.
+    pub fn range(&self) -> (f64, f64) {
+        (self.me.min().max(self.reservation), self.me.max())
+    }
+
+    /// The outcome with utility ≥ `target` that is most similar to the other side's last offer
+    /// (the trade-off tactic: concede on what matters less to us); without an offer from the
+    /// other side, the acceptable outcome closest to the target.
+    pub fn bid_at(&self, target: f64) -> usize {
+        let me = self.me;
+        let acceptable = me.order.partition_point(|&i| me.u[i] >= target).max(1);
+        let candidates = &me.order[..acceptable];
+        match self.theirs.last() {
+            Some(&last) => *candidates
+                .iter()
+                .max_by(|&&a, &&b| {
+                    self.grid
+                        .similarity(a, last)
+                        .total_cmp(&self.grid.similarity(b, last))
+                        .then(me.u[a].total_cmp(&me.u[b]))
+                        .then(b.cmp(&a))
+                })
+                .unwrap_or(&candidates[0]),
+            None => candidates[candidates.len() - 1],
+        }
+    }
+}
+
+/// A negotiation strategy.
+pub trait Strategy {
+    /// A short name for transcripts and tournaments.
+    fn name(&self) -> String;
+    /// The next offer.
+    fn propose(&mut self, view: &View<'_>) -> usize;
+    /// Whether to accept the other side's offer.
+    fn accept(&mut self, view: &View<'_>, offer: usize) -> bool;
+}
+
+/// Time-dependent concession (Faratin, Sierra & Jennings 1998; GENIUS `TimeDependentAgent`):
+/// target utility p(t) = P_min + (P_max − P_min)·(1 − f(t)), f(t) = k + (1 − k)·t^(1/e), with
+/// P_min clamped at the reservation value. e < 1 is Boulware (holds out until the deadline),
+/// e = 1 linear, e > 1 Conceder, e = 0 a hard-liner. Accepts an offer worth at least its own
+/// current target (AC_next) and never below its reservation value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeDependent {
+    /// Concession exponent e.
+    pub e: f64,
+    /// Initial concession k (0 opens at the best outcome).
+    pub k: f64,
+}
+
+impl TimeDependent {
+    /// Boulware (e = 0.2, GENIUS).
+    pub fn boulware() -> TimeDependent {
+        TimeDependent { e: 0.2, k: 0.0 }
+    }
+    /// Linear (e = 1).
+    pub fn linear() -> TimeDependent {
+        TimeDependent { e: 1.0, k: 0.0 }
+    }
+    /// Conceder (e = 2, GENIUS).
+    pub fn conceder() -> TimeDependent {
+        TimeDependent { e: 2.0, k: 0.0 }
+    }
+    /// Hard-liner (e = 0): never concedes.
+    pub fn hardliner() -> TimeDependent {
+        TimeDependent { e: 0.0, k: 0.0 }
+    }
+
+    /// f(t).
+    pub fn f(&self, t: f64) -> f64 {
+        if self.e <= 0.0 { self.k } else { self.k + (1.0 - self.k) * t.clamp(0.0, 1.0).powf(1.0 / self.e) }
+    }
+
+    /// The target utility at the view's time.
+    pub fn target(&self, view: &View<'_>) -> f64 {
+        let (lo, hi) = view.range();
+        lo + (hi - lo) * (1.0 - self.f(view.t))
+    }
+}
+
+impl Strategy for TimeDependent {
+    fn name(&self) -> String {
+        match self.e {
+            e if e <= 0.0 => "hardliner".into(),
+            e if (e - 0.2).abs() < 1e-12 && self.k == 0.0 => "boulware".into(),
+            e if (e - 1.0).abs() < 1e-12 && self.k == 0.0 => "linear".into(),
+            e if (e - 2.0).abs() < 1e-12 && self.k == 0.0 => "conceder".into(),
+            e => format!("time-dependent(e={e}, k={})", self.k),
+        }
+    }
+    fn propose(&mut self, view: &View<'_>) -> usize {
+        view.bid_at(self.target(view))
+    }
+    fn accept(&mut self, view: &View<'_>, offer: usize) -> bool {
+        let u = view.me.u[offer];
+        u >= view.reservation && u >= self.target(view)
+    }
+}
+
+/// Tit-for-tat in utility space (NegMAS `NaiveTitForTatNegotiator`): opens at the best outcome,
+/// then concedes in its own utility by as much as the other side's last move conceded in it:
+/// aₙ₊₁ = aₙ − (u(theirₙ) − u(theirₙ₋₁)), kept within [P_min, P_max]. A retreat by the other
+/// side raises the target again (punishment). Accepts offers worth at least its target.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TitForTat {
+    target: Option<f64>,
+}
+
+impl Strategy for TitForTat {
+    fn name(&self) -> String {
+        "tit-for-tat".into()
+    }
+    fn propose(&mut self, view: &View<'_>) -> usize {
+        let (lo, hi) = view.range();
+        let mut a = self.target.unwrap_or(hi);
+        if let [.., prev, last] = view.theirs {
+            a -= view.me.u[*last] - view.me.u[*prev];
+        }
+        a = a.clamp(lo, hi);
+        self.target = Some(a);
+        view.bid_at(a)
+    }
+    fn accept(&mut self, view: &View<'_>, offer: usize) -> bool {
+        let (_, hi) = view.range();
+        let u = view.me.u[offer];
+        u >= view.reservation && u >= self.target.unwrap_or(hi)
+    }
+}

@@ -1,0 +1,179 @@
+//! Analytic checks of the protocol, strategies and metrics.
+
+use kasim_negotiate::strategy::{Strategy, TimeDependent, TitForTat, View};
+use kasim_negotiate::{Config, Grid, Issue, Party, Side, frontier, kalai_smorodinsky, nash, negotiate};
+
+fn pie(step: f64) -> Grid {
+    Grid::new(vec![Issue::new("supplier share", 0.0, 1.0, step)]).unwrap()
+}
+
+/// Rubinstein's subgame-perfect strategy on a pie: propose own share x* = (1 − δ_other) /
+/// (1 − δ_me·δ_other); accept any offer worth at least δ_me·x* (what proposing next round is
+/// worth today).
+struct Rubinstein {
+    share: f64,
+    delta: f64,
+}
+
+impl Rubinstein {
+    fn new(delta_me: f64, delta_other: f64) -> Rubinstein {
+        Rubinstein { share: (1.0 - delta_other) / (1.0 - delta_me * delta_other), delta: delta_me }
+    }
+}
+
+impl Strategy for Rubinstein {
+    fn name(&self) -> String {
+        "rubinstein".into()
+    }
+    fn propose(&mut self, v: &View<'_>) -> usize {
+        // The largest own share on the grid not above x* (so the other side's share is at
+        // least its acceptance threshold despite the grid).
+        v.me.order.iter().copied().find(|&i| v.me.u[i] <= self.share + 1e-12).unwrap()
+    }
+    fn accept(&mut self, v: &View<'_>, offer: usize) -> bool {
+        v.me.u[offer] >= self.delta * self.share - 1e-9
+    }
+}
+
+#[test]
+fn rubinstein_split_with_known_discount_factors() {
+    let g = pie(0.001);
+    let (s, b) = (g.score(|o| o[0]), g.score(|o| 1.0 - o[0]));
+    for (ds, db) in [(0.9, 0.8), (0.95, 0.95), (0.6, 0.9)] {
+        let cfg = Config {
+            rounds: 50,
+            opens: Side::Supplier,
+            supplier: Party { discount: ds, ..Party::default() },
+            buyer: Party { discount: db, ..Party::default() },
+        };
+        let t = negotiate(&g, [&s, &b], [&mut Rubinstein::new(ds, db), &mut Rubinstein::new(db, ds)], &cfg);
+        let deal = t.agreement.expect("immediate agreement");
+        assert_eq!(deal.round, 0, "the equilibrium has no delay");
+        let x = g.points[deal.outcome][0];
+        let expected = (1.0 - db) / (1.0 - ds * db);
+        assert!(x <= expected + 1e-12 && expected - x <= 0.001 + 1e-12, "δ=({ds},{db}): share {x} vs {expected}");
+    }
+    // Equal patience: the proposer gets 1/(1+δ), the first-mover advantage.
+    let d = 0.95;
+    let cfg = Config {
+        rounds: 50,
+        opens: Side::Buyer,
+        supplier: Party { discount: d, ..Party::default() },
+        buyer: Party { discount: d, ..Party::default() },
+    };
+    let t = negotiate(&g, [&s, &b], [&mut Rubinstein::new(d, d), &mut Rubinstein::new(d, d)], &cfg);
+    let x = g.points[t.agreement.unwrap().outcome][0];
+    assert!((1.0 - x - 1.0 / (1.0 + d)).abs() <= 0.001 + 1e-12, "buyer opens: buyer share {}", 1.0 - x);
+}
+
+#[test]
+fn symmetric_linear_agents_meet_near_the_nash_point() {
+    let g = pie(0.01);
+    let (s, b) = (g.score(|o| o[0]), g.score(|o| 1.0 - o[0]));
+    let n = nash(&s, &b, 0.0, 0.0).unwrap();
+    assert!((g.points[n][0] - 0.5).abs() < 1e-9);
+    for rounds in [20, 41, 100] {
+        let cfg = Config { rounds, opens: Side::Supplier, supplier: Party::default(), buyer: Party::default() };
+        let t = negotiate(&g, [&s, &b], [&mut TimeDependent::linear(), &mut TimeDependent::linear()], &cfg);
+        let deal = t.agreement.expect("agreement");
+        let dist = ((deal.u_supplier - s.u[n]).powi(2) + (deal.u_buyer - b.u[n]).powi(2)).sqrt();
+        assert!(dist < 0.08, "{rounds} rounds: distance to Nash {dist}");
+    }
+}
+
+#[test]
+fn boulware_agents_agree_near_the_deadline() {
+    let g = pie(0.01);
+    let (s, b) = (g.score(|o| o[0]), g.score(|o| 1.0 - o[0]));
+    let rounds = 100;
+    let cfg = Config { rounds, opens: Side::Supplier, supplier: Party::default(), buyer: Party::default() };
+    let boulware = negotiate(&g, [&s, &b], [&mut TimeDependent::boulware(), &mut TimeDependent::boulware()], &cfg);
+    let conceder = negotiate(&g, [&s, &b], [&mut TimeDependent::conceder(), &mut TimeDependent::conceder()], &cfg);
+    let (rb, rc) = (boulware.agreement.unwrap().round, conceder.agreement.unwrap().round);
+    assert!(rb >= 80, "Boulware agents settle late (round {rb})");
+    assert!(rc < rb, "conceders settle earlier ({rc} < {rb})");
+    // Against a hard-liner, a linear agent concedes nearly everything above its reservation.
+    let t = negotiate(&g, [&s, &b], [&mut TimeDependent::hardliner(), &mut TimeDependent::linear()], &cfg);
+    let last_buyer_offer = t.steps.iter().rev().find(|st| st.side == Side::Buyer).unwrap();
+    assert!(g.points[last_buyer_offer.outcome][0] > 0.95, "{:?}", g.points[last_buyer_offer.outcome]);
+}
+
+#[test]
+fn deadlines_reservations_and_delay_cost() {
+    let g = pie(0.01);
+    let (s, b) = (g.score(|o| o[0]), g.score(|o| 1.0 - o[0]));
+    // Two hard-liners never agree: the round limit ends it and both get their BATNA.
+    let cfg = Config {
+        rounds: 30,
+        opens: Side::Supplier,
+        supplier: Party { reservation: 0.2, ..Party::default() },
+        buyer: Party { reservation: 0.3, ..Party::default() },
+    };
+    let t = negotiate(&g, [&s, &b], [&mut TimeDependent::hardliner(), &mut TimeDependent::hardliner()], &cfg);
+    assert!(t.agreement.is_none());
+    assert_eq!((t.ended_by.as_str(), t.u_supplier, t.u_buyer), ("round limit", 0.2, 0.3));
+    // The buyer's private deadline ends a negotiation the supplier stalls.
+    let cfg = Config { rounds: 60, buyer: Party { deadline: Some(10), ..Party::default() }, ..cfg };
+    let t = negotiate(&g, [&s, &b], [&mut TimeDependent::hardliner(), &mut TimeDependent::hardliner()], &cfg);
+    assert_eq!(t.ended_by, "buyer deadline");
+    assert_eq!(t.steps.len(), 11);
+    // Never below the reservation value: a linear buyer with reservation 0.3 accepts no share above 0.7.
+    let cfg = Config {
+        rounds: 60,
+        opens: Side::Supplier,
+        supplier: Party::default(),
+        buyer: Party { reservation: 0.3, ..Party::default() },
+    };
+    let t = negotiate(&g, [&s, &b], [&mut TimeDependent::hardliner(), &mut TimeDependent::linear()], &cfg);
+    assert!(t.agreement.is_none() || g.points[t.agreement.unwrap().outcome][0] <= 0.7 + 1e-9);
+    // Delay costs real money: utility at agreement minus cost × rounds.
+    let cfg = Config {
+        rounds: 40,
+        opens: Side::Supplier,
+        supplier: Party { delay_cost: 0.001, ..Party::default() },
+        buyer: Party { delay_cost: 0.002, ..Party::default() },
+    };
+    let t = negotiate(&g, [&s, &b], [&mut TimeDependent::linear(), &mut TimeDependent::linear()], &cfg);
+    let d = t.agreement.unwrap();
+    assert!((d.u_supplier - (s.u[d.outcome] - 0.001 * d.round as f64)).abs() < 1e-12);
+    assert!((d.u_buyer - (b.u[d.outcome] - 0.002 * d.round as f64)).abs() < 1e-12);
+    // Concessions are recorded per offer in the offering side's own utility.
+    assert!(t.steps.iter().all(|st| st.concession >= -1e-12));
+}
+
+#[test]
+fn tit_for_tat_reciprocates_and_agrees() {
+    let g = pie(0.01);
+    let (s, b) = (g.score(|o| o[0]), g.score(|o| 1.0 - o[0]));
+    let cfg = Config { rounds: 100, opens: Side::Buyer, supplier: Party::default(), buyer: Party::default() };
+    let t = negotiate(&g, [&s, &b], [&mut TitForTat::default(), &mut TimeDependent::linear()], &cfg);
+    let deal = t.agreement.expect("agreement");
+    assert!((g.points[deal.outcome][0] - 0.5).abs() < 0.15, "{:?}", g.points[deal.outcome]);
+}
+
+#[test]
+fn pareto_frontier_nash_and_ks_on_a_trade_off() {
+    // Two issues: entry fee (0–300k, step 50k) and payment days (30–90, step 15). The supplier
+    // dislikes both; the buyer values the fee and the days differently: logrolling exists.
+    let g =
+        Grid::new(vec![Issue::new("entry", 0.0, 300_000.0, 50_000.0), Issue::new("days", 30.0, 90.0, 15.0)]).unwrap();
+    let s = g.score(|o| -o[0] - 4_000.0 * o[1]);
+    let b = g.score(|o| o[0] + 1_000.0 * o[1]);
+    let f = frontier(&s, &b);
+    // Brute force: an outcome is on the frontier iff no other dominates it.
+    let dominated = |i: usize| {
+        (0..g.points.len()).any(|j| s.u[j] >= s.u[i] && b.u[j] >= b.u[i] && (s.u[j] > s.u[i] || b.u[j] > b.u[i]))
+    };
+    let mut brute: Vec<usize> = (0..g.points.len()).filter(|&i| !dominated(i)).collect();
+    let mut fast = f.outcomes.clone();
+    brute.sort_unstable();
+    fast.sort_unstable();
+    assert_eq!(fast, brute);
+    // Days cost the supplier 4× what they are worth to the buyer: past the shortest terms,
+    // only a maxed-out fee can still be traded for days.
+    assert!(f.outcomes.iter().all(|&i| g.points[i][1] == 30.0 || g.points[i][0] == 300_000.0));
+    let (ds, db) = (s.min(), b.min());
+    let n = nash(&s, &b, ds, db).unwrap();
+    let k = kalai_smorodinsky(&s, &b, ds, db).unwrap();
+    assert!(f.outcomes.contains(&n) && f.outcomes.contains(&k));
+}
