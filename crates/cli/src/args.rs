@@ -134,6 +134,23 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Simulate the negotiation of a contract's [negotiation] terms between the supplier and
+    /// the buyer: the transcript round by round and the outcome against the Pareto frontier,
+    /// Nash and Kalai–Smorodinsky points.
+    Negotiate {
+        /// Contract file (TOML) with a [negotiation] section.
+        file: PathBuf,
+        /// The supplier's strategy: boulware, linear, conceder, hardliner, stall, tit-for-tat,
+        /// strong-firm.
+        #[arg(long, default_value = "boulware")]
+        supplier: String,
+        /// The buyer's strategy (same names).
+        #[arg(long, default_value = "boulware")]
+        buyer: String,
+        /// Output format (table or json).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Print the JSON Schema of contract files (or supplier files with --supplier).
     Schema {
         /// Print the supplier-file schema instead.

@@ -13,6 +13,7 @@ use kasim_core::{Compiled, Contract, Error};
 
 pub mod args;
 pub mod diagnostics;
+mod negotiate;
 pub mod report;
 mod simulate;
 pub mod svg;
@@ -84,6 +85,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Compare { files, run, format } => simulate::compare(&files, &run, format),
         Command::Replay { file, scenario, seed, format } => simulate::replay(&file, scenario, seed, format),
+        Command::Negotiate { file, supplier, buyer, format } => negotiate::negotiate(&file, &supplier, &buyer, format),
         Command::Schema { supplier } => {
             let v = if supplier { kasim_core::supplier_schema() } else { kasim_core::contract_schema() };
             Outcome::Output(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n")

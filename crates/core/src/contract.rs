@@ -49,6 +49,9 @@ pub struct Contract {
     /// What is uncertain, for `kasim simulate` and `compare` (the Monte Carlo crate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertainty: Option<crate::uncertainty::Uncertainty>,
+    /// The negotiation set-up, for `kasim negotiate` (the negotiation crate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negotiation: Option<crate::negotiation::Negotiation>,
 }
 
 fn default_currency() -> String {

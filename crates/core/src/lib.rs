@@ -49,6 +49,7 @@ pub mod error;
 pub mod fees;
 pub mod load;
 pub mod money;
+pub mod negotiation;
 pub mod outcome;
 pub mod settle;
 pub mod terms;

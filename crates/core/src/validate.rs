@@ -158,6 +158,71 @@ impl V<'_> {
         }
     }
 
+    fn negotiation(&mut self, n: &crate::negotiation::Negotiation) {
+        if n.rounds == 0 || n.rounds > 10_000 {
+            self.err("negotiation.rounds", format!("must be between 1 and 10,000, but is {}", n.rounds));
+        }
+        if n.issues.is_empty() {
+            self.err("negotiation.issues", "name at least one negotiable term");
+        }
+        let mut outcomes: f64 = 1.0;
+        for (i, is) in n.issues.iter().enumerate() {
+            let p = format!("negotiation.issues[{i}]");
+            if let Err(m) = crate::terms::get(self.c, &is.path) {
+                self.err(format!("{p}.path"), m);
+            }
+            if is.min.0 > is.max.0 {
+                self.err(&p, format!("min {} is above max {}", is.min.0, is.max.0));
+            }
+            if is.step.0 <= Decimal::ZERO {
+                self.err(format!("{p}.step"), format!("must be positive, but is {}", is.step.0));
+            } else {
+                let n = ((is.max.0 - is.min.0) / is.step.0).floor() + Decimal::ONE;
+                outcomes *= n.to_string().parse::<f64>().unwrap_or(f64::MAX);
+            }
+            if n.issues[..i].iter().any(|o| o.path == is.path) {
+                self.err(format!("{p}.path"), format!("term `{}` is listed twice", is.path));
+            }
+        }
+        if outcomes > 20_000.0 {
+            self.err(
+                "negotiation.issues",
+                format!("{outcomes} combinations of terms is more than 20,000: use coarser steps"),
+            );
+        }
+        let s = &n.supplier;
+        if s.scenarios == 0 || s.scenarios > 100_000 {
+            self.err(
+                "negotiation.supplier.scenarios",
+                format!("must be between 1 and 100,000, but is {}", s.scenarios),
+            );
+        }
+        let b = &n.buyer;
+        self.non_negative("negotiation.buyer.fee_target", b.fee_target);
+        self.fraction("negotiation.buyer.batna", b.batna);
+        let w = &b.weights;
+        for (k, r) in [
+            ("fee_income", w.fee_income),
+            ("fee_ratio", w.fee_ratio),
+            ("front_margin", w.front_margin),
+            ("sales", w.sales),
+        ] {
+            self.fraction(&format!("negotiation.buyer.weights.{k}"), r);
+        }
+        if (w.fee_income.0 + w.fee_ratio.0 + w.front_margin.0 + w.sales.0).is_zero() {
+            self.err("negotiation.buyer.weights", "at least one KPI weight must be positive");
+        }
+        if !w.fee_ratio.0.is_zero() && b.fee_ratio_target.is_none() {
+            self.err("negotiation.buyer.fee_ratio_target", "a weight on fee_ratio needs fee_ratio_target");
+        }
+        if !w.front_margin.0.is_zero() && b.front_margin_target.is_none() {
+            self.err("negotiation.buyer.front_margin_target", "a weight on front_margin needs front_margin_target");
+        }
+        if !w.sales.0.is_zero() && b.sales_target.is_none() {
+            self.err("negotiation.buyer.sales_target", "a weight on sales needs sales_target");
+        }
+    }
+
     fn tiers(&mut self, path: &str, tiers: &[Tier], rates_are_fractions: bool) {
         if tiers.is_empty() {
             self.err(path, "needs at least one tier");
@@ -616,6 +681,9 @@ pub fn check(c: &Contract) -> Vec<Issue> {
     }
     if let Some(u) = &c.uncertainty {
         v.uncertainty(u);
+    }
+    if let Some(n) = &c.negotiation {
+        v.negotiation(n);
     }
     v.out
 }

@@ -24,6 +24,7 @@
 
 #![deny(missing_docs)]
 
+pub mod contract;
 pub mod metrics;
 pub mod protocol;
 pub mod strategy;

@@ -112,6 +112,7 @@ impl Strategy for TimeDependent {
             e if (e - 0.2).abs() < 1e-12 && self.k == 0.0 => "boulware".into(),
             e if (e - 1.0).abs() < 1e-12 && self.k == 0.0 => "linear".into(),
             e if (e - 2.0).abs() < 1e-12 && self.k == 0.0 => "conceder".into(),
+            e if (e - 0.1).abs() < 1e-12 && self.k == 0.0 => "stall".into(),
             e => format!("time-dependent(e={e}, k={})", self.k),
         }
     }

@@ -177,3 +177,31 @@ fn pareto_frontier_nash_and_ks_on_a_trade_off() {
     let k = kalai_smorodinsky(&s, &b, ds, db).unwrap();
     assert!(f.outcomes.contains(&n) && f.outcomes.contains(&k));
 }
+
+#[test]
+fn contract_negotiation_scores_whole_contracts() {
+    use kasim_negotiate::contract::{offer, setup};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/negotiation-seed-case.toml");
+    let mut c = kasim_core::load(path).unwrap();
+    c.negotiation.as_mut().unwrap().supplier.scenarios = 16;
+    let s = setup(&c).unwrap();
+    assert_eq!(s.grid.points.len(), 9 * 5 * 4 * 2);
+    // Every offer is a whole contract: the supplier's utility of a point equals mean − 0.5·sd
+    // of that contract's contribution over the same 16 sampled years.
+    let i = 123;
+    let o = offer(&c, &s.paths, &s.values[i]).unwrap();
+    let m = kasim_core::Compiled::new(&o).unwrap();
+    let base = kasim_core::Compiled::new(&c).unwrap();
+    let model = kasim_montecarlo::Model::new(&base).unwrap();
+    let xs: Vec<f64> = (0..16)
+        .map(|k| m.totals(&model.sample(1, k)).unwrap().net_contribution().to_string().parse::<f64>().unwrap())
+        .collect();
+    let mean = xs.iter().sum::<f64>() / 16.0;
+    let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 15.0).sqrt();
+    assert!((s.supplier.u[i] - (mean - 0.5 * sd)).abs() < 1e-6, "{} vs {}", s.supplier.u[i], mean - 0.5 * sd);
+    // A higher renewal fee (first issue, outermost) costs the supplier exactly the difference
+    // in every scenario, and pleases the buyer no less.
+    let stride = 5 * 4 * 2;
+    assert!((s.supplier.u[0] - s.supplier.u[stride] - 10_000.0).abs() < 1e-6);
+    assert!(s.buyer.u[stride] >= s.buyer.u[0]);
+}

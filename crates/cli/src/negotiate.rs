@@ -1,0 +1,214 @@
+//! `kasim negotiate`: thin glue over kasim-negotiate.
+
+use std::path::Path;
+
+use kasim_core::money::format_money;
+use kasim_negotiate::contract::{setup, strategy};
+use kasim_negotiate::metrics::distance_to_frontier;
+use kasim_negotiate::{Side, frontier, kalai_smorodinsky, nash, negotiate as run};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::args::Format;
+use crate::table::{Align, Table};
+use crate::{Failure, Outcome};
+
+fn money(x: f64) -> String {
+    format_money(Decimal::from_f64_retain(x).unwrap_or_default(), 0)
+}
+
+fn side(s: Side) -> &'static str {
+    match s {
+        Side::Supplier => "supplier 供应商",
+        Side::Buyer => "buyer 采购",
+    }
+}
+
+pub(crate) fn negotiate(file: &Path, supplier: &str, buyer: &str, format: Format) -> Outcome {
+    let result = (|| -> Result<String, Failure> {
+        let contract = kasim_core::load(file).map_err(Failure::Core)?;
+        let msg = |e: kasim_negotiate::Error| Failure::Message(e.to_string());
+        let (mut s_strategy, mut b_strategy) = (strategy(supplier).map_err(msg)?, strategy(buyer).map_err(msg)?);
+        let setup = setup(&contract).map_err(msg)?;
+        let (g, us, ub, cfg) = (&setup.grid, &setup.supplier, &setup.buyer, &setup.config);
+        let t = run(g, [us, ub], [s_strategy.as_mut(), b_strategy.as_mut()], cfg);
+        let f = frontier(us, ub);
+        let (rs, rb) = (cfg.supplier.reservation, cfg.buyer.reservation);
+        let nash_point = nash(us, ub, rs, rb);
+        let ks_point = kalai_smorodinsky(us, ub, rs, rb);
+        let terms = |i: usize| -> Vec<String> { setup.values[i].iter().map(|v| v.normalize().to_string()).collect() };
+        match format {
+            Format::Json => {
+                #[derive(Serialize)]
+                struct Doc<'a> {
+                    format: &'static str,
+                    contract: &'a str,
+                    supplier_strategy: &'a str,
+                    buyer_strategy: &'a str,
+                    terms: &'a [String],
+                    transcript: Vec<StepJson>,
+                    ended_by: &'a str,
+                    agreement: Option<Vec<String>>,
+                    agreement_round: Option<usize>,
+                    supplier_utility: f64,
+                    buyer_utility: f64,
+                    nash: Option<Vec<String>>,
+                    kalai_smorodinsky: Option<Vec<String>>,
+                    distance_to_pareto: Option<f64>,
+                    supplier_left_on_the_table: Option<f64>,
+                }
+                let doc = Doc {
+                    format: "kasim.negotiate/1",
+                    contract: &contract.name,
+                    supplier_strategy: supplier,
+                    buyer_strategy: buyer,
+                    terms: &setup.paths,
+                    transcript: t
+                        .steps
+                        .iter()
+                        .map(|st| StepJson {
+                            round: st.round + 1,
+                            side: st.side,
+                            terms: terms(st.outcome),
+                            supplier_value: st.u_supplier,
+                            buyer_utility: st.u_buyer,
+                            concession: st.concession,
+                            accepted: st.accepted,
+                        })
+                        .collect(),
+                    ended_by: &t.ended_by,
+                    agreement: t.agreement.as_ref().map(|a| terms(a.outcome)),
+                    agreement_round: t.agreement.as_ref().map(|a| a.round),
+                    supplier_utility: t.u_supplier,
+                    buyer_utility: t.u_buyer,
+                    nash: nash_point.map(terms),
+                    kalai_smorodinsky: ks_point.map(terms),
+                    distance_to_pareto: t
+                        .agreement
+                        .as_ref()
+                        .map(|a| distance_to_frontier(us, ub, &f, us.u[a.outcome], ub.u[a.outcome])),
+                    supplier_left_on_the_table: t.agreement.as_ref().map(|a| supplier_gap(us, ub, &f, a.outcome)),
+                };
+                serde_json::to_string_pretty(&doc).map(|s| s + "\n").map_err(|e| Failure::Message(e.to_string()))
+            }
+            Format::Table | Format::Csv => {
+                let mut out = format!(
+                    "{} — negotiation: supplier {} vs buyer {}, {} rounds, {} opens; {} term combinations\n\n",
+                    contract.name,
+                    s_strategy.name(),
+                    b_strategy.name(),
+                    cfg.rounds,
+                    side(cfg.opens),
+                    g.points.len()
+                );
+                let mut align = vec![Align::Right, Align::Left];
+                align.extend(std::iter::repeat_n(Align::Right, setup.paths.len() + 3));
+                align.push(Align::Left);
+                let mut tb = Table::new(align);
+                let mut head = vec!["Round".to_string(), "Offer by".to_string()];
+                head.extend(setup.paths.iter().cloned());
+                head.extend([
+                    "Supplier value".to_string(),
+                    "Buyer utility".to_string(),
+                    "Concession".to_string(),
+                    String::new(),
+                ]);
+                tb.row(head);
+                tb.rule();
+                for st in &t.steps {
+                    let mut r = vec![(st.round + 1).to_string(), side(st.side).to_string()];
+                    r.extend(terms(st.outcome));
+                    let concession =
+                        if st.side == Side::Supplier { money(st.concession) } else { format!("{:.3}", st.concession) };
+                    r.extend([
+                        money(st.u_supplier),
+                        format!("{:.3}", st.u_buyer),
+                        concession,
+                        if st.accepted { "accepted".into() } else { String::new() },
+                    ]);
+                    tb.row(r);
+                }
+                out.push_str(&tb.render());
+                out.push('\n');
+                match &t.agreement {
+                    Some(a) => {
+                        out.push_str(&format!(
+                            "Agreement in round {} (accepted by the {}): {}\n",
+                            a.round + 1,
+                            side(a.accepted_by),
+                            setup
+                                .paths
+                                .iter()
+                                .zip(terms(a.outcome))
+                                .map(|(p, v)| format!("{p} = {v}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
+                        out.push_str(&format!(
+                            "Supplier: risk-adjusted contribution {} after delay (BATNA {}); buyer utility {:.3} (BATNA {:.3})\n",
+                            money(a.u_supplier),
+                            money(rs),
+                            a.u_buyer,
+                            rb
+                        ));
+                        out.push_str(&format!(
+                            "Distance to the Pareto frontier {:.3}; the supplier left {} on the table (the best frontier deal at the same buyer utility)\n",
+                            distance_to_frontier(us, ub, &f, us.u[a.outcome], ub.u[a.outcome]),
+                            money(supplier_gap(us, ub, &f, a.outcome))
+                        ));
+                    }
+                    None => out.push_str(&format!(
+                        "No agreement ({}): the supplier falls back to its BATNA ({}), the buyer to its ({:.3})\n",
+                        t.ended_by,
+                        money(rs),
+                        rb
+                    )),
+                }
+                for (label, point) in [("Nash point", nash_point), ("Kalai–Smorodinsky point", ks_point)] {
+                    if let Some(i) = point {
+                        out.push_str(&format!(
+                            "{label}: {} (supplier {}, buyer {:.3})\n",
+                            setup
+                                .paths
+                                .iter()
+                                .zip(terms(i))
+                                .map(|(p, v)| format!("{p} = {v}"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            money(us.u[i]),
+                            ub.u[i]
+                        ));
+                    }
+                }
+                Ok(out)
+            }
+        }
+    })();
+    match result {
+        Ok(t) => Outcome::Output(t),
+        Err(f) => Outcome::Failed(vec![f]),
+    }
+}
+
+/// One offer in `negotiate` JSON.
+#[derive(Serialize)]
+struct StepJson {
+    round: usize,
+    side: Side,
+    terms: Vec<String>,
+    supplier_value: f64,
+    buyer_utility: f64,
+    concession: f64,
+    accepted: bool,
+}
+
+/// How much more the supplier could have had on the frontier without lowering the buyer's
+/// utility (money, ≥ 0).
+fn supplier_gap(
+    us: &kasim_negotiate::Scores,
+    ub: &kasim_negotiate::Scores,
+    f: &kasim_negotiate::Frontier,
+    i: usize,
+) -> f64 {
+    f.outcomes.iter().filter(|&&j| ub.u[j] >= ub.u[i]).map(|&j| us.u[j] - us.u[i]).fold(0.0, f64::max)
+}

@@ -1,0 +1,201 @@
+//! A contract's negotiation: the grid of its negotiable terms, the supplier's risk-adjusted
+//! contribution and the buyer's KPI utility for every combination, and the protocol set-up,
+//! all read from the contract's `[negotiation]`.
+//!
+//! Every offer is a whole contract (the terms set on a copy) settled by the core engine: the
+//! supplier's utility over common scenarios sampled once from the contract's `[uncertainty]`
+//! (so every offer sees the same years), the buyer's on the plan. Scores are computed once per
+//! grid point; negotiations then only look them up.
+
+use kasim_core::negotiation::{Opener, RiskMeasure};
+use kasim_core::{Compiled, Contract, Outcome, terms};
+use kasim_montecarlo::Model;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::strategy::{Strategy, TimeDependent, TitForTat, View};
+use crate::{Config, Error, Grid, Issue, Party, Scores, Side};
+
+/// Everything needed to negotiate one contract.
+pub struct Setup {
+    /// The negotiable terms' grid.
+    pub grid: Grid,
+    /// The exact term values of every grid point (paths in `paths`).
+    pub values: Vec<Vec<Decimal>>,
+    /// The term paths, in issue order.
+    pub paths: Vec<String>,
+    /// The supplier's utility (risk-adjusted contribution, currency) of every grid point.
+    pub supplier: Scores,
+    /// The buyer's utility (weighted KPI score, 0–1) of every grid point.
+    pub buyer: Scores,
+    /// The protocol.
+    pub config: Config,
+}
+
+fn f(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(0.0)
+}
+
+fn err(e: impl std::fmt::Display) -> Error {
+    Error::Space(e.to_string())
+}
+
+/// The contract with the terms of grid point `i`.
+pub fn offer(contract: &Contract, setup_paths: &[String], values: &[Decimal]) -> Result<Contract, Error> {
+    let mut c = contract.clone();
+    for (p, v) in setup_paths.iter().zip(values) {
+        terms::set(&mut c, p, *v).map_err(err)?;
+    }
+    Ok(c)
+}
+
+/// Builds the negotiation of a contract with a `[negotiation]` section.
+pub fn setup(contract: &Contract) -> Result<Setup, Error> {
+    let n = contract
+        .negotiation
+        .as_ref()
+        .ok_or_else(|| Error::Space("the contract has no [negotiation] section".into()))?;
+    // Exact values per issue, and the grid in the same nested order.
+    let per_issue: Vec<Vec<Decimal>> = n
+        .issues
+        .iter()
+        .map(|i| {
+            let count = ((i.max.0 - i.min.0) / i.step.0).floor().to_usize().unwrap_or(0);
+            (0..=count).map(|k| i.min.0 + i.step.0 * Decimal::from(k)).collect()
+        })
+        .collect();
+    let mut values: Vec<Vec<Decimal>> = vec![Vec::new()];
+    for vs in &per_issue {
+        values = values
+            .into_iter()
+            .flat_map(|p| {
+                vs.iter().map(move |v| {
+                    let mut q = p.clone();
+                    q.push(*v);
+                    q
+                })
+            })
+            .collect();
+    }
+    let grid = Grid {
+        issues: n.issues.iter().map(|i| Issue::new(&i.path, f(i.min.0), f(i.max.0), f(i.step.0))).collect(),
+        points: values.iter().map(|p| p.iter().map(|v| f(*v)).collect()).collect(),
+    };
+    let paths: Vec<String> = n.issues.iter().map(|i| i.path.clone()).collect();
+
+    // Common scenarios, sampled once from the contract as written.
+    let base = Compiled::new(contract).map_err(err)?;
+    let outcomes: Vec<Outcome> = if contract.uncertainty.is_some() {
+        let model = Model::new(&base).map_err(err)?;
+        (0..u64::from(n.supplier.scenarios)).map(|k| model.sample(n.supplier.seed, k)).collect()
+    } else {
+        vec![base.plan_outcome().clone()]
+    };
+    let lambda = n.supplier.lambda.map_or(0.5, |l| f(l.0));
+    let b = &n.buyer;
+    let w = &b.weights;
+    let wsum = f(w.fee_income.0 + w.fee_ratio.0 + w.front_margin.0 + w.sales.0).max(f64::EPSILON);
+    let mut us = Vec::with_capacity(values.len());
+    let mut ub = Vec::with_capacity(values.len());
+    for point in &values {
+        let c = offer(contract, &paths, point)?;
+        let m = Compiled::new(&c).map_err(err)?;
+        // Supplier: risk-adjusted contribution over the common scenarios.
+        let mut xs: Vec<f64> = outcomes
+            .iter()
+            .map(|o| m.totals(o).map(|t| f(t.net_contribution())))
+            .collect::<Result<_, _>>()
+            .map_err(err)?;
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let u = match n.supplier.utility {
+            RiskMeasure::Mean => mean,
+            RiskMeasure::MeanMinusSd => {
+                let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (xs.len().max(2) - 1) as f64;
+                mean - lambda * var.sqrt()
+            }
+            RiskMeasure::Cvar => {
+                xs.sort_by(f64::total_cmp);
+                let tail = xs.len().div_ceil(20).max(1);
+                xs[..tail].iter().sum::<f64>() / tail as f64
+            }
+        };
+        us.push(u);
+        // Buyer: KPI scores on the plan, each capped at 1 when the target is met.
+        let s = m.settle(m.plan_outcome()).map_err(err)?;
+        let score = |actual: f64, target: f64| if target > 0.0 { (actual / target).clamp(0.0, 1.0) } else { 1.0 };
+        let fees = f(s.pnl.fees_total);
+        let mut u = f(w.fee_income.0) * score(fees, f(b.fee_target.0));
+        if let Some(t) = b.fee_ratio_target {
+            u += f(w.fee_ratio.0) * score(s.pnl.effective_fee_ratio.map_or(0.0, f), f(t.0));
+        }
+        if let Some(t) = b.front_margin_target {
+            u += f(w.front_margin.0) * score(s.retailer_view.front_margin_pct.map_or(0.0, f), f(t.0));
+        }
+        if let Some(t) = b.sales_target {
+            u += f(w.sales.0) * score(f(s.retailer_view.retail_sales), f(t.0));
+        }
+        ub.push(u / wsum);
+    }
+    let scores = |u: Vec<f64>| {
+        let mut order: Vec<usize> = (0..u.len()).collect();
+        order.sort_by(|&a, &b| u[b].total_cmp(&u[a]).then(a.cmp(&b)));
+        Scores { u, order }
+    };
+    let config = Config {
+        rounds: n.rounds as usize,
+        opens: match n.opens {
+            Opener::Buyer => Side::Buyer,
+            Opener::Supplier => Side::Supplier,
+        },
+        supplier: Party {
+            reservation: f(n.supplier.batna.0),
+            deadline: n.supplier.deadline.map(|d| d as usize),
+            delay_cost: f(n.supplier.delay_cost.0),
+            discount: 1.0,
+        },
+        buyer: Party {
+            reservation: f(b.batna.0),
+            deadline: b.deadline.map(|d| d as usize),
+            delay_cost: f(b.delay_cost.0),
+            discount: 1.0,
+        },
+    };
+    Ok(Setup { grid, values, paths, supplier: scores(us), buyer: scores(ub), config })
+}
+
+/// Accepts any offer at or above its reservation value and opens at its best outcome — the
+/// seed's "strong-firm" method (强企强势法): a cash-rich brand signs what the buyer asks.
+#[derive(Clone, Debug, Default)]
+pub struct StrongFirm;
+
+impl Strategy for StrongFirm {
+    fn name(&self) -> String {
+        "strong-firm".into()
+    }
+    fn propose(&mut self, view: &View<'_>) -> usize {
+        view.me.order[0]
+    }
+    fn accept(&mut self, view: &View<'_>, offer: usize) -> bool {
+        view.me.u[offer] >= view.reservation
+    }
+}
+
+/// The strategies available by name: `boulware`, `linear`, `conceder`, `hardliner`,
+/// `tit-for-tat`, `stall` (holds out longer than Boulware: e = 0.1, for when the deadline is
+/// the other side's), `strong-firm`.
+pub fn strategy(name: &str) -> Result<Box<dyn Strategy>, Error> {
+    Ok(match name {
+        "boulware" => Box::new(TimeDependent::boulware()),
+        "linear" => Box::new(TimeDependent::linear()),
+        "conceder" => Box::new(TimeDependent::conceder()),
+        "hardliner" => Box::new(TimeDependent::hardliner()),
+        "stall" => Box::new(TimeDependent { e: 0.1, k: 0.0 }),
+        "tit-for-tat" => Box::new(TitForTat::default()),
+        "strong-firm" => Box::new(StrongFirm),
+        other => {
+            return Err(Error::Space(format!(
+                "unknown strategy `{other}`: use boulware, linear, conceder, hardliner, stall, tit-for-tat or strong-firm"
+            )));
+        }
+    })
+}
