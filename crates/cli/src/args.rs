@@ -151,6 +151,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// The recommended counter-offer: the negotiable terms that maximise the supplier's
+    /// risk-adjusted contribution while the buyer's estimated utility stays at or above its
+    /// reservation value (plus --margin), and what each conceded term costs or gains.
+    Advise {
+        /// Contract file (TOML) with a [negotiation] section.
+        file: PathBuf,
+        /// Extra buyer utility to leave above its reservation value (0–1), for safety.
+        #[arg(long, default_value = "0")]
+        margin: String,
+        /// Output format (table or json).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Print the JSON Schema of contract files (or supplier files with --supplier).
     Schema {
         /// Print the supplier-file schema instead.

@@ -212,3 +212,89 @@ fn supplier_gap(
 ) -> f64 {
     f.outcomes.iter().filter(|&&j| ub.u[j] >= ub.u[i]).map(|&j| us.u[j] - us.u[i]).fold(0.0, f64::max)
 }
+
+pub(crate) fn advise(file: &Path, margin: &str, format: Format) -> Outcome {
+    let result = (|| -> Result<String, Failure> {
+        let margin: f64 = margin
+            .parse::<kasim_core::money::Rate>()
+            .map_err(|e| Failure::Message(format!("--margin: {e}")))
+            .map(|r| r.0.to_string().parse().unwrap_or(0.0))?;
+        if !(0.0..=1.0).contains(&margin) {
+            return Err(Failure::Message(format!("--margin {margin} must be between 0 and 1")));
+        }
+        let contract = kasim_core::load(file).map_err(Failure::Core)?;
+        let msg = |e: kasim_negotiate::Error| Failure::Message(e.to_string());
+        let setup = setup(&contract).map_err(msg)?;
+        let a = kasim_negotiate::contract::advise(&contract, &setup, margin).map_err(msg)?;
+        match format {
+            Format::Json => {
+                #[derive(Serialize)]
+                struct Doc<'a> {
+                    format: &'static str,
+                    contract: &'a str,
+                    terms: Vec<(String, String)>,
+                    advice: &'a kasim_negotiate::contract::Advice,
+                    draft_supplier_value: Option<f64>,
+                    draft_buyer_utility: Option<f64>,
+                    buyer_reservation: f64,
+                }
+                let doc = Doc {
+                    format: "kasim.advise/1",
+                    contract: &contract.name,
+                    terms: setup
+                        .paths
+                        .iter()
+                        .cloned()
+                        .zip(setup.values[a.outcome].iter().map(|v| v.normalize().to_string()))
+                        .collect(),
+                    advice: &a,
+                    draft_supplier_value: a.draft.map(|d| setup.supplier.u[d]),
+                    draft_buyer_utility: a.draft.map(|d| setup.buyer.u[d]),
+                    buyer_reservation: setup.config.buyer.reservation,
+                };
+                serde_json::to_string_pretty(&doc).map(|s| s + "\n").map_err(|e| Failure::Message(e.to_string()))
+            }
+            Format::Table | Format::Csv => {
+                let mut out = format!("{} — recommended counter-offer 还价建议\n\n", contract.name);
+                let mut tb = Table::new(vec![Align::Left, Align::Right, Align::Right, Align::Right]);
+                tb.row(["Term", "Draft", "Counter-offer", "Supplier value of this move"]);
+                tb.rule();
+                for (p, d, r, gain) in &a.per_term {
+                    let g = if gain.is_nan() {
+                        "–".to_string()
+                    } else {
+                        format!("{:+}", money(*gain)).replace("+-", "-")
+                    };
+                    tb.row([p.clone(), d.normalize().to_string(), r.normalize().to_string(), g]);
+                }
+                out.push_str(&tb.render());
+                if let Some(d) = a.draft {
+                    out.push_str(&format!(
+                        "\nSupplier risk-adjusted contribution: draft {} → counter-offer {} ({})\n",
+                        money(setup.supplier.u[d]),
+                        money(a.supplier_value),
+                        money(a.supplier_value - setup.supplier.u[d])
+                    ));
+                    out.push_str(&format!(
+                        "Buyer's estimated utility: draft {:.3} → counter-offer {:.3}\n",
+                        setup.buyer.u[d], a.buyer_utility
+                    ));
+                } else {
+                    out.push_str(&format!(
+                        "\nSupplier risk-adjusted contribution of the counter-offer: {}\n",
+                        money(a.supplier_value)
+                    ));
+                }
+                out.push_str(&format!(
+                    "The buyer's reservation value is {:.3}: estimated acceptance margin {:.3}. A margin near 0 means the buyer is indifferent between this and its alternative.\n",
+                    setup.config.buyer.reservation, a.acceptance_margin
+                ));
+                Ok(out)
+            }
+        }
+    })();
+    match result {
+        Ok(t) => Outcome::Output(t),
+        Err(f) => Outcome::Failed(vec![f]),
+    }
+}

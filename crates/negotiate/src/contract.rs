@@ -199,3 +199,56 @@ pub fn strategy(name: &str) -> Result<Box<dyn Strategy>, Error> {
         }
     })
 }
+
+/// A recommended counter-offer.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Advice {
+    /// Grid index of the recommended terms.
+    pub outcome: usize,
+    /// The supplier's risk-adjusted contribution of the recommendation.
+    pub supplier_value: f64,
+    /// The buyer's estimated utility of it.
+    pub buyer_utility: f64,
+    /// The buyer's estimated acceptance margin: its utility minus its reservation value.
+    pub acceptance_margin: f64,
+    /// The grid index of the contract as drafted (the terms as written), when on the grid.
+    pub draft: Option<usize>,
+    /// Per term: (path, drafted value, recommended value, supplier value gained by moving this
+    /// term alone from the draft to the recommendation).
+    pub per_term: Vec<(String, Decimal, Decimal, f64)>,
+}
+
+/// Counter-offer search: the terms that maximise the supplier's risk-adjusted contribution while
+/// the buyer's estimated utility stays at or above its reservation value plus `margin`.
+pub fn advise(contract: &Contract, setup: &Setup, margin: f64) -> Result<Advice, Error> {
+    let floor = setup.config.buyer.reservation + margin;
+    let best = setup.supplier.order.iter().copied().find(|&i| setup.buyer.u[i] >= floor).ok_or_else(|| {
+        Error::Space(format!("no combination of terms gives the buyer a utility of at least {floor:.3}"))
+    })?;
+    let drafted: Vec<Decimal> =
+        setup.paths.iter().map(|p| terms::get(contract, p)).collect::<Result<_, _>>().map_err(err)?;
+    let draft = setup.values.iter().position(|v| *v == drafted);
+    let index_of = |values: &[Decimal]| setup.values.iter().position(|v| v == values);
+    let per_term = setup
+        .paths
+        .iter()
+        .enumerate()
+        .map(|(j, p)| {
+            let mut moved = drafted.clone();
+            moved[j] = setup.values[best][j];
+            let gain = match (draft, index_of(&moved)) {
+                (Some(d), Some(m)) => setup.supplier.u[m] - setup.supplier.u[d],
+                _ => f64::NAN,
+            };
+            (p.clone(), drafted[j], setup.values[best][j], gain)
+        })
+        .collect();
+    Ok(Advice {
+        outcome: best,
+        supplier_value: setup.supplier.u[best],
+        buyer_utility: setup.buyer.u[best],
+        acceptance_margin: setup.buyer.u[best] - setup.config.buyer.reservation,
+        draft,
+        per_term,
+    })
+}
