@@ -147,6 +147,19 @@ pub enum Command {
         /// The buyer's strategy (same names).
         #[arg(long, default_value = "boulware")]
         buyer: String,
+        /// Instead of one negotiation: every supplier strategy against every buyer strategy over
+        /// many negotiations with uncertain buyer targets, deadlines and BATNA.
+        #[arg(long)]
+        tournament: bool,
+        /// Negotiations per pair of strategies (with --tournament), 1 to 100,000.
+        #[arg(long, default_value_t = 100)]
+        runs: u64,
+        /// Seed of the buyer-parameter draws (with --tournament).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Worker threads (with --tournament; default one per core).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
         /// Output format (table or json).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,

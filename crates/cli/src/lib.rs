@@ -85,7 +85,13 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Compare { files, run, format } => simulate::compare(&files, &run, format),
         Command::Replay { file, scenario, seed, format } => simulate::replay(&file, scenario, seed, format),
-        Command::Negotiate { file, supplier, buyer, format } => negotiate::negotiate(&file, &supplier, &buyer, format),
+        Command::Negotiate { file, supplier, buyer, tournament, runs, seed, threads, format } => {
+            if tournament {
+                negotiate::tournament(&file, runs, seed, threads, format)
+            } else {
+                negotiate::negotiate(&file, &supplier, &buyer, format)
+            }
+        }
         Command::Advise { file, margin, format } => negotiate::advise(&file, &margin, format),
         Command::Schema { supplier } => {
             let v = if supplier { kasim_core::supplier_schema() } else { kasim_core::contract_schema() };

@@ -298,3 +298,95 @@ pub(crate) fn advise(file: &Path, margin: &str, format: Format) -> Outcome {
         Err(f) => Outcome::Failed(vec![f]),
     }
 }
+
+pub(crate) fn tournament(file: &Path, runs: u64, seed: u64, threads: usize, format: Format) -> Outcome {
+    use kasim_negotiate::tournament::{STRATEGIES, TournamentConfig, tournament as play};
+    let result = (|| -> Result<String, Failure> {
+        if runs == 0 || runs > 100_000 {
+            return Err(Failure::Message(format!("--runs {runs} must be between 1 and 100,000")));
+        }
+        let contract = kasim_core::load(file).map_err(Failure::Core)?;
+        let msg = |e: kasim_negotiate::Error| Failure::Message(e.to_string());
+        let setup = setup(&contract).map_err(msg)?;
+        let cfg = TournamentConfig { runs, seed, threads, ..TournamentConfig::default() };
+        let results = play(&setup, &STRATEGIES, &cfg).map_err(msg)?;
+        match format {
+            Format::Json => {
+                #[derive(Serialize)]
+                struct Doc<'a> {
+                    format: &'static str,
+                    contract: &'a str,
+                    config: &'a TournamentConfig,
+                    pairs: &'a [kasim_negotiate::tournament::PairResult],
+                }
+                let doc = Doc { format: "kasim.tournament/1", contract: &contract.name, config: &cfg, pairs: &results };
+                serde_json::to_string_pretty(&doc).map(|s| s + "\n").map_err(|e| Failure::Message(e.to_string()))
+            }
+            Format::Table | Format::Csv => {
+                let mut out = format!(
+                    "{} — strategy tournament: {} negotiations per pair; buyer fee target ±{:.0}%, deadline {:.0}–{:.0}% of its horizon, BATNA ±{:.2} (seed {})\n\n",
+                    contract.name,
+                    runs,
+                    cfg.fee_target_spread * 100.0,
+                    cfg.deadline_range.0 * 100.0,
+                    cfg.deadline_range.1 * 100.0,
+                    cfg.batna_spread,
+                    seed
+                );
+                let mut tb = Table::new(vec![
+                    Align::Left,
+                    Align::Left,
+                    Align::Right,
+                    Align::Right,
+                    Align::Right,
+                    Align::Right,
+                    Align::Right,
+                ]);
+                tb.row([
+                    "Supplier",
+                    "Buyer",
+                    "Agreement",
+                    "Supplier value (mean)",
+                    "SD",
+                    "Buyer utility",
+                    "Mean round",
+                ]);
+                tb.rule();
+                for r in &results {
+                    tb.row([
+                        r.supplier.clone(),
+                        r.buyer.clone(),
+                        format!("{:.0}%", r.agreement_rate * 100.0),
+                        money(r.supplier_mean),
+                        money(r.supplier_sd),
+                        format!("{:.3}", r.buyer_mean),
+                        if r.agreement_rate > 0.0 { format!("{:.1}", r.mean_round) } else { "–".into() },
+                    ]);
+                }
+                out.push_str(&tb.render());
+                // The supplier strategy with the best mean value across the buyer strategies.
+                let mut by_supplier: Vec<(&str, f64)> = STRATEGIES
+                    .iter()
+                    .map(|s| {
+                        let v: Vec<f64> =
+                            results.iter().filter(|r| r.supplier == *s).map(|r| r.supplier_mean).collect();
+                        (*s, v.iter().sum::<f64>() / v.len().max(1) as f64)
+                    })
+                    .collect();
+                by_supplier.sort_by(|a, b| b.1.total_cmp(&a.1));
+                out.push_str(&format!(
+                    "\nBest supplier strategy on average over the buyer strategies: {} ({}); worst: {} ({})\n",
+                    by_supplier[0].0,
+                    money(by_supplier[0].1),
+                    by_supplier[by_supplier.len() - 1].0,
+                    money(by_supplier[by_supplier.len() - 1].1)
+                ));
+                Ok(out)
+            }
+        }
+    })();
+    match result {
+        Ok(t) => Outcome::Output(t),
+        Err(f) => Outcome::Failed(vec![f]),
+    }
+}

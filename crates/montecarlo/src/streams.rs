@@ -35,6 +35,8 @@ pub enum Factor {
     PriceWar = 9,
     /// Contract terms drawn per scenario (keyed by the term's path).
     Terms = 10,
+    /// Uncertain negotiation parameters (buyer targets, deadlines) per tournament run.
+    Negotiation = 11,
 }
 
 /// SplitMix64: a bijective mixer used to spread keys into seed bytes.

@@ -30,6 +30,41 @@ pub struct Setup {
     pub buyer: Scores,
     /// The protocol.
     pub config: Config,
+    /// The buyer's raw KPIs of every grid point: fees, fee ratio, front margin %, retail sales.
+    pub buyer_kpis: Vec<[f64; 4]>,
+    /// The buyer's KPI weights and targets as written.
+    pub buyer_params: BuyerParams,
+}
+
+/// The buyer's KPI weights and targets, in `f64`.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct BuyerParams {
+    /// Weights of fee income, fee ratio, front margin, sales.
+    pub weights: [f64; 4],
+    /// Targets of fee income, fee ratio, front margin, sales (0 = no target).
+    pub targets: [f64; 4],
+}
+
+impl BuyerParams {
+    /// The buyer's utility of raw KPIs: Σ wₖ·min(1, actualₖ ÷ targetₖ) ÷ Σ wₖ.
+    pub fn utility(&self, kpis: &[f64; 4]) -> f64 {
+        let wsum: f64 = self.weights.iter().sum::<f64>().max(f64::EPSILON);
+        let mut u = 0.0;
+        for k in 0..4 {
+            if self.weights[k] > 0.0 {
+                let t = self.targets[k];
+                u += self.weights[k] * if t > 0.0 { (kpis[k] / t).clamp(0.0, 1.0) } else { 1.0 };
+            }
+        }
+        u / wsum
+    }
+}
+
+/// Scores from utilities (best first).
+pub fn scores(u: Vec<f64>) -> Scores {
+    let mut order: Vec<usize> = (0..u.len()).collect();
+    order.sort_by(|&a, &b| u[b].total_cmp(&u[a]).then(a.cmp(&b)));
+    Scores { u, order }
 }
 
 fn f(d: Decimal) -> f64 {
@@ -94,9 +129,17 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
     let lambda = n.supplier.lambda.map_or(0.5, |l| f(l.0));
     let b = &n.buyer;
     let w = &b.weights;
-    let wsum = f(w.fee_income.0 + w.fee_ratio.0 + w.front_margin.0 + w.sales.0).max(f64::EPSILON);
+    let buyer_params = BuyerParams {
+        weights: [f(w.fee_income.0), f(w.fee_ratio.0), f(w.front_margin.0), f(w.sales.0)],
+        targets: [
+            f(b.fee_target.0),
+            b.fee_ratio_target.map_or(0.0, |t| f(t.0)),
+            b.front_margin_target.map_or(0.0, |t| f(t.0)),
+            b.sales_target.map_or(0.0, |t| f(t.0)),
+        ],
+    };
     let mut us = Vec::with_capacity(values.len());
-    let mut ub = Vec::with_capacity(values.len());
+    let mut buyer_kpis = Vec::with_capacity(values.len());
     for point in &values {
         let c = offer(contract, &paths, point)?;
         let m = Compiled::new(&c).map_err(err)?;
@@ -120,27 +163,16 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
             }
         };
         us.push(u);
-        // Buyer: KPI scores on the plan, each capped at 1 when the target is met.
+        // Buyer: raw KPIs on the plan; scored against the targets (capped at 1 when met).
         let s = m.settle(m.plan_outcome()).map_err(err)?;
-        let score = |actual: f64, target: f64| if target > 0.0 { (actual / target).clamp(0.0, 1.0) } else { 1.0 };
-        let fees = f(s.pnl.fees_total);
-        let mut u = f(w.fee_income.0) * score(fees, f(b.fee_target.0));
-        if let Some(t) = b.fee_ratio_target {
-            u += f(w.fee_ratio.0) * score(s.pnl.effective_fee_ratio.map_or(0.0, f), f(t.0));
-        }
-        if let Some(t) = b.front_margin_target {
-            u += f(w.front_margin.0) * score(s.retailer_view.front_margin_pct.map_or(0.0, f), f(t.0));
-        }
-        if let Some(t) = b.sales_target {
-            u += f(w.sales.0) * score(f(s.retailer_view.retail_sales), f(t.0));
-        }
-        ub.push(u / wsum);
+        buyer_kpis.push([
+            f(s.pnl.fees_total),
+            s.pnl.effective_fee_ratio.map_or(0.0, f),
+            s.retailer_view.front_margin_pct.map_or(0.0, f),
+            f(s.retailer_view.retail_sales),
+        ]);
     }
-    let scores = |u: Vec<f64>| {
-        let mut order: Vec<usize> = (0..u.len()).collect();
-        order.sort_by(|&a, &b| u[b].total_cmp(&u[a]).then(a.cmp(&b)));
-        Scores { u, order }
-    };
+    let ub: Vec<f64> = buyer_kpis.iter().map(|k| buyer_params.utility(k)).collect();
     let config = Config {
         rounds: n.rounds as usize,
         opens: match n.opens {
@@ -160,7 +192,7 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
             discount: 1.0,
         },
     };
-    Ok(Setup { grid, values, paths, supplier: scores(us), buyer: scores(ub), config })
+    Ok(Setup { grid, values, paths, supplier: scores(us), buyer: scores(ub), config, buyer_kpis, buyer_params })
 }
 
 /// Accepts any offer at or above its reservation value and opens at its best outcome — the

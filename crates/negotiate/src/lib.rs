@@ -28,6 +28,7 @@ pub mod contract;
 pub mod metrics;
 pub mod protocol;
 pub mod strategy;
+pub mod tournament;
 
 pub use metrics::{Frontier, frontier, kalai_smorodinsky, nash};
 pub use protocol::{Agreement, Config, Party, Side, Step, Transcript, negotiate};

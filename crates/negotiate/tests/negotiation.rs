@@ -205,3 +205,22 @@ fn contract_negotiation_scores_whole_contracts() {
     assert!((s.supplier.u[0] - s.supplier.u[stride] - 10_000.0).abs() < 1e-6);
     assert!(s.buyer.u[stride] >= s.buyer.u[0]);
 }
+
+#[test]
+fn tournament_is_seeded_and_thread_count_independent() {
+    use kasim_negotiate::contract::setup;
+    use kasim_negotiate::tournament::{TournamentConfig, tournament};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/negotiation-seed-case.toml");
+    let mut c = kasim_core::load(path).unwrap();
+    c.negotiation.as_mut().unwrap().supplier.scenarios = 8;
+    let s = setup(&c).unwrap();
+    let names = ["boulware", "hardliner", "strong-firm"];
+    let one = tournament(&s, &names, &TournamentConfig { runs: 40, threads: 1, ..Default::default() }).unwrap();
+    let two = tournament(&s, &names, &TournamentConfig { runs: 40, threads: 2, ..Default::default() }).unwrap();
+    assert_eq!(one, two);
+    assert_eq!(one.len(), 9);
+    let pair = |a: &str, b: &str| one.iter().find(|r| r.supplier == a && r.buyer == b).unwrap();
+    assert_eq!(pair("hardliner", "hardliner").agreement_rate, 0.0, "two hard-liners never agree");
+    assert_eq!(pair("strong-firm", "boulware").agreement_rate, 1.0, "the strong-firm supplier signs the draft");
+    assert!(tournament(&s, &["genius"], &TournamentConfig::default()).is_err());
+}

@@ -1,0 +1,127 @@
+//! Strategy comparison: every supplier strategy against every buyer strategy over many
+//! negotiations whose buyer parameters are uncertain (fee target, signing deadline, BATNA),
+//! drawn per run from seeded streams — the same draws for every pair (common random numbers),
+//! in parallel, identical at any thread count.
+
+use kasim_montecarlo::streams::{Factor, sku_key, stream};
+use rand::RngExt;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::contract::{Setup, scores, strategy};
+use crate::{Error, negotiate};
+
+/// How the buyer's parameters vary between runs.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct TournamentConfig {
+    /// Negotiations per pair of strategies.
+    pub runs: u64,
+    /// Seed of the buyer-parameter draws.
+    pub seed: u64,
+    /// Worker threads (0 = one per core).
+    pub threads: usize,
+    /// The fee target is scaled by a uniform draw in [1 − spread, 1 + spread].
+    pub fee_target_spread: f64,
+    /// The buyer's deadline is a uniform draw in this range of its horizon.
+    pub deadline_range: (f64, f64),
+    /// The buyer's BATNA moves by a uniform draw in [−spread, +spread].
+    pub batna_spread: f64,
+}
+
+impl Default for TournamentConfig {
+    fn default() -> Self {
+        TournamentConfig {
+            runs: 100,
+            seed: 1,
+            threads: 0,
+            fee_target_spread: 0.2,
+            deadline_range: (0.5, 1.0),
+            batna_spread: 0.05,
+        }
+    }
+}
+
+/// One pair's results.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PairResult {
+    /// The supplier's strategy.
+    pub supplier: String,
+    /// The buyer's strategy.
+    pub buyer: String,
+    /// Share of runs that reached agreement.
+    pub agreement_rate: f64,
+    /// Mean realised supplier value (agreement after delay, or BATNA).
+    pub supplier_mean: f64,
+    /// Standard deviation of the supplier value.
+    pub supplier_sd: f64,
+    /// Mean realised buyer utility.
+    pub buyer_mean: f64,
+    /// Mean round of agreement (1-based), over agreements.
+    pub mean_round: f64,
+}
+
+/// The strategies compared by default.
+pub const STRATEGIES: [&str; 7] =
+    ["boulware", "linear", "conceder", "hardliner", "stall", "tit-for-tat", "strong-firm"];
+
+/// Runs the tournament of `names` × `names`.
+pub fn tournament(setup: &Setup, names: &[&str], cfg: &TournamentConfig) -> Result<Vec<PairResult>, Error> {
+    for n in names {
+        strategy(n)?;
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(|e| Error::Space(format!("cannot start worker threads: {e}")))?;
+    let horizon = setup.config.buyer.deadline.map_or(setup.config.rounds, |d| d.min(setup.config.rounds)) as f64;
+    let key = sku_key("negotiation.buyer");
+    // Per run: one (agreed, supplier value, buyer utility, round) per pair, in pair order.
+    let runs: Vec<Vec<(bool, f64, f64, usize)>> = pool.install(|| {
+        (0..cfg.runs)
+            .into_par_iter()
+            .map(|k| {
+                let mut rng = stream(cfg.seed, Factor::Negotiation, key, k);
+                let (a, b, c): (f64, f64, f64) = (rng.random(), rng.random(), rng.random());
+                let mut params = setup.buyer_params;
+                params.targets[0] *= 1.0 - cfg.fee_target_spread + 2.0 * cfg.fee_target_spread * a;
+                let buyer = scores(setup.buyer_kpis.iter().map(|x| params.utility(x)).collect());
+                let mut config = setup.config;
+                let (lo, hi) = cfg.deadline_range;
+                config.buyer.deadline = Some(((lo + (hi - lo) * b) * horizon).round() as usize);
+                config.buyer.reservation += cfg.batna_spread * (2.0 * c - 1.0);
+                let mut out = Vec::with_capacity(names.len() * names.len());
+                for s in names {
+                    for bn in names {
+                        let (mut ss, mut bs) = (strategy(s).expect("checked"), strategy(bn).expect("checked"));
+                        let t = negotiate(&setup.grid, [&setup.supplier, &buyer], [ss.as_mut(), bs.as_mut()], &config);
+                        let round = t.agreement.as_ref().map_or(0, |x| x.round + 1);
+                        out.push((t.agreement.is_some(), t.u_supplier, t.u_buyer, round));
+                    }
+                }
+                out
+            })
+            .collect()
+    });
+    let n = cfg.runs.max(1) as f64;
+    let mut results = Vec::new();
+    for (p, (s, b)) in names.iter().flat_map(|s| names.iter().map(move |b| (s, b))).enumerate() {
+        let xs: Vec<(bool, f64, f64, usize)> = runs.iter().map(|r| r[p]).collect();
+        let agreed = xs.iter().filter(|x| x.0).count();
+        let mean = xs.iter().map(|x| x.1).sum::<f64>() / n;
+        let var = xs.iter().map(|x| (x.1 - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+        results.push(PairResult {
+            supplier: s.to_string(),
+            buyer: b.to_string(),
+            agreement_rate: agreed as f64 / n,
+            supplier_mean: mean,
+            supplier_sd: var.sqrt(),
+            buyer_mean: xs.iter().map(|x| x.2).sum::<f64>() / n,
+            mean_round: if agreed == 0 {
+                0.0
+            } else {
+                xs.iter().filter(|x| x.0).map(|x| x.3 as f64).sum::<f64>() / agreed as f64
+            },
+        });
+    }
+    Ok(results)
+}
