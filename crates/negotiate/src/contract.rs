@@ -50,10 +50,9 @@ impl BuyerParams {
     pub fn utility(&self, kpis: &[f64; 4]) -> f64 {
         let wsum: f64 = self.weights.iter().sum::<f64>().max(f64::EPSILON);
         let mut u = 0.0;
-        for k in 0..4 {
-            if self.weights[k] > 0.0 {
-                let t = self.targets[k];
-                u += self.weights[k] * if t > 0.0 { (kpis[k] / t).clamp(0.0, 1.0) } else { 1.0 };
+        for ((w, t), actual) in self.weights.iter().zip(&self.targets).zip(kpis) {
+            if *w > 0.0 {
+                u += w * if *t > 0.0 { (actual / t).clamp(0.0, 1.0) } else { 1.0 };
             }
         }
         u / wsum
