@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use kasim_core::money::format_money;
-use kasim_negotiate::contract::{setup, strategy};
+use kasim_negotiate::contract::{setup, strategy_for};
 use kasim_negotiate::metrics::distance_to_frontier;
 use kasim_negotiate::{Side, frontier, kalai_smorodinsky, nash, negotiate as run};
 use rust_decimal::Decimal;
@@ -28,8 +28,9 @@ pub(crate) fn negotiate(file: &Path, supplier: &str, buyer: &str, format: Format
     let result = (|| -> Result<String, Failure> {
         let contract = kasim_core::load(file).map_err(Failure::Core)?;
         let msg = |e: kasim_negotiate::Error| Failure::Message(e.to_string());
-        let (mut s_strategy, mut b_strategy) = (strategy(supplier).map_err(msg)?, strategy(buyer).map_err(msg)?);
         let setup = setup(&contract).map_err(msg)?;
+        let (mut s_strategy, mut b_strategy) =
+            (strategy_for(supplier, &setup).map_err(msg)?, strategy_for(buyer, &setup).map_err(msg)?);
         let (g, us, ub, cfg) = (&setup.grid, &setup.supplier, &setup.buyer, &setup.config);
         let t = run(g, [us, ub], [s_strategy.as_mut(), b_strategy.as_mut()], cfg);
         let f = frontier(us, ub);
@@ -309,7 +310,11 @@ pub(crate) fn tournament(file: &Path, runs: u64, seed: u64, threads: usize, form
         let msg = |e: kasim_negotiate::Error| Failure::Message(e.to_string());
         let setup = setup(&contract).map_err(msg)?;
         let cfg = TournamentConfig { runs, seed, threads, ..TournamentConfig::default() };
-        let results = play(&setup, &STRATEGIES, &cfg).map_err(msg)?;
+        let mut buyers: Vec<&str> = STRATEGIES.to_vec();
+        if setup.anchor_fees.is_some() {
+            buyers.push("anchoring");
+        }
+        let results = play(&setup, &STRATEGIES, &buyers, &cfg).map_err(msg)?;
         match format {
             Format::Json => {
                 #[derive(Serialize)]
@@ -367,6 +372,7 @@ pub(crate) fn tournament(file: &Path, runs: u64, seed: u64, threads: usize, form
                 // The supplier strategy with the best mean value across the buyer strategies.
                 let mut by_supplier: Vec<(&str, f64)> = STRATEGIES
                     .iter()
+                    .filter(|s| results.iter().any(|r| r.supplier == **s))
                     .map(|s| {
                         let v: Vec<f64> =
                             results.iter().filter(|r| r.supplier == *s).map(|r| r.supplier_mean).collect();

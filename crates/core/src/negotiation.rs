@@ -149,6 +149,16 @@ pub struct BuyerSide {
     /// Department sales target (retail sales of the contract's SKUs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sales_target: Option<Money>,
+    /// Promotion slots to fill (DM items and display slots the supplier buys in the year).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slots_target: Option<u32>,
+    /// Last year's fee income, for the "last year + X%" anchoring tactic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_year_fees: Option<Money>,
+    /// The growth the anchoring buyer holds out for (default 10%): it offers nothing below last
+    /// year's fees × (1 + growth) until 90% of its time has passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor_growth: Option<Rate>,
     /// Utility of the buyer's BATNA (a competing brand or private label on the shelf), 0–1.
     #[serde(default)]
     pub batna: Rate,
@@ -176,4 +186,7 @@ pub struct BuyerWeights {
     /// Department sales against the target.
     #[serde(default)]
     pub sales: Rate,
+    /// Promotion slots filled against the target.
+    #[serde(default)]
+    pub slots: Rate,
 }

@@ -209,7 +209,10 @@ impl V<'_> {
         ] {
             self.fraction(&format!("negotiation.buyer.weights.{k}"), r);
         }
-        if (w.fee_income.0 + w.fee_ratio.0 + w.front_margin.0 + w.sales.0).is_zero() {
+        if !w.slots.0.is_zero() && b.slots_target.is_none() {
+            self.err("negotiation.buyer.slots_target", "a weight on slots needs slots_target");
+        }
+        if (w.fee_income.0 + w.fee_ratio.0 + w.front_margin.0 + w.sales.0 + w.slots.0).is_zero() {
             self.err("negotiation.buyer.weights", "at least one KPI weight must be positive");
         }
         if !w.fee_ratio.0.is_zero() && b.fee_ratio_target.is_none() {

@@ -31,23 +31,25 @@ pub struct Setup {
     /// The protocol.
     pub config: Config,
     /// The buyer's raw KPIs of every grid point: fees, fee ratio, front margin %, retail sales.
-    pub buyer_kpis: Vec<[f64; 4]>,
+    pub buyer_kpis: Vec<[f64; 5]>,
     /// The buyer's KPI weights and targets as written.
     pub buyer_params: BuyerParams,
+    /// The anchoring buyer's fee income floor: last year's fees × (1 + growth), when given.
+    pub anchor_fees: Option<f64>,
 }
 
 /// The buyer's KPI weights and targets, in `f64`.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct BuyerParams {
-    /// Weights of fee income, fee ratio, front margin, sales.
-    pub weights: [f64; 4],
-    /// Targets of fee income, fee ratio, front margin, sales (0 = no target).
-    pub targets: [f64; 4],
+    /// Weights of fee income, fee ratio, front margin, sales, promotion slots.
+    pub weights: [f64; 5],
+    /// Targets of fee income, fee ratio, front margin, sales, slots (0 = no target).
+    pub targets: [f64; 5],
 }
 
 impl BuyerParams {
     /// The buyer's utility of raw KPIs: Σ wₖ·min(1, actualₖ ÷ targetₖ) ÷ Σ wₖ.
-    pub fn utility(&self, kpis: &[f64; 4]) -> f64 {
+    pub fn utility(&self, kpis: &[f64; 5]) -> f64 {
         let wsum: f64 = self.weights.iter().sum::<f64>().max(f64::EPSILON);
         let mut u = 0.0;
         for ((w, t), actual) in self.weights.iter().zip(&self.targets).zip(kpis) {
@@ -129,12 +131,13 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
     let b = &n.buyer;
     let w = &b.weights;
     let buyer_params = BuyerParams {
-        weights: [f(w.fee_income.0), f(w.fee_ratio.0), f(w.front_margin.0), f(w.sales.0)],
+        weights: [f(w.fee_income.0), f(w.fee_ratio.0), f(w.front_margin.0), f(w.sales.0), f(w.slots.0)],
         targets: [
             f(b.fee_target.0),
             b.fee_ratio_target.map_or(0.0, |t| f(t.0)),
             b.front_margin_target.map_or(0.0, |t| f(t.0)),
             b.sales_target.map_or(0.0, |t| f(t.0)),
+            b.slots_target.map_or(0.0, f64::from),
         ],
     };
     let mut us = Vec::with_capacity(values.len());
@@ -169,6 +172,7 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
             s.pnl.effective_fee_ratio.map_or(0.0, f),
             s.retailer_view.front_margin_pct.map_or(0.0, f),
             f(s.retailer_view.retail_sales),
+            slots_bought(&c, &m),
         ]);
     }
     let ub: Vec<f64> = buyer_kpis.iter().map(|k| buyer_params.utility(k)).collect();
@@ -191,7 +195,35 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
             discount: 1.0,
         },
     };
-    Ok(Setup { grid, values, paths, supplier: scores(us), buyer: scores(ub), config, buyer_kpis, buyer_params })
+    let anchor_fees = b.last_year_fees.map(|l| f(l.0) * (1.0 + b.anchor_growth.map_or(0.1, |g| f(g.0))));
+    Ok(Setup {
+        grid,
+        values,
+        paths,
+        supplier: scores(us),
+        buyer: scores(ub),
+        config,
+        buyer_kpis,
+        buyer_params,
+        anchor_fees,
+    })
+}
+
+/// Promotion slots the supplier buys in the plan: per DM or display fee rule, the contracted
+/// minimum or the slots its plan uses, whichever is larger.
+fn slots_bought(c: &Contract, m: &Compiled<'_>) -> f64 {
+    use kasim_core::contract::SlotKind;
+    use kasim_core::fees::Rule;
+    let plan = m.plan_outcome();
+    let used = |kind: SlotKind| plan.cells.iter().filter(|cell| cell.has_slot(kind)).count() as f64;
+    c.fees
+        .iter()
+        .map(|f| match &f.rule {
+            Rule::DmFee(r) => f64::from(r.contracted).max(used(SlotKind::Dm)),
+            Rule::DisplayFee(r) => f64::from(r.contracted).max(used(r.slot.unwrap_or(SlotKind::EndCap))),
+            _ => 0.0,
+        })
+        .sum()
 }
 
 /// Accepts any offer at or above its reservation value and opens at its best outcome — the
@@ -211,6 +243,21 @@ impl Strategy for StrongFirm {
     }
 }
 
+/// The strategies available by name for a set-up: those of [`strategy`], plus `anchoring`
+/// (the buyer's "last year + X%", when `negotiation.buyer.last_year_fees` is given).
+pub fn strategy_for(name: &str, setup: &Setup) -> Result<Box<dyn Strategy>, Error> {
+    if name == "anchoring" {
+        let floor = setup.anchor_fees.ok_or_else(|| {
+            Error::Space(
+                "the anchoring tactic needs negotiation.buyer.last_year_fees (and optionally anchor_growth)".into(),
+            )
+        })?;
+        let allowed = setup.buyer_kpis.iter().map(|k| k[0] >= floor - 1e-6).collect();
+        return Ok(Box::new(crate::strategy::Anchoring { allowed, inner: TimeDependent::boulware(), release: 0.9 }));
+    }
+    strategy(name)
+}
+
 /// The strategies available by name: `boulware`, `linear`, `conceder`, `hardliner`,
 /// `tit-for-tat`, `stall` (holds out longer than Boulware: e = 0.1, for when the deadline is
 /// the other side's), `strong-firm`.
@@ -225,7 +272,7 @@ pub fn strategy(name: &str) -> Result<Box<dyn Strategy>, Error> {
         "strong-firm" => Box::new(StrongFirm),
         other => {
             return Err(Error::Space(format!(
-                "unknown strategy `{other}`: use boulware, linear, conceder, hardliner, stall, tit-for-tat or strong-firm"
+                "unknown strategy `{other}`: use boulware, linear, conceder, hardliner, stall, tit-for-tat, strong-firm or (for the buyer) anchoring"
             )));
         }
     })

@@ -52,6 +52,66 @@ impl View<'_> {
     }
 }
 
+impl View<'_> {
+    /// [`View::bid_at`] restricted to the outcomes `allowed` admits; `None` when none of the
+    /// admitted outcomes reaches the target.
+    pub fn bid_among(&self, target: f64, allowed: &dyn Fn(usize) -> bool) -> Option<usize> {
+        let me = self.me;
+        let acceptable = me.order.partition_point(|&i| me.u[i] >= target);
+        let candidates: Vec<usize> = me.order[..acceptable].iter().copied().filter(|&i| allowed(i)).collect();
+        match self.theirs.last() {
+            Some(&last) => candidates.iter().copied().max_by(|&a, &b| {
+                self.grid
+                    .similarity(a, last)
+                    .total_cmp(&self.grid.similarity(b, last))
+                    .then(me.u[a].total_cmp(&me.u[b]))
+                    .then(b.cmp(&a))
+            }),
+            None => candidates.last().copied(),
+        }
+    }
+}
+
+/// "Last year + X%" anchoring, the buyer's tactic in the seed handbook: until `release` of its
+/// time it neither offers nor accepts terms whose fee income is below its anchor (last year's
+/// fees × (1 + X)); within that set it concedes like its inner time-dependent tactic, and after
+/// `release` it concedes like it over every outcome, down to its reservation value.
+#[derive(Clone, Debug)]
+pub struct Anchoring {
+    /// Outcomes at or above the anchor.
+    pub allowed: Vec<bool>,
+    /// The concession tactic.
+    pub inner: TimeDependent,
+    /// Share of its time the anchor holds (default 0.9).
+    pub release: f64,
+}
+
+impl Strategy for Anchoring {
+    fn name(&self) -> String {
+        "anchoring".into()
+    }
+    fn propose(&mut self, view: &View<'_>) -> usize {
+        let target = self.inner.target(view);
+        if view.t < self.release {
+            let allowed = |i: usize| self.allowed[i];
+            if let Some(i) = view.bid_among(target, &allowed) {
+                return i;
+            }
+            // Nothing admitted reaches the target: the admitted outcome it likes best.
+            if let Some(&i) = view.me.order.iter().find(|&&i| self.allowed[i]) {
+                return i;
+            }
+        }
+        view.bid_at(target)
+    }
+    fn accept(&mut self, view: &View<'_>, offer: usize) -> bool {
+        if view.t < self.release && !self.allowed[offer] {
+            return false;
+        }
+        self.inner.accept(view, offer)
+    }
+}
+
 /// A negotiation strategy.
 pub trait Strategy {
     /// A short name for transcripts and tournaments.

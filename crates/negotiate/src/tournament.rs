@@ -8,7 +8,7 @@ use rand::RngExt;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::contract::{Setup, scores, strategy};
+use crate::contract::{Setup, scores, strategy_for};
 use crate::{Error, negotiate};
 
 /// How the buyer's parameters vary between runs.
@@ -64,10 +64,15 @@ pub struct PairResult {
 pub const STRATEGIES: [&str; 7] =
     ["boulware", "linear", "conceder", "hardliner", "stall", "tit-for-tat", "strong-firm"];
 
-/// Runs the tournament of `names` × `names`.
-pub fn tournament(setup: &Setup, names: &[&str], cfg: &TournamentConfig) -> Result<Vec<PairResult>, Error> {
-    for n in names {
-        strategy(n)?;
+/// Runs the tournament of `suppliers` × `buyers` strategies.
+pub fn tournament(
+    setup: &Setup,
+    suppliers: &[&str],
+    buyers: &[&str],
+    cfg: &TournamentConfig,
+) -> Result<Vec<PairResult>, Error> {
+    for n in suppliers.iter().chain(buyers) {
+        strategy_for(n, setup)?;
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
@@ -89,10 +94,12 @@ pub fn tournament(setup: &Setup, names: &[&str], cfg: &TournamentConfig) -> Resu
                 let (lo, hi) = cfg.deadline_range;
                 config.buyer.deadline = Some(((lo + (hi - lo) * b) * horizon).round() as usize);
                 config.buyer.reservation += cfg.batna_spread * (2.0 * c - 1.0);
-                let mut out = Vec::with_capacity(names.len() * names.len());
-                for s in names {
-                    for bn in names {
-                        let (mut ss, mut bs) = (strategy(s).expect("checked"), strategy(bn).expect("checked"));
+                let mut out = Vec::with_capacity(suppliers.len() * buyers.len());
+                for s in suppliers {
+                    for bn in buyers {
+                        let (Ok(mut ss), Ok(mut bs)) = (strategy_for(s, setup), strategy_for(bn, setup)) else {
+                            continue;
+                        };
                         let t = negotiate(&setup.grid, [&setup.supplier, &buyer], [ss.as_mut(), bs.as_mut()], &config);
                         let round = t.agreement.as_ref().map_or(0, |x| x.round + 1);
                         out.push((t.agreement.is_some(), t.u_supplier, t.u_buyer, round));
@@ -104,7 +111,7 @@ pub fn tournament(setup: &Setup, names: &[&str], cfg: &TournamentConfig) -> Resu
     });
     let n = cfg.runs.max(1) as f64;
     let mut results = Vec::new();
-    for (p, (s, b)) in names.iter().flat_map(|s| names.iter().map(move |b| (s, b))).enumerate() {
+    for (p, (s, b)) in suppliers.iter().flat_map(|s| buyers.iter().map(move |b| (s, b))).enumerate() {
         let xs: Vec<(bool, f64, f64, usize)> = runs.iter().map(|r| r[p]).collect();
         let agreed = xs.iter().filter(|x| x.0).count();
         let mean = xs.iter().map(|x| x.1).sum::<f64>() / n;

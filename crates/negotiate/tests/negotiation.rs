@@ -215,12 +215,14 @@ fn tournament_is_seeded_and_thread_count_independent() {
     c.negotiation.as_mut().unwrap().supplier.scenarios = 8;
     let s = setup(&c).unwrap();
     let names = ["boulware", "hardliner", "strong-firm"];
-    let one = tournament(&s, &names, &TournamentConfig { runs: 40, threads: 1, ..Default::default() }).unwrap();
-    let two = tournament(&s, &names, &TournamentConfig { runs: 40, threads: 2, ..Default::default() }).unwrap();
+    let one = tournament(&s, &names, &names, &TournamentConfig { runs: 40, threads: 1, ..Default::default() }).unwrap();
+    let two = tournament(&s, &names, &names, &TournamentConfig { runs: 40, threads: 2, ..Default::default() }).unwrap();
     assert_eq!(one, two);
     assert_eq!(one.len(), 9);
     let pair = |a: &str, b: &str| one.iter().find(|r| r.supplier == a && r.buyer == b).unwrap();
     assert_eq!(pair("hardliner", "hardliner").agreement_rate, 0.0, "two hard-liners never agree");
     assert_eq!(pair("strong-firm", "boulware").agreement_rate, 1.0, "the strong-firm supplier signs the draft");
-    assert!(tournament(&s, &["genius"], &TournamentConfig::default()).is_err());
+    assert!(tournament(&s, &["genius"], &names, &TournamentConfig::default()).is_err());
+    // Anchoring needs last year's fees in the file.
+    assert!(tournament(&s, &names, &["anchoring"], &TournamentConfig::default()).is_err());
 }
