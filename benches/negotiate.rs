@@ -37,7 +37,8 @@ fn bench(c: &mut Criterion) {
     for threads in [1usize, 2] {
         g.bench_function(format!("tournament_{runs}_runs_49_pairs_{threads}_threads"), |b| {
             b.iter(|| {
-                tournament(&s, &names, &TournamentConfig { runs, threads, ..TournamentConfig::default() }).unwrap()
+                tournament(&s, &names, &names, &TournamentConfig { runs, threads, ..TournamentConfig::default() })
+                    .unwrap()
             })
         });
     }

@@ -223,6 +223,13 @@ fn tournament_is_seeded_and_thread_count_independent() {
     assert_eq!(pair("hardliner", "hardliner").agreement_rate, 0.0, "two hard-liners never agree");
     assert_eq!(pair("strong-firm", "boulware").agreement_rate, 1.0, "the strong-firm supplier signs the draft");
     assert!(tournament(&s, &["genius"], &names, &TournamentConfig::default()).is_err());
-    // Anchoring needs last year's fees in the file.
-    assert!(tournament(&s, &names, &["anchoring"], &TournamentConfig::default()).is_err());
+    // The anchoring buyer holds "last year + 10%" until late in its time.
+    let anchored =
+        tournament(&s, &["boulware"], &["anchoring"], &TournamentConfig { runs: 10, ..Default::default() }).unwrap();
+    assert_eq!(anchored.len(), 1);
+    // Without last year's fees in the file, anchoring is refused with a message.
+    c.negotiation.as_mut().unwrap().buyer.last_year_fees = None;
+    let s2 = setup(&c).unwrap();
+    let e = tournament(&s2, &names, &["anchoring"], &TournamentConfig::default()).unwrap_err();
+    assert!(e.to_string().contains("last_year_fees"), "{e}");
 }
