@@ -144,7 +144,7 @@ pub enum Command {
         /// strong-firm.
         #[arg(long, default_value = "boulware")]
         supplier: String,
-        /// The buyer's strategy (same names).
+        /// The buyer's strategy (same names, plus anchoring and delisting-threat).
         #[arg(long, default_value = "boulware")]
         buyer: String,
         /// Instead of one negotiation: every supplier strategy against every buyer strategy over

@@ -311,6 +311,7 @@ pub(crate) fn tournament(file: &Path, runs: u64, seed: u64, threads: usize, form
         let setup = setup(&contract).map_err(msg)?;
         let cfg = TournamentConfig { runs, seed, threads, ..TournamentConfig::default() };
         let mut buyers: Vec<&str> = STRATEGIES.to_vec();
+        buyers.push("delisting-threat");
         if setup.anchor_fees.is_some() {
             buyers.push("anchoring");
         }
@@ -329,13 +330,14 @@ pub(crate) fn tournament(file: &Path, runs: u64, seed: u64, threads: usize, form
             }
             Format::Table | Format::Csv => {
                 let mut out = format!(
-                    "{} — strategy tournament: {} negotiations per pair; buyer fee target ±{:.0}%, deadline {:.0}–{:.0}% of its horizon, BATNA ±{:.2} (seed {})\n\n",
+                    "{} — strategy tournament: {} negotiations per pair; buyer fee target ±{:.0}%, deadline {:.0}–{:.0}% of its horizon, BATNA ±{:.2}, KPI weights ±{:.0}% (seed {})\n\n",
                     contract.name,
                     runs,
                     cfg.fee_target_spread * 100.0,
                     cfg.deadline_range.0 * 100.0,
                     cfg.deadline_range.1 * 100.0,
                     cfg.batna_spread,
+                    cfg.weight_spread * 100.0,
                     seed
                 );
                 let mut tb = Table::new(vec![
@@ -353,6 +355,8 @@ pub(crate) fn tournament(file: &Path, runs: u64, seed: u64, threads: usize, form
                     "Agreement",
                     "Supplier value (mean)",
                     "SD",
+                    "P10",
+                    "P90",
                     "Buyer utility",
                     "Mean round",
                 ]);
@@ -364,6 +368,8 @@ pub(crate) fn tournament(file: &Path, runs: u64, seed: u64, threads: usize, form
                         format!("{:.0}%", r.agreement_rate * 100.0),
                         money(r.supplier_mean),
                         money(r.supplier_sd),
+                        money(r.supplier_p10_p50_p90[0]),
+                        money(r.supplier_p10_p50_p90[2]),
                         format!("{:.3}", r.buyer_mean),
                         if r.agreement_rate > 0.0 { format!("{:.1}", r.mean_round) } else { "–".into() },
                     ]);

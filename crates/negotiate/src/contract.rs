@@ -260,7 +260,7 @@ pub fn strategy_for(name: &str, setup: &Setup) -> Result<Box<dyn Strategy>, Erro
 
 /// The strategies available by name: `boulware`, `linear`, `conceder`, `hardliner`,
 /// `tit-for-tat`, `stall` (holds out longer than Boulware: e = 0.1, for when the deadline is
-/// the other side's), `strong-firm`.
+/// the other side's), `strong-firm`, and the buyer's `delisting-threat`.
 pub fn strategy(name: &str) -> Result<Box<dyn Strategy>, Error> {
     Ok(match name {
         "boulware" => Box::new(TimeDependent::boulware()),
@@ -270,9 +270,10 @@ pub fn strategy(name: &str) -> Result<Box<dyn Strategy>, Error> {
         "stall" => Box::new(TimeDependent { e: 0.1, k: 0.0 }),
         "tit-for-tat" => Box::new(TitForTat::default()),
         "strong-firm" => Box::new(StrongFirm),
+        "delisting-threat" => Box::new(crate::strategy::DelistingThreat::default()),
         other => {
             return Err(Error::Space(format!(
-                "unknown strategy `{other}`: use boulware, linear, conceder, hardliner, stall, tit-for-tat, strong-firm or (for the buyer) anchoring"
+                "unknown strategy `{other}`: use boulware, linear, conceder, hardliner, stall, tit-for-tat, strong-firm, or for the buyer anchoring and delisting-threat"
             )));
         }
     })

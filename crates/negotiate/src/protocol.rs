@@ -102,7 +102,8 @@ pub struct Transcript {
     pub steps: Vec<Step>,
     /// The agreement, if any.
     pub agreement: Option<Agreement>,
-    /// Why it ended: "agreement", "round limit", "supplier deadline", "buyer deadline".
+    /// Why it ended: "agreement", "round limit", "supplier deadline", "buyer deadline",
+    /// "supplier walked away", "buyer walked away".
     pub ended_by: String,
     /// Final utilities (agreement, or each side's reservation on breakdown).
     pub u_supplier: f64,
@@ -137,6 +138,22 @@ pub fn negotiate(grid: &Grid, scores: [&Scores; 2], strategies: [&mut dyn Strate
         }
         let (me, other) = (side.index(), side.other().index());
         let t = |who: usize| round as f64 / horizon(&parties[who]) as f64;
+        let walks = {
+            let v = View {
+                grid,
+                me: scores[me],
+                reservation: parties[me].reservation,
+                t: t(me),
+                round,
+                mine: &offers[me],
+                theirs: &offers[other],
+            };
+            strategies[me].walk_away(&v)
+        };
+        if walks {
+            let why = if side == Side::Supplier { "supplier walked away" } else { "buyer walked away" };
+            return breakdown(steps, why);
+        }
         let outcome = {
             let v = View {
                 grid,

@@ -120,6 +120,62 @@ pub trait Strategy {
     fn propose(&mut self, view: &View<'_>) -> usize;
     /// Whether to accept the other side's offer.
     fn accept(&mut self, view: &View<'_>, offer: usize) -> bool;
+    /// Whether to walk away now instead of making an offer (default: never; a side still walks
+    /// away after its deadline).
+    fn walk_away(&mut self, _view: &View<'_>) -> bool {
+        false
+    }
+}
+
+/// The delisting threat (the buyer's tactic): concedes like Boulware until `at` of its time,
+/// then makes its current offer final — it repeats it and delists the supplier (walks away to
+/// its BATNA: a competitor or private label on the shelf) if the supplier has not accepted
+/// within `grace` further offers of its own.
+#[derive(Clone, Debug)]
+pub struct DelistingThreat {
+    /// Share of its time after which the offer is final (default 0.6).
+    pub at: f64,
+    /// Own offers the final offer stands for (default 2).
+    pub grace: usize,
+    inner: TimeDependent,
+    final_offer: Option<usize>,
+    repeats: usize,
+}
+
+impl Default for DelistingThreat {
+    fn default() -> Self {
+        DelistingThreat::new(0.6, 2)
+    }
+}
+
+impl DelistingThreat {
+    /// A threat made final at `at` of the buyer's time, standing for `grace` own offers.
+    pub fn new(at: f64, grace: usize) -> DelistingThreat {
+        DelistingThreat { at, grace, inner: TimeDependent::boulware(), final_offer: None, repeats: 0 }
+    }
+}
+
+impl Strategy for DelistingThreat {
+    fn name(&self) -> String {
+        "delisting-threat".into()
+    }
+    fn propose(&mut self, view: &View<'_>) -> usize {
+        if view.t >= self.at {
+            let o = *self.final_offer.get_or_insert_with(|| view.bid_at(self.inner.target(view)));
+            self.repeats += 1;
+            return o;
+        }
+        self.inner.propose(view)
+    }
+    fn accept(&mut self, view: &View<'_>, offer: usize) -> bool {
+        match self.final_offer {
+            Some(f) => view.me.u[offer] >= view.me.u[f] && view.me.u[offer] >= view.reservation,
+            None => self.inner.accept(view, offer),
+        }
+    }
+    fn walk_away(&mut self, _view: &View<'_>) -> bool {
+        self.final_offer.is_some() && self.repeats >= self.grace
+    }
 }
 
 /// Time-dependent concession (Faratin, Sierra & Jennings 1998; GENIUS `TimeDependentAgent`):

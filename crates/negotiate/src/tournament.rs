@@ -26,6 +26,8 @@ pub struct TournamentConfig {
     pub deadline_range: (f64, f64),
     /// The buyer's BATNA moves by a uniform draw in [−spread, +spread].
     pub batna_spread: f64,
+    /// Each KPI weight is scaled by a uniform draw in [1 − spread, 1 + spread].
+    pub weight_spread: f64,
 }
 
 impl Default for TournamentConfig {
@@ -37,6 +39,7 @@ impl Default for TournamentConfig {
             fee_target_spread: 0.2,
             deadline_range: (0.5, 1.0),
             batna_spread: 0.05,
+            weight_spread: 0.25,
         }
     }
 }
@@ -54,6 +57,8 @@ pub struct PairResult {
     pub supplier_mean: f64,
     /// Standard deviation of the supplier value.
     pub supplier_sd: f64,
+    /// 10th, 50th and 90th percentiles of the supplier value (type 7).
+    pub supplier_p10_p50_p90: [f64; 3],
     /// Mean realised buyer utility.
     pub buyer_mean: f64,
     /// Mean round of agreement (1-based), over agreements.
@@ -89,6 +94,10 @@ pub fn tournament(
                 let (a, b, c): (f64, f64, f64) = (rng.random(), rng.random(), rng.random());
                 let mut params = setup.buyer_params;
                 params.targets[0] *= 1.0 - cfg.fee_target_spread + 2.0 * cfg.fee_target_spread * a;
+                for w in params.weights.iter_mut() {
+                    let u: f64 = rng.random();
+                    *w *= 1.0 - cfg.weight_spread + 2.0 * cfg.weight_spread * u;
+                }
                 let buyer = scores(setup.buyer_kpis.iter().map(|x| params.utility(x)).collect());
                 let mut config = setup.config;
                 let (lo, hi) = cfg.deadline_range;
@@ -116,12 +125,20 @@ pub fn tournament(
         let agreed = xs.iter().filter(|x| x.0).count();
         let mean = xs.iter().map(|x| x.1).sum::<f64>() / n;
         let var = xs.iter().map(|x| (x.1 - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+        let mut values: Vec<f64> = xs.iter().map(|x| x.1).collect();
+        values.sort_by(f64::total_cmp);
+        let q = |p: f64| {
+            let h = (values.len().max(1) - 1) as f64 * p;
+            let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+            values.get(lo).map_or(0.0, |a| a + (h - lo as f64) * (values.get(hi).unwrap_or(a) - a))
+        };
         results.push(PairResult {
             supplier: s.to_string(),
             buyer: b.to_string(),
             agreement_rate: agreed as f64 / n,
             supplier_mean: mean,
             supplier_sd: var.sqrt(),
+            supplier_p10_p50_p90: [q(0.1), q(0.5), q(0.9)],
             buyer_mean: xs.iter().map(|x| x.2).sum::<f64>() / n,
             mean_round: if agreed == 0 {
                 0.0

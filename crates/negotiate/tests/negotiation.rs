@@ -233,3 +233,35 @@ fn tournament_is_seeded_and_thread_count_independent() {
     let e = tournament(&s2, &names, &["anchoring"], &TournamentConfig::default()).unwrap_err();
     assert!(e.to_string().contains("last_year_fees"), "{e}");
 }
+
+#[test]
+fn delisting_threat_makes_the_offer_final_then_walks_away() {
+    use kasim_negotiate::strategy::DelistingThreat;
+    let g = pie(0.01);
+    let (s, b) = (g.score(|o| o[0]), g.score(|o| 1.0 - o[0]));
+    let cfg = Config {
+        rounds: 40,
+        opens: Side::Buyer,
+        supplier: Party::default(),
+        buyer: Party { reservation: 0.3, ..Party::default() },
+    };
+    // A hard-liner supplier ignores the threat: the buyer delists it.
+    let t = negotiate(&g, [&s, &b], [&mut TimeDependent::hardliner(), &mut DelistingThreat::default()], &cfg);
+    assert_eq!(t.ended_by, "buyer walked away");
+    assert_eq!((t.u_supplier, t.u_buyer), (0.0, 0.3));
+    // A supplier that signs anything above its reservation takes the final offer; a conceder
+    // whose target is still above the (Boulware-level) final offer is delisted.
+    let t =
+        negotiate(&g, [&s, &b], [&mut kasim_negotiate::contract::StrongFirm, &mut DelistingThreat::new(0.0, 2)], &cfg);
+    assert!(t.agreement.is_some(), "{}", t.ended_by);
+    let t = negotiate(&g, [&s, &b], [&mut TimeDependent::conceder(), &mut DelistingThreat::default()], &cfg);
+    // After the threat, the buyer's offers no longer move.
+    let threat = DelistingThreat::default();
+    let after: Vec<usize> = t
+        .steps
+        .iter()
+        .filter(|st| st.side == Side::Buyer && st.round as f64 / 40.0 >= threat.at)
+        .map(|st| st.outcome)
+        .collect();
+    assert!(after.windows(2).all(|w| w[0] == w[1]));
+}
