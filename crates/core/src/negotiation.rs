@@ -115,6 +115,10 @@ pub struct SupplierSide {
     /// Contribution without this retailer (BATNA), e.g. volume recovered elsewhere.
     #[serde(default)]
     pub batna: Money,
+    /// Or in addition: the share of this contract's volume recovered through other channels;
+    /// adds share × (net invoiced − cost of goods) of the plan, before any trade spend, to `batna`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batna_recovered_share: Option<Rate>,
     /// Last round the supplier negotiates (default: the round limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<u32>,
@@ -162,6 +166,10 @@ pub struct BuyerSide {
     /// Utility of the buyer's BATNA (a competing brand or private label on the shelf), 0–1.
     #[serde(default)]
     pub batna: Rate,
+    /// Utility the buyer loses when it misses signing this contract (its manager counts signed
+    /// contracts): its reservation value is `batna − missed_signing_penalty`.
+    #[serde(default)]
+    pub missed_signing_penalty: Rate,
     /// Last round the buyer negotiates (head office's signing deadline).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<u32>,

@@ -200,6 +200,10 @@ impl V<'_> {
         let b = &n.buyer;
         self.non_negative("negotiation.buyer.fee_target", b.fee_target);
         self.fraction("negotiation.buyer.batna", b.batna);
+        self.fraction("negotiation.buyer.missed_signing_penalty", b.missed_signing_penalty);
+        if let Some(r) = s.batna_recovered_share {
+            self.fraction("negotiation.supplier.batna_recovered_share", r);
+        }
         let w = &b.weights;
         for (k, r) in [
             ("fee_income", w.fee_income),

@@ -121,6 +121,7 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
 
     // Common scenarios, sampled once from the contract as written.
     let base = Compiled::new(contract).map_err(err)?;
+    let base_plan_totals = base.totals(base.plan_outcome()).map_err(err)?;
     let outcomes: Vec<Outcome> = if contract.uncertainty.is_some() {
         let model = Model::new(&base).map_err(err)?;
         (0..u64::from(n.supplier.scenarios)).map(|k| model.sample(n.supplier.seed, k)).collect()
@@ -183,13 +184,17 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
             Opener::Supplier => Side::Supplier,
         },
         supplier: Party {
-            reservation: f(n.supplier.batna.0),
+            reservation: f(n.supplier.batna.0)
+                + n.supplier.batna_recovered_share.map_or(0.0, |share| {
+                    let t = &base_plan_totals;
+                    f(share.0) * f(t.gross_invoiced - t.returns - t.cost_of_goods)
+                }),
             deadline: n.supplier.deadline.map(|d| d as usize),
             delay_cost: f(n.supplier.delay_cost.0),
             discount: 1.0,
         },
         buyer: Party {
-            reservation: f(b.batna.0),
+            reservation: (f(b.batna.0) - f(b.missed_signing_penalty.0)).max(0.0),
             deadline: b.deadline.map(|d| d as usize),
             delay_cost: f(b.delay_cost.0),
             discount: 1.0,
@@ -269,11 +274,12 @@ pub fn strategy(name: &str) -> Result<Box<dyn Strategy>, Error> {
         "hardliner" => Box::new(TimeDependent::hardliner()),
         "stall" => Box::new(TimeDependent { e: 0.1, k: 0.0 }),
         "tit-for-tat" => Box::new(TitForTat::default()),
+        "relative-tit-for-tat" => Box::new(crate::strategy::RelativeTitForTat::default()),
         "strong-firm" => Box::new(StrongFirm),
         "delisting-threat" => Box::new(crate::strategy::DelistingThreat::default()),
         other => {
             return Err(Error::Space(format!(
-                "unknown strategy `{other}`: use boulware, linear, conceder, hardliner, stall, tit-for-tat, strong-firm, or for the buyer anchoring and delisting-threat"
+                "unknown strategy `{other}`: use boulware, linear, conceder, hardliner, stall, tit-for-tat, relative-tit-for-tat, strong-firm, or for the buyer anchoring and delisting-threat"
             )));
         }
     })

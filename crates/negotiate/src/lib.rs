@@ -138,6 +138,17 @@ impl Grid {
         Scores { u, order }
     }
 
+    /// The outcome nearest to the given issue values (each snapped to its issue's grid).
+    pub fn nearest(&self, values: &[f64]) -> usize {
+        let mut index = 0;
+        for (issue, v) in self.issues.iter().zip(values) {
+            let n = issue.values().len();
+            let k = (((v - issue.min) / issue.step).round().max(0.0) as usize).min(n - 1);
+            index = index * n + k;
+        }
+        index
+    }
+
     /// Similarity of two outcomes in [0, 1]: one minus the mean normalised distance per issue.
     pub fn similarity(&self, a: usize, b: usize) -> f64 {
         let (pa, pb) = (&self.points[a], &self.points[b]);

@@ -127,6 +127,51 @@ pub trait Strategy {
     }
 }
 
+/// Relative tit-for-tat in issue space (Faratin, Sierra & Jennings 1998, δ = 1): on each issue,
+/// reproduce the other side's last relative move, xₙ₊₁[j] = clip(their_prev[j] ÷ their_last[j] ×
+/// my_last[j]), snapped to the grid; never below the reservation value. Opens at its best
+/// outcome. Accepts an offer worth at least its planned next offer.
+#[derive(Clone, Debug, Default)]
+pub struct RelativeTitForTat {
+    planned: Option<usize>,
+}
+
+impl RelativeTitForTat {
+    fn next(&self, view: &View<'_>) -> usize {
+        let (Some(&mine), [.., prev, last]) = (view.mine.last(), view.theirs) else {
+            return view.mine.last().copied().unwrap_or(view.me.order[0]);
+        };
+        let g = view.grid;
+        let values: Vec<f64> = g
+            .issues
+            .iter()
+            .enumerate()
+            .map(|(j, issue)| {
+                let (p, l, m) = (g.points[*prev][j], g.points[*last][j], g.points[mine][j]);
+                let x = if l.abs() > f64::EPSILON { p / l * m } else { m };
+                x.clamp(issue.min, issue.max)
+            })
+            .collect();
+        let candidate = g.nearest(&values);
+        if view.me.u[candidate] >= view.reservation { candidate } else { mine }
+    }
+}
+
+impl Strategy for RelativeTitForTat {
+    fn name(&self) -> String {
+        "relative-tit-for-tat".into()
+    }
+    fn propose(&mut self, view: &View<'_>) -> usize {
+        let o = self.next(view);
+        self.planned = Some(o);
+        o
+    }
+    fn accept(&mut self, view: &View<'_>, offer: usize) -> bool {
+        let planned = self.planned.unwrap_or(view.me.order[0]);
+        view.me.u[offer] >= view.reservation && view.me.u[offer] >= view.me.u[planned]
+    }
+}
+
 /// The delisting threat (the buyer's tactic): concedes like Boulware until `at` of its time,
 /// then makes its current offer final — it repeats it and delists the supplier (walks away to
 /// its BATNA: a competitor or private label on the shelf) if the supplier has not accepted

@@ -265,3 +265,45 @@ fn delisting_threat_makes_the_offer_final_then_walks_away() {
         .collect();
     assert!(after.windows(2).all(|w| w[0] == w[1]));
 }
+
+#[test]
+fn relative_tit_for_tat_mirrors_moves_issue_by_issue() {
+    use kasim_negotiate::strategy::RelativeTitForTat;
+    let g = pie(0.01);
+    let (s, b) = (g.score(|o| o[0]), g.score(|o| 1.0 - o[0]));
+    let cfg = Config { rounds: 60, opens: Side::Supplier, supplier: Party::default(), buyer: Party::default() };
+    let t = negotiate(&g, [&s, &b], [&mut RelativeTitForTat::default(), &mut TimeDependent::linear()], &cfg);
+    assert!(t.agreement.is_some(), "{}", t.ended_by);
+    // Its k-th offer (k ≥ 1) is its previous one scaled by the buyer's last relative move.
+    let mine: Vec<f64> =
+        t.steps.iter().filter(|st| st.side == Side::Supplier).map(|st| g.points[st.outcome][0]).collect();
+    let theirs: Vec<f64> =
+        t.steps.iter().filter(|st| st.side == Side::Buyer).map(|st| g.points[st.outcome][0]).collect();
+    for k in 2..mine.len().min(theirs.len()) {
+        let expected = (theirs[k - 2] / theirs[k - 1] * mine[k - 1]).clamp(0.0, 1.0);
+        assert!(
+            (mine[k] - expected).abs() <= 0.005 + 1e-9 || theirs[k - 1] == 0.0,
+            "offer {k}: {} vs {expected}",
+            mine[k]
+        );
+    }
+}
+
+#[test]
+fn missed_signing_penalty_and_recovered_volume_set_the_reservations() {
+    use kasim_negotiate::contract::setup;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/negotiation-seed-case.toml");
+    let mut c = kasim_core::load(path).unwrap();
+    {
+        let n = c.negotiation.as_mut().unwrap();
+        n.supplier.scenarios = 4;
+        n.buyer.missed_signing_penalty = kasim_core::money::Rate("0.2".parse().unwrap());
+        n.supplier.batna_recovered_share = Some(kasim_core::money::Rate("0.5".parse().unwrap()));
+    }
+    let s = setup(&c).unwrap();
+    let batna: f64 = c.negotiation.as_ref().unwrap().buyer.batna.0.to_string().parse().unwrap();
+    assert!((s.config.buyer.reservation - (batna - 0.2)).abs() < 1e-12);
+    let t = kasim_core::evaluate(&c).unwrap().totals;
+    let margin: f64 = (t.gross_invoiced - t.returns - t.cost_of_goods).to_string().parse().unwrap();
+    assert!((s.config.supplier.reservation - (150_000.0 + 0.5 * margin)).abs() < 1e-6);
+}
