@@ -620,8 +620,13 @@ impl<'c> Model<'c> {
                 };
                 let cell = &mut out.cells[i];
                 let ordered = units_i(x);
-                let delivered = units_i(ordered as f64 * fill_rate.clamp(0.0, 1.0)).min(ordered);
-                let returned = units_i(delivered as f64 * returns_rate).min(delivered);
+                // Full fill and no returns are the common cases: skip their conversions.
+                let delivered = if fill_rate >= 1.0 {
+                    ordered
+                } else {
+                    units_i(ordered as f64 * fill_rate.max(0.0)).min(ordered)
+                };
+                let returned = if returns_rate > 0.0 { units_i(delivered as f64 * returns_rate).min(delivered) } else { 0 };
                 cell.ordered = ordered as u64;
                 cell.delivered = delivered as u64;
                 cell.returned = returned as u64;
