@@ -621,12 +621,10 @@ impl<'c> Model<'c> {
                 let cell = &mut out.cells[i];
                 let ordered = units_i(x);
                 // Full fill and no returns are the common cases: skip their conversions.
-                let delivered = if fill_rate >= 1.0 {
-                    ordered
-                } else {
-                    units_i(ordered as f64 * fill_rate.max(0.0)).min(ordered)
-                };
-                let returned = if returns_rate > 0.0 { units_i(delivered as f64 * returns_rate).min(delivered) } else { 0 };
+                let delivered =
+                    if fill_rate >= 1.0 { ordered } else { units_i(ordered as f64 * fill_rate.max(0.0)).min(ordered) };
+                let returned =
+                    if returns_rate > 0.0 { units_i(delivered as f64 * returns_rate).min(delivered) } else { 0 };
                 cell.ordered = ordered as u64;
                 cell.delivered = delivered as u64;
                 cell.returned = returned as u64;
