@@ -133,6 +133,12 @@ pub(crate) fn load_all(files: &[PathBuf]) -> Result<Vec<(PathBuf, Contract)>, Ve
     for f in files {
         match kasim_core::load(f) {
             Ok(c) => ok.push((f.clone(), c)),
+            // A supplier portfolio given where a contract is expected (e.g. `scenarios/*.toml`).
+            Err(_) if kasim_core::load::is_supplier_file(f) => errors.push(Error::Contract(format!(
+                "{} is a supplier portfolio, not a contract: give the contract files that reference it \
+                 (kasim validate accepts both)",
+                f.display()
+            ))),
             Err(e) => errors.push(e),
         }
     }
