@@ -111,6 +111,19 @@ pub struct Transcript {
     pub u_buyer: f64,
 }
 
+/// What one side sees.
+fn view<'a>(
+    grid: &'a Grid,
+    me: &'a Scores,
+    party: &Party,
+    t: f64,
+    round: usize,
+    mine: &'a [usize],
+    theirs: &'a [usize],
+) -> View<'a> {
+    View { grid, me, reservation: party.reservation, t, round, mine, theirs }
+}
+
 fn realised(p: &Party, u: f64, round: usize) -> f64 {
     u * p.discount.powi(round as i32) - p.delay_cost * round as f64
 }
@@ -138,46 +151,18 @@ pub fn negotiate(grid: &Grid, scores: [&Scores; 2], strategies: [&mut dyn Strate
         }
         let (me, other) = (side.index(), side.other().index());
         let t = |who: usize| round as f64 / horizon(&parties[who]) as f64;
-        let walks = {
-            let v = View {
-                grid,
-                me: scores[me],
-                reservation: parties[me].reservation,
-                t: t(me),
-                round,
-                mine: &offers[me],
-                theirs: &offers[other],
-            };
-            strategies[me].walk_away(&v)
-        };
-        if walks {
-            let why = if side == Side::Supplier { "supplier walked away" } else { "buyer walked away" };
-            return breakdown(steps, why);
-        }
         let outcome = {
-            let v = View {
-                grid,
-                me: scores[me],
-                reservation: parties[me].reservation,
-                t: t(me),
-                round,
-                mine: &offers[me],
-                theirs: &offers[other],
-            };
+            let v = view(grid, scores[me], &parties[me], t(me), round, &offers[me], &offers[other]);
+            if strategies[me].walk_away(&v) {
+                let why = if side == Side::Supplier { "supplier walked away" } else { "buyer walked away" };
+                return breakdown(steps, why);
+            }
             strategies[me].propose(&v)
         };
         let previous = offers[me].last().map(|&o| scores[me].u[o]);
         offers[me].push(outcome);
         let accepted = {
-            let v = View {
-                grid,
-                me: scores[other],
-                reservation: parties[other].reservation,
-                t: t(other),
-                round,
-                mine: &offers[other],
-                theirs: &offers[me],
-            };
+            let v = view(grid, scores[other], &parties[other], t(other), round, &offers[other], &offers[me]);
             strategies[other].accept(&v, outcome)
         };
         steps.push(Step {
