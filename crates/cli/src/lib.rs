@@ -51,6 +51,14 @@ impl From<kasim_montecarlo::Error> for Failure {
     }
 }
 
+/// The outcome of a command that renders text or fails.
+pub(crate) fn done(r: Result<String, Failure>) -> Outcome {
+    match r {
+        Ok(t) => Outcome::Output(t),
+        Err(f) => Outcome::Failed(vec![f]),
+    }
+}
+
 pub(crate) fn failed<E: Into<Failure>>(errors: Vec<E>) -> Outcome {
     Outcome::Failed(errors.into_iter().map(Into::into).collect())
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::args::Format;
 use crate::table::{Align, Table};
-use crate::{Failure, Outcome};
+use crate::{Failure, Outcome, done};
 
 fn money(x: f64) -> String {
     format_money(Decimal::from_f64_retain(x).unwrap_or_default(), 0)
@@ -185,10 +185,7 @@ pub(crate) fn negotiate(file: &Path, supplier: &str, buyer: &str, format: Format
             }
         }
     })();
-    match result {
-        Ok(t) => Outcome::Output(t),
-        Err(f) => Outcome::Failed(vec![f]),
-    }
+    done(result)
 }
 
 /// One offer in `negotiate` JSON.
@@ -294,10 +291,7 @@ pub(crate) fn advise(file: &Path, margin: &str, format: Format) -> Outcome {
             }
         }
     })();
-    match result {
-        Ok(t) => Outcome::Output(t),
-        Err(f) => Outcome::Failed(vec![f]),
-    }
+    done(result)
 }
 
 pub(crate) fn tournament(file: &Path, runs: u64, seed: u64, threads: usize, format: Format) -> Outcome {
@@ -397,8 +391,5 @@ pub(crate) fn tournament(file: &Path, runs: u64, seed: u64, threads: usize, form
             }
         }
     })();
-    match result {
-        Ok(t) => Outcome::Output(t),
-        Err(f) => Outcome::Failed(vec![f]),
-    }
+    done(result)
 }

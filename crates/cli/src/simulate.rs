@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::args::{Format, RunArgs, SensitivityRunArgs};
 use crate::report::{self, Evaluated};
 use crate::table::{Align, Table};
-use crate::{Failure, Outcome, failed, load_all};
+use crate::{Failure, Outcome, done, failed, load_all};
 
 /// Largest number of scenarios accepted from the command line.
 const MAX_RUNS: u64 = 100_000_000;
@@ -670,10 +670,7 @@ pub(crate) fn sensitivity(
             }
         }
     })();
-    match result {
-        Ok(t) => Outcome::Output(t),
-        Err(f) => Outcome::Failed(vec![f]),
-    }
+    done(result)
 }
 
 fn to_f64(d: Decimal) -> f64 {
@@ -753,8 +750,5 @@ pub(crate) fn goal_seek(
             )),
         }
     })();
-    match result {
-        Ok(t) => Outcome::Output(t),
-        Err(f) => Outcome::Failed(vec![f]),
-    }
+    done(result)
 }
