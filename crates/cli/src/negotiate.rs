@@ -32,9 +32,23 @@ pub(crate) fn negotiate(file: &Path, supplier: &str, buyer: &str, format: Format
         let (mut s_strategy, mut b_strategy) =
             (strategy_for(supplier, &setup).map_err(msg)?, strategy_for(buyer, &setup).map_err(msg)?);
         let (g, us, ub, cfg) = (&setup.grid, &setup.supplier, &setup.buyer, &setup.config);
-        let t = run(g, [us, ub], [s_strategy.as_mut(), b_strategy.as_mut()], cfg);
+        let t = if supplier == "flagship-first" {
+            kasim_negotiate::contract::negotiate_flagship(
+                &setup,
+                &setup.buyer_params,
+                cfg,
+                s_strategy.as_mut(),
+                b_strategy.as_mut(),
+            )
+            .map_err(msg)?
+        } else {
+            run(g, [us, ub], [s_strategy.as_mut(), b_strategy.as_mut()], cfg)
+        };
         let f = frontier(us, ub);
-        let (rs, rb) = (cfg.supplier.reservation, cfg.buyer.reservation);
+        let (mut rs, rb) = (cfg.supplier.reservation, cfg.buyer.reservation);
+        if supplier == "flagship-first" {
+            rs += setup.flagship.map_or(0.0, |f| f.2);
+        }
         let nash_point = nash(us, ub, rs, rb);
         let ks_point = kalai_smorodinsky(us, ub, rs, rb);
         let terms = |i: usize| -> Vec<String> { setup.values[i].iter().map(|v| v.normalize().to_string()).collect() };
@@ -309,7 +323,11 @@ pub(crate) fn tournament(file: &Path, runs: u64, seed: u64, threads: usize, form
         if setup.anchor_fees.is_some() {
             buyers.push("anchoring");
         }
-        let results = play(&setup, &STRATEGIES, &buyers, &cfg).map_err(msg)?;
+        let mut suppliers: Vec<&str> = STRATEGIES.to_vec();
+        if setup.flagship.is_some() {
+            suppliers.push("flagship-first");
+        }
+        let results = play(&setup, &suppliers, &buyers, &cfg).map_err(msg)?;
         match format {
             Format::Json => {
                 #[derive(Serialize)]
@@ -370,7 +388,7 @@ pub(crate) fn tournament(file: &Path, runs: u64, seed: u64, threads: usize, form
                 }
                 out.push_str(&tb.render());
                 // The supplier strategy with the best mean value across the buyer strategies.
-                let mut by_supplier: Vec<(&str, f64)> = STRATEGIES
+                let mut by_supplier: Vec<(&str, f64)> = suppliers
                     .iter()
                     .filter(|s| results.iter().any(|r| r.supplier == **s))
                     .map(|s| {

@@ -125,6 +125,30 @@ pub struct SupplierSide {
     /// Contribution lost per round without a contract.
     #[serde(default)]
     pub delay_cost: Money,
+    /// The flagship-first playbook (单一展示加压法), when the supplier can use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flagship: Option<Flagship>,
+}
+
+/// The flagship-first playbook: sign the flagship store first on the buyer's terms, let it
+/// prove the demand, then negotiate the chain from strength.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Flagship {
+    /// Rounds the pilot takes before the chain negotiation starts (default 4).
+    #[serde(default = "four")]
+    pub pilot_rounds: u32,
+    /// How much the proven sell-through raises the buyer's department-sales expectation of the
+    /// supplier's range (its sales KPI is scored on sales × (1 + lift)), e.g. "15%".
+    pub demand_lift: Rate,
+    /// How much the flagship raises the supplier's BATNA, as a share of the plan's margin before
+    /// trade spend (other chains list the range after seeing it sell), e.g. "10%".
+    #[serde(default)]
+    pub batna_lift: Rate,
+}
+
+fn four() -> u32 {
+    4
 }
 
 fn default_scenarios() -> u32 {

@@ -191,6 +191,24 @@ impl V<'_> {
             );
         }
         let s = &n.supplier;
+        if let Some(fl) = &s.flagship {
+            if fl.pilot_rounds >= n.rounds {
+                self.err(
+                    "negotiation.supplier.flagship.pilot_rounds",
+                    format!(
+                        "the pilot ({} rounds) must leave rounds for the chain negotiation ({} in all)",
+                        fl.pilot_rounds, n.rounds
+                    ),
+                );
+            }
+            if fl.demand_lift.0 < Decimal::ZERO || fl.demand_lift.0 > Decimal::from(10) {
+                self.err(
+                    "negotiation.supplier.flagship.demand_lift",
+                    format!("must be between 0% and 1000%, but is {}", fl.demand_lift),
+                );
+            }
+            self.fraction("negotiation.supplier.flagship.batna_lift", fl.batna_lift);
+        }
         if s.scenarios == 0 || s.scenarios > 100_000 {
             self.err(
                 "negotiation.supplier.scenarios",

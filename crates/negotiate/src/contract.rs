@@ -36,6 +36,9 @@ pub struct Setup {
     pub buyer_params: BuyerParams,
     /// The anchoring buyer's fee income floor: last year's fees × (1 + growth), when given.
     pub anchor_fees: Option<f64>,
+    /// The flagship-first playbook, when configured: (pilot rounds, demand lift, BATNA gain in
+    /// currency).
+    pub flagship: Option<(usize, f64, f64)>,
 }
 
 /// The buyer's KPI weights and targets, in `f64`.
@@ -201,6 +204,12 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
         },
     };
     let anchor_fees = b.last_year_fees.map(|l| f(l.0) * (1.0 + b.anchor_growth.map_or(0.1, |g| f(g.0))));
+    let plan_margin = f(base_plan_totals.gross_invoiced - base_plan_totals.returns - base_plan_totals.cost_of_goods);
+    let flagship = n
+        .supplier
+        .flagship
+        .as_ref()
+        .map(|fl| (fl.pilot_rounds as usize, f(fl.demand_lift.0), f(fl.batna_lift.0) * plan_margin));
     Ok(Setup {
         grid,
         values,
@@ -211,6 +220,7 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
         buyer_kpis,
         buyer_params,
         anchor_fees,
+        flagship,
     })
 }
 
@@ -249,8 +259,17 @@ impl Strategy for StrongFirm {
 }
 
 /// The strategies available by name for a set-up: those of [`strategy`], plus `anchoring`
-/// (the buyer's "last year + X%", when `negotiation.buyer.last_year_fees` is given).
+/// (the buyer's "last year + X%", when `negotiation.buyer.last_year_fees` is given) and
+/// `flagship-first` (the supplier's chain tactic after the pilot, used with
+/// [`negotiate_flagship`], when `[negotiation.supplier.flagship]` is given).
 pub fn strategy_for(name: &str, setup: &Setup) -> Result<Box<dyn Strategy>, Error> {
+    if name == "flagship-first" {
+        // The playbook is a protocol wrapper (negotiate_flagship); its chain tactic is Boulware.
+        if setup.flagship.is_none() {
+            return Err(Error::Space("flagship-first needs [negotiation.supplier.flagship] in the contract".into()));
+        }
+        return Ok(Box::new(TimeDependent::boulware()));
+    }
     if name == "anchoring" {
         let floor = setup.anchor_fees.ok_or_else(|| {
             Error::Space(
@@ -336,4 +355,51 @@ pub fn advise(contract: &Contract, setup: &Setup, margin: f64) -> Result<Advice,
         draft,
         per_term,
     })
+}
+
+/// Negotiates with the flagship-first playbook (单一展示加压法): the pilot in the flagship
+/// store takes `pilot_rounds` (signed on the buyer's terms, so no chain-wide concession is made),
+/// its proven sell-through lifts the buyer's department-sales KPI by the demand lift and the
+/// supplier's BATNA by the BATNA gain, and the chain contract is then negotiated from that
+/// position with the supplier's `base` tactic in the rounds left. Round numbers in the
+/// transcript count from the start of the pilot; the delay cost runs from the start.
+pub fn negotiate_flagship(
+    setup: &Setup,
+    buyer_params: &BuyerParams,
+    config: &Config,
+    base: &mut dyn Strategy,
+    buyer: &mut dyn Strategy,
+) -> Result<crate::Transcript, Error> {
+    let (pilot, lift, batna_gain) = setup
+        .flagship
+        .ok_or_else(|| Error::Space("flagship-first needs [negotiation.supplier.flagship] in the contract".into()))?;
+    // The buyer now expects the range to sell: its sales KPI is scored on lifted sales.
+    let lifted: Vec<f64> = setup
+        .buyer_kpis
+        .iter()
+        .map(|k| {
+            let mut k = *k;
+            k[3] *= 1.0 + lift;
+            buyer_params.utility(&k)
+        })
+        .collect();
+    let buyer_scores = scores(lifted);
+    let mut cfg = *config;
+    cfg.rounds = config.rounds.saturating_sub(pilot);
+    cfg.supplier.reservation += batna_gain;
+    cfg.supplier.deadline = config.supplier.deadline.map(|d| d.saturating_sub(pilot));
+    cfg.buyer.deadline = config.buyer.deadline.map(|d| d.saturating_sub(pilot));
+    let mut t = crate::negotiate(&setup.grid, [&setup.supplier, &buyer_scores], [base, buyer], &cfg);
+    // Shift to the calendar of the whole negotiation and charge the pilot's delay.
+    for st in &mut t.steps {
+        st.round += pilot;
+    }
+    if let Some(a) = &mut t.agreement {
+        a.round += pilot;
+        a.u_supplier -= config.supplier.delay_cost * pilot as f64;
+        a.u_buyer -= config.buyer.delay_cost * pilot as f64;
+        t.u_supplier = a.u_supplier;
+        t.u_buyer = a.u_buyer;
+    }
+    Ok(t)
 }

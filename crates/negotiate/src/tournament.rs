@@ -8,7 +8,7 @@ use rand::RngExt;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::contract::{Setup, scores, strategy_for};
+use crate::contract::{Setup, negotiate_flagship, scores, strategy_for};
 use crate::{Error, negotiate};
 
 /// How the buyer's parameters vary between runs.
@@ -109,7 +109,14 @@ pub fn tournament(
                         let (Ok(mut ss), Ok(mut bs)) = (strategy_for(s, setup), strategy_for(bn, setup)) else {
                             continue;
                         };
-                        let t = negotiate(&setup.grid, [&setup.supplier, &buyer], [ss.as_mut(), bs.as_mut()], &config);
+                        let t = if *s == "flagship-first" {
+                            match negotiate_flagship(setup, &params, &config, ss.as_mut(), bs.as_mut()) {
+                                Ok(t) => t,
+                                Err(_) => continue,
+                            }
+                        } else {
+                            negotiate(&setup.grid, [&setup.supplier, &buyer], [ss.as_mut(), bs.as_mut()], &config)
+                        };
                         let round = t.agreement.as_ref().map_or(0, |x| x.round + 1);
                         out.push((t.agreement.is_some(), t.u_supplier, t.u_buyer, round));
                     }

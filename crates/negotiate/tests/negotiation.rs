@@ -307,3 +307,28 @@ fn missed_signing_penalty_and_recovered_volume_set_the_reservations() {
     let margin: f64 = (t.gross_invoiced - t.returns - t.cost_of_goods).to_string().parse().unwrap();
     assert!((s.config.supplier.reservation - (150_000.0 + 0.5 * margin)).abs() < 1e-6);
 }
+
+#[test]
+fn flagship_first_negotiates_the_chain_from_strength() {
+    use kasim_negotiate::contract::{negotiate_flagship, setup, strategy_for};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/negotiation-seed-case.toml");
+    let mut c = kasim_core::load(path).unwrap();
+    c.negotiation.as_mut().unwrap().supplier.scenarios = 8;
+    let s = setup(&c).unwrap();
+    let (pilot, lift, gain) = s.flagship.unwrap();
+    assert_eq!((pilot, lift), (4, 0.15));
+    assert!(gain > 0.0);
+    let mut base = strategy_for("flagship-first", &s).unwrap();
+    let mut buyer = strategy_for("hardliner", &s).unwrap();
+    let t = negotiate_flagship(&s, &s.buyer_params, &s.config, base.as_mut(), buyer.as_mut()).unwrap();
+    // The chain negotiation starts after the pilot, and a breakdown leaves the supplier with
+    // the BATNA the flagship raised.
+    assert!(t.steps.first().is_none_or(|st| st.round >= pilot));
+    if t.agreement.is_none() {
+        assert!((t.u_supplier - (s.config.supplier.reservation + gain)).abs() < 1e-6);
+    }
+    // Without the playbook configured it is refused with a message.
+    c.negotiation.as_mut().unwrap().supplier.flagship = None;
+    let s2 = setup(&c).unwrap();
+    assert!(strategy_for("flagship-first", &s2).is_err());
+}
