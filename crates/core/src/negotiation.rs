@@ -46,6 +46,11 @@ pub struct Negotiation {
     /// Who makes the first offer: `buyer` (default, the retailer sends the draft) or `supplier`.
     #[serde(default)]
     pub opens: Opener,
+    /// Who makes the last offer before the round limit (optional): when set and the round limit
+    /// would give the last offer to the other side, the limit is one round shorter. Whoever
+    /// moves last can hold out for everything above the other's reservation value (Ståhl).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_offer_by: Option<Opener>,
     /// The negotiable terms.
     pub issues: Vec<NegotiableIssue>,
     /// The supplier's side.

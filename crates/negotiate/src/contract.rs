@@ -180,8 +180,16 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
         ]);
     }
     let ub: Vec<f64> = buyer_kpis.iter().map(|k| buyer_params.utility(k)).collect();
+    // Round r is offered by the opener when r is even; the last round is rounds − 1.
+    let mut rounds = n.rounds as usize;
+    if let Some(last) = n.last_offer_by
+        && rounds > 1
+        && (rounds - 1).is_multiple_of(2) != (last == n.opens)
+    {
+        rounds -= 1;
+    }
     let config = Config {
-        rounds: n.rounds as usize,
+        rounds,
         opens: match n.opens {
             Opener::Buyer => Side::Buyer,
             Opener::Supplier => Side::Supplier,

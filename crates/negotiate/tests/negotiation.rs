@@ -332,3 +332,19 @@ fn flagship_first_negotiates_the_chain_from_strength() {
     let s2 = setup(&c).unwrap();
     assert!(strategy_for("flagship-first", &s2).is_err());
 }
+
+#[test]
+fn last_mover_is_configurable() {
+    use kasim_core::negotiation::Opener;
+    use kasim_negotiate::contract::setup;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/negotiation-seed-case.toml");
+    let mut c = kasim_core::load(path).unwrap();
+    c.negotiation.as_mut().unwrap().supplier.scenarios = 2;
+    // 24 rounds opened by the buyer: rounds 0, 2, …, 22 are the buyer's; 23 is the supplier's.
+    c.negotiation.as_mut().unwrap().last_offer_by = Some(Opener::Supplier);
+    assert_eq!(setup(&c).unwrap().config.rounds, 24);
+    c.negotiation.as_mut().unwrap().last_offer_by = Some(Opener::Buyer);
+    let s = setup(&c).unwrap();
+    assert_eq!(s.config.rounds, 23);
+    assert_eq!(s.config.opens, Side::Buyer);
+}
