@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use kasim_core::Settlement;
 use kasim_core::fees::FeeKind;
-use kasim_core::money::{format_money, format_percent};
+use kasim_core::money::format_money;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -385,9 +385,4 @@ pub fn explain_json(e: &Evaluated) -> Result<String, serde_json::Error> {
     }
     serde_json::to_string_pretty(&Doc { format: "kasim.explain/1", file: &e.file, settlement: &e.settlement })
         .map(|s| s + "\n")
-}
-
-/// A rate as a percentage, for messages.
-pub fn percent(d: Decimal) -> String {
-    format_percent(d)
 }

@@ -58,7 +58,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::fees::{FeeKind, SkuSelection};
 use crate::money::Rate;
-use crate::settle::{Cx, Formula, MICRO_SCALE, Out, Sink, dec, mul, shelf_in_effect};
+use crate::settle::{Cx, Formula, Out, Sink, dec, mul, shelf_in_effect};
 
 /// The retailer's target front margin, guaranteed by the supplier.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -114,7 +114,7 @@ impl MarginGuarantee {
                         if !r.includes(s) || c.promo_price_micro == 0 || c.sold == 0 {
                             continue;
                         }
-                        let promo = Decimal::new(c.promo_price_micro, 0) / Decimal::from(MICRO_SCALE);
+                        let promo = Decimal::new(c.promo_price_micro, 6);
                         let per_unit = (k.invoice - mul(promo, keep)?).max(Decimal::ZERO);
                         if per_unit > Decimal::ZERO {
                             funding += mul(per_unit, Decimal::from(c.sold))?;

@@ -224,7 +224,7 @@ impl FeeKind {
 
     /// The snake_case code used in JSON and CSV.
     pub fn code(self) -> &'static str {
-        self.names().0
+        self.names3().0
     }
 
     /// (code, English name, Chinese name).
@@ -255,12 +255,6 @@ impl FeeKind {
             FeeKind::EarlyPaymentDiscount => ("early_payment_discount", "Early-payment discount", "现金折扣"),
             FeeKind::Financing => ("financing", "Financing cost of payment terms", "账期资金成本"),
         }
-    }
-
-    /// (code, English name).
-    pub fn names(self) -> (&'static str, &'static str) {
-        let (c, e, _) = self.names3();
-        (c, e)
     }
 
     /// English name.

@@ -15,7 +15,7 @@ use crate::contract::{Contract, ShelfPrice, SlotKind, Supplier};
 use crate::error::Error;
 use crate::fees::{FeeKind, Rule};
 use crate::money::{Rounding, RoundingPoint};
-use crate::outcome::{Cell, MICRO, Outcome, from_micro, round_units, to_micro};
+use crate::outcome::{Cell, Outcome, from_micro, round_units, to_micro};
 
 mod formula;
 mod report;
@@ -775,9 +775,6 @@ pub fn evaluate(contract: &Contract) -> Result<Settlement, Error> {
 pub(crate) fn dec(v: i128) -> Result<Decimal, Error> {
     from_micro(v)
 }
-
-/// The `MICRO` scale, for rules.
-pub(crate) const MICRO_SCALE: i64 = MICRO;
 
 #[cfg(test)]
 mod tests {
