@@ -29,7 +29,25 @@ fn bench(c: &mut Criterion) {
         })
     });
     model.sample_into(7, 1, &mut buf);
-    g.bench_function("settle_totals_one_scenario", |b| b.iter(|| compiled.totals(black_box(&buf)).unwrap()));
+    let mut scratch = kasim_core::settle::Scratch::default();
+    g.bench_function("settle_totals_one_scenario", |b| {
+        b.iter(|| compiled.totals_with(black_box(&buf), &mut scratch).unwrap())
+    });
+    let mut k2 = 0u64;
+    g.bench_function("sample_and_settle_one_scenario", |b| {
+        b.iter(|| {
+            k2 += 1;
+            model.sample_into(7, black_box(k2), &mut buf);
+            compiled.totals_with(black_box(&buf), &mut scratch).unwrap()
+        })
+    });
+    let mut k3 = 0u64;
+    g.bench_function("row_one_scenario", |b| {
+        b.iter(|| {
+            k3 += 1;
+            model.row_with(7, black_box(k3), &mut buf, &mut scratch).unwrap()
+        })
+    });
     g.finish();
 
     let runs = 20_000u64;

@@ -10,23 +10,27 @@ use crate::error::Error;
 use crate::money::Rounding;
 
 /// Largest unit count accepted in one cell (one billion): keeps every product exact and finite.
-pub const MAX_UNITS: u64 = 1_000_000_000;
+pub const MAX_UNITS: u32 = 1_000_000_000;
 /// Largest promotional price or price gap accepted in an outcome, in millionths (10,000,000).
 pub const MAX_PRICE_MICRO: i64 = 10_000_000 * MICRO;
+/// Most store openings accepted in one period.
+pub(crate) const MAX_OPENINGS: u32 = 1_000_000;
 /// Money in hot loops is held in millionths of the currency unit.
 pub(crate) const MICRO: i64 = 1_000_000;
 
-/// One SKU in one period.
+/// One SKU in one period. Unit counts are `u32` (at most [`MAX_UNITS`]), which keeps a cell at
+/// 40 bytes: a 52-week × 10-SKU outcome then fits the 32 KiB first-level cache with room to
+/// spare, and the sampler and settlement stream it twice per scenario.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Cell {
     /// Units the retailer ordered.
-    pub ordered: u64,
+    pub ordered: u32,
     /// Units delivered (invoiced).
-    pub delivered: u64,
+    pub delivered: u32,
     /// Units sold to shoppers.
-    pub sold: u64,
+    pub sold: u32,
     /// Units returned to the supplier (credited at invoice price).
-    pub returned: u64,
+    pub returned: u32,
     /// Promotion slots used by this SKU in this period (bit `SlotKind as u8`).
     pub slots: u8,
     /// Promotional shelf price in millionths, 0 when the regular shelf price applies.
@@ -105,7 +109,13 @@ impl Outcome {
     /// [`Outcome::check`], returning the largest unit count (any field) and
     /// the largest promotional price in the outcome, which settlement uses to pick exact 64-bit
     /// arithmetic when it cannot overflow.
-    pub(crate) fn bounds(&self, periods: usize, skus: usize) -> Result<(u64, i64), Error> {
+    pub(crate) fn bounds(&self, periods: usize, skus: usize) -> Result<(u32, i64), Error> {
+        self.check_shape(periods, skus)?;
+        self.check_values(skus)
+    }
+
+    /// Checks that the outcome has the contract's shape.
+    pub(crate) fn check_shape(&self, periods: usize, skus: usize) -> Result<(), Error> {
         if self.periods != periods || self.skus != skus || self.cells.len() != periods * skus {
             return Err(Error::Outcome(format!(
                 "outcome has {} periods × {} SKUs but the contract has {periods} × {skus}",
@@ -118,6 +128,12 @@ impl Outcome {
                 self.store_openings.len()
             )));
         }
+        Ok(())
+    }
+
+    /// Checks every value against its bound; returns the largest unit count and promotional
+    /// price.
+    fn check_values(&self, skus: usize) -> Result<(u32, i64), Error> {
         // One pass of max/min folds (vectorisable); a failure is located in a second pass.
         let limit = MAX_PRICE_MICRO;
         let bad = |c: &Cell| {
@@ -125,7 +141,7 @@ impl Outcome {
                 || !(0..=limit).contains(&c.promo_price_micro)
                 || !(0..=limit).contains(&c.match_gap_micro)
         };
-        let (mut units, mut price, mut low, mut gap) = (0u64, 0i64, 0i64, 0i64);
+        let (mut units, mut price, mut low, mut gap) = (0u32, 0i64, 0i64, 0i64);
         for c in &self.cells {
             units = units.max(c.ordered.max(c.delivered).max(c.sold).max(c.returned));
             price = price.max(c.promo_price_micro);
@@ -143,7 +159,7 @@ impl Outcome {
                 }
             }
         }
-        if self.store_openings.iter().any(|&n| n > 1_000_000) {
+        if self.store_openings.iter().any(|&n| n > MAX_OPENINGS) {
             return Err(Error::Outcome("more than 1,000,000 store openings in a period".into()));
         }
         Ok((units, price))
@@ -162,11 +178,11 @@ impl Outcome {
 }
 
 /// Rounds a non-negative exact quantity half-up to whole units, bounded.
-pub(crate) fn round_units(d: Decimal) -> Result<u64, Error> {
+pub(crate) fn round_units(d: Decimal) -> Result<u32, Error> {
     let r = Rounding { decimals: 0, ..Rounding::default() }.round(d.max(Decimal::ZERO));
     let v: u64 = r.try_into().map_err(|_| Error::Overflow("planned units".into()))?;
-    if v > MAX_UNITS {
+    if v > u64::from(MAX_UNITS) {
         return Err(Error::Outcome(format!("planned units {v} exceed the maximum of {MAX_UNITS} per cell")));
     }
-    Ok(v)
+    Ok(v as u32)
 }

@@ -636,7 +636,7 @@ pub fn check(c: &Contract) -> Vec<Issue> {
             v.err(&p, "give exactly one of `units_per_period`, `units` and `units_per_store`");
         }
         if let Some(u) = l.units_per_period
-            && u > MAX_UNITS
+            && u > u64::from(MAX_UNITS)
         {
             v.err(format!("{p}.units_per_period"), format!("{u} is above the maximum of {MAX_UNITS}"));
         }
@@ -645,7 +645,7 @@ pub fn check(c: &Contract) -> Vec<Issue> {
                 v.err(format!("{p}.units"), format!("give one number per period ({periods}), not {}", us.len()));
             }
             for (j, &u) in us.iter().enumerate() {
-                if u > MAX_UNITS {
+                if u > u64::from(MAX_UNITS) {
                     v.err(format!("{p}.units[{j}]"), format!("{u} is above the maximum of {MAX_UNITS}"));
                 }
             }

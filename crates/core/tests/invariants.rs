@@ -168,16 +168,16 @@ fn every_rule() -> Contract {
 }
 
 prop_compose! {
-    fn cell()(ordered in 0u64..20_000, fill in 0u64..=100, ret in 0u64..=10, slots in 0u8..16,
+    fn cell()(ordered in 0u32..20_000, fill in 0u32..=100, ret in 0u32..=10, slots in 0u8..16,
               cut in prop::option::weighted(0.2, 1i64..8_000_000), gap in prop::option::weighted(0.1, 1i64..2_000_000))
-              -> (u64, u64, u64, u8, i64, i64) {
+              -> (u32, u32, u32, u8, i64, i64) {
         let delivered = ordered * fill / 100;
         let returned = delivered * ret / 100;
         (ordered, delivered, returned, slots, cut.unwrap_or(0), gap.unwrap_or(0))
     }
 }
 
-fn outcome(cells: &[(u64, u64, u64, u8, i64, i64)], openings: &[u32]) -> Outcome {
+fn outcome(cells: &[(u32, u32, u32, u8, i64, i64)], openings: &[u32]) -> Outcome {
     let mut o = Outcome::new(12, 3);
     for (c, &(ordered, delivered, returned, slots, cut, gap)) in o.cells.iter_mut().zip(cells) {
         c.ordered = ordered;

@@ -3,8 +3,9 @@
 //! Thousands to millions of contract-years of a KA trade-terms contract, sampled from the
 //! contract's `[uncertainty]` and settled by `kasim-core`'s exact engine.
 //!
-//! * **Reproducible:** every scenario draws from ChaCha8 streams keyed by (seed, factor, SKU)
-//!   with the scenario index as stream number ([`streams`]); results are stored per scenario
+//! * **Reproducible:** scenario k's draws are addressed by (seed, k, factor, SKU): a ChaCha8
+//!   root with the scenario index as stream number, then one generator per factor and SKU
+//!   ([`streams`]); results are stored per scenario
 //!   in index order, so they are byte-identical at any thread count and scenario k can be
 //!   replayed alone.
 //! * **Common random numbers:** contracts compared in one run read the same draws, keyed by
@@ -36,6 +37,7 @@
 pub mod analysis;
 pub mod copula;
 pub mod dist;
+pub mod fastexp;
 pub mod runner;
 pub mod sampler;
 pub mod stats;

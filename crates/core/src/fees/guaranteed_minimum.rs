@@ -90,20 +90,19 @@ impl GuaranteedMinimum {
 
     pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         let r = cx.rule;
-        let n = cx.periods();
-        let covered =
-            |out: &Out<'_, S>, p: usize| -> Decimal { r.covered.iter().map(|&i| out.booked_at(i, p, n)).sum() };
+        // Covered amounts are summed exactly in millionths.
+        let covered = |out: &Out<'_, S>, p: usize| -> i128 { r.covered.iter().map(|&i| out.booked_at(i, p)).sum() };
         let cap = self.cap.map(|c| c.0);
         match self.per {
             FloorPer::Period => {
                 for p in r.from..=r.to {
-                    let x = covered(out, p);
+                    let x = out.decimal(covered(out, p));
                     let f = Formula::Floor { floor: self.floor.0, covered: x, cap };
                     out.emit(p, kind, f, self.top_up(x), true);
                 }
             }
             FloorPer::Annual => {
-                let x: Decimal = (r.from..=r.to).map(|p| covered(out, p)).sum();
+                let x = out.decimal((r.from..=r.to).map(|p| covered(out, p)).sum());
                 let f = Formula::Floor { floor: self.floor.0, covered: x, cap };
                 out.emit(r.to, kind, f, self.top_up(x), true);
             }

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::fees::{FeeKind, SkuSelection};
 use crate::money::Money;
-use crate::settle::{Cx, Formula, Out, Sink, Times, mul};
+use crate::settle::{Cx, Fixed, Formula, Out, Sink, Times, mul};
 
 /// A listing fee per new SKU.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -54,34 +54,31 @@ pub enum ListingPer {
 
 impl ListingFee {
     pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
-        let terms = &cx.m.contract.skus;
-        for p in 0..cx.periods() {
-            if !cx.rule.active(p) {
-                continue;
+        // New listings per period, in one pass over the SKUs (listing periods are 1–52).
+        let mut listed = [0u32; 53];
+        for (s, t) in cx.m.contract.skus.iter().enumerate() {
+            let lp = t.listing_period as usize;
+            if t.new_listing && cx.rule.includes(s) && (1..=cx.periods().min(53)).contains(&lp) {
+                listed[lp - 1] += 1;
             }
-            let n = terms
-                .iter()
-                .enumerate()
-                .filter(|(s, t)| t.new_listing && t.listing_period as usize == p + 1 && cx.rule.includes(*s))
-                .count();
-            if n == 0 {
+        }
+        for (p, &n) in listed.iter().enumerate().take(cx.periods()) {
+            if n == 0 || !cx.rule.active(p) {
                 continue;
             }
             let count = Decimal::from(n);
-            let (stores, exact) = match self.per {
-                ListingPer::Chain => (None, mul(count, self.amount.0)?),
-                ListingPer::Store => {
-                    let st = cx.stores(p);
-                    (Some(st), mul(mul(count, self.amount.0)?, Decimal::from(st))?)
-                }
+            let stores = match self.per {
+                ListingPer::Chain => None,
+                ListingPer::Store => Some(cx.stores(p)),
             };
-            out.emit(
-                p,
-                kind,
-                Formula::Count { count, what: "new SKUs", unit: self.amount.0, times: stores.map(Times::stores) },
-                exact,
-                true,
-            );
+            let times = i128::from(stores.unwrap_or(1));
+            let fixed = Fixed::product(i128::from(n) * times, 0, self.amount.0);
+            let exact = || match stores {
+                None => mul(count, self.amount.0),
+                Some(st) => mul(mul(count, self.amount.0)?, Decimal::from(st)),
+            };
+            let f = Formula::Count { count, what: "new SKUs", unit: self.amount.0, times: stores.map(Times::stores) };
+            out.emit_fixed(p, kind, f, fixed, exact, true)?;
         }
         Ok(())
     }

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::fees::FeeKind;
 use crate::money::Money;
-use crate::settle::{Cx, Formula, Out, Sink, Times, mul};
+use crate::settle::{Cx, Fixed, Formula, Out, Sink, Times, mul};
 
 /// A lump-sum fee charged in given periods.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -108,18 +108,20 @@ impl LumpSum {
             }
             match self.per {
                 LumpPer::Contract => {
-                    out.emit(p, kind, Formula::Fixed { amount: self.amount.0 }, self.amount.0, true);
+                    let amount = self.amount.0;
+                    let fixed = Fixed::product(1, 0, amount);
+                    out.emit_fixed(p, kind, Formula::Fixed { amount }, fixed, || Ok(amount), true)?;
                 }
                 LumpPer::Store => {
                     let stores = cx.stores(p);
-                    let exact = mul(self.amount.0, Decimal::from(stores))?;
+                    let fixed = Fixed::product(i128::from(stores), 0, self.amount.0);
                     let f = Formula::Count {
                         count: Decimal::ONE,
                         what: "charge",
                         unit: self.amount.0,
                         times: Some(Times::stores(stores)),
                     };
-                    out.emit(p, kind, f, exact, true);
+                    out.emit_fixed(p, kind, f, fixed, || mul(self.amount.0, Decimal::from(stores)), true)?;
                 }
             }
         }

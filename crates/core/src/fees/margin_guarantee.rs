@@ -118,7 +118,7 @@ impl MarginGuarantee {
                         let per_unit = (k.invoice - mul(promo, keep)?).max(Decimal::ZERO);
                         if per_unit > Decimal::ZERO {
                             funding += mul(per_unit, Decimal::from(c.sold))?;
-                            units += c.sold;
+                            units += u64::from(c.sold);
                         }
                     }
                     out.emit(p, kind, Formula::PromoFunding { units: Decimal::from(units), target }, funding, false);

@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::fees::{FeeKind, Settle, SkuSelection};
 use crate::money::Rate;
-use crate::settle::{Cx, Formula, Out, Sink, dec, mul};
+use crate::settle::{Cx, Fixed, Formula, Out, Sink, dec, mul};
 
 /// A fee that is a percentage of purchases or sales.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -86,8 +86,17 @@ impl PercentFee {
         match self.settle {
             Settle::Period | Settle::Periodic => {
                 for p in r.from..=r.to {
-                    let base = dec(self.base_micro(cx, p))?;
-                    out.emit(p, kind, Formula::Percent { base, rate: self.rate.0 }, mul(base, self.rate.0)?, false);
+                    let micro = self.base_micro(cx, p);
+                    let base = dec(micro)?;
+                    let f = Formula::Percent { base, rate: self.rate.0 };
+                    out.emit_fixed(
+                        p,
+                        kind,
+                        f,
+                        Fixed::product(micro, 6, self.rate.0),
+                        || mul(base, self.rate.0),
+                        false,
+                    )?;
                 }
             }
             Settle::Annual => {

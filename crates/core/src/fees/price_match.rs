@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::fees::FeeKind;
 use crate::money::Rate;
-use crate::settle::{Cx, Formula, Out, Sink, dec, mul};
+use crate::settle::{Cx, Fixed, Formula, Out, Sink, dec, mul};
 
 /// Funding of price matches.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -51,18 +51,22 @@ fn full() -> Rate {
 impl PriceMatch {
     pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         for p in cx.rule.from..=cx.rule.to {
+            if !cx.agg[p].price_matched {
+                continue;
+            }
             let (mut v, mut units) = (0i128, 0u64);
             for c in cx.cells(p) {
                 if c.match_gap_micro > 0 {
                     v += c.match_gap_micro as i128 * c.sold as i128;
-                    units += c.sold;
+                    units += u64::from(c.sold);
                 }
             }
             if v == 0 {
                 continue;
             }
-            let exact = mul(dec(v)?, self.share.0)?;
-            out.emit(p, kind, Formula::PriceMatch { units: Decimal::from(units), share: self.share.0 }, exact, false);
+            let base = dec(v)?;
+            let f = Formula::PriceMatch { units: Decimal::from(units), share: self.share.0 };
+            out.emit_fixed(p, kind, f, Fixed::product(v, 6, self.share.0), || mul(base, self.share.0), false)?;
         }
         Ok(())
     }

@@ -42,7 +42,7 @@ use crate::contract::SlotKind;
 use crate::error::Error;
 use crate::fees::FeeKind;
 use crate::money::Money;
-use crate::settle::{Cx, Formula, Out, Sink, Times, mul};
+use crate::settle::{Cx, Fixed, Formula, Out, Sink, Times, mul};
 
 /// A fee per promotion slot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -104,11 +104,23 @@ impl SlotFee {
             used += n;
             let mult = self.multiplier(cx, p);
             let count = Decimal::from(n);
-            let mut exact = mul(count, self.price.0)?;
-            if let Some(t) = mult {
-                exact = mul(exact, Decimal::from(t.count))?;
-            }
-            out.emit(p, kind, Formula::Count { count, what, unit: self.price.0, times: mult }, exact, false);
+            let times = mult.map_or(1, |t| t.count);
+            let fixed = Fixed::product(i128::from(n) * i128::from(times), 0, self.price.0);
+            let exact = || {
+                let e = mul(count, self.price.0)?;
+                match mult {
+                    Some(t) => mul(e, Decimal::from(t.count)),
+                    None => Ok(e),
+                }
+            };
+            out.emit_fixed(
+                p,
+                kind,
+                Formula::Count { count, what, unit: self.price.0, times: mult },
+                fixed,
+                exact,
+                false,
+            )?;
         }
         if self.contracted > used {
             let mult = self.multiplier(cx, r.to);

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::fees::{FeeKind, SkuSelection};
 use crate::money::{Money, Rate};
-use crate::settle::{Cx, Formula, Out, Sink, dec, mul, shelf_in_effect};
+use crate::settle::{Cx, Fixed, Formula, Out, Sink, dec, mul, shelf_in_effect};
 
 /// A penalty for deliveries short of a fill-rate threshold. Give exactly one of `rate` and
 /// `per_incident`.
@@ -108,20 +108,34 @@ pub enum ShortValuation {
 impl StockoutPenalty {
     /// Exact integer test of delivered ÷ ordered against the threshold: with the threshold
     /// written as m ÷ 10^s, compare delivered × 10^s with m × ordered (no rounding).
-    fn fails(&self, ordered: u64, delivered: u64) -> bool {
+    /// The threshold as an exact fraction `mantissa / 10^scale`, read once per settlement.
+    fn threshold_parts(&self) -> (i128, i128) {
+        let t = self.threshold.0;
+        (t.mantissa(), 10i128.pow(t.scale().min(20)))
+    }
+
+    /// True when `delivered / ordered` is below the threshold (or at it, when inclusive),
+    /// compared exactly in integers.
+    #[inline]
+    fn fails(&self, (mantissa, scale): (i128, i128), ordered: u64, delivered: u64) -> bool {
         if ordered == 0 {
             return false;
         }
-        let t = self.threshold.0;
-        let scale = 10i128.pow(t.scale().min(20));
         let got = delivered as i128 * scale;
-        let need = t.mantissa() * ordered as i128;
+        let need = mantissa * ordered as i128;
         if self.inclusive { got <= need } else { got < need }
     }
 
     pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         let r = cx.rule;
+        let threshold = self.threshold_parts();
+        // A fully delivered SKU fails only a threshold above 100% (or at it, inclusive); below
+        // that, periods without any short delivery cannot fail and are skipped.
+        let full_fails = self.fails(threshold, 1, 1);
         for p in r.from..=r.to {
+            if !full_fails && !cx.agg[p].short {
+                continue;
+            }
             if self.scope == PenaltyScope::PromotionPeriods && !cx.in_promotion_period(p) {
                 continue;
             }
@@ -138,20 +152,20 @@ impl StockoutPenalty {
                 };
                 match self.measure {
                     PenaltyMeasure::SkuPeriod => {
-                        if self.fails(c.ordered, c.delivered) {
+                        if self.fails(threshold, c.ordered.into(), c.delivered.into()) {
                             incidents += 1;
                             short_value += short * unit as i128;
                         }
                     }
                     PenaltyMeasure::Period => {
-                        ord += c.ordered;
-                        del += c.delivered;
+                        ord += u64::from(c.ordered);
+                        del += u64::from(c.delivered);
                         short_value += short * unit as i128;
                     }
                 }
             }
             if self.measure == PenaltyMeasure::Period {
-                if self.fails(ord, del) {
+                if self.fails(threshold, ord, del) {
                     incidents = 1;
                 } else {
                     short_value = 0;
@@ -163,12 +177,20 @@ impl StockoutPenalty {
             match (self.rate, self.per_incident) {
                 (Some(rate), _) => {
                     let base = dec(short_value)?;
-                    out.emit(p, kind, Formula::Percent { base, rate: rate.0 }, mul(base, rate.0)?, false);
+                    let f = Formula::Percent { base, rate: rate.0 };
+                    out.emit_fixed(p, kind, f, Fixed::product(short_value, 6, rate.0), || mul(base, rate.0), false)?;
                 }
                 (None, Some(fine)) => {
                     let count = Decimal::from(incidents);
                     let f = Formula::Count { count, what: "incidents", unit: fine.0, times: None };
-                    out.emit(p, kind, f, mul(count, fine.0)?, false);
+                    out.emit_fixed(
+                        p,
+                        kind,
+                        f,
+                        Fixed::product(incidents.into(), 0, fine.0),
+                        || mul(count, fine.0),
+                        false,
+                    )?;
                 }
                 (None, None) => {}
             }

@@ -42,11 +42,15 @@ pub struct Line {
 
 /// Receives every booked line. `()` ignores them (totals only).
 pub trait Sink {
+    /// False when the sink ignores lines, so the emitter does not build them (the exact and
+    /// booked amounts of integer lines are then never turned into `Decimal`s).
+    const KEEPS_LINES: bool = true;
     /// Called once per booked line.
     fn record(&mut self, line: &Line);
 }
 
 impl Sink for () {
+    const KEEPS_LINES: bool = false;
     #[inline]
     fn record(&mut self, _: &Line) {}
 }
@@ -137,34 +141,75 @@ pub struct PlanCell {
     pub uplift: Decimal,
 }
 
-/// Per-period aggregates over all SKUs, in millionths and units.
+/// Per-period aggregates over all SKUs, in millionths and units (what per-period rules read).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct PeriodAgg {
     pub delivered_value: i128,
     pub returned_value: i128,
-    pub cost_value: i128,
-    pub returned_cost: i128,
-    pub retail_value: i128,
-    pub retailer_cogs: i128,
     pub delivered: i64,
     pub returned: i64,
     pub sold: i64,
     pub slots: [u32; 4],
     pub stores: u32,
+    /// Some SKU has a price-match gap this period.
+    pub price_matched: bool,
+    /// Some SKU was delivered short of its order this period.
+    pub short: bool,
+}
+
+/// One SKU's units over the year.
+#[derive(Clone, Copy, Debug, Default)]
+struct SkuUnits {
+    delivered: u64,
+    returned: u64,
+    sold: u64,
+}
+
+/// Year totals in millionths: values that only the P&L reads are linear in units at a fixed
+/// price per SKU, so they are computed from each SKU's year units (a few multiplications per
+/// SKU instead of one per cell), plus corrections for cells sold at another price.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct YearAgg {
+    pub cost_value: i128,
+    pub returned_cost: i128,
+    pub retail_value: i128,
+    pub retailer_cogs: i128,
+}
+
+/// Upper bounds an aggregation pass saw: bitwise ORs of the values (an OR is at least the
+/// largest value, and is cheaper to keep than maxima in the hottest loop).
+#[derive(Clone, Copy, Debug, Default)]
+struct Seen {
+    /// OR of every unit count.
+    units: u32,
+    /// OR of every promotional price and price gap, as bits (a negative value sets bit 63).
+    prices: u64,
+    openings: u32,
+}
+
+impl Seen {
+    /// True when the ORs prove every value in bounds: units below 2²⁹ (< `MAX_UNITS`) and
+    /// prices below 2⁴³ micro (< `MAX_PRICE_MICRO`). Otherwise the exact check decides.
+    fn surely_within_bounds(&self) -> bool {
+        const _: () = assert!(1 << 29 <= crate::outcome::MAX_UNITS && 1 << 43 <= crate::outcome::MAX_PRICE_MICRO);
+        self.units < 1 << 29 && self.prices < 1 << 43 && self.openings <= crate::outcome::MAX_OPENINGS
+    }
 }
 
 /// An accumulator for units × price in millionths.
 trait Acc: Copy {
     const ZERO: Self;
-    fn add_mul(self, units: u64, price_micro: i64) -> Self;
+    fn add_mul(self, units: u32, price_micro: i64) -> Self;
     fn wide(self) -> i128;
 }
 
 impl Acc for i64 {
     const ZERO: i64 = 0;
     #[inline(always)]
-    fn add_mul(self, units: u64, price_micro: i64) -> i64 {
-        self + units as i64 * price_micro
+    fn add_mul(self, units: u32, price_micro: i64) -> i64 {
+        // Wrapping: the 64-bit pass runs before the bounds are known and is kept only when
+        // they prove it exact.
+        self.wrapping_add((units as i64).wrapping_mul(price_micro))
     }
     #[inline(always)]
     fn wide(self) -> i128 {
@@ -175,7 +220,7 @@ impl Acc for i64 {
 impl Acc for i128 {
     const ZERO: i128 = 0;
     #[inline(always)]
-    fn add_mul(self, units: u64, price_micro: i64) -> i128 {
+    fn add_mul(self, units: u32, price_micro: i64) -> i128 {
         self + units as i128 * price_micro as i128
     }
     #[inline(always)]
@@ -228,9 +273,7 @@ impl Cx<'_> {
     }
     /// Sell-out value (units sold × shelf price in effect) of the rule's SKUs in period p.
     pub fn retail_value(&self, p: usize) -> i128 {
-        if self.rule.mask.is_none() {
-            return self.agg[p].retail_value;
-        }
+        // Computed from the cells (rare: only sell-out percentage fees read it per period).
         self.cells(p)
             .iter()
             .zip(&self.m.skus)
@@ -276,31 +319,120 @@ pub(crate) fn mul(a: Decimal, b: Decimal) -> Result<Decimal, Error> {
     a.checked_mul(b).ok_or_else(|| Error::Overflow(format!("{a} × {b}")))
 }
 
+/// An exact amount `mantissa × 10^−scale`, computed in integers by a rule's hot loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Fixed {
+    pub mantissa: i128,
+    pub scale: u32,
+}
+
+impl Fixed {
+    /// `a × b` for an integer amount in millionths (or units, `scale` 0) and an exact
+    /// decimal; `None` when the product does not fit.
+    #[inline]
+    pub fn product(value: i128, value_scale: u32, d: Decimal) -> Option<Fixed> {
+        Some(Fixed { mantissa: value.checked_mul(d.mantissa())?, scale: value_scale + d.scale() })
+    }
+}
+
+/// Largest mantissa a `Decimal` holds (2⁹⁶ − 1): integer lines beyond it go through `Decimal`
+/// so both paths overflow, or round, at the same place.
+const DECIMAL_MAX_MANTISSA: u128 = (1 << 96) - 1;
+
+/// Rounds `m × 10^−from` to `to` decimals (`to < from`) with `mode`, in integers; the result is
+/// at scale `to`. Identical to `Decimal::round_dp_with_strategy` on the same exact value.
+#[inline]
+pub(crate) fn round_scaled(m: i128, from: u32, to: u32, mode: crate::money::RoundingMode) -> i128 {
+    use crate::money::RoundingMode as M;
+    let d = 10i128.pow(from - to);
+    // 64-bit division when both fit (a 128-bit division is a library call, several times slower).
+    let (q, r) = match (i64::try_from(m), i64::try_from(d)) {
+        (Ok(m64), Ok(d64)) => ((m64 / d64) as i128, (m64 % d64) as i128),
+        _ => (m / d, m % d),
+    };
+    if r == 0 {
+        return q;
+    }
+    let away = if m < 0 { q - 1 } else { q + 1 };
+    let twice = 2 * r.unsigned_abs();
+    let half = twice.cmp(&d.unsigned_abs());
+    match mode {
+        M::Down => q,
+        M::Up => away,
+        M::HalfUp => {
+            if half.is_lt() {
+                q
+            } else {
+                away
+            }
+        }
+        M::HalfDown => {
+            if half.is_gt() {
+                away
+            } else {
+                q
+            }
+        }
+        M::HalfEven => match half {
+            std::cmp::Ordering::Less => q,
+            std::cmp::Ordering::Greater => away,
+            std::cmp::Ordering::Equal => {
+                if q % 2 == 0 {
+                    q
+                } else {
+                    away
+                }
+            }
+        },
+    }
+}
+
 /// The emitter: rounds, totals and forwards every line.
+///
+/// Booked amounts are whole multiples of 10^−decimals, so totals per fee kind and the
+/// per-period amounts guaranteed minimums read are kept exactly as integer counts of the last
+/// decimal (cents by default) and turned into `Decimal` once, at the end.
 pub(crate) struct Out<'s, S: Sink> {
     sink: &'s mut S,
     rounding: Rounding,
-    pub kinds: [Decimal; FeeKind::COUNT],
+    /// Booked totals per fee kind, in units of the last booked decimal (cents by default).
+    pub kinds: [i128; FeeKind::COUNT],
     rule: Option<usize>,
     cum_exact: Decimal,
     cum_rounded: Decimal,
-    /// Booked amount per period of each rule a guaranteed minimum covers (slot × periods).
-    pub booked: Vec<Decimal>,
+    /// Booked amount per period of each rule a guaranteed minimum covers (slot × periods), in
+    /// units of the last booked decimal.
+    booked: &'s mut [i128],
     /// Slot in `booked` of each rule, `None` when no guaranteed minimum covers it.
     slots: &'s [Option<usize>],
     periods: usize,
 }
 
 impl<S: Sink> Out<'_, S> {
-    /// The amount booked by rule `rule` in period `p` (rules a guaranteed minimum covers).
-    pub fn booked_at(&self, rule: usize, p: usize, periods: usize) -> Decimal {
-        self.slots[rule].map_or(Decimal::ZERO, |slot| self.booked[slot * periods + p])
+    /// The amount booked by rule `rule` in period `p` (rules a guaranteed minimum covers), in
+    /// units of the last booked decimal.
+    pub fn booked_at(&self, rule: usize, p: usize) -> i128 {
+        self.slots[rule].map_or(0, |slot| self.booked[slot * self.periods + p])
+    }
+
+    /// A booked total (units of the last decimal) as a `Decimal` with the contract's decimals.
+    pub fn decimal(&self, units: i128) -> Decimal {
+        Decimal::from_i128_with_scale(units, self.rounding.decimals)
     }
 
     pub fn begin(&mut self, rule: Option<usize>) {
         self.rule = rule;
         self.cum_exact = Decimal::ZERO;
         self.cum_rounded = Decimal::ZERO;
+    }
+
+    /// Adds a booked amount (units of the last decimal) to the totals.
+    #[inline]
+    fn book(&mut self, p: usize, kind: FeeKind, units: i128) {
+        self.kinds[kind.index()] += units;
+        if let Some(slot) = self.rule.and_then(|r| self.slots[r]) {
+            self.booked[slot * self.periods + p] += units;
+        }
     }
 
     /// Books one line. Zero lines are skipped unless `keep_zero` (annual settlements show
@@ -318,13 +450,64 @@ impl<S: Sink> Out<'_, S> {
         if amount.is_zero() && exact.is_zero() && !keep_zero {
             return amount;
         }
-        self.kinds[kind.index()] += amount;
-        if let Some(slot) = self.rule.and_then(|r| self.slots[r]) {
-            self.booked[slot * self.periods + p] += amount;
+        // `amount` has exactly `decimals` decimals: its mantissa counts units of the last.
+        let mut scaled = amount;
+        scaled.rescale(self.rounding.decimals);
+        self.book(p, kind, scaled.mantissa());
+        if S::KEEPS_LINES {
+            self.sink.record(&Line { rule: self.rule, period: p as u16 + 1, kind, formula, exact, amount });
         }
-        self.sink.record(&Line { rule: self.rule, period: p as u16 + 1, kind, formula, exact, amount });
         amount
     }
+
+    /// Books one line whose exact amount a rule computed in integers (zero lines skipped unless
+    /// `keep_zero`, as in [`Out::emit`]). Rounds in integers when
+    /// lines are rounded one by one (the default); otherwise, or when the amount is beyond what
+    /// a `Decimal` holds, it goes through [`Out::emit`] with `fallback()`, the same amount in
+    /// `Decimal` arithmetic — so both paths book identical amounts.
+    #[inline]
+    pub fn emit_fixed(
+        &mut self,
+        p: usize,
+        kind: FeeKind,
+        formula: Formula,
+        exact: Option<Fixed>,
+        fallback: impl FnOnce() -> Result<Decimal, Error>,
+        keep_zero: bool,
+    ) -> Result<(), Error> {
+        let dp = self.rounding.decimals;
+        let fits = |f: &Fixed| f.scale <= 28 && f.mantissa.unsigned_abs() <= DECIMAL_MAX_MANTISSA;
+        let Some(x) = exact.filter(|f| fits(f) && self.rounding.point == RoundingPoint::Line) else {
+            let exact = fallback()?;
+            self.emit(p, kind, formula, exact, keep_zero);
+            return Ok(());
+        };
+        if x.mantissa == 0 && !keep_zero {
+            return Ok(());
+        }
+        let rounded = if x.scale > dp {
+            round_scaled(x.mantissa, x.scale, dp, self.rounding.mode)
+        } else {
+            x.mantissa * 10i128.pow(dp - x.scale)
+        };
+        self.book(p, kind, rounded);
+        if S::KEEPS_LINES {
+            let exact = Decimal::from_i128_with_scale(x.mantissa, x.scale);
+            let amount = Decimal::from_i128_with_scale(rounded, dp);
+            self.sink.record(&Line { rule: self.rule, period: p as u16 + 1, kind, formula, exact, amount });
+        }
+        Ok(())
+    }
+}
+
+/// Reusable working memory of a settlement (period aggregates, per-period amounts of covered
+/// rules), so that settling many outcomes allocates nothing. Any `Scratch` works with any
+/// contract: it is resized as needed.
+#[derive(Clone, Debug, Default)]
+pub struct Scratch {
+    agg: Vec<PeriodAgg>,
+    skus: Vec<SkuUnits>,
+    booked: Vec<i128>,
 }
 
 /// Totals of one settlement (what the Monte Carlo path keeps).
@@ -623,73 +806,135 @@ impl<'c> Compiled<'c> {
         self.skus.iter().position(|s| s.id == id)
     }
 
-    /// `units` bounds every unit count of the outcome and `promo` its promotional prices.
-    fn aggregate(&self, o: &Outcome, agg: &mut [PeriodAgg], units: u64, promo: i64) {
-        // Each period sum is at most SKUs × units × price: use i64 when that provably fits.
-        let price = self.max_price_micro.max(promo) as i128;
+    /// Sums every period and checks the outcome's bounds in the same pass over the cells.
+    ///
+    /// The first pass accumulates in `i64`; it is kept when every period sum provably fits (the
+    /// largest price × the largest unit count × SKUs ≤ `i64::MAX`, the common case), else the
+    /// sums are recomputed in `i128`. Both give identical results; `i64` avoids 128-bit carry
+    /// chains in the hottest loop.
+    fn aggregate(&self, o: &Outcome, scratch: &mut Scratch) -> Result<YearAgg, Error> {
+        o.check_shape(self.periods, self.skus.len())?;
+        let (agg, skus) = (&mut scratch.agg, &mut scratch.skus);
+        let (seen, mut correction) = self.aggregate_with::<i64>(o, agg, skus);
+        let (units, price) = if seen.surely_within_bounds() {
+            (seen.units, seen.prices as i64)
+        } else {
+            // The exact check: an error names the offending cell.
+            o.bounds(self.periods, self.skus.len())?
+        };
+        let price = self.max_price_micro.max(price) as i128;
         let bound = price * (units as i128) * (self.skus.len().max(1) as i128);
-        if bound <= i64::MAX as i128 { self.aggregate_with::<i64>(o, agg) } else { self.aggregate_with::<i128>(o, agg) }
+        if bound > i64::MAX as i128 {
+            correction = self.aggregate_with::<i128>(o, agg, skus).1;
+        }
+        let mut year = YearAgg { retail_value: correction, ..YearAgg::default() };
+        for (u, k) in skus.iter().zip(&self.skus) {
+            let (d, r, s) = (u.delivered as i128, u.returned as i128, u.sold as i128);
+            year.cost_value += d * k.cost_micro as i128;
+            year.returned_cost += r * k.cost_micro as i128;
+            year.retailer_cogs += s * k.invoice_micro as i128;
+            year.retail_value += s * k.shelf_micro as i128;
+        }
+        Ok(year)
     }
 
-    /// Period sums accumulated in `A`: `i64` when every period sum provably fits (the common
-    /// case: largest price × largest unit count × SKUs), else `i128`.
-    /// Both give identical results; `i64` avoids 128-bit carry chains in the hottest loop.
+    /// Period sums accumulated in `A` (see [`Compiled::aggregate`]), each SKU's year units, and
+    /// bounds of the values seen, for the bounds check. Also returns the retail-value
+    /// correction (millionths) of the cells sold at another price than the regular shelf price.
+    ///
+    /// The first pass accumulates in `i64`; it is kept when every period sum provably fits (the
+    /// largest price × the largest unit count × SKUs ≤ `i64::MAX`, the common case), else the
+    /// sums are recomputed in `i128`. Both give identical results; `i64` avoids 128-bit carry
+    /// chains in the hottest loop.
     #[inline(always)]
-    fn aggregate_with<A: Acc>(&self, o: &Outcome, agg: &mut [PeriodAgg]) {
+    fn aggregate_with<A: Acc>(&self, o: &Outcome, agg: &mut Vec<PeriodAgg>, skus: &mut Vec<SkuUnits>) -> (Seen, i128) {
+        agg.clear();
+        agg.resize(self.periods, PeriodAgg::default());
+        skus.clear();
+        skus.resize(self.skus.len(), SkuUnits::default());
+        let mut seen = Seen::default();
+        let mut correction = 0i128;
         let mut stores = self.stores_start;
         for (p, a) in agg.iter_mut().enumerate() {
-            *a = PeriodAgg::default();
-            stores = stores.saturating_add(o.store_openings[p]);
+            let opened = o.store_openings[p];
+            seen.openings = seen.openings.max(opened);
+            stores = stores.saturating_add(opened);
             a.stores = stores;
-            let (mut dv, mut cv, mut rv, mut rc, mut retail, mut rcogs) =
-                (A::ZERO, A::ZERO, A::ZERO, A::ZERO, A::ZERO, A::ZERO);
-            for (c, k) in o.period_cells(p).iter().zip(&self.skus) {
+            // One pass over the period's cells; values of cells at another price than the
+            // regular shelf price (promotions, price matches) go to a correction.
+            let cells = o.period_cells(p);
+            let (mut dv, mut delivered, mut returned, mut sold) = (A::ZERO, 0i64, 0i64, 0i64);
+            let (mut units, mut short, mut prices, mut corr) = (0u32, false, 0u64, A::ZERO);
+            let mut slots = [0u32; 4];
+            for ((c, k), u) in cells.iter().zip(&self.skus).zip(skus.iter_mut()) {
+                units |= c.ordered | c.delivered | c.sold | c.returned;
+                short |= c.delivered < c.ordered;
                 dv = dv.add_mul(c.delivered, k.invoice_micro);
-                cv = cv.add_mul(c.delivered, k.cost_micro);
-                if c.returned != 0 {
-                    rv = rv.add_mul(c.returned, k.invoice_micro);
-                    rc = rc.add_mul(c.returned, k.cost_micro);
+                delivered = delivered.wrapping_add(i64::from(c.delivered));
+                returned = returned.wrapping_add(i64::from(c.returned));
+                sold = sold.wrapping_add(i64::from(c.sold));
+                u.delivered += u64::from(c.delivered);
+                u.sold += u64::from(c.sold);
+                let odd = c.promo_price_micro as u64 | c.match_gap_micro as u64;
+                if odd != 0 {
+                    prices |= odd;
+                    corr = corr.add_mul(c.sold, shelf_in_effect(c, k)).add_mul(c.sold, -k.shelf_micro);
+                    a.price_matched |= c.match_gap_micro != 0;
                 }
-                retail = retail.add_mul(c.sold, shelf_in_effect(c, k));
-                rcogs = rcogs.add_mul(c.sold, k.invoice_micro);
-                a.delivered += c.delivered as i64;
-                a.returned += c.returned as i64;
-                a.sold += c.sold as i64;
                 if c.slots != 0 {
-                    for sk in SlotKind::ALL {
-                        a.slots[sk.index()] += c.has_slot(sk) as u32;
+                    for (i, n) in slots.iter_mut().enumerate() {
+                        *n += u32::from(c.slots >> i) & 1;
                     }
                 }
             }
+            a.slots = slots;
+            // Returns are rare: their values get a second pass only when there are some.
+            if returned != 0 {
+                let mut rv = A::ZERO;
+                for ((c, k), u) in cells.iter().zip(&self.skus).zip(skus.iter_mut()) {
+                    rv = rv.add_mul(c.returned, k.invoice_micro);
+                    u.returned += u64::from(c.returned);
+                }
+                a.returned_value = rv.wide();
+            }
+            correction += corr.wide();
+            seen.units |= units;
+            seen.prices |= prices;
             a.delivered_value = dv.wide();
-            a.cost_value = cv.wide();
-            a.returned_value = rv.wide();
-            a.returned_cost = rc.wide();
-            a.retail_value = retail.wide();
-            a.retailer_cogs = rcogs.wide();
+            a.delivered = delivered;
+            a.returned = returned;
+            a.sold = sold;
+            a.short = short;
         }
+        (seen, correction)
     }
 
     /// Settles an outcome, sending every booked line to `sink`, and returns the totals.
     pub fn settle_into<S: Sink>(&self, o: &Outcome, sink: &mut S) -> Result<Totals, Error> {
-        let (units, promo) = o.bounds(self.periods, self.skus.len())?;
+        self.settle_with(o, sink, &mut Scratch::default())
+    }
+
+    /// [`Compiled::settle_into`] with reusable working memory.
+    pub fn settle_with<S: Sink>(&self, o: &Outcome, sink: &mut S, scratch: &mut Scratch) -> Result<Totals, Error> {
         let c = self.contract;
-        let mut agg = vec![PeriodAgg::default(); self.periods];
-        self.aggregate(o, &mut agg, units, promo);
+        let year = self.aggregate(o, scratch)?;
+        let agg = &scratch.agg[..];
+        scratch.booked.clear();
+        scratch.booked.resize(self.covered_count * self.periods, 0);
         let mut out = Out {
             sink,
             rounding: c.rounding,
-            kinds: [Decimal::ZERO; FeeKind::COUNT],
+            kinds: [0; FeeKind::COUNT],
             rule: None,
             cum_exact: Decimal::ZERO,
             cum_rounded: Decimal::ZERO,
-            booked: vec![Decimal::ZERO; self.covered_count * self.periods],
+            booked: &mut scratch.booked,
             slots: &self.booked_slots,
             periods: self.periods,
         };
         for &i in &self.order {
             let rule = &c.fees[i];
-            let cx = Cx { m: self, o, agg: &agg, rule: &self.rules[i] };
+            let cx = Cx { m: self, o, agg, rule: &self.rules[i] };
             out.begin(Some(i));
             let kind = rule.kind();
             match &rule.rule {
@@ -713,10 +958,14 @@ impl<'c> Compiled<'c> {
             }
         }
         out.begin(None);
-        crate::fees::payment_terms::settle(self, &agg, self.coc, &mut out)?;
+        crate::fees::payment_terms::settle(self, agg, self.coc, &mut out)?;
 
+        let mut by_kind = [Decimal::ZERO; FeeKind::COUNT];
+        for (d, &micro) in by_kind.iter_mut().zip(&out.kinds) {
+            *d = out.decimal(micro);
+        }
         let mut t = Totals {
-            by_kind: out.kinds,
+            by_kind,
             gross_invoiced: Decimal::ZERO,
             returns: Decimal::ZERO,
             cost_of_goods: Decimal::ZERO,
@@ -726,30 +975,42 @@ impl<'c> Compiled<'c> {
             units_returned: 0,
             units_sold: 0,
         };
-        let (mut gi, mut rv, mut cv, mut rc, mut rs, mut rcogs) = (0i128, 0i128, 0i128, 0i128, 0i128, 0i128);
-        for a in &agg {
+        let (mut gi, mut rv) = (0i128, 0i128);
+        let YearAgg { cost_value: cv, returned_cost: rc, retail_value: rs, retailer_cogs: rcogs } = year;
+        for a in agg {
             gi += a.delivered_value;
             rv += a.returned_value;
-            cv += a.cost_value;
-            rc += a.returned_cost;
-            rs += a.retail_value;
-            rcogs += a.retailer_cogs;
             t.units_delivered += a.delivered;
             t.units_returned += a.returned;
             t.units_sold += a.sold;
         }
         let r = &c.rounding;
-        t.gross_invoiced = r.round(from_micro(gi)?);
-        t.returns = r.round(from_micro(rv)?);
-        t.cost_of_goods = r.round(from_micro(cv)? - mul(from_micro(rc)?, self.recovery)?);
-        t.retail_sales = r.round(from_micro(rs)?);
-        t.retailer_cost_of_sales = r.round(from_micro(rcogs)?);
+        // Rounded in integers: the same as rounding the exact `Decimal`, which has 6 decimals.
+        let money = |micro: i128| -> Result<Decimal, Error> {
+            if micro.unsigned_abs() > DECIMAL_MAX_MANTISSA {
+                return Err(Error::Overflow("an aggregate amount".into()));
+            }
+            let v = if r.decimals >= 6 { micro } else { round_scaled(micro, 6, r.decimals, r.mode) };
+            Ok(Decimal::from_i128_with_scale(v, r.decimals.min(6)))
+        };
+        t.gross_invoiced = money(gi)?;
+        t.returns = money(rv)?;
+        t.cost_of_goods =
+            if rc == 0 { money(cv)? } else { r.round(from_micro(cv)? - mul(from_micro(rc)?, self.recovery)?) };
+        t.retail_sales = money(rs)?;
+        t.retailer_cost_of_sales = money(rcogs)?;
         Ok(t)
     }
 
-    /// Settles an outcome keeping totals only (the Monte Carlo path).
+    /// Settles an outcome keeping totals only.
     pub fn totals(&self, o: &Outcome) -> Result<Totals, Error> {
         self.settle_into(o, &mut ())
+    }
+
+    /// Settles an outcome keeping totals only, with reusable working memory (the Monte Carlo
+    /// path: no allocation per outcome).
+    pub fn totals_with(&self, o: &Outcome, scratch: &mut Scratch) -> Result<Totals, Error> {
+        self.settle_with(o, &mut (), scratch)
     }
 
     /// Settles an outcome with the full ledger, P&L and retailer view.
@@ -787,24 +1048,32 @@ mod tests {
         let m = Compiled::new(&c).unwrap();
         let mut o = m.plan_outcome().clone();
         for (i, cell) in o.cells.iter_mut().enumerate() {
-            cell.delivered = 1_000 + i as u64 * 7919 % 5000;
-            cell.returned = i as u64 % 3;
-            cell.sold = cell.delivered - cell.returned;
+            cell.delivered = 1_000 + i as u32 * 7919 % 5000;
+            cell.returned = i as u32 % 3;
+            // Sold need not be delivered − returned (stock can build up).
+            cell.sold = cell.delivered - cell.returned - (i as u32 % 2);
             if i % 5 == 0 {
                 cell.slots = 1;
                 cell.promo_price_micro = 9_990_000;
                 cell.match_gap_micro = 500_000;
             }
         }
-        let (mut a, mut b) = (vec![PeriodAgg::default(); 12], vec![PeriodAgg::default(); 12]);
-        m.aggregate_with::<i64>(&o, &mut a);
-        m.aggregate_with::<i128>(&o, &mut b);
-        for (x, y) in a.iter().zip(&b) {
-            assert_eq!(
-                (x.delivered_value, x.returned_value, x.cost_value, x.returned_cost, x.retail_value, x.retailer_cogs),
-                (y.delivered_value, y.returned_value, y.cost_value, y.returned_cost, y.retail_value, y.retailer_cogs)
-            );
+        let (mut a, mut b) = (Scratch::default(), Scratch::default());
+        let ya = m.aggregate_with::<i64>(&o, &mut a.agg, &mut a.skus).1;
+        let yb = m.aggregate_with::<i128>(&o, &mut b.agg, &mut b.skus).1;
+        assert_eq!(ya, yb);
+        for (x, y) in a.agg.iter().zip(&b.agg) {
+            assert_eq!((x.delivered_value, x.returned_value), (y.delivered_value, y.returned_value));
         }
+        // Year values from SKU units equal the sums over cells.
+        let year = m.aggregate(&o, &mut a).unwrap();
+        let cells = |f: &dyn Fn(&Cell, &SkuModel) -> i128| -> i128 {
+            o.cells.iter().enumerate().map(|(i, c)| f(c, &m.skus[i % m.skus.len()])).sum()
+        };
+        assert_eq!(year.cost_value, cells(&|c, k| c.delivered as i128 * k.cost_micro as i128));
+        assert_eq!(year.returned_cost, cells(&|c, k| c.returned as i128 * k.cost_micro as i128));
+        assert_eq!(year.retailer_cogs, cells(&|c, k| c.sold as i128 * k.invoice_micro as i128));
+        assert_eq!(year.retail_value, cells(&|c, k| c.sold as i128 * shelf_in_effect(c, k) as i128));
         // An outcome whose sums could overflow 64 bits takes the 128-bit path and stays exact.
         let mut big = m.plan_outcome().clone();
         big.cells[0].delivered = crate::outcome::MAX_UNITS;
