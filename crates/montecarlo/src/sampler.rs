@@ -38,7 +38,7 @@ use crate::copula::{self, Quantile};
 use crate::dist::{Sampler, f};
 use crate::fastexp;
 use crate::runner::{Row, row_of};
-use crate::streams::{Factor, ScenarioKey, Stream, sku_key, stream};
+use crate::streams::{Factor, ScenarioKey, Stream, address, sku_key, stream};
 
 /// How a price war sets the matched gap.
 enum WarGap {
@@ -62,6 +62,8 @@ pub struct Model<'c> {
     per_store: Vec<bool>,
     planned_stores: Vec<f64>,
     keys: Vec<u64>,
+    /// Per SKU, the stream addresses of demand, uplift, dip and fill.
+    addresses: Vec<[u64; 4]>,
     shelf_micro: Vec<i64>,
     sigma: f64,
     rho: f64,
@@ -201,8 +203,9 @@ fn units(x: f64) -> u64 {
 #[inline(always)]
 fn units_of(demand: f64, fill_rate: f64, returns_rate: f64) -> (i64, i64, i64) {
     let ordered = units_i(demand);
-    // Full fill and no returns are the common cases: skip their conversions.
+    // Full fill is the common case: skip its conversion.
     let delivered = if fill_rate >= 1.0 { ordered } else { units_i(ordered as f64 * fill_rate.max(0.0)).min(ordered) };
+    // No returns is the common case (the rate is the same for the whole scenario).
     let returned = if returns_rate > 0.0 { units_i(delivered as f64 * returns_rate).min(delivered) } else { 0 };
     (ordered, delivered, returned)
 }
@@ -216,10 +219,12 @@ fn store_units(cell: &mut Cell, (ordered, delivered, returned): (i64, i64, i64))
     cell.sold = (delivered - returned) as u32;
 }
 
-/// [`units`] as `i64`: signed conversions are one instruction on x86-64, unsigned ones are not.
-#[inline]
+/// [`units`] as `i64`. The clamp to `0..=MAX_UNITS` is done in `f64` (`max` returns the other
+/// operand for NaN, so NaN gives 0), which makes the conversion exact and branch-free: a column
+/// converts two cells per instruction. `MAX_UNITS` fits `i32`, whose conversion is the vector one.
+#[inline(always)]
 fn units_i(x: f64) -> i64 {
-    ((x + 0.5) as i64).clamp(0, MAX_UNITS as i64)
+    i64::from((x + 0.5).max(0.0).min(f64::from(MAX_UNITS)) as i32)
 }
 
 impl<'c> Model<'c> {
@@ -285,6 +290,14 @@ impl<'c> Model<'c> {
             per_store: (0..skus).map(|s| compiled.scales_with_stores(s)).collect(),
             planned_stores,
             keys: compiled.skus.iter().map(|k| sku_key(&k.id)).collect(),
+            addresses: compiled
+                .skus
+                .iter()
+                .map(|k| {
+                    let key = sku_key(&k.id);
+                    [Factor::Demand, Factor::Uplift, Factor::Dip, Factor::Fill].map(|f| address(f, key))
+                })
+                .collect(),
             shelf_micro: compiled.skus.iter().map(|k| k.shelf_micro).collect(),
             sigma,
             rho: u.demand_correlation.map_or(0.0, |r| f(r.0)),
@@ -515,7 +528,17 @@ impl<'c> Model<'c> {
             }
             None => out.store_openings.copy_from_slice(&plan.store_openings),
         }
-        let mut store_factor = [1.0f64; MAX_PERIODS];
+        // The per-period columns, built in place.
+        let mut cols = Columns {
+            level: [1.0; MAX_PERIODS],
+            store_factor: [1.0; MAX_PERIODS],
+            common: [0.0; MAX_PERIODS],
+            war: [0.0; MAX_PERIODS],
+            war_on: [false; MAX_PERIODS],
+            any_war: false,
+            returns_rate,
+        };
+        let Columns { level, store_factor, common, war, war_on, .. } = &mut cols;
         if self.openings.is_some() {
             let mut stores = f64::from(self.compiled.stores_at_start());
             let planned = out.store_openings.iter().zip(&self.planned_stores);
@@ -526,20 +549,19 @@ impl<'c> Model<'c> {
         }
 
         // Common demand factor per period, trend and price wars per period.
-        let mut common = [0.0f64; MAX_PERIODS];
         if self.rho > 0.0 && self.sigma > 0.0 {
             let mut rng = root.stream(Factor::DemandCommon, 0);
             for z in common.iter_mut().take(periods) {
                 *z = rng.sample(StandardNormal);
             }
         }
-        let mut level = [1.0f64; MAX_PERIODS];
-        for (p, l) in level.iter_mut().enumerate().take(periods) {
-            *l = 1.0 + trend * (p as f64 + 0.5) / periods as f64;
+        // Without a trend every level is exactly 1.
+        if trend != 0.0 {
+            for (p, l) in level.iter_mut().enumerate().take(periods) {
+                *l = 1.0 + trend * (p as f64 + 0.5) / periods as f64;
+            }
         }
-        // War gap per period: a share of price (negative, as −share) or a fixed gap in micro.
-        let mut war = [0.0f64; MAX_PERIODS];
-        let mut war_on = [false; MAX_PERIODS];
+        // War gap per period: a share of price or a fixed gap in micro.
         if let Some((prob, gap, _)) = &self.war {
             let mut rng = root.stream(Factor::PriceWar, 0);
             for p in 0..periods {
@@ -555,8 +577,7 @@ impl<'c> Model<'c> {
             }
         }
 
-        let any_war = war_on.iter().any(|&w| w);
-        let cols = Columns { level, store_factor, common, war, war_on, any_war, returns_rate };
+        cols.any_war = cols.war_on.iter().any(|&w| w);
         if by_columns {
             self.sample_columns(&root, out, &cols);
         } else {
@@ -578,7 +599,6 @@ impl<'c> Model<'c> {
         let x = &mut x[..periods];
         let noise = &mut noise[..periods];
         for s in 0..n {
-            let key = self.keys[s];
             // Expected demand: plan baseline × trend level × store factor.
             let per_store = self.per_store[s];
             let col = s * periods..(s + 1) * periods;
@@ -592,8 +612,9 @@ impl<'c> Model<'c> {
                 *xp = v;
             }
             // Promotion uplift on promoted cells, post-promotion dip on the cells after them.
-            let mut uplift = self.uplift.as_ref().map(|d| (d, root.stream(Factor::Uplift, key)));
-            let mut dip = self.dip.as_ref().map(|d| (d, root.stream(Factor::Dip, key)));
+            let [demand_at, uplift_at, dip_at, fill_at] = self.addresses[s];
+            let mut uplift = self.uplift.as_ref().map(|d| (d, root.stream_at(uplift_at)));
+            let mut dip = self.dip.as_ref().map(|d| (d, root.stream_at(dip_at)));
             for (p, xp) in x.iter_mut().enumerate() {
                 if promoted[p] {
                     let up = match uplift.as_mut() {
@@ -609,7 +630,7 @@ impl<'c> Model<'c> {
             }
             // Lognormal noise: normal scores, then one vectorised exp over the column.
             if self.sigma > 0.0 {
-                let mut r = root.stream(Factor::Demand, key);
+                let mut r = root.stream_at(demand_at);
                 if self.rho > 0.0 {
                     for (e, &common) in noise.iter_mut().zip(&cols.common) {
                         let z_sku: f64 = r.sample(StandardNormal);
@@ -628,7 +649,7 @@ impl<'c> Model<'c> {
             // Fill rates: one draw per period from the SKU's fill stream.
             let mut fill_rate = [1.0f64; MAX_PERIODS];
             let fill_rate = &mut fill_rate[..periods];
-            let mut fill = any_fill.then(|| root.stream(Factor::Fill, key));
+            let mut fill = any_fill.then(|| root.stream_at(fill_at));
             let regular = self.fill.as_ref();
             let promo = self.promo_fill.as_ref().or(regular);
             match (fill.as_mut(), regular.and_then(Sampler::small_table), promo.and_then(Sampler::small_table)) {

@@ -98,9 +98,14 @@ impl ScenarioKey {
     /// in this scenario.
     #[inline]
     pub fn stream(&self, factor: Factor, key: u64) -> Stream {
-        // A 64-bit digest of the address, then one SplitMix64 output per state word, each
-        // mixing a different word of the scenario key.
-        let address = splitmix(splitmix((factor as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) ^ key);
+        self.stream_at(address(factor, key))
+    }
+
+    /// The generator of an [`address`] in this scenario (hot loops compute addresses once).
+    #[inline]
+    pub fn stream_at(&self, address: u64) -> Stream {
+        // One SplitMix64 output per state word, each mixing a different word of the scenario
+        // key with the address.
         let mut bytes = [0u8; 32];
         for (i, k) in self.0.iter().enumerate() {
             let w = splitmix(k ^ address.rotate_left(16 * i as u32));
@@ -108,6 +113,12 @@ impl ScenarioKey {
         }
         Xoshiro256PlusPlus::from_seed(bytes)
     }
+}
+
+/// A 64-bit digest of (factor, key): where a generator sits in every scenario.
+#[inline]
+pub fn address(factor: Factor, key: u64) -> u64 {
+    splitmix(splitmix((factor as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) ^ key)
 }
 
 /// The generator for (seed, factor, key) at scenario `index` (the scenario key computed on the

@@ -102,7 +102,7 @@ impl GuaranteedMinimum {
                 }
             }
             FloorPer::Annual => {
-                let x = out.decimal((r.from..=r.to).map(|p| covered(out, p)).sum());
+                let x = out.decimal(r.covered.iter().map(|&i| out.booked_over(i, r.from, r.to)).sum());
                 let f = Formula::Floor { floor: self.floor.0, covered: x, cap };
                 out.emit(r.to, kind, f, self.top_up(x), true);
             }

@@ -100,12 +100,13 @@ impl PercentFee {
                 }
             }
             Settle::Annual => {
-                let mut v = 0i128;
-                for p in r.base_from..=r.to {
-                    v += self.base_micro(cx, p);
-                }
+                let v = match self.base {
+                    PercentBase::NetPurchases => cx.window_base().0,
+                    _ => (r.base_from..=r.to).map(|p| self.base_micro(cx, p)).sum(),
+                };
                 let base = dec(v)?;
-                out.emit(r.to, kind, Formula::Percent { base, rate: self.rate.0 }, mul(base, self.rate.0)?, true);
+                let f = Formula::Percent { base, rate: self.rate.0 };
+                out.emit_fixed(r.to, kind, f, Fixed::product(v, 6, self.rate.0), || mul(base, self.rate.0), true)?;
             }
         }
         Ok(())

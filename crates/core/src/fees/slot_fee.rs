@@ -96,6 +96,17 @@ impl SlotFee {
         let r = cx.rule;
         let mut used = 0u32;
         let what = if slot == SlotKind::Dm { "DM items" } else { "display slots" };
+        // Per slot, totals only, a price needing no rounding: the period lines add up exactly,
+        // so the year's slots are booked at once (the Monte Carlo path).
+        if self.per == SlotPer::Slot {
+            let slots: u32 = (r.from..=r.to).map(|p| cx.agg[p].slots[slot.index()]).sum();
+            if let Some(total) = out.unrounded_total(Fixed::product(i128::from(slots), 0, self.price.0)) {
+                if total != 0 {
+                    out.book_total(r.to, kind, total);
+                }
+                return self.shortfall(cx, kind, slots, out);
+            }
+        }
         for p in r.from..=r.to {
             let n = cx.agg[p].slots[slot.index()];
             if n == 0 {
@@ -122,6 +133,12 @@ impl SlotFee {
                 false,
             )?;
         }
+        self.shortfall(cx, kind, used, out)
+    }
+
+    /// The contracted slots not used, charged at the end of the window.
+    fn shortfall<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, used: u32, out: &mut Out<'_, S>) -> Result<(), Error> {
+        let r = cx.rule;
         if self.contracted > used {
             let mult = self.multiplier(cx, r.to);
             let short = Decimal::from(self.contracted - used);

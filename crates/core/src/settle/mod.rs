@@ -234,6 +234,8 @@ pub(crate) struct Cx<'a> {
     pub m: &'a Compiled<'a>,
     pub o: &'a Outcome,
     pub agg: &'a [PeriodAgg],
+    /// Running totals of net purchase value and net units: entry p covers periods `0..p`.
+    pub net_to: &'a [(i128, i64)],
     pub rule: &'a RuleModel,
 }
 
@@ -245,6 +247,7 @@ impl Cx<'_> {
         self.o.period_cells(p)
     }
     /// Net purchases value (delivered − returned, at invoice) of the rule's SKUs in period p.
+    #[inline]
     pub fn net_value(&self, p: usize) -> i128 {
         if self.rule.mask.is_none() {
             let a = &self.agg[p];
@@ -259,6 +262,7 @@ impl Cx<'_> {
             .sum()
     }
     /// Net purchased units of the rule's SKUs in period p.
+    #[inline]
     pub fn net_units(&self, p: usize) -> i64 {
         if self.rule.mask.is_none() {
             let a = &self.agg[p];
@@ -285,7 +289,15 @@ impl Cx<'_> {
     /// Net purchase value and net units of the rule's SKUs over its base window
     /// (`base_from..=to`: the window, or from period 1 when retroactive).
     pub fn window_base(&self) -> (i128, i64) {
-        (self.rule.base_from..=self.rule.to).fold((0, 0), |(v, u), p| (v + self.net_value(p), u + self.net_units(p)))
+        self.net_over(self.rule.base_from, self.rule.to)
+    }
+    /// Net purchase value and net units of the rule's SKUs over periods `from..=to`.
+    pub fn net_over(&self, from: usize, to: usize) -> (i128, i64) {
+        if self.rule.mask.is_none() {
+            let ((v0, u0), (v1, u1)) = (self.net_to[from], self.net_to[to + 1]);
+            return (v1 - v0, u1 - u0);
+        }
+        (from..=to).fold((0, 0), |(v, u), p| (v + self.net_value(p), u + self.net_units(p)))
     }
     /// Stores trading in period p.
     pub fn stores(&self, p: usize) -> u32 {
@@ -415,6 +427,12 @@ impl<S: Sink> Out<'_, S> {
         self.slots[rule].map_or(0, |slot| self.booked[slot * self.periods + p])
     }
 
+    /// The amounts booked by rule `rule` over periods `from..=to` (units of the last decimal).
+    pub fn booked_over(&self, rule: usize, from: usize, to: usize) -> i128 {
+        self.slots[rule]
+            .map_or(0, |slot| self.booked[slot * self.periods + from..=slot * self.periods + to].iter().sum())
+    }
+
     /// A booked total (units of the last decimal) as a `Decimal` with the contract's decimals.
     pub fn decimal(&self, units: i128) -> Decimal {
         Decimal::from_i128_with_scale(units, self.rounding.decimals)
@@ -424,6 +442,26 @@ impl<S: Sink> Out<'_, S> {
         self.rule = rule;
         self.cum_exact = Decimal::ZERO;
         self.cum_rounded = Decimal::ZERO;
+    }
+
+    /// The amount of an exact `Fixed` in units of the last booked decimal, when its lines
+    /// need no rounding and nobody reads them one by one: totals only, rounding per line, at
+    /// most `decimals` decimals, and no guaranteed minimum covering the current rule. Such lines
+    /// add up to their exact sum, so a rule may book one total instead (`None` otherwise).
+    pub fn unrounded_total(&self, x: Option<Fixed>) -> Option<i128> {
+        let x = x?;
+        let dp = self.rounding.decimals;
+        let plain = !S::KEEPS_LINES && self.rounding.point == RoundingPoint::Line && x.scale <= dp;
+        let covered = self.rule.is_some_and(|r| self.slots[r].is_some());
+        if !plain || covered || x.mantissa.unsigned_abs() > DECIMAL_MAX_MANTISSA {
+            return None;
+        }
+        x.mantissa.checked_mul(10i128.pow(dp - x.scale))
+    }
+
+    /// Books a total from [`Out::unrounded_total`] (no line is recorded: the sink keeps none).
+    pub fn book_total(&mut self, p: usize, kind: FeeKind, units: i128) {
+        self.book(p, kind, units);
     }
 
     /// Adds a booked amount (units of the last decimal) to the totals.
@@ -507,6 +545,7 @@ impl<S: Sink> Out<'_, S> {
 pub struct Scratch {
     agg: Vec<PeriodAgg>,
     skus: Vec<SkuUnits>,
+    net_to: Vec<(i128, i64)>,
     booked: Vec<i128>,
 }
 
@@ -919,6 +958,15 @@ impl<'c> Compiled<'c> {
         let c = self.contract;
         let year = self.aggregate(o, scratch)?;
         let agg = &scratch.agg[..];
+        scratch.net_to.clear();
+        scratch.net_to.push((0, 0));
+        let (mut v, mut u) = (0i128, 0i64);
+        for a in agg {
+            v += a.delivered_value - a.returned_value;
+            u += a.delivered - a.returned;
+            scratch.net_to.push((v, u));
+        }
+        let net_to = &scratch.net_to[..];
         scratch.booked.clear();
         scratch.booked.resize(self.covered_count * self.periods, 0);
         let mut out = Out {
@@ -934,7 +982,7 @@ impl<'c> Compiled<'c> {
         };
         for &i in &self.order {
             let rule = &c.fees[i];
-            let cx = Cx { m: self, o, agg, rule: &self.rules[i] };
+            let cx = Cx { m: self, o, agg, net_to, rule: &self.rules[i] };
             out.begin(Some(i));
             let kind = rule.kind();
             match &rule.rule {
