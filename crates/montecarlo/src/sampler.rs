@@ -646,33 +646,32 @@ impl<'c> Model<'c> {
                 }
                 fastexp::exp_in_place(noise);
             }
-            // Fill rates: one draw per period from the SKU's fill stream.
-            let mut fill_rate = [1.0f64; MAX_PERIODS];
-            let fill_rate = &mut fill_rate[..periods];
+            // Fill rates (one draw per period from the SKU's fill stream) and units. The common
+            // case (stockout or not, in and out of promotions) draws without dispatch, in the
+            // same loop as the units so the two overlap.
             let mut fill = any_fill.then(|| root.stream_at(fill_at));
             let regular = self.fill.as_ref();
             let promo = self.promo_fill.as_ref().or(regular);
+            let gaps = &self.planned_gap[col];
+            // Demand = expected demand × noise (the noise is 1 without demand uncertainty).
+            let demand = x.iter().zip(noise.iter()).zip(gaps);
             match (fill.as_mut(), regular.and_then(Sampler::small_table), promo.and_then(Sampler::small_table)) {
-                // The common case (stockout or not, in and out of promotions): no dispatch per draw.
                 (Some(r), Some(regular), Some(promo)) => {
-                    for (f, &promoted) in fill_rate.iter_mut().zip(promoted) {
-                        *f = if promoted { promo.sample(r) } else { regular.sample(r) };
+                    for (p, (((&xp, &e), &gap), &promoted)) in demand.zip(promoted).enumerate() {
+                        let f = if promoted { promo.sample(r) } else { regular.sample(r) };
+                        let cell = &mut out.cells[p * n + s];
+                        store_units(cell, units_of(xp * e, f, cols.returns_rate));
+                        cell.match_gap_micro = gap;
                     }
                 }
                 _ => {
-                    for (f, &promoted) in fill_rate.iter_mut().zip(promoted) {
-                        *f = self.fill_draw(fill.as_mut(), promoted);
+                    for (p, (((&xp, &e), &gap), &promoted)) in demand.zip(promoted).enumerate() {
+                        let f = self.fill_draw(fill.as_mut(), promoted);
+                        let cell = &mut out.cells[p * n + s];
+                        store_units(cell, units_of(xp * e, f, cols.returns_rate));
+                        cell.match_gap_micro = gap;
                     }
                 }
-            }
-            // Units, then price-war gaps on the periods at war.
-            let gaps = &self.planned_gap[col];
-            // Demand = expected demand × noise (the noise is 1 without demand uncertainty).
-            let cells = x.iter().zip(noise.iter()).zip(fill_rate.iter()).zip(gaps);
-            for (p, (((&xp, &e), &f), &gap)) in cells.enumerate() {
-                let cell = &mut out.cells[p * n + s];
-                store_units(cell, units_of(xp * e, f, cols.returns_rate));
-                cell.match_gap_micro = gap;
             }
             if cols.any_war {
                 for p in (0..periods).filter(|&p| cols.war_on[p]) {
