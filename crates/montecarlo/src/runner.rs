@@ -172,7 +172,7 @@ pub fn run_with_progress(
             let end = (start + BATCH).min(cfg.runs);
             let rows = &mut batch[..(end - start) as usize * m];
             if m > 0 {
-                rows.par_chunks_mut(m).enumerate().try_for_each_init(
+                rows.par_chunks_mut(m).with_min_len(256).enumerate().try_for_each_init(
                     || (models.iter().map(Model::outcome_buffer).collect::<Vec<_>>(), Scratch::default()),
                     |(bufs, scratch), (j, chunk)| {
                         let k = start + j as u64;
