@@ -58,6 +58,8 @@ pub struct Model<'c> {
     uplift_plan: Vec<f64>,
     promoted: Vec<bool>,
     after_promo: Vec<bool>,
+    /// Per SKU, the promoted periods and the post-promotion periods, in period order.
+    promo_periods: Vec<(Vec<usize>, Vec<usize>)>,
     planned_gap: Vec<i64>,
     per_store: Vec<bool>,
     planned_stores: Vec<f64>,
@@ -247,6 +249,14 @@ impl<'c> Model<'c> {
             .clone()
             .map(|(p, s)| p > 0 && plan.cell(p - 1, s).promoted() && !plan.cell(p, s).promoted())
             .collect();
+        let promo_periods = (0..skus)
+            .map(|s| {
+                let col = &promoted[s * periods..(s + 1) * periods];
+                let on: Vec<usize> = (0..periods).filter(|&p| col[p]).collect();
+                let after = (1..periods).filter(|&p| col[p - 1] && !col[p]).collect();
+                (on, after)
+            })
+            .collect();
         let planned_gap: Vec<i64> = cells.map(|(p, s)| plan.cell(p, s).match_gap_micro).collect();
         let mut stores = f64::from(compiled.stores_at_start());
         let planned_stores = (0..periods)
@@ -285,6 +295,7 @@ impl<'c> Model<'c> {
             baseline,
             uplift_plan,
             promoted,
+            promo_periods,
             after_promo,
             planned_gap,
             per_store: (0..skus).map(|s| compiled.scales_with_stores(s)).collect(),
@@ -603,7 +614,7 @@ impl<'c> Model<'c> {
             let per_store = self.per_store[s];
             let col = s * periods..(s + 1) * periods;
             let (baseline, promoted) = (&self.baseline[col.clone()], &self.promoted[col.clone()]);
-            let (uplift_plan, after_promo) = (&self.uplift_plan[col.clone()], &self.after_promo[col.clone()]);
+            let uplift_plan = &self.uplift_plan[col.clone()];
             for (p, xp) in x.iter_mut().enumerate() {
                 let mut v = baseline[p] * cols.level[p];
                 if per_store {
@@ -615,17 +626,19 @@ impl<'c> Model<'c> {
             let [demand_at, uplift_at, dip_at, fill_at] = self.addresses[s];
             let mut uplift = self.uplift.as_ref().map(|d| (d, root.stream_at(uplift_at)));
             let mut dip = self.dip.as_ref().map(|d| (d, root.stream_at(dip_at)));
-            for (p, xp) in x.iter_mut().enumerate() {
-                if promoted[p] {
-                    let up = match uplift.as_mut() {
-                        Some((d, r)) => d.sample(r),
-                        None => uplift_plan[p],
-                    };
-                    *xp *= up.max(0.0);
-                } else if after_promo[p]
-                    && let Some((d, r)) = dip.as_mut()
-                {
-                    *xp *= 1.0 - d.sample(r).clamp(0.0, 1.0);
+            // Only the promoted periods and those after them (uplift and dip streams draw in
+            // period order, each on its own stream).
+            let (on, after) = &self.promo_periods[s];
+            for &p in on {
+                let up = match uplift.as_mut() {
+                    Some((d, r)) => d.sample(r),
+                    None => uplift_plan[p],
+                };
+                x[p] *= up.max(0.0);
+            }
+            if let Some((d, r)) = dip.as_mut() {
+                for &p in after {
+                    x[p] *= 1.0 - d.sample(r).clamp(0.0, 1.0);
                 }
             }
             // Lognormal noise: normal scores, then one vectorised exp over the column.
