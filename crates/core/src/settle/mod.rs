@@ -148,7 +148,6 @@ pub(crate) struct PeriodAgg {
     pub returned_value: i128,
     pub delivered: i64,
     pub returned: i64,
-    pub sold: i64,
     pub slots: [u32; 4],
     pub stores: u32,
     /// Some SKU has a price-match gap this period.
@@ -170,6 +169,7 @@ struct SkuUnits {
 /// SKU instead of one per cell), plus corrections for cells sold at another price.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct YearAgg {
+    pub units_sold: i64,
     pub cost_value: i128,
     pub returned_cost: i128,
     pub retail_value: i128,
@@ -868,6 +868,7 @@ impl<'c> Compiled<'c> {
         }
         let mut year = YearAgg { retail_value: correction, ..YearAgg::default() };
         for (u, k) in skus.iter().zip(&self.skus) {
+            year.units_sold = year.units_sold.wrapping_add(u.sold as i64);
             let (d, r, s) = (u.delivered as i128, u.returned as i128, u.sold as i128);
             year.cost_value += d * k.cost_micro as i128;
             year.returned_cost += r * k.cost_micro as i128;
@@ -902,7 +903,7 @@ impl<'c> Compiled<'c> {
             // One pass over the period's cells; values of cells at another price than the
             // regular shelf price (promotions, price matches) go to a correction.
             let cells = o.period_cells(p);
-            let (mut dv, mut delivered, mut returned, mut sold) = (A::ZERO, 0i64, 0i64, 0i64);
+            let (mut dv, mut delivered, mut returned) = (A::ZERO, 0i64, 0i64);
             let (mut units, mut short, mut prices, mut corr) = (0u32, false, 0u64, A::ZERO);
             let mut slots = [0u32; 4];
             for ((c, k), u) in cells.iter().zip(&self.skus).zip(skus.iter_mut()) {
@@ -911,7 +912,6 @@ impl<'c> Compiled<'c> {
                 dv = dv.add_mul(c.delivered, k.invoice_micro);
                 delivered = delivered.wrapping_add(i64::from(c.delivered));
                 returned = returned.wrapping_add(i64::from(c.returned));
-                sold = sold.wrapping_add(i64::from(c.sold));
                 u.delivered += u64::from(c.delivered);
                 u.sold += u64::from(c.sold);
                 let odd = c.promo_price_micro as u64 | c.match_gap_micro as u64;
@@ -942,7 +942,6 @@ impl<'c> Compiled<'c> {
             a.delivered_value = dv.wide();
             a.delivered = delivered;
             a.returned = returned;
-            a.sold = sold;
             a.short = short;
         }
         (seen, correction)
@@ -1021,16 +1020,15 @@ impl<'c> Compiled<'c> {
             retailer_cost_of_sales: Decimal::ZERO,
             units_delivered: 0,
             units_returned: 0,
-            units_sold: 0,
+            units_sold: year.units_sold,
         };
         let (mut gi, mut rv) = (0i128, 0i128);
-        let YearAgg { cost_value: cv, returned_cost: rc, retail_value: rs, retailer_cogs: rcogs } = year;
+        let YearAgg { cost_value: cv, returned_cost: rc, retail_value: rs, retailer_cogs: rcogs, .. } = year;
         for a in agg {
             gi += a.delivered_value;
             rv += a.returned_value;
             t.units_delivered += a.delivered;
             t.units_returned += a.returned;
-            t.units_sold += a.sold;
         }
         let r = &c.rounding;
         // Rounded in integers: the same as rounding the exact `Decimal`, which has 6 decimals.
