@@ -383,7 +383,7 @@ impl<'c> Model<'c> {
         self.sample_into(seed, index, buf);
         match self.contract_for(seed, index)? {
             None => row_of(self.compiled.totals_with(buf, scratch)?),
-            Some(c) => row_of(Compiled::new(&c)?.totals_with(buf, scratch)?),
+            Some(c) => row_of(self.compiled.variant(&c)?.totals_with(buf, scratch)?),
         }
     }
 
@@ -392,7 +392,7 @@ impl<'c> Model<'c> {
         let o = self.sample(seed, index);
         Ok(match self.contract_for(seed, index)? {
             None => self.compiled.settle(&o)?,
-            Some(c) => Compiled::new(&c)?.settle(&o)?,
+            Some(c) => self.compiled.variant(&c)?.settle(&o)?,
         })
     }
 

@@ -148,11 +148,12 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
     let mut buyer_kpis = Vec::with_capacity(values.len());
     for point in &values {
         let c = offer(contract, &paths, point)?;
-        let m = Compiled::new(&c).map_err(err)?;
+        let m = base.variant(&c).map_err(err)?;
         // Supplier: risk-adjusted contribution over the common scenarios.
+        let mut scratch = kasim_core::settle::Scratch::default();
         let mut xs: Vec<f64> = outcomes
             .iter()
-            .map(|o| m.totals(o).map(|t| f(t.net_contribution())))
+            .map(|o| m.totals_with(o, &mut scratch).map(|t| f(t.net_contribution())))
             .collect::<Result<_, _>>()
             .map_err(err)?;
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;

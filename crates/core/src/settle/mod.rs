@@ -591,6 +591,28 @@ impl<'c> Compiled<'c> {
     /// Prepares a contract for settlement. The contract must be valid (it is checked again
     /// here, without file locations) and its supplier loaded.
     pub fn new(contract: &'c Contract) -> Result<Compiled<'c>, Error> {
+        Compiled::build(contract, None)
+    }
+
+    /// Compiles a variant of this contract (the same contract with other fee or payment terms:
+    /// a negotiated offer, or terms drawn for one simulated year). When the variant has the
+    /// same supplier, retailer, calendar, rounding, SKU terms and sales plan, this contract's
+    /// prices and planned outcome are reused (building the plan is most of [`Compiled::new`]'s
+    /// time); otherwise it is [`Compiled::new`]. The variant is validated either way.
+    pub fn variant<'v>(&self, contract: &'v Contract) -> Result<Compiled<'v>, Error> {
+        let a = self.contract;
+        let same_plan = a.supplier == contract.supplier
+            && a.retailer == contract.retailer
+            && a.calendar == contract.calendar
+            && a.rounding == contract.rounding
+            && a.skus == contract.skus
+            && a.plan == contract.plan;
+        Compiled::build(contract, same_plan.then_some(self))
+    }
+
+    /// [`Compiled::new`], taking the SKU prices and the planned outcome from `base` when given
+    /// (the caller has checked that they do not depend on what differs).
+    fn build(contract: &'c Contract, base: Option<&Compiled<'_>>) -> Result<Compiled<'c>, Error> {
         let problems = crate::validate::check(contract);
         if !problems.is_empty() {
             let list = problems
@@ -611,7 +633,7 @@ impl<'c> Compiled<'c> {
             .ok_or_else(|| Error::Contract("the supplier file has not been loaded; use kasim_core::load".into()))?;
         let rounding = contract.rounding;
         let mut skus = Vec::with_capacity(contract.skus.len());
-        for t in &contract.skus {
+        for t in contract.skus.iter().filter(|_| base.is_none()) {
             let s = supplier
                 .skus
                 .iter()
@@ -637,6 +659,9 @@ impl<'c> Compiled<'c> {
                 cost_micro: micro(cost, "unit cost")?,
                 shelf_micro: micro(shelf, "shelf price")?,
             });
+        }
+        if let Some(b) = base {
+            skus = b.skus.clone();
         }
         let periods = contract.periods();
         let mut promo_period = vec![false; periods];
@@ -712,7 +737,13 @@ impl<'c> Compiled<'c> {
         m.booked_slots = slots;
         m.max_price_micro =
             m.skus.iter().flat_map(|k| [k.invoice_micro, k.cost_micro, k.shelf_micro]).max().unwrap_or(0);
-        m.plan = m.build_plan()?;
+        match base {
+            Some(b) => {
+                m.plan = b.plan.clone();
+                m.plan_cells = b.plan_cells.clone();
+            }
+            None => m.plan = m.build_plan()?,
+        }
         Ok(m)
     }
 
@@ -1135,5 +1166,32 @@ mod tests {
                 .round_dp(2)
                 .to_string()
         );
+    }
+
+    /// A variant reuses the plan only when it cannot differ, and settles exactly like a
+    /// contract compiled from scratch either way.
+    #[test]
+    fn variants_settle_like_fresh_compilations() {
+        let c = crate::demo::contract(
+            "[[fees]]\nid = \"entry\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"1000\"\n\n\
+             [[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = \"3%\"\n",
+        )
+        .unwrap();
+        let base = Compiled::new(&c).unwrap();
+        let sku = c.skus[0].sku.clone();
+        for (path, value) in [
+            ("fees.entry.amount", "2500.50"),
+            ("fees.r.rate", "0.045"),
+            ("payment.days", "90"),
+            (&format!("skus.{sku}.invoice_price")[..], "7.35"),
+            ("retailer.stores", "37"),
+        ] {
+            let mut v = c.clone();
+            crate::terms::set(&mut v, path, value.parse().unwrap()).unwrap();
+            let (fast, fresh) = (base.variant(&v).unwrap(), Compiled::new(&v).unwrap());
+            assert_eq!(fast.plan_outcome(), fresh.plan_outcome(), "{path}");
+            let o = fresh.plan_outcome();
+            assert_eq!(fast.settle(o).unwrap(), fresh.settle(o).unwrap(), "{path}");
+        }
     }
 }
