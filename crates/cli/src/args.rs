@@ -1,5 +1,9 @@
 //! Command-line arguments (clap derive). These are raw strings and flags; `lib.rs` turns them
 //! into a validated run before any library call.
+//!
+//! Doc comments here are the `--help` text, where `[uncertainty]` names a TOML section, not an
+//! item to link.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 use std::path::PathBuf;
 

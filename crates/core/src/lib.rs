@@ -35,8 +35,8 @@
 //!
 //! ## Where to start
 //!
-//! * [`load`] a contract file (TOML), [`evaluate`] it against its own sales plan, or
-//!   [`settle`] it against any [`Outcome`].
+//! * [`load`](fn@load) a contract file (TOML), [`evaluate`] it against its own sales plan, or
+//!   [`settle`](fn@settle) it against any [`Outcome`].
 //! * [`settle::Compiled`] prepares a contract once and settles many outcomes; its
 //!   [`settle::Compiled::totals`] path keeps totals only (what the Monte Carlo crate uses).
 //! * [`fees`] documents every rule with its formula and a worked example.

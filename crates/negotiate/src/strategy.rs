@@ -128,8 +128,8 @@ pub trait Strategy {
 }
 
 /// Relative tit-for-tat in issue space (Faratin, Sierra & Jennings 1998, δ = 1): on each issue,
-/// reproduce the other side's last relative move, xₙ₊₁[j] = clip(their_prev[j] ÷ their_last[j] ×
-/// my_last[j]), snapped to the grid; never below the reservation value. Opens at its best
+/// reproduce the other side's last relative move, `xₙ₊₁[j] = clip(their_prev[j] ÷ their_last[j] ×
+/// my_last[j])`, snapped to the grid; never below the reservation value. Opens at its best
 /// outcome. Accepts an offer worth at least its planned next offer.
 #[derive(Clone, Debug, Default)]
 pub struct RelativeTitForTat {
