@@ -1194,4 +1194,42 @@ mod tests {
             assert_eq!(fast.settle(o).unwrap(), fresh.settle(o).unwrap(), "{path}");
         }
     }
+
+    /// Integer rounding gives exactly what `Decimal` rounding gives, in every mode, on ties,
+    /// negative amounts and both the 64- and 128-bit paths.
+    #[test]
+    fn integer_rounding_equals_decimal_rounding() {
+        use crate::money::RoundingMode as M;
+        let modes = [M::HalfUp, M::HalfEven, M::HalfDown, M::Up, M::Down];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut cases: Vec<(i128, u32)> = vec![(2345, 3), (-2345, 3), (2355, 3), (5, 1), (-15, 1), (1, 8), (0, 4)];
+        for _ in 0..20_000 {
+            let scale = 3 + (next() % 14) as u32;
+            let m = match next() % 3 {
+                // Ties: a multiple of 5 followed by zeros.
+                0 => (next() % 1_000_000) as i128 * 10i128.pow(scale - 2) * 10 + 5 * 10i128.pow(scale - 3),
+                1 => (next() >> 1) as i128 * (next() % 1000 + 1) as i128,
+                _ => (next() % 100_000_000) as i128,
+            };
+            cases.push((if next() % 2 == 0 { m } else { -m }, scale));
+        }
+        for (m, scale) in cases {
+            for mode in modes {
+                for dp in [0u32, 2, 4] {
+                    if scale <= dp {
+                        continue;
+                    }
+                    let want = Decimal::from_i128_with_scale(m, scale).round_dp_with_strategy(dp, mode.strategy());
+                    let got = Decimal::from_i128_with_scale(round_scaled(m, scale, dp, mode), dp);
+                    assert_eq!(got, want, "{m}e-{scale} to {dp} dp, {mode:?}");
+                }
+            }
+        }
+    }
 }
