@@ -193,9 +193,8 @@ fn opt(d: &Option<kasim_core::uncertainty::Dist>, what: &str) -> Result<Option<S
     d.as_ref().map(|d| Sampler::new(d, what)).transpose()
 }
 
-/// Rounds a non-negative quantity half-up to whole units. `as u64` truncates toward zero (which
-/// is floor for non-negative values) and saturates, with NaN and negatives going to 0; it avoids
-/// a libm `floor` call per cell.
+/// Rounds a quantity half-up to whole units in `0..=MAX_UNITS` (negatives and NaN give 0),
+/// without a libm call.
 #[inline]
 fn units(x: f64) -> u64 {
     units_i(x) as u64
@@ -221,9 +220,9 @@ fn store_units(cell: &mut Cell, (ordered, delivered, returned): (i64, i64, i64))
     cell.sold = (delivered - returned) as u32;
 }
 
-/// [`units`] as `i64`. The clamp to `0..=MAX_UNITS` is done in `f64` (`max` returns the other
-/// operand for NaN, so NaN gives 0), which makes the conversion exact and branch-free: a column
-/// converts two cells per instruction. `MAX_UNITS` fits `i32`, whose conversion is the vector one.
+/// [`units`] as `i64`. The clamp to `0..=MAX_UNITS` is done in `f64` first (`max` returns the
+/// other operand for NaN, so NaN gives 0); truncating the clamped value is the floor of
+/// `x + 0.5`, and it fits `i32`, so the conversion is one instruction with no range fix-ups.
 #[inline(always)]
 fn units_i(x: f64) -> i64 {
     i64::from((x + 0.5).max(0.0).min(f64::from(MAX_UNITS)) as i32)
