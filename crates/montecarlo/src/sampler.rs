@@ -222,7 +222,7 @@ fn store_units(cell: &mut Cell, (ordered, delivered, returned): (i64, i64, i64))
 
 /// [`units`] as `i64`. The clamp to `0..=MAX_UNITS` is done in `f64` first (`max` returns the
 /// other operand for NaN, so NaN gives 0); truncating the clamped value is the floor of
-/// `x + 0.5`, and it fits `i32`, so the conversion is one instruction with no range fix-ups.
+/// `x + 0.5`, and it always fits `i32`, so the conversion never saturates.
 #[inline(always)]
 fn units_i(x: f64) -> i64 {
     i64::from((x + 0.5).max(0.0).min(f64::from(MAX_UNITS)) as i32)
