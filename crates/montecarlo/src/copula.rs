@@ -111,40 +111,25 @@ pub fn beta_cdf(x: f64, a: f64, b: f64) -> f64 {
 }
 
 fn beta_cf(x: f64, a: f64, b: f64) -> f64 {
+    // Modified Lentz's method (Numerical Recipes' `betacf`): each term updates c and d, kept away
+    // from zero.
+    const TINY: f64 = 1e-300;
+    let away = |v: f64| if v.abs() < TINY { TINY } else { v };
     let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
-    let tiny = 1e-300;
     let mut c = 1.0;
-    let mut d = 1.0 - qab * x / qap;
-    if d.abs() < tiny {
-        d = tiny;
-    }
-    d = 1.0 / d;
+    let mut d = 1.0 / away(1.0 - qab * x / qap);
     let mut h = d;
+    // One continued-fraction term: returns the factor it multiplies h by.
+    let step = |aa: f64, c: &mut f64, d: &mut f64| {
+        *d = 1.0 / away(1.0 + aa * *d);
+        *c = away(1.0 + aa / *c);
+        *d * *c
+    };
     for m in 1..300 {
         let m = f64::from(m);
         let m2 = 2.0 * m;
-        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < tiny {
-            d = tiny;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < tiny {
-            c = tiny;
-        }
-        d = 1.0 / d;
-        h *= d * c;
-        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < tiny {
-            d = tiny;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < tiny {
-            c = tiny;
-        }
-        d = 1.0 / d;
-        let del = d * c;
+        h *= step(m * (b - m) * x / ((qam + m2) * (a + m2)), &mut c, &mut d);
+        let del = step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), &mut c, &mut d);
         h *= del;
         if (del - 1.0).abs() < 1e-15 {
             break;

@@ -57,13 +57,11 @@ pub struct Model<'c> {
     baseline: Vec<f64>,
     uplift_plan: Vec<f64>,
     promoted: Vec<bool>,
-    after_promo: Vec<bool>,
     /// Per SKU, the promoted periods and the post-promotion periods, in period order.
     promo_periods: Vec<(Vec<usize>, Vec<usize>)>,
     planned_gap: Vec<i64>,
     per_store: Vec<bool>,
     planned_stores: Vec<f64>,
-    keys: Vec<u64>,
     /// Per SKU, the stream addresses of demand, uplift, dip and fill.
     addresses: Vec<[u64; 4]>,
     shelf_micro: Vec<i64>,
@@ -244,10 +242,6 @@ impl<'c> Model<'c> {
         let baseline = cells.clone().map(|(p, s)| f(compiled.plan_cell(p, s).baseline)).collect();
         let uplift_plan = cells.clone().map(|(p, s)| f(compiled.plan_cell(p, s).uplift)).collect();
         let promoted: Vec<bool> = cells.clone().map(|(p, s)| plan.cell(p, s).promoted()).collect();
-        let after_promo = cells
-            .clone()
-            .map(|(p, s)| p > 0 && plan.cell(p - 1, s).promoted() && !plan.cell(p, s).promoted())
-            .collect();
         let promo_periods = (0..skus)
             .map(|s| {
                 let col = &promoted[s * periods..(s + 1) * periods];
@@ -295,11 +289,9 @@ impl<'c> Model<'c> {
             uplift_plan,
             promoted,
             promo_periods,
-            after_promo,
             planned_gap,
             per_store: (0..skus).map(|s| compiled.scales_with_stores(s)).collect(),
             planned_stores,
-            keys: compiled.skus.iter().map(|k| sku_key(&k.id)).collect(),
             addresses: compiled
                 .skus
                 .iter()
@@ -745,15 +737,17 @@ impl<'c> Model<'c> {
         let s2 = self.sigma * self.sigma / 2.0;
         let any_fill = self.fill.is_some() || self.promo_fill.is_some();
         for s in 0..n {
-            let key = self.keys[s];
-            let mut demand = (self.sigma > 0.0).then(|| root.stream(Factor::Demand, key));
-            let mut uplift = self.uplift.as_ref().map(|_| root.stream(Factor::Uplift, key));
-            let mut dip = self.dip.as_ref().map(|_| root.stream(Factor::Dip, key));
-            let mut fill = any_fill.then(|| root.stream(Factor::Fill, key));
+            let [demand_at, uplift_at, dip_at, fill_at] = self.addresses[s];
+            let mut demand = (self.sigma > 0.0).then(|| root.stream_at(demand_at));
+            let mut uplift = self.uplift.as_ref().map(|_| root.stream_at(uplift_at));
+            let mut dip = self.dip.as_ref().map(|_| root.stream_at(dip_at));
+            let mut fill = any_fill.then(|| root.stream_at(fill_at));
             for p in 0..periods {
                 let i = p * n + s;
                 let t = s * periods + p;
                 let promoted = self.promoted[t];
+                // The period after a promoted one, itself not promoted (the dip's periods).
+                let after_promo = p > 0 && self.promoted[t - 1] && !promoted;
                 let mut x = self.baseline[t] * level[p];
                 if self.per_store[s] {
                     x *= store_factor[p];
@@ -774,7 +768,7 @@ impl<'c> Model<'c> {
                         cc.members[0],
                         cc.members[1] && fill.is_some(),
                         cc.members[2] && promoted && uplift.is_some(),
-                        cc.members[3] && self.after_promo[t] && dip.is_some(),
+                        cc.members[3] && after_promo && dip.is_some(),
                     ];
                     let mut e = [0.0f64; 4];
                     let (mut k, mut mask) = (0, 0usize);
@@ -815,9 +809,7 @@ impl<'c> Model<'c> {
                         _ => self.uplift_plan[t],
                     };
                     x *= up.max(0.0);
-                } else if self.after_promo[t]
-                    && let (Some(d), Some(r)) = (&self.dip, dip.as_mut())
-                {
+                } else if after_promo && let (Some(d), Some(r)) = (&self.dip, dip.as_mut()) {
                     let share = if scores[3].is_nan() {
                         d.sample(r)
                     } else {

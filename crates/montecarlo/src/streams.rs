@@ -9,10 +9,11 @@
 //!   own Xoshiro256++ generator, seeded from the scenario key and the (factor, key) address
 //!   through SplitMix64. Why not a ChaCha8 stream per factor, as before: a ChaCha8 stream costs
 //!   ~70 ns to start (it generates four blocks at once) and 2 ns per 64-bit word, and a
-//!   52-week × 10-SKU scenario starts ~30 of them — about 3 µs, a third of the scenario budget.
-//!   Xoshiro256++ starts in ~5 ns and costs ~1 ns per word; with a 2²⁵⁶ period and seeds
-//!   derived from a cryptographic root, overlaps between the few hundred draws of each stream
-//!   are negligible (measured in ../shared/reference/montecarlo.md §2.2).
+//!   52-week × 10-SKU scenario starts ~30 of them (31 set-ups measured 2.2 µs; replacing them
+//!   took sampling from 12.8 to 8.3 µs per scenario). Xoshiro256++ starts with four SplitMix64
+//!   mixes and costs ~1 ns per word (../shared/reference/montecarlo.md §2.2); with a 2²⁵⁶ period
+//!   and seeds derived from a cryptographic root, overlaps between the few hundred draws of each
+//!   stream are negligible.
 //! * **Common random numbers:** a SKU's draws are keyed by the SKU's code, not its position,
 //!   so two contracts carrying the same SKU see the same demand in scenario k.
 //! * **Independence of factors:** adding a random factor adds a new address and does not shift

@@ -102,7 +102,7 @@ impl SlotFee {
             let slots: u32 = (r.from..=r.to).map(|p| cx.agg[p].slots[slot.index()]).sum();
             if let Some(total) = out.unrounded_total(Fixed::product(i128::from(slots), 0, self.price.0)) {
                 if total != 0 {
-                    out.book_total(r.to, kind, total);
+                    out.book(r.to, kind, total);
                 }
                 return self.shortfall(cx, kind, slots, out);
             }

@@ -459,14 +459,10 @@ impl<S: Sink> Out<'_, S> {
         x.mantissa.checked_mul(10i128.pow(dp - x.scale))
     }
 
-    /// Books a total from [`Out::unrounded_total`] (no line is recorded: the sink keeps none).
-    pub fn book_total(&mut self, p: usize, kind: FeeKind, units: i128) {
-        self.book(p, kind, units);
-    }
-
-    /// Adds a booked amount (units of the last decimal) to the totals.
+    /// Adds a booked amount (units of the last decimal) to the totals, recording no line (what
+    /// a total from [`Out::unrounded_total`] needs).
     #[inline]
-    fn book(&mut self, p: usize, kind: FeeKind, units: i128) {
+    pub fn book(&mut self, p: usize, kind: FeeKind, units: i128) {
         self.kinds[kind.index()] += units;
         if let Some(slot) = self.rule.and_then(|r| self.slots[r]) {
             self.booked[slot * self.periods + p] += units;
