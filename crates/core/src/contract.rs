@@ -10,7 +10,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::fees::FeeRule;
+pub use crate::fees::payment_terms::{DayBasis, EarlyPayment, FinancingPer, PaymentTerms};
 use crate::money::{Money, Quantity, Rate, Rounding};
+pub use crate::outcome::SlotKind;
 
 /// One supplier–retailer contract year.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -230,99 +232,6 @@ pub struct PromotionPeriod {
     pub periods: Vec<u16>,
 }
 
-/// Day-count basis for financing cost.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum DayBasis {
-    /// Actual/365 (the default).
-    #[default]
-    #[serde(rename = "365")]
-    Days365,
-    /// Actual/360.
-    #[serde(rename = "360")]
-    Days360,
-}
-
-impl DayBasis {
-    /// Days in the basis year.
-    pub fn days(self) -> u32 {
-        match self {
-            DayBasis::Days365 => 365,
-            DayBasis::Days360 => 360,
-        }
-    }
-}
-
-/// Payment terms (账期): how long the retailer takes to pay, and what that costs the supplier.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PaymentTerms {
-    /// Days from delivery to payment (default 60).
-    #[serde(default = "default_days")]
-    pub days: u32,
-    /// Day-count basis: "365" (default) or "360".
-    #[serde(default)]
-    pub basis: DayBasis,
-    /// Overrides the supplier's cost of capital for this contract.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost_of_capital: Option<Rate>,
-    /// An early-payment (cash) discount, e.g. 1% for payment in 10 days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub early_payment: Option<EarlyPayment>,
-    /// Financing cost booked per `period` (default) or once on the `annual` net invoiced
-    /// amount (in the last period).
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub financing: FinancingPer,
-}
-
-fn is_default<T: Default + PartialEq>(t: &T) -> bool {
-    *t == T::default()
-}
-
-/// How the financing cost is booked.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FinancingPer {
-    /// One line per period on that period's net invoiced amount.
-    #[default]
-    Period,
-    /// One line in the last period on the year's net invoiced amount.
-    Annual,
-}
-
-fn default_days() -> u32 {
-    60
-}
-
-impl Default for PaymentTerms {
-    fn default() -> Self {
-        PaymentTerms {
-            days: 60,
-            basis: DayBasis::Days365,
-            cost_of_capital: None,
-            early_payment: None,
-            financing: FinancingPer::Period,
-        }
-    }
-}
-
-/// An early-payment discount ("1/10 net 60").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EarlyPayment {
-    /// Discount off the net invoiced amount when paid early (e.g. "1%").
-    pub discount: Rate,
-    /// Days within which the early payment is made.
-    pub days: u32,
-    /// Whether the retailer takes the discount (default true). When taken, the discount is a
-    /// fee line and financing runs for `days` instead of the standard term.
-    #[serde(default = "yes")]
-    pub taken: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
 /// The contract terms of one SKU at this retailer.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -366,38 +275,6 @@ pub enum ShelfPrice {
         /// The shelf price.
         price: Money,
     },
-}
-
-/// The kind of promotion slot a promotion uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SlotKind {
-    /// DM flyer / poster (DM/海报).
-    Dm,
-    /// End-cap / gondola end (端架).
-    EndCap,
-    /// TG (promotional gondola head).
-    Tg,
-    /// Floor stack (堆头).
-    FloorStack,
-}
-
-impl SlotKind {
-    /// All slot kinds.
-    pub const ALL: [SlotKind; 4] = [SlotKind::Dm, SlotKind::EndCap, SlotKind::Tg, SlotKind::FloorStack];
-    /// English and Chinese names.
-    pub fn names(self) -> (&'static str, &'static str) {
-        match self {
-            SlotKind::Dm => ("DM flyer", "DM/海报"),
-            SlotKind::EndCap => ("end-cap", "端架"),
-            SlotKind::Tg => ("TG", "TG"),
-            SlotKind::FloorStack => ("floor stack", "堆头"),
-        }
-    }
-    /// A dense index 0..4.
-    pub fn index(self) -> usize {
-        self as usize
-    }
 }
 
 /// The supplier's plan for the year: expected units, promotions and price matches.

@@ -34,6 +34,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// An overflow multiplying two amounts.
+    pub(crate) fn overflow_product(a: rust_decimal::Decimal, b: rust_decimal::Decimal) -> Error {
+        Error::Overflow(format!("{a} × {b}"))
+    }
+    /// An integer amount `value × 10^−scale` too large for a `Decimal`.
+    pub(crate) fn overflow_value(_value: i128, _scale: u32) -> Error {
+        Error::Overflow("an aggregate amount".into())
+    }
     /// True when the error lists located problems in an input file.
     pub fn is_invalid(&self) -> bool {
         matches!(self, Error::Invalid(_))

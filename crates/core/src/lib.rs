@@ -73,3 +73,102 @@ pub fn supplier_schema() -> serde_json::Value {
     let schema = schemars::schema_for!(contract::Supplier);
     serde_json::to_value(schema).unwrap_or(serde_json::Value::Null)
 }
+
+#[cfg(test)]
+mod layering {
+    //! The modules of kasim-core form layers: no module uses a module that uses it back, and
+    //! the fee rules never reach into the settlement engine that runs them.
+
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::Path;
+
+    /// Top-level module → the top-level modules its code (not comments, not tests) names as
+    /// `crate::<module>`.
+    fn graph() -> BTreeMap<String, BTreeSet<String>> {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        let mut dirs = vec![src.clone()];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for f in files {
+            let rel = f.strip_prefix(&src).unwrap();
+            let first = rel.components().next().unwrap().as_os_str().to_string_lossy().to_string();
+            let module = first.trim_end_matches(".rs").to_string();
+            if module == "lib" {
+                continue;
+            }
+            let text = std::fs::read_to_string(&f).unwrap();
+            let deps = g.entry(module.clone()).or_default();
+            for line in text.lines() {
+                let line = line.trim_start();
+                if line.starts_with("#[cfg(test)]") {
+                    break;
+                }
+                if line.starts_with("//") {
+                    continue;
+                }
+                for (i, _) in line.match_indices("crate::") {
+                    let name: String =
+                        line[i + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                    if !name.is_empty() && name != module && name.chars().next().is_some_and(|c| c.is_lowercase()) {
+                        deps.insert(name);
+                    }
+                }
+            }
+        }
+        g
+    }
+
+    #[test]
+    fn no_module_uses_a_module_that_uses_it_back() {
+        let g = graph();
+        // Depth-first search for a back edge; report the cycle.
+        fn visit<'g>(
+            m: &'g str,
+            g: &'g BTreeMap<String, BTreeSet<String>>,
+            stack: &mut Vec<&'g str>,
+            done: &mut BTreeSet<&'g str>,
+        ) -> Option<Vec<String>> {
+            if let Some(i) = stack.iter().position(|s| *s == m) {
+                let mut cycle: Vec<String> = stack[i..].iter().map(|s| s.to_string()).collect();
+                cycle.push(m.to_string());
+                return Some(cycle);
+            }
+            if !done.insert(m) {
+                return None;
+            }
+            stack.push(m);
+            for d in g.get(m).into_iter().flatten() {
+                if let Some(c) = visit(d, g, stack, done) {
+                    return Some(c);
+                }
+            }
+            stack.pop();
+            None
+        }
+        let mut done = BTreeSet::new();
+        for m in g.keys() {
+            if let Some(cycle) = visit(m, &g, &mut Vec::new(), &mut done) {
+                panic!("module cycle in kasim-core: {}", cycle.join(" → "));
+            }
+        }
+        assert!(g.len() >= 10, "found only {:?}", g.keys());
+    }
+
+    #[test]
+    fn fee_rules_do_not_reach_into_the_engine() {
+        let g = graph();
+        for m in ["settle", "validate", "terms", "load", "contract"] {
+            assert!(!g["fees"].contains(m), "fees/ uses crate::{m}");
+        }
+    }
+}

@@ -3,9 +3,9 @@
 //! own sales plan expects; the Monte Carlo crate samples outcomes instead.
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use crate::contract::{Contract, SlotKind};
 use crate::error::Error;
 use crate::money::Rounding;
 
@@ -164,16 +164,37 @@ impl Outcome {
         }
         Ok((units, price))
     }
+}
 
-    /// The outcome the contract's sales plan expects.
-    ///
-    /// Per SKU and period (nothing before the SKU's listing period): baseline units (per period, per period list, or per store × stores
-    /// open) × seasonality × promotion uplift, rounded half-up to whole units = ordered;
-    /// delivered = ordered × fill rate (the promotion fill rate in promoted cells), rounded
-    /// half-up; returned = delivered × returns rate, rounded half-up; sold = delivered − returned.
-    pub fn from_plan(contract: &Contract) -> Result<Outcome, Error> {
-        let model = crate::settle::Compiled::new(contract)?;
-        Ok(model.plan_outcome().clone())
+/// The kind of promotion slot a promotion uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SlotKind {
+    /// DM flyer / poster (DM/海报).
+    Dm,
+    /// End-cap / gondola end (端架).
+    EndCap,
+    /// TG (promotional gondola head).
+    Tg,
+    /// Floor stack (堆头).
+    FloorStack,
+}
+
+impl SlotKind {
+    /// All slot kinds.
+    pub const ALL: [SlotKind; 4] = [SlotKind::Dm, SlotKind::EndCap, SlotKind::Tg, SlotKind::FloorStack];
+    /// English and Chinese names.
+    pub fn names(self) -> (&'static str, &'static str) {
+        match self {
+            SlotKind::Dm => ("DM flyer", "DM/海报"),
+            SlotKind::EndCap => ("end-cap", "端架"),
+            SlotKind::Tg => ("TG", "TG"),
+            SlotKind::FloorStack => ("floor stack", "堆头"),
+        }
+    }
+    /// A dense index 0..4.
+    pub fn index(self) -> usize {
+        self as usize
     }
 }
 

@@ -40,11 +40,13 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::api::Cx;
+use crate::fees::book::{Out, Sink, dec, mul};
+use crate::fees::formula::Formula;
 use crate::fees::tiered_rebate::Basis;
 use crate::fees::tiers::{Tier, TierValue, from_scale};
 use crate::fees::{FeeKind, SkuSelection};
 use crate::money::Money;
-use crate::settle::{Cx, Formula, Out, Sink, dec, mul};
 
 /// A rebate on growth over the prior year.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -40,8 +40,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::fees::FeeKind;
+use crate::fees::api::Cx;
+use crate::fees::book::{Out, Sink};
+use crate::fees::formula::Formula;
 use crate::money::Money;
-use crate::settle::{Cx, Formula, Out, Sink};
 
 /// A floor (and optional cap) over a set of fees.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

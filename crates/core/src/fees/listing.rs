@@ -23,9 +23,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::api::Cx;
+use crate::fees::book::{Out, Sink};
+use crate::fees::formula::{Formula, Times};
 use crate::fees::{FeeKind, SkuSelection};
 use crate::money::Money;
-use crate::settle::{Cx, Fixed, Formula, Out, Sink, Times, mul};
 
 /// A listing fee per new SKU.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -56,9 +58,9 @@ impl ListingFee {
     pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         // New listings per period, in one pass over the SKUs (listing periods are 1–52).
         let mut listed = [0u32; 53];
-        for (s, t) in cx.m.contract.skus.iter().enumerate() {
-            let lp = t.listing_period as usize;
-            if t.new_listing && cx.rule.includes(s) && (1..=cx.periods().min(53)).contains(&lp) {
+        for s in 0..cx.skus().len() {
+            let Some(lp) = cx.new_listing(s).map(usize::from) else { continue };
+            if cx.rule.includes(s) && (1..=cx.periods().min(53)).contains(&lp) {
                 listed[lp - 1] += 1;
             }
         }
@@ -72,13 +74,8 @@ impl ListingFee {
                 ListingPer::Store => Some(cx.stores(p)),
             };
             let times = i128::from(stores.unwrap_or(1));
-            let fixed = Fixed::product(i128::from(n) * times, 0, self.amount.0);
-            let exact = || match stores {
-                None => mul(count, self.amount.0),
-                Some(st) => mul(mul(count, self.amount.0)?, Decimal::from(st)),
-            };
             let f = Formula::Count { count, what: "new SKUs", unit: self.amount.0, times: stores.map(Times::stores) };
-            out.emit_fixed(p, kind, f, fixed, exact, true)?;
+            out.emit_product(p, kind, f, i128::from(n) * times, 0, self.amount.0, true)?;
         }
         Ok(())
     }

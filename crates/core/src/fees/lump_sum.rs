@@ -28,8 +28,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::fees::FeeKind;
+use crate::fees::api::Cx;
+use crate::fees::book::{Out, Sink};
+use crate::fees::formula::{Formula, Times};
 use crate::money::Money;
-use crate::settle::{Cx, Fixed, Formula, Out, Sink, Times, mul};
 
 /// A lump-sum fee charged in given periods.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -109,19 +111,17 @@ impl LumpSum {
             match self.per {
                 LumpPer::Contract => {
                     let amount = self.amount.0;
-                    let fixed = Fixed::product(1, 0, amount);
-                    out.emit_fixed(p, kind, Formula::Fixed { amount }, fixed, || Ok(amount), true)?;
+                    out.emit_product(p, kind, Formula::Fixed { amount }, 1, 0, amount, true)?;
                 }
                 LumpPer::Store => {
                     let stores = cx.stores(p);
-                    let fixed = Fixed::product(i128::from(stores), 0, self.amount.0);
                     let f = Formula::Count {
                         count: Decimal::ONE,
                         what: "charge",
                         unit: self.amount.0,
                         times: Some(Times::stores(stores)),
                     };
-                    out.emit_fixed(p, kind, f, fixed, || mul(self.amount.0, Decimal::from(stores)), true)?;
+                    out.emit_product(p, kind, f, i128::from(stores), 0, self.amount.0, true)?;
                 }
             }
         }

@@ -56,9 +56,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::api::{Cx, shelf_in_effect};
+use crate::fees::book::{Out, Sink, dec, mul};
+use crate::fees::formula::Formula;
 use crate::fees::{FeeKind, SkuSelection};
 use crate::money::Rate;
-use crate::settle::{Cx, Formula, Out, Sink, dec, mul, shelf_in_effect};
 
 /// The retailer's target front margin, guaranteed by the supplier.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -93,7 +95,7 @@ impl MarginGuarantee {
             MarginMode::Annual => {
                 let (mut sales, mut cost) = (0i128, 0i128);
                 for p in r.base_from..=r.to {
-                    for (s, (c, k)) in cx.cells(p).iter().zip(&cx.m.skus).enumerate() {
+                    for (s, (c, k)) in cx.cells(p).iter().zip(cx.skus()).enumerate() {
                         if !r.includes(s) {
                             continue;
                         }
@@ -110,7 +112,7 @@ impl MarginGuarantee {
                 let keep = Decimal::ONE - target;
                 for p in r.from..=r.to {
                     let (mut funding, mut units) = (Decimal::ZERO, 0u64);
-                    for (s, (c, k)) in cx.cells(p).iter().zip(&cx.m.skus).enumerate() {
+                    for (s, (c, k)) in cx.cells(p).iter().zip(cx.skus()).enumerate() {
                         if !r.includes(s) || c.promo_price_micro == 0 || c.sold == 0 {
                             continue;
                         }

@@ -13,6 +13,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub mod api;
+pub mod book;
+pub mod formula;
 pub mod growth_rebate;
 pub mod guaranteed_minimum;
 pub mod listing;

@@ -31,9 +31,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::api::Cx;
+use crate::fees::book::{Out, Sink, dec};
+use crate::fees::formula::Formula;
 use crate::fees::{FeeKind, Settle, SkuSelection};
 use crate::money::Rate;
-use crate::settle::{Cx, Fixed, Formula, Out, Sink, dec, mul};
 
 /// A fee that is a percentage of purchases or sales.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -69,14 +71,7 @@ impl PercentFee {
     pub(crate) fn base_micro(&self, cx: &Cx<'_>, p: usize) -> i128 {
         match self.base {
             PercentBase::NetPurchases => cx.net_value(p),
-            PercentBase::GrossPurchases => cx
-                .cells(p)
-                .iter()
-                .zip(&cx.m.skus)
-                .enumerate()
-                .filter(|(s, _)| cx.rule.includes(*s))
-                .map(|(_, (c, k))| c.delivered as i128 * k.invoice_micro as i128)
-                .sum(),
+            PercentBase::GrossPurchases => cx.gross_value(p),
             PercentBase::SellOut => cx.retail_value(p),
         }
     }
@@ -89,14 +84,7 @@ impl PercentFee {
                     let micro = self.base_micro(cx, p);
                     let base = dec(micro)?;
                     let f = Formula::Percent { base, rate: self.rate.0 };
-                    out.emit_fixed(
-                        p,
-                        kind,
-                        f,
-                        Fixed::product(micro, 6, self.rate.0),
-                        || mul(base, self.rate.0),
-                        false,
-                    )?;
+                    out.emit_product(p, kind, f, micro, 6, self.rate.0, false)?;
                 }
             }
             Settle::Annual => {
@@ -106,7 +94,7 @@ impl PercentFee {
                 };
                 let base = dec(v)?;
                 let f = Formula::Percent { base, rate: self.rate.0 };
-                out.emit_fixed(r.to, kind, f, Fixed::product(v, 6, self.rate.0), || mul(base, self.rate.0), true)?;
+                out.emit_product(r.to, kind, f, v, 6, self.rate.0, true)?;
             }
         }
         Ok(())

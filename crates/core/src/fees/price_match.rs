@@ -32,8 +32,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::fees::FeeKind;
+use crate::fees::api::Cx;
+use crate::fees::book::{Out, Sink};
+use crate::fees::formula::Formula;
 use crate::money::Rate;
-use crate::settle::{Cx, Fixed, Formula, Out, Sink, dec, mul};
 
 /// Funding of price matches.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -51,7 +53,7 @@ fn full() -> Rate {
 impl PriceMatch {
     pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         for p in cx.rule.from..=cx.rule.to {
-            if !cx.agg[p].price_matched {
+            if !cx.period(p).price_matched {
                 continue;
             }
             let (mut v, mut units) = (0i128, 0u64);
@@ -64,9 +66,8 @@ impl PriceMatch {
             if v == 0 {
                 continue;
             }
-            let base = dec(v)?;
             let f = Formula::PriceMatch { units: Decimal::from(units), share: self.share.0 };
-            out.emit_fixed(p, kind, f, Fixed::product(v, 6, self.share.0), || mul(base, self.share.0), false)?;
+            out.emit_product(p, kind, f, v, 6, self.share.0, false)?;
         }
         Ok(())
     }

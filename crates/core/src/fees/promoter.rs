@@ -26,8 +26,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::fees::FeeKind;
+use crate::fees::api::Cx;
+use crate::fees::book::{Out, Sink, mul};
+use crate::fees::formula::Formula;
 use crate::money::Money;
-use crate::settle::{Cx, Formula, Out, Sink, mul};
 
 /// A monthly fee per promoter.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

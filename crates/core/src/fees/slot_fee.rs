@@ -38,11 +38,13 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::contract::SlotKind;
 use crate::error::Error;
 use crate::fees::FeeKind;
+use crate::fees::api::Cx;
+use crate::fees::book::{Out, Sink, mul};
+use crate::fees::formula::{Formula, Times};
 use crate::money::Money;
-use crate::settle::{Cx, Fixed, Formula, Out, Sink, Times, mul};
+use crate::outcome::SlotKind;
 
 /// A fee per promotion slot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -99,8 +101,8 @@ impl SlotFee {
         // Per slot, totals only, a price needing no rounding: the period lines add up exactly,
         // so the year's slots are booked at once (the Monte Carlo path).
         if self.per == SlotPer::Slot {
-            let slots: u32 = (r.from..=r.to).map(|p| cx.agg[p].slots[slot.index()]).sum();
-            if let Some(total) = out.unrounded_total(Fixed::product(i128::from(slots), 0, self.price.0)) {
+            let slots: u32 = (r.from..=r.to).map(|p| cx.period(p).slots[slot.index()]).sum();
+            if let Some(total) = out.unrounded_total(i128::from(slots), 0, self.price.0) {
                 if total != 0 {
                     out.book(r.to, kind, total);
                 }
@@ -108,7 +110,7 @@ impl SlotFee {
             }
         }
         for p in r.from..=r.to {
-            let n = cx.agg[p].slots[slot.index()];
+            let n = cx.period(p).slots[slot.index()];
             if n == 0 {
                 continue;
             }
@@ -116,22 +118,8 @@ impl SlotFee {
             let mult = self.multiplier(cx, p);
             let count = Decimal::from(n);
             let times = mult.map_or(1, |t| t.count);
-            let fixed = Fixed::product(i128::from(n) * i128::from(times), 0, self.price.0);
-            let exact = || {
-                let e = mul(count, self.price.0)?;
-                match mult {
-                    Some(t) => mul(e, Decimal::from(t.count)),
-                    None => Ok(e),
-                }
-            };
-            out.emit_fixed(
-                p,
-                kind,
-                Formula::Count { count, what, unit: self.price.0, times: mult },
-                fixed,
-                exact,
-                false,
-            )?;
+            let f = Formula::Count { count, what, unit: self.price.0, times: mult };
+            out.emit_product(p, kind, f, i128::from(n) * i128::from(times), 0, self.price.0, false)?;
         }
         self.shortfall(cx, kind, used, out)
     }

@@ -34,9 +34,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::api::{Cx, shelf_in_effect};
+use crate::fees::book::{Out, Sink, dec};
+use crate::fees::formula::Formula;
 use crate::fees::{FeeKind, SkuSelection};
 use crate::money::{Money, Rate};
-use crate::settle::{Cx, Fixed, Formula, Out, Sink, dec, mul, shelf_in_effect};
 
 /// A penalty for deliveries short of a fill-rate threshold. Give exactly one of `rate` and
 /// `per_incident`.
@@ -133,14 +135,14 @@ impl StockoutPenalty {
         // that, periods without any short delivery cannot fail and are skipped.
         let full_fails = self.fails(threshold, 1, 1);
         for p in r.from..=r.to {
-            if !full_fails && !cx.agg[p].short {
+            if !full_fails && !cx.period(p).short {
                 continue;
             }
             if self.scope == PenaltyScope::PromotionPeriods && !cx.in_promotion_period(p) {
                 continue;
             }
             let (mut incidents, mut short_value, mut ord, mut del) = (0u32, 0i128, 0u64, 0u64);
-            for (s, (c, k)) in cx.cells(p).iter().zip(&cx.m.skus).enumerate() {
+            for (s, (c, k)) in cx.cells(p).iter().zip(cx.skus()).enumerate() {
                 if !r.includes(s) || (self.scope == PenaltyScope::PromotedItems && !c.promoted()) {
                     continue;
                 }
@@ -178,19 +180,12 @@ impl StockoutPenalty {
                 (Some(rate), _) => {
                     let base = dec(short_value)?;
                     let f = Formula::Percent { base, rate: rate.0 };
-                    out.emit_fixed(p, kind, f, Fixed::product(short_value, 6, rate.0), || mul(base, rate.0), false)?;
+                    out.emit_product(p, kind, f, short_value, 6, rate.0, false)?;
                 }
                 (None, Some(fine)) => {
                     let count = Decimal::from(incidents);
                     let f = Formula::Count { count, what: "incidents", unit: fine.0, times: None };
-                    out.emit_fixed(
-                        p,
-                        kind,
-                        f,
-                        Fixed::product(incidents.into(), 0, fine.0),
-                        || mul(count, fine.0),
-                        false,
-                    )?;
+                    out.emit_product(p, kind, f, incidents.into(), 0, fine.0, false)?;
                 }
                 (None, None) => {}
             }

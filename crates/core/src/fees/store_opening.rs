@@ -27,8 +27,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::fees::FeeKind;
+use crate::fees::api::Cx;
+use crate::fees::book::{Out, Sink, mul};
+use crate::fees::formula::Formula;
 use crate::money::Money;
-use crate::settle::{Cx, Formula, Out, Sink, mul};
 
 /// A fee per newly opened store.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -41,7 +43,7 @@ pub struct StoreOpeningFee {
 impl StoreOpeningFee {
     pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         for p in 0..cx.periods() {
-            let n = cx.o.store_openings[p];
+            let n = cx.store_openings(p);
             if n == 0 || !cx.rule.active(p) {
                 continue;
             }

@@ -26,10 +26,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::api::Cx;
+use crate::fees::book::{Out, Sink, dec, mul};
+use crate::fees::formula::Formula;
 use crate::fees::tiered_rebate::Basis;
 use crate::fees::{FeeKind, SkuSelection};
 use crate::money::{Money, Rate};
-use crate::settle::{Cx, Formula, Out, Sink, dec, mul};
 
 /// An all-or-nothing rebate on reaching a target. Give exactly one of `amount` and `rate`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

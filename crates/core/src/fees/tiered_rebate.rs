@@ -44,10 +44,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::api::Cx;
+use crate::fees::book::{Out, Sink, dec, mul};
+use crate::fees::formula::Formula;
 use crate::fees::tiers::{self, Tier, TierValue};
 use crate::fees::{FeeKind, Settle, SkuSelection};
 use crate::money::Money;
-use crate::settle::{Cx, Formula, Out, Sink, dec, mul};
 
 /// A tiered (scale) rebate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]

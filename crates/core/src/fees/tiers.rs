@@ -161,7 +161,7 @@ pub fn graduated(tiers: &[Tier], base: Decimal) -> Result<Decimal, Error> {
         }
         let hi = tiers.get(i + 1).map_or(base, |n| n.threshold.0.min(base));
         let slice = hi - lo;
-        total += crate::settle::mul(slice, t.value.amount())?;
+        total += crate::fees::book::mul(slice, t.value.amount())?;
     }
     Ok(total)
 }

@@ -1,0 +1,136 @@
+//! Running the rules: one settlement of one outcome.
+//!
+//! Aggregate the outcome, run every rule in order (guaranteed minimums last, so they read what
+//! the rules they cover booked), book the payment terms, and turn the booker's integer totals
+//! into the [`Totals`] the P&L is built from.
+
+use rust_decimal::Decimal;
+
+use super::{Compiled, Scratch, Settlement, Totals};
+use crate::contract::SlotKind;
+use crate::error::Error;
+use crate::fees::api::Cx;
+use crate::fees::book::{DECIMAL_MAX_MANTISSA, LedgerSink, Out, Sink, mul, round_scaled};
+use crate::fees::{FeeKind, Rule};
+use crate::outcome::{Outcome, from_micro};
+
+use super::aggregate::YearAgg;
+
+impl Compiled<'_> {
+    /// Settles an outcome, sending every booked line to `sink`, and returns the totals.
+    pub fn settle_into<S: Sink>(&self, o: &Outcome, sink: &mut S) -> Result<Totals, Error> {
+        self.settle_with(o, sink, &mut Scratch::default())
+    }
+
+    /// [`Compiled::settle_into`] with reusable working memory.
+    pub fn settle_with<S: Sink>(&self, o: &Outcome, sink: &mut S, scratch: &mut Scratch) -> Result<Totals, Error> {
+        let c = self.contract;
+        let year = self.aggregate(o, scratch)?;
+        let agg = &scratch.agg[..];
+        scratch.net_to.clear();
+        scratch.net_to.push((0, 0));
+        let (mut v, mut u) = (0i128, 0i64);
+        for a in agg {
+            v += a.delivered_value - a.returned_value;
+            u += a.delivered - a.returned;
+            scratch.net_to.push((v, u));
+        }
+        let net_to = &scratch.net_to[..];
+        scratch.booked.clear();
+        scratch.booked.resize(self.rules.covered_count * self.plan.periods, 0);
+        let mut out = Out::new(sink, c.rounding, &mut scratch.booked, &self.rules.booked_slots, self.plan.periods);
+        for &i in &self.rules.order {
+            let rule = &c.fees[i];
+            let cx = Cx {
+                rule: &self.rules.headers[i],
+                skus: &self.skus,
+                outcome: o,
+                agg,
+                net_to,
+                promo_period: &self.plan.promo_period,
+                months: &self.plan.months,
+            };
+            out.begin(Some(i));
+            let kind = rule.kind();
+            match &rule.rule {
+                Rule::LumpSum(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::StoreOpening(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::Listing(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::UnconditionalRebate(r)
+                | Rule::ServiceFee(r)
+                | Rule::LogisticsFee(r)
+                | Rule::ReturnsAllowance(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::TieredRebate(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::GrowthRebate(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::TargetRebate(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::GuaranteedMinimum(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::DmFee(r) => r.settle(&cx, kind, SlotKind::Dm, &mut out)?,
+                Rule::DisplayFee(r) => r.settle(&cx, kind, r.slot.unwrap_or(SlotKind::EndCap), &mut out)?,
+                Rule::PromoterFee(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::StockoutPenalty(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::MarginGuarantee(r) => r.settle(&cx, kind, &mut out)?,
+                Rule::PriceMatch(r) => r.settle(&cx, kind, &mut out)?,
+            }
+        }
+        out.begin(None);
+        crate::fees::payment_terms::settle(&c.payment, agg, self.coc, &mut out)?;
+
+        let mut by_kind = [Decimal::ZERO; FeeKind::COUNT];
+        for (d, &micro) in by_kind.iter_mut().zip(&out.kinds) {
+            *d = out.decimal(micro);
+        }
+        let mut t = Totals {
+            by_kind,
+            gross_invoiced: Decimal::ZERO,
+            returns: Decimal::ZERO,
+            cost_of_goods: Decimal::ZERO,
+            retail_sales: Decimal::ZERO,
+            retailer_cost_of_sales: Decimal::ZERO,
+            units_delivered: 0,
+            units_returned: 0,
+            units_sold: year.units_sold,
+        };
+        let (mut gi, mut rv) = (0i128, 0i128);
+        let YearAgg { cost_value: cv, returned_cost: rc, retail_value: rs, retailer_cogs: rcogs, .. } = year;
+        for a in agg {
+            gi += a.delivered_value;
+            rv += a.returned_value;
+            t.units_delivered += a.delivered;
+            t.units_returned += a.returned;
+        }
+        let r = &c.rounding;
+        // Rounded in integers: the same as rounding the exact `Decimal`, which has 6 decimals.
+        let money = |micro: i128| -> Result<Decimal, Error> {
+            if micro.unsigned_abs() > DECIMAL_MAX_MANTISSA {
+                return Err(Error::Overflow("an aggregate amount".into()));
+            }
+            let v = if r.decimals >= 6 { micro } else { round_scaled(micro, 6, r.decimals, r.mode) };
+            Ok(Decimal::from_i128_with_scale(v, r.decimals.min(6)))
+        };
+        t.gross_invoiced = money(gi)?;
+        t.returns = money(rv)?;
+        t.cost_of_goods =
+            if rc == 0 { money(cv)? } else { r.round(from_micro(cv)? - mul(from_micro(rc)?, self.plan.recovery)?) };
+        t.retail_sales = money(rs)?;
+        t.retailer_cost_of_sales = money(rcogs)?;
+        Ok(t)
+    }
+
+    /// Settles an outcome keeping totals only.
+    pub fn totals(&self, o: &Outcome) -> Result<Totals, Error> {
+        self.settle_into(o, &mut ())
+    }
+
+    /// Settles an outcome keeping totals only, with reusable working memory (the Monte Carlo
+    /// path: no allocation per outcome).
+    pub fn totals_with(&self, o: &Outcome, scratch: &mut Scratch) -> Result<Totals, Error> {
+        self.settle_with(o, &mut (), scratch)
+    }
+
+    /// Settles an outcome with the full ledger, P&L and retailer view.
+    pub fn settle(&self, o: &Outcome) -> Result<Settlement, Error> {
+        let mut sink = LedgerSink::default();
+        let totals = self.settle_into(o, &mut sink)?;
+        Ok(Settlement::build(self, sink.lines, totals))
+    }
+}
