@@ -29,18 +29,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::contract::Contract;
-use crate::fees::Rule;
+use crate::fees::TermSlot as Slot;
 use crate::money::{Money, Rate};
-
-/// A mutable reference to one numeric term.
-enum Slot<'a> {
-    Money(&'a mut Money),
-    OptMoney(&'a mut Option<Money>),
-    Rate(&'a mut Rate),
-    OptRate(&'a mut Option<Rate>),
-    Count(&'a mut u32),
-    OptCount(&'a mut Option<u32>),
-}
 
 /// What kind of number a term is, for rounding drawn values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,11 +78,7 @@ fn slot<'a>(c: &'a mut Contract, path: &str) -> Result<Slot<'a>, String> {
                 let (idx, tail) =
                     tier_part.split_once("].").ok_or_else(|| unknown(path, "write tiers[<i>].<field>"))?;
                 let i: usize = idx.parse().map_err(|_| unknown(path, "tier index must be a number"))?;
-                let tiers = match &mut rule.rule {
-                    Rule::TieredRebate(r) => &mut r.tiers,
-                    Rule::GrowthRebate(r) => &mut r.tiers,
-                    _ => return Err(unknown(path, "this rule has no tiers")),
-                };
+                let tiers = rule.rule.tiers().ok_or_else(|| unknown(path, "this rule has no tiers"))?;
                 let tier = tiers.get_mut(i).ok_or_else(|| unknown(path, "no tier with that index"))?;
                 return match (tail, &mut tier.value) {
                     ("threshold", _) => Ok(Slot::Money(&mut tier.threshold)),
@@ -101,39 +87,7 @@ fn slot<'a>(c: &'a mut Contract, path: &str) -> Result<Slot<'a>, String> {
                     _ => Err(unknown(path, "a tier has `threshold` and the `rate` or `per_unit` it was written with")),
                 };
             }
-            let f = field.as_str();
-            let s = match (&mut rule.rule, f) {
-                (Rule::LumpSum(r), "amount") => Slot::Money(&mut r.amount),
-                (Rule::StoreOpening(r), "amount") => Slot::Money(&mut r.amount),
-                (Rule::Listing(r), "amount") => Slot::Money(&mut r.amount),
-                (
-                    Rule::UnconditionalRebate(r)
-                    | Rule::ServiceFee(r)
-                    | Rule::LogisticsFee(r)
-                    | Rule::ReturnsAllowance(r),
-                    "rate",
-                ) => Slot::Rate(&mut r.rate),
-                (Rule::TieredRebate(r), "cap") => Slot::OptMoney(&mut r.cap),
-                (Rule::GrowthRebate(r), "cap") => Slot::OptMoney(&mut r.cap),
-                (Rule::GrowthRebate(r), "prior_year") => Slot::Money(&mut r.prior_year),
-                (Rule::TargetRebate(r), "target") => Slot::Money(&mut r.target),
-                (Rule::TargetRebate(r), "amount") => Slot::OptMoney(&mut r.amount),
-                (Rule::TargetRebate(r), "rate") => Slot::OptRate(&mut r.rate),
-                (Rule::GuaranteedMinimum(r), "floor") => Slot::Money(&mut r.floor),
-                (Rule::GuaranteedMinimum(r), "cap") => Slot::OptMoney(&mut r.cap),
-                (Rule::DmFee(r) | Rule::DisplayFee(r), "price") => Slot::Money(&mut r.price),
-                (Rule::DmFee(r) | Rule::DisplayFee(r), "contracted") => Slot::Count(&mut r.contracted),
-                (Rule::DmFee(r) | Rule::DisplayFee(r), "regions") => Slot::OptCount(&mut r.regions),
-                (Rule::PromoterFee(r), "promoters") => Slot::Count(&mut r.promoters),
-                (Rule::PromoterFee(r), "monthly_fee") => Slot::Money(&mut r.monthly_fee),
-                (Rule::StockoutPenalty(r), "threshold") => Slot::Rate(&mut r.threshold),
-                (Rule::StockoutPenalty(r), "rate") => Slot::OptRate(&mut r.rate),
-                (Rule::StockoutPenalty(r), "per_incident") => Slot::OptMoney(&mut r.per_incident),
-                (Rule::MarginGuarantee(r), "target") => Slot::Rate(&mut r.target),
-                (Rule::PriceMatch(r), "share") => Slot::Rate(&mut r.share),
-                _ => return Err(unknown(path, "this rule has no such numeric term")),
-            };
-            Ok(s)
+            rule.rule.term(&field).ok_or_else(|| unknown(path, "this rule has no such numeric term"))
         }
         _ => Err(unknown(path, "not a term path (see kasim_core::terms)")),
     }
@@ -200,36 +154,12 @@ pub fn list(c: &Contract) -> Vec<String> {
     for t in &c.skus {
         out.push(format!("skus.{}.invoice_price", t.sku));
     }
-    const FIELDS: [&str; 15] = [
-        "amount",
-        "rate",
-        "price",
-        "floor",
-        "cap",
-        "monthly_fee",
-        "promoters",
-        "contracted",
-        "regions",
-        "threshold",
-        "per_incident",
-        "target",
-        "prior_year",
-        "share",
-        "per_unit",
-    ];
     let mut copy = c.clone();
     for f in &c.fees {
-        for field in FIELDS {
-            let p = format!("fees.{}.{field}", f.id);
-            if slot(&mut copy, &p).is_ok() {
-                out.push(p);
-            }
+        for field in f.rule.tag().terms() {
+            out.push(format!("fees.{}.{field}", f.id));
         }
-        let tiers = match &f.rule {
-            Rule::TieredRebate(r) => r.tiers.len(),
-            Rule::GrowthRebate(r) => r.tiers.len(),
-            _ => 0,
-        };
+        let tiers = copy.fees.iter_mut().find(|x| x.id == f.id).and_then(|x| x.rule.tiers()).map_or(0, |t| t.len());
         for i in 0..tiers {
             for field in ["threshold", "rate", "per_unit"] {
                 let p = format!("fees.{}.tiers[{i}].{field}", f.id);

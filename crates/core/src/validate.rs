@@ -6,10 +6,9 @@
 
 use rust_decimal::Decimal;
 
-use crate::contract::{Contract, ShelfPrice, SlotKind, Supplier};
-use crate::fees::tiered_rebate::Basis;
-use crate::fees::tiers::{Tier, TierValue};
-use crate::fees::{FeeRule, Rule, TierMethod};
+use crate::contract::{Contract, ShelfPrice, Supplier};
+use crate::fees::FeeRule;
+use crate::fees::clause::{self, Check};
 use crate::money::{Money, Rate};
 use crate::outcome::MAX_UNITS;
 
@@ -19,6 +18,8 @@ pub type Issue = (String, String);
 struct V<'a> {
     c: &'a Contract,
     periods: usize,
+    /// The contract's SKU codes, for rules restricted to some of them.
+    sku_codes: Vec<&'a str>,
     out: Vec<Issue>,
 }
 
@@ -27,13 +28,13 @@ impl V<'_> {
         self.out.push((path.into(), msg.into()));
     }
     fn period(&mut self, path: &str, p: u16) {
-        if p == 0 || p as usize > self.periods {
-            self.err(path, format!("period {p} is outside the contract year (1–{})", self.periods));
+        if let Some(m) = clause::outside_year(p, self.periods) {
+            self.err(path, m);
         }
     }
     fn non_negative(&mut self, path: &str, m: Money) {
-        if m.0.is_sign_negative() && !m.0.is_zero() {
-            self.err(path, format!("must not be negative, but is {}", m.0));
+        if let Some(msg) = clause::negative(m) {
+            self.err(path, msg);
         }
     }
     fn price(&mut self, path: &str, m: Money) {
@@ -46,8 +47,8 @@ impl V<'_> {
         }
     }
     fn fraction(&mut self, path: &str, r: Rate) {
-        if r.0 < Decimal::ZERO || r.0 > Decimal::ONE {
-            self.err(path, format!("must be between 0% and 100%, but is {r}"));
+        if let Some(m) = clause::not_fraction(r) {
+            self.err(path, m);
         }
     }
     fn sku_in_contract(&mut self, path: &str, id: &str) {
@@ -248,225 +249,9 @@ impl V<'_> {
         }
     }
 
-    fn tiers(&mut self, path: &str, tiers: &[Tier], rates_are_fractions: bool) {
-        if tiers.is_empty() {
-            self.err(path, "needs at least one tier");
-            return;
-        }
-        for (i, t) in tiers.iter().enumerate() {
-            let tp = format!("{path}[{i}]");
-            match t.value {
-                TierValue::Missing => self.err(&tp, "give either `rate` or `per_unit`"),
-                TierValue::Ambiguous => self.err(&tp, "give only one of `rate` and `per_unit`, not both"),
-                TierValue::Rate(r) if rates_are_fractions => self.fraction(&format!("{tp}.rate"), r),
-                TierValue::Rate(_) => {}
-                TierValue::PerUnit(u) => self.non_negative(&format!("{tp}.per_unit"), u),
-            }
-            if i > 0 {
-                let prev = tiers[i - 1].threshold.0;
-                if t.threshold.0 <= prev {
-                    self.err(
-                        format!("{tp}.threshold"),
-                        format!(
-                            "tier thresholds must strictly increase, but tier {} starts at {} which is not above tier {} ({prev})",
-                            i + 1,
-                            t.threshold.0,
-                            i
-                        ),
-                    );
-                }
-                if std::mem::discriminant(&t.value) != std::mem::discriminant(&tiers[i - 1].value) {
-                    self.err(&tp, "all tiers must pay the same way (all `rate` or all `per_unit`)");
-                }
-            }
-        }
-    }
-
     fn fee(&mut self, i: usize, f: &FeeRule) {
-        let p = format!("fees[{i}]");
-        if f.id.trim().is_empty() {
-            self.err(format!("{p}.id"), "must not be empty");
-        }
-        if f.id == "payment-terms" {
-            self.err(format!("{p}.id"), "`payment-terms` is reserved for the financing and early-payment lines");
-        }
-        if self.c.fees[..i].iter().any(|o| o.id == f.id) {
-            self.err(format!("{p}.id"), format!("rule id `{}` is used twice", f.id));
-        }
-        if let Some(x) = f.from_period {
-            self.period(&format!("{p}.from_period"), x);
-        }
-        if let Some(x) = f.to_period {
-            self.period(&format!("{p}.to_period"), x);
-        }
-        if let (Some(a), Some(b)) = (f.from_period, f.to_period)
-            && a > b
-        {
-            self.err(format!("{p}.to_period"), format!("to_period {b} is before from_period {a}"));
-        }
-        match &f.rule {
-            Rule::LumpSum(r) => {
-                self.non_negative(&format!("{p}.amount"), r.amount);
-                if !r.periods.is_empty() && !r.months.is_empty() {
-                    self.err(&p, "give `periods` or `months`, not both");
-                }
-                for (j, &x) in r.periods.iter().enumerate() {
-                    self.period(&format!("{p}.periods[{j}]"), x);
-                }
-                for (j, &m) in r.months.iter().enumerate() {
-                    if !(1..=12).contains(&m) {
-                        self.err(format!("{p}.months[{j}]"), format!("month {m} is not 1–12"));
-                    }
-                }
-            }
-            Rule::StoreOpening(r) => self.non_negative(&format!("{p}.amount"), r.amount),
-            Rule::Listing(r) => {
-                self.non_negative(&format!("{p}.amount"), r.amount);
-                self.selection(&format!("{p}.skus"), &r.skus);
-            }
-            Rule::UnconditionalRebate(r) | Rule::ServiceFee(r) | Rule::LogisticsFee(r) | Rule::ReturnsAllowance(r) => {
-                self.fraction(&format!("{p}.rate"), r.rate);
-                if r.settle == crate::fees::Settle::Periodic {
-                    self.err(
-                        format!("{p}.settle"),
-                        "a percentage fee is settled `period` (every period) or `annual`; `periodic` true-ups apply to tiered rebates",
-                    );
-                }
-                self.selection(&format!("{p}.skus"), &r.skus);
-            }
-            Rule::TieredRebate(r) => {
-                self.tiers(&format!("{p}.tiers"), &r.tiers, true);
-                if let Some(c) = r.cap {
-                    self.non_negative(&format!("{p}.cap"), c);
-                }
-                for t in &r.tiers {
-                    self.non_negative(&format!("{p}.tiers"), t.threshold);
-                }
-                if r.method == TierMethod::Graduated {
-                    let ok = r.tiers.iter().all(|t| {
-                        matches!(
-                            (r.basis, t.value),
-                            (Basis::Value, TierValue::Rate(_))
-                                | (Basis::Quantity, TierValue::PerUnit(_))
-                                | (_, TierValue::Missing | TierValue::Ambiguous)
-                        )
-                    });
-                    if !ok {
-                        self.err(
-                            format!("{p}.tiers"),
-                            "graduated tiers pay `rate` on a value basis and `per_unit` on a quantity basis",
-                        );
-                    }
-                    if r.scale == crate::fees::ScaleDirection::To {
-                        self.err(format!("{p}.scale"), "`scale = \"to\"` applies to retroactive tiers only");
-                    }
-                }
-                self.selection(&format!("{p}.skus"), &r.skus);
-            }
-            Rule::GrowthRebate(r) => {
-                self.non_negative(&format!("{p}.prior_year"), r.prior_year);
-                if let Some(c) = r.cap {
-                    self.non_negative(&format!("{p}.cap"), c);
-                }
-                self.tiers(&format!("{p}.tiers"), &r.tiers, true);
-                for (j, t) in r.tiers.iter().enumerate() {
-                    let bad = match (r.basis, t.value) {
-                        (Basis::Value, TierValue::PerUnit(_)) => Some("a value basis pays `rate` tiers"),
-                        (Basis::Quantity, TierValue::Rate(_)) => Some("a quantity basis pays `per_unit` tiers"),
-                        _ => None,
-                    };
-                    if let Some(m) = bad {
-                        self.err(format!("{p}.tiers[{j}]"), m);
-                    }
-                }
-                self.selection(&format!("{p}.skus"), &r.skus);
-            }
-            Rule::TargetRebate(r) => {
-                self.non_negative(&format!("{p}.target"), r.target);
-                match (r.amount, r.rate) {
-                    (Some(a), None) => self.non_negative(&format!("{p}.amount"), a),
-                    (None, Some(x)) => self.fraction(&format!("{p}.rate"), x),
-                    _ => self.err(&p, "give exactly one of `amount` and `rate`"),
-                }
-                self.selection(&format!("{p}.skus"), &r.skus);
-            }
-            Rule::GuaranteedMinimum(r) => {
-                self.non_negative(&format!("{p}.floor"), r.floor);
-                if let Some(c) = r.cap
-                    && c.0 < r.floor.0
-                {
-                    self.err(format!("{p}.cap"), format!("cap {} is below the floor {}", c.0, r.floor.0));
-                }
-                if r.covers.is_empty() {
-                    self.err(format!("{p}.covers"), "name at least one rule id the floor covers");
-                }
-                for (j, id) in r.covers.iter().enumerate() {
-                    let cp = format!("{p}.covers[{j}]");
-                    match self.c.fees.iter().find(|x| &x.id == id) {
-                        None => {
-                            let ids: Vec<&str> = self.c.fees.iter().map(|x| x.id.as_str()).collect();
-                            self.err(cp, format!("no rule has id `{id}` (rules: {})", ids.join(", ")))
-                        }
-                        Some(x) if matches!(x.rule, Rule::GuaranteedMinimum(_)) => {
-                            self.err(cp, format!("`{id}` is itself a guaranteed minimum; floors cannot cover floors"))
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            Rule::DmFee(r) | Rule::DisplayFee(r) => {
-                self.non_negative(&format!("{p}.price"), r.price);
-                let dm = matches!(f.rule, Rule::DmFee(_));
-                match (dm, r.slot) {
-                    (true, Some(s)) if s != SlotKind::Dm => self.err(format!("{p}.slot"), "a dm_fee counts `dm` slots"),
-                    (false, Some(SlotKind::Dm)) => self.err(
-                        format!("{p}.slot"),
-                        "a display_fee counts `end_cap`, `tg` or `floor_stack`; use dm_fee for DM",
-                    ),
-                    _ => {}
-                }
-                match (r.per, r.regions) {
-                    (crate::fees::SlotPer::SlotRegion, None | Some(0)) => {
-                        self.err(format!("{p}.regions"), "`per = \"slot_region\"` needs `regions` (≥ 1)")
-                    }
-                    (_, Some(n)) if n > 100_000 => self.err(format!("{p}.regions"), format!("{n} regions is too many")),
-                    _ => {}
-                }
-                if r.contracted > 100_000 {
-                    self.err(format!("{p}.contracted"), format!("{} slots is too many", r.contracted));
-                }
-            }
-            Rule::PromoterFee(r) => {
-                self.non_negative(&format!("{p}.monthly_fee"), r.monthly_fee);
-                if r.promoters > 100_000 {
-                    self.err(format!("{p}.promoters"), format!("{} promoters is too many", r.promoters));
-                }
-                for (j, &m) in r.months.iter().enumerate() {
-                    if !(1..=12).contains(&m) {
-                        self.err(format!("{p}.months[{j}]"), format!("month {m} is not 1–12"));
-                    }
-                }
-            }
-            Rule::StockoutPenalty(r) => {
-                self.fraction(&format!("{p}.threshold"), r.threshold);
-                match (r.rate, r.per_incident) {
-                    (Some(x), None) => self.fraction(&format!("{p}.rate"), x),
-                    (None, Some(a)) => self.non_negative(&format!("{p}.per_incident"), a),
-                    _ => self.err(&p, "give exactly one of `rate` and `per_incident`"),
-                }
-                self.selection(&format!("{p}.skus"), &r.skus);
-            }
-            Rule::MarginGuarantee(r) => {
-                if r.target.0 < Decimal::ZERO || r.target.0 >= Decimal::ONE {
-                    self.err(
-                        format!("{p}.target"),
-                        format!("target margin must be at least 0% and below 100%, but is {}", r.target),
-                    );
-                }
-                self.selection(&format!("{p}.skus"), &r.skus);
-            }
-            Rule::PriceMatch(r) => self.fraction(&format!("{p}.share"), r.share),
-        }
+        let mut ck = Check::new(i, self.periods, &self.sku_codes, &self.c.fees, &mut self.out);
+        f.check(&mut ck);
     }
 }
 
@@ -514,7 +299,8 @@ pub fn check_supplier(s: &Supplier) -> Vec<Issue> {
 /// Checks a contract; returns every problem as (key path, message).
 pub fn check(c: &Contract) -> Vec<Issue> {
     let periods = c.periods();
-    let mut v = V { c, periods, out: vec![] };
+    let sku_codes = c.skus.iter().map(|t| t.sku.as_str()).collect();
+    let mut v = V { c, periods, sku_codes, out: vec![] };
     if c.name.trim().is_empty() {
         v.err("name", "must not be empty");
     }

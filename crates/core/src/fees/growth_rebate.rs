@@ -40,6 +40,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::{Check, Clause, RuleTag, TermSlot};
+use crate::fees::tiers;
 use crate::fees::api::Cx;
 use crate::fees::book::{Out, Sink, dec, mul};
 use crate::fees::formula::Formula;
@@ -139,7 +141,51 @@ impl GrowthRebate {
         Ok((self.cap.map_or(amount, |c| amount.min(c.0)), rate, applied))
     }
 
-    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+}
+
+impl Clause for GrowthRebate {
+    const TERMS: &'static [&'static str] = &["cap", "prior_year"];
+
+    fn kind(&self, _: RuleTag) -> FeeKind {
+        FeeKind::GrowthRebate
+    }
+
+    fn skus(&self) -> &[String] {
+        &self.skus
+    }
+
+    fn check(&self, _: RuleTag, ck: &mut Check<'_>) {
+        ck.non_negative("prior_year", self.prior_year);
+        if let Some(c) = self.cap {
+            ck.non_negative("cap", c);
+        }
+        tiers::check(ck, "tiers", &self.tiers, true);
+        for (j, t) in self.tiers.iter().enumerate() {
+            let bad = match (self.basis, t.value) {
+                (Basis::Value, TierValue::PerUnit(_)) => Some("a value basis pays `rate` tiers"),
+                (Basis::Quantity, TierValue::Rate(_)) => Some("a quantity basis pays `per_unit` tiers"),
+                _ => None,
+            };
+            if let Some(m) = bad {
+                ck.err_at(|| format!("tiers[{j}]"), m);
+            }
+        }
+        ck.selection("skus", &self.skus);
+    }
+
+    fn term(&mut self, field: &str) -> Option<TermSlot<'_>> {
+        match field {
+            "cap" => Some(TermSlot::OptMoney(&mut self.cap)),
+            "prior_year" => Some(TermSlot::Money(&mut self.prior_year)),
+            _ => None,
+        }
+    }
+
+    fn tiers(&mut self) -> Option<&mut Vec<Tier>> {
+        Some(&mut self.tiers)
+    }
+
+    fn settle<S: Sink>(&self, _: RuleTag, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         let r = cx.rule;
         let (v, u) = cx.window_base();
         let current = match self.basis {

@@ -39,6 +39,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::{Check, Clause, RuleTag, TermSlot};
 use crate::fees::FeeKind;
 use crate::fees::api::Cx;
 use crate::fees::book::{Out, Sink};
@@ -90,7 +91,56 @@ impl GuaranteedMinimum {
         capped - x
     }
 
-    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+}
+
+impl Clause for GuaranteedMinimum {
+    const TERMS: &'static [&'static str] = &["floor", "cap"];
+    const SETTLED_LAST: bool = true;
+
+    fn kind(&self, _: RuleTag) -> FeeKind {
+        FeeKind::GuaranteedMinimum
+    }
+
+    fn covers(&self) -> &[String] {
+        &self.covers
+    }
+
+    fn check(&self, _: RuleTag, ck: &mut Check<'_>) {
+        ck.non_negative("floor", self.floor);
+        if let Some(c) = self.cap
+            && c.0 < self.floor.0
+        {
+            ck.err("cap", format!("cap {} is below the floor {}", c.0, self.floor.0));
+        }
+        if self.covers.is_empty() {
+            ck.err("covers", "name at least one rule id the floor covers");
+        }
+        for (j, id) in self.covers.iter().enumerate() {
+            let problem = match ck.fees().iter().find(|x| &x.id == id) {
+                None => {
+                    let ids: Vec<&str> = ck.fees().iter().map(|x| x.id.as_str()).collect();
+                    Some(format!("no rule has id `{id}` (rules: {})", ids.join(", ")))
+                }
+                Some(x) if x.rule.settled_last() => {
+                    Some(format!("`{id}` is itself a guaranteed minimum; floors cannot cover floors"))
+                }
+                _ => None,
+            };
+            if let Some(m) = problem {
+                ck.err_at(|| format!("covers[{j}]"), m);
+            }
+        }
+    }
+
+    fn term(&mut self, field: &str) -> Option<TermSlot<'_>> {
+        match field {
+            "floor" => Some(TermSlot::Money(&mut self.floor)),
+            "cap" => Some(TermSlot::OptMoney(&mut self.cap)),
+            _ => None,
+        }
+    }
+
+    fn settle<S: Sink>(&self, _: RuleTag, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         let r = cx.rule;
         // Covered amounts are summed exactly in millionths.
         let covered = |out: &Out<'_, S>, p: usize| -> i128 { r.covered.iter().map(|&i| out.booked_at(i, p)).sum() };

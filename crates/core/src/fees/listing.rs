@@ -23,6 +23,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::{Check, Clause, RuleTag, TermSlot};
 use crate::fees::api::Cx;
 use crate::fees::book::{Out, Sink};
 use crate::fees::formula::{Formula, Times};
@@ -54,8 +55,30 @@ pub enum ListingPer {
     Store,
 }
 
-impl ListingFee {
-    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+impl Clause for ListingFee {
+    const TERMS: &'static [&'static str] = &["amount"];
+
+    fn kind(&self, _: RuleTag) -> FeeKind {
+        FeeKind::ListingFee
+    }
+
+    fn skus(&self) -> &[String] {
+        &self.skus
+    }
+
+    fn check(&self, _: RuleTag, ck: &mut Check<'_>) {
+        ck.non_negative("amount", self.amount);
+        ck.selection("skus", &self.skus);
+    }
+
+    fn term(&mut self, field: &str) -> Option<TermSlot<'_>> {
+        match field {
+            "amount" => Some(TermSlot::Money(&mut self.amount)),
+            _ => None,
+        }
+    }
+
+    fn settle<S: Sink>(&self, _: RuleTag, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         // New listings per period, in one pass over the SKUs (listing periods are 1–52).
         let mut listed = [0u32; 53];
         for s in 0..cx.skus().len() {

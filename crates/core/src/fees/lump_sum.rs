@@ -27,6 +27,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::{Check, Clause, RuleTag, TermSlot};
 use crate::fees::FeeKind;
 use crate::fees::api::Cx;
 use crate::fees::book::{Out, Sink};
@@ -94,8 +95,30 @@ pub enum LumpPer {
     Store,
 }
 
-impl LumpSum {
-    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+impl Clause for LumpSum {
+    const TERMS: &'static [&'static str] = &["amount"];
+
+    fn kind(&self, _: RuleTag) -> FeeKind {
+        self.event.fee_kind()
+    }
+
+    fn check(&self, _: RuleTag, ck: &mut Check<'_>) {
+        ck.non_negative("amount", self.amount);
+        if !self.periods.is_empty() && !self.months.is_empty() {
+            ck.err("", "give `periods` or `months`, not both");
+        }
+        ck.periods_in_year("periods", &self.periods);
+        ck.months("months", &self.months);
+    }
+
+    fn term(&mut self, field: &str) -> Option<TermSlot<'_>> {
+        match field {
+            "amount" => Some(TermSlot::Money(&mut self.amount)),
+            _ => None,
+        }
+    }
+
+    fn settle<S: Sink>(&self, _: RuleTag, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         let first_of_month = |m: u16| (0..cx.periods()).find(|&p| cx.month_of(p) == m);
         let charged: Vec<usize> = if !self.months.is_empty() {
             self.months.iter().filter_map(|&m| first_of_month(m)).collect()

@@ -56,6 +56,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::{Check, Clause, RuleTag, TermSlot};
 use crate::fees::api::{Cx, shelf_in_effect};
 use crate::fees::book::{Out, Sink, dec, mul};
 use crate::fees::formula::Formula;
@@ -87,8 +88,35 @@ pub enum MarginMode {
     Promotion,
 }
 
-impl MarginGuarantee {
-    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+impl Clause for MarginGuarantee {
+    const TERMS: &'static [&'static str] = &["target"];
+
+    fn kind(&self, _: RuleTag) -> FeeKind {
+        match self.mode {
+            MarginMode::Annual => FeeKind::MarginCompensation,
+            MarginMode::Promotion => FeeKind::PromotionMarginFunding,
+        }
+    }
+
+    fn skus(&self) -> &[String] {
+        &self.skus
+    }
+
+    fn check(&self, _: RuleTag, ck: &mut Check<'_>) {
+        if self.target.0 < Decimal::ZERO || self.target.0 >= Decimal::ONE {
+            ck.err("target", format!("target margin must be at least 0% and below 100%, but is {}", self.target));
+        }
+        ck.selection("skus", &self.skus);
+    }
+
+    fn term(&mut self, field: &str) -> Option<TermSlot<'_>> {
+        match field {
+            "target" => Some(TermSlot::Rate(&mut self.target)),
+            _ => None,
+        }
+    }
+
+    fn settle<S: Sink>(&self, _: RuleTag, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         let r = cx.rule;
         let target = self.target.0;
         match self.mode {

@@ -1,11 +1,17 @@
 //! The fee rules (back margin, 后台费用) a retailer charges a supplier.
 //!
-//! A rule is data (a serde variant with its parameters) plus one `settle` function. Every rule
-//! shares a header: `id` (unique, referenced by guaranteed minimums and shown in the ledger),
-//! optional `label` / `label_zh`, and an optional effective window `from_period`..=`to_period`.
-//! Outside its window a rule charges nothing; a rule settled on a base (rebates, percentages)
-//! counts only the window's periods, so it never reaches back into closed periods, unless the
-//! contract says `retroactive = true`.
+//! A rule is one file in this directory — its doc (formula, worked example, edge cases), its
+//! parameter struct, its validation, its numeric terms and its settlement, in one
+//! `impl` [`Clause`] — plus one line in the registry below, which generates the [`Rule`] enum
+//! (the `kind = "…"` of contract files), [`RuleTag`], [`FeeRule::tag`], [`FeeRule::kind`] and
+//! the dispatch to [`Clause`]. What a rule reads is [`api::Cx`]; how it books amounts is
+//! [`book::Out`]. Neither reaches into the settlement engine, which only runs the registry.
+//!
+//! Every rule shares a header: `id` (unique, referenced by guaranteed minimums and shown in the
+//! ledger), optional `label` / `label_zh`, and an optional effective window
+//! `from_period`..=`to_period`. Outside its window a rule charges nothing; a rule settled on a
+//! base (rebates, percentages) counts only the window's periods, so it never reaches back into
+//! closed periods, unless the contract says `retroactive = true`.
 //!
 //! The formulas, worked examples and edge-case choices of every rule are in each module and in
 //! `docs/fee-rules.md`.
@@ -13,39 +19,167 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::error::Error;
+use crate::fees::api::Cx;
+use crate::fees::book::{Out, Sink};
+
 pub mod api;
 pub mod book;
+pub mod clause;
 pub mod formula;
-pub mod growth_rebate;
-pub mod guaranteed_minimum;
-pub mod listing;
-pub mod lump_sum;
-pub mod margin_guarantee;
 pub mod payment_terms;
-pub mod percentage;
-pub mod price_match;
-pub mod promoter;
-pub mod slot_fee;
-pub mod stockout_penalty;
-pub mod store_opening;
-pub mod target_rebate;
-pub mod tiered_rebate;
 pub mod tiers;
 
-pub use growth_rebate::{GrowthApplyTo, GrowthMeasure, GrowthRebate, NoBaseline};
-pub use guaranteed_minimum::{FloorPer, GuaranteedMinimum};
-pub use listing::{ListingFee, ListingPer};
-pub use lump_sum::{LumpEvent, LumpPer, LumpSum};
-pub use margin_guarantee::{MarginGuarantee, MarginMode};
-pub use percentage::{PercentBase, PercentFee};
-pub use price_match::PriceMatch;
-pub use promoter::PromoterFee;
-pub use slot_fee::{SlotFee, SlotPer};
-pub use stockout_penalty::{PenaltyMeasure, PenaltyScope, ShortValuation, StockoutPenalty};
-pub use store_opening::StoreOpeningFee;
-pub use target_rebate::TargetRebate;
-pub use tiered_rebate::{ScaleDirection, TierMethod, TieredRebate};
+pub use clause::{Check, Clause, TermSlot};
 pub use tiers::{Tier, TierValue};
+
+/// The registry: one line per rule module — `module::Params { other public types } =>` the
+/// variants it serves, each `Variant = "kind tag" "doc"`. It generates the module declaration,
+/// the re-exports, [`Rule`], [`RuleTag`] and the dispatch of every [`Clause`] method.
+macro_rules! registry {
+    ($( $module:ident :: $params:ident $({ $($extra:ident),* })? => $( $variant:ident = $tag:literal $doc:literal ),+ ; )*) => {
+        $(
+            pub mod $module;
+            pub use $module::{$params $($(, $extra)*)?};
+        )*
+
+        /// The kinds of fee rule, tagged by `kind` in contract files.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        pub enum Rule {
+            $($(
+                #[doc = $doc]
+                $variant($params),
+            )+)*
+        }
+
+        /// Which variant of [`Rule`] a rule is, without its parameters.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum RuleTag {
+            $($(
+                #[doc = $doc]
+                $variant,
+            )+)*
+        }
+
+        impl RuleTag {
+            /// Every tag, in registry order.
+            pub const ALL: &'static [RuleTag] = &[$($(RuleTag::$variant,)+)*];
+
+            /// The `kind` tag as written in files.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($(RuleTag::$variant => $tag,)+)*
+                }
+            }
+
+            /// The numeric terms of this kind of rule (see [`Clause::TERMS`]).
+            pub fn terms(self) -> &'static [&'static str] {
+                match self {
+                    $($(RuleTag::$variant => <$params as Clause>::TERMS,)+)*
+                }
+            }
+        }
+
+        impl Rule {
+            /// The variant, without its parameters.
+            pub fn tag(&self) -> RuleTag {
+                match self {
+                    $($(Rule::$variant(_) => RuleTag::$variant,)+)*
+                }
+            }
+
+            /// The fee kind this rule's lines carry.
+            pub fn kind(&self) -> FeeKind {
+                match self {
+                    $($(Rule::$variant(r) => r.kind(RuleTag::$variant),)+)*
+                }
+            }
+
+            /// The SKU codes the rule is restricted to (empty: every SKU).
+            pub fn skus(&self) -> &[String] {
+                match self {
+                    $($(Rule::$variant(r) => r.skus(),)+)*
+                }
+            }
+
+            /// The ids of the rules whose amounts this rule reads.
+            pub fn covers(&self) -> &[String] {
+                match self {
+                    $($(Rule::$variant(r) => r.covers(),)+)*
+                }
+            }
+
+            /// True when the rule is settled after every other rule.
+            pub fn settled_last(&self) -> bool {
+                match self {
+                    $($(Rule::$variant(_) => <$params as Clause>::SETTLED_LAST,)+)*
+                }
+            }
+
+            /// Checks the rule's parameters.
+            pub fn check(&self, ck: &mut Check<'_>) {
+                match self {
+                    $($(Rule::$variant(r) => r.check(RuleTag::$variant, ck),)+)*
+                }
+            }
+
+            /// The numeric term `field`.
+            pub fn term(&mut self, field: &str) -> Option<TermSlot<'_>> {
+                match self {
+                    $($(Rule::$variant(r) => r.term(field),)+)*
+                }
+            }
+
+            /// The rule's tiers, when it has a scale.
+            pub fn tiers(&mut self) -> Option<&mut Vec<Tier>> {
+                match self {
+                    $($(Rule::$variant(r) => r.tiers(),)+)*
+                }
+            }
+
+            /// Settles the rule over one outcome.
+            ///
+            /// # Errors
+            ///
+            /// [`Error::Overflow`] when an amount leaves the range of exact arithmetic.
+            #[inline]
+            pub fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+                match self {
+                    $($(Rule::$variant(r) => r.settle(RuleTag::$variant, cx, kind, out),)+)*
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    lump_sum::LumpSum { LumpEvent, LumpPer } =>
+        LumpSum = "lump_sum" "Entry, renewal, anniversary, festival or other lump sum (进场费/续签费/店庆费/节庆费).";
+    store_opening::StoreOpeningFee => StoreOpening = "store_opening" "Store-opening fee per new store (新店开业费).";
+    listing::ListingFee { ListingPer } => Listing = "listing" "Listing fee per new SKU (条码费/新品进场费).";
+    percentage::PercentFee { PercentBase } =>
+        UnconditionalRebate = "unconditional_rebate" "Unconditional rebate, % of purchases (无条件返利).",
+        ServiceFee = "service_fee" "Service / contract fee, % of purchases or sales (服务费/合同费).",
+        LogisticsFee = "logistics_fee" "Logistics / DC fee, % of purchases (配送费/物流费).",
+        ReturnsAllowance = "returns_allowance" "Returns and damages allowance, % of purchases (损耗/退货补贴).";
+    tiered_rebate::TieredRebate { Basis, ScaleDirection, TierMethod } =>
+        TieredRebate = "tiered_rebate" "Tiered rebate, retroactive or graduated (年度返佣/有条件返利).";
+    growth_rebate::GrowthRebate { GrowthApplyTo, GrowthMeasure, NoBaseline } =>
+        GrowthRebate = "growth_rebate" "Growth rebate against the prior year (增长返利).";
+    target_rebate::TargetRebate => TargetRebate = "target_rebate" "Single-target, all-or-nothing rebate (目标返利).";
+    guaranteed_minimum::GuaranteedMinimum { FloorPer } =>
+        GuaranteedMinimum = "guaranteed_minimum" "Guaranteed minimum (保底) over a set of sales-dependent fees.";
+    slot_fee::SlotFee { SlotPer } =>
+        DmFee = "dm_fee" "DM / flyer fee (DM费/海报费).",
+        DisplayFee = "display_fee" "End-cap, TG or floor-stack display fee (端架费/TG/堆头费).";
+    promoter::PromoterFee => PromoterFee = "promoter_fee" "Promoter fee (促销员管理费).";
+    stockout_penalty::StockoutPenalty { PenaltyMeasure, PenaltyScope, ShortValuation } =>
+        StockoutPenalty = "stockout_penalty" "Stockout / fill-rate penalty (缺货罚款).";
+    margin_guarantee::MarginGuarantee { MarginMode } =>
+        MarginGuarantee = "margin_guarantee" "Margin guarantee (补毛利/保毛利).";
+    price_match::PriceMatch => PriceMatch = "price_match" "Price-match funding (最低价补差).";
+}
 
 /// One fee rule of a contract: a shared header and the rule's own parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -73,46 +207,6 @@ pub struct FeeRule {
     pub rule: Rule,
 }
 
-/// The kinds of fee rule, tagged by `kind` in contract files.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Rule {
-    /// Entry, renewal, anniversary, festival or other lump sum (进场费/续签费/店庆费/节庆费).
-    LumpSum(LumpSum),
-    /// Store-opening fee per new store (新店开业费).
-    StoreOpening(StoreOpeningFee),
-    /// Listing fee per new SKU (条码费/新品进场费).
-    Listing(ListingFee),
-    /// Unconditional rebate, % of purchases (无条件返利).
-    UnconditionalRebate(PercentFee),
-    /// Service / contract fee, % of purchases or sales (服务费/合同费).
-    ServiceFee(PercentFee),
-    /// Logistics / DC fee, % of purchases (配送费/物流费).
-    LogisticsFee(PercentFee),
-    /// Returns and damages allowance, % of purchases (损耗/退货补贴).
-    ReturnsAllowance(PercentFee),
-    /// Tiered rebate, retroactive or graduated (年度返佣/有条件返利).
-    TieredRebate(TieredRebate),
-    /// Growth rebate against the prior year (增长返利).
-    GrowthRebate(GrowthRebate),
-    /// Single-target, all-or-nothing rebate (目标返利).
-    TargetRebate(TargetRebate),
-    /// Guaranteed minimum (保底) over a set of sales-dependent fees.
-    GuaranteedMinimum(GuaranteedMinimum),
-    /// DM / flyer fee (DM费/海报费).
-    DmFee(SlotFee),
-    /// End-cap, TG or floor-stack display fee (端架费/TG/堆头费).
-    DisplayFee(SlotFee),
-    /// Promoter fee (促销员管理费).
-    PromoterFee(PromoterFee),
-    /// Stockout / fill-rate penalty (缺货罚款).
-    StockoutPenalty(StockoutPenalty),
-    /// Margin guarantee (补毛利/保毛利).
-    MarginGuarantee(MarginGuarantee),
-    /// Price-match funding (最低价补差).
-    PriceMatch(PriceMatch),
-}
-
 /// A selection of SKUs (by code); empty means every SKU of the contract.
 pub type SkuSelection = Vec<String>;
 
@@ -130,91 +224,65 @@ pub enum Settle {
     Periodic,
 }
 
-/// What an amount is: the fee kinds of the ledger and the P&L, plus financing (not a fee).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FeeKind {
-    /// 进场费
-    EntryFee,
-    /// 合同续签费
-    RenewalFee,
-    /// 新店开业费
-    StoreOpeningFee,
-    /// 店庆费
-    AnniversaryFee,
-    /// 节庆费
-    FestivalFee,
-    /// 其他一次性费用
-    OtherLumpSum,
-    /// 条码费
-    ListingFee,
-    /// 无条件返利
-    UnconditionalRebate,
-    /// 服务费
-    ServiceFee,
-    /// 配送费
-    LogisticsFee,
-    /// 损耗补贴
-    ReturnsAllowance,
-    /// 阶梯返利
-    TieredRebate,
-    /// 增长返利
-    GrowthRebate,
-    /// 目标返利
-    TargetRebate,
-    /// 保底补差
-    GuaranteedMinimum,
-    /// DM费
-    DmFee,
-    /// 陈列费
-    DisplayFee,
-    /// 促销员管理费
-    PromoterFee,
-    /// 缺货罚款
-    StockoutPenalty,
-    /// 补毛利
-    MarginCompensation,
-    /// 保毛利 (promotion)
-    PromotionMarginFunding,
-    /// 最低价补差
-    PriceMatchFunding,
-    /// 现金折扣
-    EarlyPaymentDiscount,
-    /// 账期资金成本 (not a fee)
-    Financing,
+/// The fee-kind table: `Variant = ("code", "English name", "Chinese name")`, in P&L order. It
+/// generates [`FeeKind`], [`FeeKind::ALL`], [`FeeKind::COUNT`] and the names; a test checks
+/// that every code is the variant's serde name.
+macro_rules! fee_kinds {
+    ($( $variant:ident = ($code:literal, $en:literal, $zh:literal) ),+ $(,)?) => {
+        /// What an amount is: the fee kinds of the ledger and the P&L, plus financing (not a fee).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum FeeKind {
+            $(
+                #[doc = concat!($en, " (", $zh, ").")]
+                $variant,
+            )+
+        }
+
+        impl FeeKind {
+            /// Every kind, in P&L order.
+            pub const ALL: [FeeKind; [$(FeeKind::$variant),+].len()] = [$(FeeKind::$variant),+];
+            /// Number of kinds.
+            pub const COUNT: usize = FeeKind::ALL.len();
+
+            /// (code, English name, Chinese name).
+            pub fn names3(self) -> (&'static str, &'static str, &'static str) {
+                match self {
+                    $(FeeKind::$variant => ($code, $en, $zh),)+
+                }
+            }
+        }
+    };
+}
+
+fee_kinds! {
+    EntryFee = ("entry_fee", "Entry fee", "进场费"),
+    RenewalFee = ("renewal_fee", "Renewal fee", "合同续签费"),
+    StoreOpeningFee = ("store_opening_fee", "Store-opening fee", "新店开业费"),
+    AnniversaryFee = ("anniversary_fee", "Anniversary fee", "店庆费"),
+    FestivalFee = ("festival_fee", "Festival fee", "节庆费"),
+    OtherLumpSum = ("other_lump_sum", "Other lump sum", "其他费用"),
+    ListingFee = ("listing_fee", "Listing fee", "条码费"),
+    UnconditionalRebate = ("unconditional_rebate", "Unconditional rebate", "无条件返利"),
+    ServiceFee = ("service_fee", "Service fee", "服务费"),
+    LogisticsFee = ("logistics_fee", "Logistics / DC fee", "配送费"),
+    ReturnsAllowance = ("returns_allowance", "Returns & damages allowance", "损耗补贴"),
+    TieredRebate = ("tiered_rebate", "Tiered rebate", "阶梯返利"),
+    GrowthRebate = ("growth_rebate", "Growth rebate", "增长返利"),
+    TargetRebate = ("target_rebate", "Target rebate", "目标返利"),
+    GuaranteedMinimum = ("guaranteed_minimum", "Guaranteed minimum top-up", "保底补差"),
+    DmFee = ("dm_fee", "DM / flyer fee", "DM费"),
+    DisplayFee = ("display_fee", "Display fee (end-cap/TG/floor stack)", "陈列费"),
+    PromoterFee = ("promoter_fee", "Promoter fee", "促销员管理费"),
+    StockoutPenalty = ("stockout_penalty", "Stockout penalty", "缺货罚款"),
+    MarginCompensation = ("margin_compensation", "Margin compensation", "补毛利"),
+    PromotionMarginFunding = ("promotion_margin_funding", "Promotion margin funding", "保毛利"),
+    PriceMatchFunding = ("price_match_funding", "Price-match funding", "最低价补差"),
+    EarlyPaymentDiscount = ("early_payment_discount", "Early-payment discount", "现金折扣"),
+    Financing = ("financing", "Financing cost of payment terms", "账期资金成本"),
 }
 
 impl FeeKind {
-    /// Every kind, in P&L order.
-    pub const ALL: [FeeKind; 24] = [
-        FeeKind::EntryFee,
-        FeeKind::RenewalFee,
-        FeeKind::StoreOpeningFee,
-        FeeKind::AnniversaryFee,
-        FeeKind::FestivalFee,
-        FeeKind::OtherLumpSum,
-        FeeKind::ListingFee,
-        FeeKind::UnconditionalRebate,
-        FeeKind::ServiceFee,
-        FeeKind::LogisticsFee,
-        FeeKind::ReturnsAllowance,
-        FeeKind::TieredRebate,
-        FeeKind::GrowthRebate,
-        FeeKind::TargetRebate,
-        FeeKind::GuaranteedMinimum,
-        FeeKind::DmFee,
-        FeeKind::DisplayFee,
-        FeeKind::PromoterFee,
-        FeeKind::StockoutPenalty,
-        FeeKind::MarginCompensation,
-        FeeKind::PromotionMarginFunding,
-        FeeKind::PriceMatchFunding,
-        FeeKind::EarlyPaymentDiscount,
-        FeeKind::Financing,
-    ];
-    /// Number of kinds.
-    pub const COUNT: usize = 24;
-
     /// Dense index into [`FeeKind::ALL`].
     pub fn index(self) -> usize {
         self as usize
@@ -228,36 +296,6 @@ impl FeeKind {
     /// The snake_case code used in JSON and CSV.
     pub fn code(self) -> &'static str {
         self.names3().0
-    }
-
-    /// (code, English name, Chinese name).
-    pub fn names3(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            FeeKind::EntryFee => ("entry_fee", "Entry fee", "进场费"),
-            FeeKind::RenewalFee => ("renewal_fee", "Renewal fee", "合同续签费"),
-            FeeKind::StoreOpeningFee => ("store_opening_fee", "Store-opening fee", "新店开业费"),
-            FeeKind::AnniversaryFee => ("anniversary_fee", "Anniversary fee", "店庆费"),
-            FeeKind::FestivalFee => ("festival_fee", "Festival fee", "节庆费"),
-            FeeKind::OtherLumpSum => ("other_lump_sum", "Other lump sum", "其他费用"),
-            FeeKind::ListingFee => ("listing_fee", "Listing fee", "条码费"),
-            FeeKind::UnconditionalRebate => ("unconditional_rebate", "Unconditional rebate", "无条件返利"),
-            FeeKind::ServiceFee => ("service_fee", "Service fee", "服务费"),
-            FeeKind::LogisticsFee => ("logistics_fee", "Logistics / DC fee", "配送费"),
-            FeeKind::ReturnsAllowance => ("returns_allowance", "Returns & damages allowance", "损耗补贴"),
-            FeeKind::TieredRebate => ("tiered_rebate", "Tiered rebate", "阶梯返利"),
-            FeeKind::GrowthRebate => ("growth_rebate", "Growth rebate", "增长返利"),
-            FeeKind::TargetRebate => ("target_rebate", "Target rebate", "目标返利"),
-            FeeKind::GuaranteedMinimum => ("guaranteed_minimum", "Guaranteed minimum top-up", "保底补差"),
-            FeeKind::DmFee => ("dm_fee", "DM / flyer fee", "DM费"),
-            FeeKind::DisplayFee => ("display_fee", "Display fee (end-cap/TG/floor stack)", "陈列费"),
-            FeeKind::PromoterFee => ("promoter_fee", "Promoter fee", "促销员管理费"),
-            FeeKind::StockoutPenalty => ("stockout_penalty", "Stockout penalty", "缺货罚款"),
-            FeeKind::MarginCompensation => ("margin_compensation", "Margin compensation", "补毛利"),
-            FeeKind::PromotionMarginFunding => ("promotion_margin_funding", "Promotion margin funding", "保毛利"),
-            FeeKind::PriceMatchFunding => ("price_match_funding", "Price-match funding", "最低价补差"),
-            FeeKind::EarlyPaymentDiscount => ("early_payment_discount", "Early-payment discount", "现金折扣"),
-            FeeKind::Financing => ("financing", "Financing cost of payment terms", "账期资金成本"),
-        }
     }
 
     /// English name.
@@ -274,28 +312,7 @@ impl FeeKind {
 impl FeeRule {
     /// The fee kind this rule's lines carry.
     pub fn kind(&self) -> FeeKind {
-        match &self.rule {
-            Rule::LumpSum(r) => r.event.fee_kind(),
-            Rule::StoreOpening(_) => FeeKind::StoreOpeningFee,
-            Rule::Listing(_) => FeeKind::ListingFee,
-            Rule::UnconditionalRebate(_) => FeeKind::UnconditionalRebate,
-            Rule::ServiceFee(_) => FeeKind::ServiceFee,
-            Rule::LogisticsFee(_) => FeeKind::LogisticsFee,
-            Rule::ReturnsAllowance(_) => FeeKind::ReturnsAllowance,
-            Rule::TieredRebate(_) => FeeKind::TieredRebate,
-            Rule::GrowthRebate(_) => FeeKind::GrowthRebate,
-            Rule::TargetRebate(_) => FeeKind::TargetRebate,
-            Rule::GuaranteedMinimum(_) => FeeKind::GuaranteedMinimum,
-            Rule::DmFee(_) => FeeKind::DmFee,
-            Rule::DisplayFee(_) => FeeKind::DisplayFee,
-            Rule::PromoterFee(_) => FeeKind::PromoterFee,
-            Rule::StockoutPenalty(_) => FeeKind::StockoutPenalty,
-            Rule::MarginGuarantee(m) => match m.mode {
-                MarginMode::Annual => FeeKind::MarginCompensation,
-                MarginMode::Promotion => FeeKind::PromotionMarginFunding,
-            },
-            Rule::PriceMatch(_) => FeeKind::PriceMatchFunding,
-        }
+        self.rule.kind()
     }
 
     /// The English label (the rule's own, or its kind's name).
@@ -310,24 +327,53 @@ impl FeeRule {
 
     /// The `kind` tag as written in files.
     pub fn tag(&self) -> &'static str {
-        match &self.rule {
-            Rule::LumpSum(_) => "lump_sum",
-            Rule::StoreOpening(_) => "store_opening",
-            Rule::Listing(_) => "listing",
-            Rule::UnconditionalRebate(_) => "unconditional_rebate",
-            Rule::ServiceFee(_) => "service_fee",
-            Rule::LogisticsFee(_) => "logistics_fee",
-            Rule::ReturnsAllowance(_) => "returns_allowance",
-            Rule::TieredRebate(_) => "tiered_rebate",
-            Rule::GrowthRebate(_) => "growth_rebate",
-            Rule::TargetRebate(_) => "target_rebate",
-            Rule::GuaranteedMinimum(_) => "guaranteed_minimum",
-            Rule::DmFee(_) => "dm_fee",
-            Rule::DisplayFee(_) => "display_fee",
-            Rule::PromoterFee(_) => "promoter_fee",
-            Rule::StockoutPenalty(_) => "stockout_penalty",
-            Rule::MarginGuarantee(_) => "margin_guarantee",
-            Rule::PriceMatch(_) => "price_match",
+        self.rule.tag().code()
+    }
+
+    /// Checks the shared header (id, window) and the rule's own parameters.
+    pub fn check(&self, ck: &mut Check<'_>) {
+        if self.id.trim().is_empty() {
+            ck.err("id", "must not be empty");
         }
+        if self.id == "payment-terms" {
+            ck.err("id", "`payment-terms` is reserved for the financing and early-payment lines");
+        }
+        if ck.fees()[..ck.index()].iter().any(|o| o.id == self.id) {
+            ck.err("id", format!("rule id `{}` is used twice", self.id));
+        }
+        if let Some(x) = self.from_period {
+            ck.period("from_period", x);
+        }
+        if let Some(x) = self.to_period {
+            ck.period("to_period", x);
+        }
+        if let (Some(a), Some(b)) = (self.from_period, self.to_period)
+            && a > b
+        {
+            ck.err("to_period", format!("to_period {b} is before from_period {a}"));
+        }
+        self.rule.check(ck);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tables agree with serde: every fee-kind code and every rule tag is what contract
+    /// and output files say, and every index is dense.
+    #[test]
+    fn tables_agree_with_serde() {
+        for (i, k) in FeeKind::ALL.iter().enumerate() {
+            assert_eq!(k.index(), i);
+            assert_eq!(serde_json::to_value(k).unwrap(), serde_json::Value::from(k.code()));
+        }
+        let schema = serde_json::to_string(&schemars::schema_for!(Rule)).unwrap();
+        for t in RuleTag::ALL {
+            assert!(schema.contains(&format!("\"{}\"", t.code())), "{t:?}");
+        }
+        let json = serde_json::json!({"kind": "store_opening", "amount": "1"});
+        let r: Rule = serde_json::from_value(json).unwrap();
+        assert_eq!(r.tag(), RuleTag::StoreOpening);
     }
 }

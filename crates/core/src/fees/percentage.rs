@@ -31,6 +31,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::{Check, Clause, RuleTag, TermSlot};
 use crate::fees::api::Cx;
 use crate::fees::book::{Out, Sink, dec};
 use crate::fees::formula::Formula;
@@ -76,7 +77,43 @@ impl PercentFee {
         }
     }
 
-    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+}
+
+impl Clause for PercentFee {
+    const TERMS: &'static [&'static str] = &["rate"];
+
+    fn kind(&self, tag: RuleTag) -> FeeKind {
+        match tag {
+            RuleTag::ServiceFee => FeeKind::ServiceFee,
+            RuleTag::LogisticsFee => FeeKind::LogisticsFee,
+            RuleTag::ReturnsAllowance => FeeKind::ReturnsAllowance,
+            _ => FeeKind::UnconditionalRebate,
+        }
+    }
+
+    fn skus(&self) -> &[String] {
+        &self.skus
+    }
+
+    fn check(&self, _: RuleTag, ck: &mut Check<'_>) {
+        ck.fraction("rate", self.rate);
+        if self.settle == Settle::Periodic {
+            ck.err(
+                "settle",
+                "a percentage fee is settled `period` (every period) or `annual`; `periodic` true-ups apply to tiered rebates",
+            );
+        }
+        ck.selection("skus", &self.skus);
+    }
+
+    fn term(&mut self, field: &str) -> Option<TermSlot<'_>> {
+        match field {
+            "rate" => Some(TermSlot::Rate(&mut self.rate)),
+            _ => None,
+        }
+    }
+
+    fn settle<S: Sink>(&self, _: RuleTag, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         let r = cx.rule;
         match self.settle {
             Settle::Period | Settle::Periodic => {

@@ -31,6 +31,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::{Check, Clause, RuleTag, TermSlot};
 use crate::fees::FeeKind;
 use crate::fees::api::Cx;
 use crate::fees::book::{Out, Sink};
@@ -50,8 +51,25 @@ fn full() -> Rate {
     Rate::ONE
 }
 
-impl PriceMatch {
-    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+impl Clause for PriceMatch {
+    const TERMS: &'static [&'static str] = &["share"];
+
+    fn kind(&self, _: RuleTag) -> FeeKind {
+        FeeKind::PriceMatchFunding
+    }
+
+    fn check(&self, _: RuleTag, ck: &mut Check<'_>) {
+        ck.fraction("share", self.share);
+    }
+
+    fn term(&mut self, field: &str) -> Option<TermSlot<'_>> {
+        match field {
+            "share" => Some(TermSlot::Rate(&mut self.share)),
+            _ => None,
+        }
+    }
+
+    fn settle<S: Sink>(&self, _: RuleTag, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         for p in cx.rule.from..=cx.rule.to {
             if !cx.period(p).price_matched {
                 continue;

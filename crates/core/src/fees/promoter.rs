@@ -25,6 +25,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::{Check, Clause, RuleTag, TermSlot};
 use crate::fees::FeeKind;
 use crate::fees::api::Cx;
 use crate::fees::book::{Out, Sink, mul};
@@ -44,8 +45,30 @@ pub struct PromoterFee {
     pub months: Vec<u16>,
 }
 
-impl PromoterFee {
-    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+impl Clause for PromoterFee {
+    const TERMS: &'static [&'static str] = &["monthly_fee", "promoters"];
+
+    fn kind(&self, _: RuleTag) -> FeeKind {
+        FeeKind::PromoterFee
+    }
+
+    fn check(&self, _: RuleTag, ck: &mut Check<'_>) {
+        ck.non_negative("monthly_fee", self.monthly_fee);
+        if self.promoters > 100_000 {
+            ck.err("promoters", format!("{} promoters is too many", self.promoters));
+        }
+        ck.months("months", &self.months);
+    }
+
+    fn term(&mut self, field: &str) -> Option<TermSlot<'_>> {
+        match field {
+            "promoters" => Some(TermSlot::Count(&mut self.promoters)),
+            "monthly_fee" => Some(TermSlot::Money(&mut self.monthly_fee)),
+            _ => None,
+        }
+    }
+
+    fn settle<S: Sink>(&self, _: RuleTag, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         let count = Decimal::from(self.promoters);
         let exact = mul(count, self.monthly_fee.0)?;
         for p in cx.rule.from..=cx.rule.to {

@@ -39,6 +39,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::{Check, Clause, RuleTag, TermSlot};
 use crate::fees::FeeKind;
 use crate::fees::api::Cx;
 use crate::fees::book::{Out, Sink, mul};
@@ -88,13 +89,64 @@ impl SlotFee {
         }
     }
 
-    pub(crate) fn settle<S: Sink>(
-        &self,
-        cx: &Cx<'_>,
-        kind: FeeKind,
-        slot: SlotKind,
-        out: &mut Out<'_, S>,
-    ) -> Result<(), Error> {
+    /// The contracted slots not used, charged at the end of the window.
+    fn shortfall<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, used: u32, out: &mut Out<'_, S>) -> Result<(), Error> {
+        let r = cx.rule;
+        if self.contracted > used {
+            let mult = self.multiplier(cx, r.to);
+            let short = Decimal::from(self.contracted - used);
+            let exact = mul(mul(short, self.price.0)?, Decimal::from(mult.map_or(1, |t| t.count)))?;
+            let f = Formula::Shortfall { contracted: self.contracted, used, unit: self.price.0, times: mult };
+            out.emit(r.to, kind, f, exact, false);
+        }
+        Ok(())
+    }
+}
+
+impl Clause for SlotFee {
+    const TERMS: &'static [&'static str] = &["price", "contracted", "regions"];
+
+    fn kind(&self, tag: RuleTag) -> FeeKind {
+        match tag {
+            RuleTag::DmFee => FeeKind::DmFee,
+            _ => FeeKind::DisplayFee,
+        }
+    }
+
+    fn check(&self, tag: RuleTag, ck: &mut Check<'_>) {
+        ck.non_negative("price", self.price);
+        let dm = tag == RuleTag::DmFee;
+        match (dm, self.slot) {
+            (true, Some(s)) if s != SlotKind::Dm => ck.err("slot", "a dm_fee counts `dm` slots"),
+            (false, Some(SlotKind::Dm)) => {
+                ck.err("slot", "a display_fee counts `end_cap`, `tg` or `floor_stack`; use dm_fee for DM")
+            }
+            _ => {}
+        }
+        match (self.per, self.regions) {
+            (SlotPer::SlotRegion, None | Some(0)) => ck.err("regions", "`per = \"slot_region\"` needs `regions` (≥ 1)"),
+            (_, Some(n)) if n > 100_000 => ck.err("regions", format!("{n} regions is too many")),
+            _ => {}
+        }
+        if self.contracted > 100_000 {
+            ck.err("contracted", format!("{} slots is too many", self.contracted));
+        }
+    }
+
+    fn term(&mut self, field: &str) -> Option<TermSlot<'_>> {
+        match field {
+            "price" => Some(TermSlot::Money(&mut self.price)),
+            "contracted" => Some(TermSlot::Count(&mut self.contracted)),
+            "regions" => Some(TermSlot::OptCount(&mut self.regions)),
+            _ => None,
+        }
+    }
+
+    fn settle<S: Sink>(&self, tag: RuleTag, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+        let slot = match tag {
+            RuleTag::DmFee => SlotKind::Dm,
+            _ => self.slot.unwrap_or(SlotKind::EndCap),
+        };
         let r = cx.rule;
         let mut used = 0u32;
         let what = if slot == SlotKind::Dm { "DM items" } else { "display slots" };
@@ -122,18 +174,5 @@ impl SlotFee {
             out.emit_product(p, kind, f, i128::from(n) * i128::from(times), 0, self.price.0, false)?;
         }
         self.shortfall(cx, kind, used, out)
-    }
-
-    /// The contracted slots not used, charged at the end of the window.
-    fn shortfall<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, used: u32, out: &mut Out<'_, S>) -> Result<(), Error> {
-        let r = cx.rule;
-        if self.contracted > used {
-            let mult = self.multiplier(cx, r.to);
-            let short = Decimal::from(self.contracted - used);
-            let exact = mul(mul(short, self.price.0)?, Decimal::from(mult.map_or(1, |t| t.count)))?;
-            let f = Formula::Shortfall { contracted: self.contracted, used, unit: self.price.0, times: mult };
-            out.emit(r.to, kind, f, exact, false);
-        }
-        Ok(())
     }
 }

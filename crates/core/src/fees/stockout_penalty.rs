@@ -34,6 +34,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::{Check, Clause, RuleTag, TermSlot};
 use crate::fees::api::{Cx, shelf_in_effect};
 use crate::fees::book::{Out, Sink, dec};
 use crate::fees::formula::Formula;
@@ -128,7 +129,39 @@ impl StockoutPenalty {
         if self.inclusive { got <= need } else { got < need }
     }
 
-    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+}
+
+impl Clause for StockoutPenalty {
+    const TERMS: &'static [&'static str] = &["rate", "threshold", "per_incident"];
+
+    fn kind(&self, _: RuleTag) -> FeeKind {
+        FeeKind::StockoutPenalty
+    }
+
+    fn skus(&self) -> &[String] {
+        &self.skus
+    }
+
+    fn check(&self, _: RuleTag, ck: &mut Check<'_>) {
+        ck.fraction("threshold", self.threshold);
+        match (self.rate, self.per_incident) {
+            (Some(x), None) => ck.fraction("rate", x),
+            (None, Some(a)) => ck.non_negative("per_incident", a),
+            _ => ck.err("", "give exactly one of `rate` and `per_incident`"),
+        }
+        ck.selection("skus", &self.skus);
+    }
+
+    fn term(&mut self, field: &str) -> Option<TermSlot<'_>> {
+        match field {
+            "threshold" => Some(TermSlot::Rate(&mut self.threshold)),
+            "rate" => Some(TermSlot::OptRate(&mut self.rate)),
+            "per_incident" => Some(TermSlot::OptMoney(&mut self.per_incident)),
+            _ => None,
+        }
+    }
+
+    fn settle<S: Sink>(&self, _: RuleTag, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         let r = cx.rule;
         let threshold = self.threshold_parts();
         // A fully delivered SKU fails only a threshold above 100% (or at it, inclusive); below

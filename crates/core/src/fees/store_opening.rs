@@ -26,6 +26,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::{Check, Clause, RuleTag, TermSlot};
 use crate::fees::FeeKind;
 use crate::fees::api::Cx;
 use crate::fees::book::{Out, Sink, mul};
@@ -40,8 +41,25 @@ pub struct StoreOpeningFee {
     pub amount: Money,
 }
 
-impl StoreOpeningFee {
-    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+impl Clause for StoreOpeningFee {
+    const TERMS: &'static [&'static str] = &["amount"];
+
+    fn kind(&self, _: RuleTag) -> FeeKind {
+        FeeKind::StoreOpeningFee
+    }
+
+    fn check(&self, _: RuleTag, ck: &mut Check<'_>) {
+        ck.non_negative("amount", self.amount);
+    }
+
+    fn term(&mut self, field: &str) -> Option<TermSlot<'_>> {
+        match field {
+            "amount" => Some(TermSlot::Money(&mut self.amount)),
+            _ => None,
+        }
+    }
+
+    fn settle<S: Sink>(&self, _: RuleTag, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         for p in 0..cx.periods() {
             let n = cx.store_openings(p);
             if n == 0 || !cx.rule.active(p) {

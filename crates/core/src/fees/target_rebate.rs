@@ -26,6 +26,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::{Check, Clause, RuleTag, TermSlot};
 use crate::fees::api::Cx;
 use crate::fees::book::{Out, Sink, dec, mul};
 use crate::fees::formula::Formula;
@@ -53,8 +54,37 @@ pub struct TargetRebate {
     pub skus: SkuSelection,
 }
 
-impl TargetRebate {
-    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+impl Clause for TargetRebate {
+    const TERMS: &'static [&'static str] = &["amount", "rate", "target"];
+
+    fn kind(&self, _: RuleTag) -> FeeKind {
+        FeeKind::TargetRebate
+    }
+
+    fn skus(&self) -> &[String] {
+        &self.skus
+    }
+
+    fn check(&self, _: RuleTag, ck: &mut Check<'_>) {
+        ck.non_negative("target", self.target);
+        match (self.amount, self.rate) {
+            (Some(a), None) => ck.non_negative("amount", a),
+            (None, Some(x)) => ck.fraction("rate", x),
+            _ => ck.err("", "give exactly one of `amount` and `rate`"),
+        }
+        ck.selection("skus", &self.skus);
+    }
+
+    fn term(&mut self, field: &str) -> Option<TermSlot<'_>> {
+        match field {
+            "amount" => Some(TermSlot::OptMoney(&mut self.amount)),
+            "rate" => Some(TermSlot::OptRate(&mut self.rate)),
+            "target" => Some(TermSlot::Money(&mut self.target)),
+            _ => None,
+        }
+    }
+
+    fn settle<S: Sink>(&self, _: RuleTag, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         let r = cx.rule;
         let (v, u) = cx.window_base();
         let value = dec(v)?;

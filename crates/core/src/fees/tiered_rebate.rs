@@ -44,6 +44,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::{Check, Clause, RuleTag, TermSlot};
 use crate::fees::api::Cx;
 use crate::fees::book::{Out, Sink, dec, mul};
 use crate::fees::formula::Formula;
@@ -161,7 +162,72 @@ impl TieredRebate {
         }
     }
 
-    pub(crate) fn settle<S: Sink>(&self, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
+    /// How a (non-cumulative) amount was computed: the tier reached and what it pays, a
+    /// graduated scale, or no tier reached (0% of the base).
+    fn formula(&self, value: Decimal, units: Decimal, rate: Option<Decimal>) -> Formula {
+        match (self.method, rate) {
+            (TierMethod::Graduated, _) => Formula::Graduated { base: self.scale_base(value, units) },
+            (TierMethod::Retroactive, Some(rate)) if self.pays_rate(rate) => Formula::Percent { base: value, rate },
+            (TierMethod::Retroactive, Some(rate)) => Formula::PerUnit { units, unit: rate },
+            (TierMethod::Retroactive, None) => Formula::Percent { base: value, rate: Decimal::ZERO },
+        }
+    }
+
+    fn pays_rate(&self, rate: Decimal) -> bool {
+        self.tiers.iter().any(|t| matches!(t.value, TierValue::Rate(r) if r.0 == rate))
+    }
+}
+
+impl Clause for TieredRebate {
+    const TERMS: &'static [&'static str] = &["cap"];
+
+    fn kind(&self, _: RuleTag) -> FeeKind {
+        FeeKind::TieredRebate
+    }
+
+    fn skus(&self) -> &[String] {
+        &self.skus
+    }
+
+    fn check(&self, _: RuleTag, ck: &mut Check<'_>) {
+        tiers::check(ck, "tiers", &self.tiers, true);
+        if let Some(c) = self.cap {
+            ck.non_negative("cap", c);
+        }
+        for t in &self.tiers {
+            ck.non_negative("tiers", t.threshold);
+        }
+        if self.method == TierMethod::Graduated {
+            let ok = self.tiers.iter().all(|t| {
+                matches!(
+                    (self.basis, t.value),
+                    (Basis::Value, TierValue::Rate(_))
+                        | (Basis::Quantity, TierValue::PerUnit(_))
+                        | (_, TierValue::Missing | TierValue::Ambiguous)
+                )
+            });
+            if !ok {
+                ck.err("tiers", "graduated tiers pay `rate` on a value basis and `per_unit` on a quantity basis");
+            }
+            if self.scale == ScaleDirection::To {
+                ck.err("scale", "`scale = \"to\"` applies to retroactive tiers only");
+            }
+        }
+        ck.selection("skus", &self.skus);
+    }
+
+    fn term(&mut self, field: &str) -> Option<TermSlot<'_>> {
+        match field {
+            "cap" => Some(TermSlot::OptMoney(&mut self.cap)),
+            _ => None,
+        }
+    }
+
+    fn tiers(&mut self) -> Option<&mut Vec<Tier>> {
+        Some(&mut self.tiers)
+    }
+
+    fn settle<S: Sink>(&self, _: RuleTag, cx: &Cx<'_>, kind: FeeKind, out: &mut Out<'_, S>) -> Result<(), Error> {
         let r = cx.rule;
         match self.settle {
             Settle::Annual => {
@@ -201,20 +267,5 @@ impl TieredRebate {
             }
         }
         Ok(())
-    }
-
-    /// How a (non-cumulative) amount was computed: the tier reached and what it pays, a
-    /// graduated scale, or no tier reached (0% of the base).
-    fn formula(&self, value: Decimal, units: Decimal, rate: Option<Decimal>) -> Formula {
-        match (self.method, rate) {
-            (TierMethod::Graduated, _) => Formula::Graduated { base: self.scale_base(value, units) },
-            (TierMethod::Retroactive, Some(rate)) if self.pays_rate(rate) => Formula::Percent { base: value, rate },
-            (TierMethod::Retroactive, Some(rate)) => Formula::PerUnit { units, unit: rate },
-            (TierMethod::Retroactive, None) => Formula::Percent { base: value, rate: Decimal::ZERO },
-        }
-    }
-
-    fn pays_rate(&self, rate: Decimal) -> bool {
-        self.tiers.iter().any(|t| matches!(t.value, TierValue::Rate(r) if r.0 == rate))
     }
 }

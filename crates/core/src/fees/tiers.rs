@@ -32,6 +32,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fees::clause::Check;
 use crate::money::{Money, Rate};
 
 /// One level of a scale. Give exactly one of `rate` and `per_unit`.
@@ -164,6 +165,51 @@ pub fn graduated(tiers: &[Tier], base: Decimal) -> Result<Decimal, Error> {
         total += crate::fees::book::mul(slice, t.value.amount())?;
     }
     Ok(total)
+}
+
+/// Checks a scale written at `field` (`"tiers"`): at least one tier, each paying one way, all
+/// the same way, with strictly increasing thresholds; rates between 0% and 100% when
+/// `rates_are_fractions`.
+pub(crate) fn check(ck: &mut Check<'_>, field: &str, tiers: &[Tier], rates_are_fractions: bool) {
+    if tiers.is_empty() {
+        ck.err(field, "needs at least one tier");
+        return;
+    }
+    for (i, t) in tiers.iter().enumerate() {
+        let tp = || format!("{field}[{i}]");
+        match t.value {
+            TierValue::Missing => ck.err_at(tp, "give either `rate` or `per_unit`"),
+            TierValue::Ambiguous => ck.err_at(tp, "give only one of `rate` and `per_unit`, not both"),
+            TierValue::Rate(r) if rates_are_fractions => {
+                if let Some(m) = crate::fees::clause::not_fraction(r) {
+                    ck.err_at(|| format!("{field}[{i}].rate"), m);
+                }
+            }
+            TierValue::Rate(_) => {}
+            TierValue::PerUnit(u) => {
+                if let Some(m) = crate::fees::clause::negative(u) {
+                    ck.err_at(|| format!("{field}[{i}].per_unit"), m);
+                }
+            }
+        }
+        if i > 0 {
+            let prev = tiers[i - 1].threshold.0;
+            if t.threshold.0 <= prev {
+                ck.err_at(
+                    || format!("{field}[{i}].threshold"),
+                    format!(
+                        "tier thresholds must strictly increase, but tier {} starts at {} which is not above tier {} ({prev})",
+                        i + 1,
+                        t.threshold.0,
+                        i
+                    ),
+                );
+            }
+            if std::mem::discriminant(&t.value) != std::mem::discriminant(&tiers[i - 1].value) {
+                ck.err_at(tp, "all tiers must pay the same way (all `rate` or all `per_unit`)");
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ use rust_decimal::Decimal;
 use super::{Compiled, PlanCell, PlanModel, RuleModels};
 use crate::contract::{Contract, ShelfPrice};
 use crate::error::Error;
-use crate::fees::Rule;
 use crate::fees::api::{RuleHeader, SkuModel};
 use crate::fees::book::mul;
 use crate::outcome::{Outcome, round_units, to_micro};
@@ -165,28 +164,12 @@ fn rule_models(contract: &Contract, periods: usize) -> RuleModels {
     for f in &contract.fees {
         let from = f.from_period.map_or(0, |p| p as usize - 1);
         let to = f.to_period.map_or(periods - 1, |p| p as usize - 1);
-        let sel = match &f.rule {
-            Rule::UnconditionalRebate(r) | Rule::ServiceFee(r) | Rule::LogisticsFee(r) | Rule::ReturnsAllowance(r) => {
-                &r.skus[..]
-            }
-            Rule::TieredRebate(r) => &r.skus[..],
-            Rule::GrowthRebate(r) => &r.skus[..],
-            Rule::TargetRebate(r) => &r.skus[..],
-            Rule::StockoutPenalty(r) => &r.skus[..],
-            Rule::MarginGuarantee(r) => &r.skus[..],
-            Rule::Listing(r) => &r.skus[..],
-            _ => &[][..],
-        };
+        let sel = f.rule.skus();
         let mask = (!sel.is_empty()).then(|| contract.skus.iter().map(|t| sel.contains(&t.sku)).collect());
-        let covered = match &f.rule {
-            Rule::GuaranteedMinimum(g) => {
-                g.covers.iter().filter_map(|id| contract.fees.iter().position(|x| &x.id == id)).collect()
-            }
-            _ => vec![],
-        };
+        let covered = f.rule.covers().iter().filter_map(|id| contract.fees.iter().position(|x| &x.id == id)).collect();
         headers.push(RuleHeader { from, to, base_from: if f.retroactive { 0 } else { from }, mask, covered });
     }
-    let last = |i: usize| matches!(contract.fees[i].rule, Rule::GuaranteedMinimum(_));
+    let last = |i: usize| contract.fees[i].rule.settled_last();
     let mut order: Vec<usize> = (0..contract.fees.len()).filter(|&i| !last(i)).collect();
     order.extend((0..contract.fees.len()).filter(|&i| last(i)));
     // Only rules a guaranteed minimum covers keep per-period amounts.

@@ -7,11 +7,10 @@
 use rust_decimal::Decimal;
 
 use super::{Compiled, Scratch, Settlement, Totals};
-use crate::contract::SlotKind;
 use crate::error::Error;
+use crate::fees::FeeKind;
 use crate::fees::api::Cx;
 use crate::fees::book::{DECIMAL_MAX_MANTISSA, LedgerSink, Out, Sink, mul, round_scaled};
-use crate::fees::{FeeKind, Rule};
 use crate::outcome::{Outcome, from_micro};
 
 use super::aggregate::YearAgg;
@@ -52,25 +51,7 @@ impl Compiled<'_> {
             };
             out.begin(Some(i));
             let kind = rule.kind();
-            match &rule.rule {
-                Rule::LumpSum(r) => r.settle(&cx, kind, &mut out)?,
-                Rule::StoreOpening(r) => r.settle(&cx, kind, &mut out)?,
-                Rule::Listing(r) => r.settle(&cx, kind, &mut out)?,
-                Rule::UnconditionalRebate(r)
-                | Rule::ServiceFee(r)
-                | Rule::LogisticsFee(r)
-                | Rule::ReturnsAllowance(r) => r.settle(&cx, kind, &mut out)?,
-                Rule::TieredRebate(r) => r.settle(&cx, kind, &mut out)?,
-                Rule::GrowthRebate(r) => r.settle(&cx, kind, &mut out)?,
-                Rule::TargetRebate(r) => r.settle(&cx, kind, &mut out)?,
-                Rule::GuaranteedMinimum(r) => r.settle(&cx, kind, &mut out)?,
-                Rule::DmFee(r) => r.settle(&cx, kind, SlotKind::Dm, &mut out)?,
-                Rule::DisplayFee(r) => r.settle(&cx, kind, r.slot.unwrap_or(SlotKind::EndCap), &mut out)?,
-                Rule::PromoterFee(r) => r.settle(&cx, kind, &mut out)?,
-                Rule::StockoutPenalty(r) => r.settle(&cx, kind, &mut out)?,
-                Rule::MarginGuarantee(r) => r.settle(&cx, kind, &mut out)?,
-                Rule::PriceMatch(r) => r.settle(&cx, kind, &mut out)?,
-            }
+            rule.rule.settle(&cx, kind, &mut out)?;
         }
         out.begin(None);
         crate::fees::payment_terms::settle(&c.payment, agg, self.coc, &mut out)?;
