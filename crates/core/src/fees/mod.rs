@@ -173,6 +173,7 @@ registry! {
     slot_fee::SlotFee { SlotPer } =>
         DmFee = "dm_fee" "DM / flyer fee (DM费/海报费).",
         DisplayFee = "display_fee" "End-cap, TG or floor-stack display fee (端架费/TG/堆头费).";
+    promoter::PromoterFee => PromoterFee = "promoter_fee" "Promoter fee (促销员管理费).";
     stockout_penalty::StockoutPenalty { PenaltyMeasure, PenaltyScope, ShortValuation } =>
         StockoutPenalty = "stockout_penalty" "Stockout / fill-rate penalty (缺货罚款).";
     margin_guarantee::MarginGuarantee { MarginMode } =>
