@@ -249,6 +249,29 @@ impl V<'_> {
         }
     }
 
+    fn payment(&mut self) {
+        if self.c.payment.days > 3650 {
+            self.err("payment.days", format!("{} days is above the maximum of 3650", self.c.payment.days));
+        }
+        if let Some(k) = self.c.payment.cost_of_capital {
+            self.fraction("payment.cost_of_capital", k);
+        }
+        if let Some(e) = self.c.payment.early_payment {
+            if e.discount.0 < Decimal::ZERO || e.discount.0 > Decimal::new(5, 1) {
+                self.err(
+                    "payment.early_payment.discount",
+                    format!("must be between 0% and 50%, but is {}", e.discount),
+                );
+            }
+            if e.days > self.c.payment.days {
+                self.err(
+                    "payment.early_payment.days",
+                    format!("{} early-payment days exceed the {} days of the terms", e.days, self.c.payment.days),
+                );
+            }
+        }
+    }
+
     fn fee(&mut self, i: usize, f: &FeeRule) {
         let mut ck = Check::new(i, self.periods, &self.sku_codes, &self.c.fees, &mut self.out);
         f.check(&mut ck);
@@ -296,6 +319,19 @@ pub fn check_supplier(s: &Supplier) -> Vec<Issue> {
     out
 }
 
+/// Checks only what a variant of a contract with other fee or payment terms can change:
+/// the fee rules and the payment terms, with the same messages as [`check`]. The rest (SKUs,
+/// plan, calendar…) is the caller's to have checked.
+pub fn check_terms(c: &Contract) -> Vec<Issue> {
+    let sku_codes = c.skus.iter().map(|t| t.sku.as_str()).collect();
+    let mut v = V { c, periods: c.periods(), sku_codes, out: vec![] };
+    v.payment();
+    for (i, f) in c.fees.iter().enumerate() {
+        v.fee(i, f);
+    }
+    v.out
+}
+
 /// Checks a contract; returns every problem as (key path, message).
 pub fn check(c: &Contract) -> Vec<Issue> {
     let periods = c.periods();
@@ -338,24 +374,7 @@ pub fn check(c: &Contract) -> Vec<Issue> {
     if c.rounding.decimals > 4 {
         v.err("rounding.decimals", format!("at most 4 decimals, but {} given", c.rounding.decimals));
     }
-    // Payment
-    if c.payment.days > 3650 {
-        v.err("payment.days", format!("{} days is above the maximum of 3650", c.payment.days));
-    }
-    if let Some(k) = c.payment.cost_of_capital {
-        v.fraction("payment.cost_of_capital", k);
-    }
-    if let Some(e) = c.payment.early_payment {
-        if e.discount.0 < Decimal::ZERO || e.discount.0 > Decimal::new(5, 1) {
-            v.err("payment.early_payment.discount", format!("must be between 0% and 50%, but is {}", e.discount));
-        }
-        if e.days > c.payment.days {
-            v.err(
-                "payment.early_payment.days",
-                format!("{} early-payment days exceed the {} days of the terms", e.days, c.payment.days),
-            );
-        }
-    }
+    v.payment();
     // SKUs
     if c.skus.is_empty() {
         v.err("skus", "the contract lists no SKUs");

@@ -26,58 +26,73 @@ impl<'c> Compiled<'c> {
     /// [`Error::Contract`] when its supplier file was never loaded; [`Error::Overflow`] or
     /// [`Error::Outcome`] when its sales plan leaves the bounds of exact arithmetic.
     pub fn new(contract: &'c Contract) -> Result<Compiled<'c>, Error> {
-        Compiled::build(contract, None)
+        Compiled::build(contract)
     }
 
-    /// Compiles a variant of this contract (the same contract with other fee or payment terms:
-    /// a negotiated offer, or terms drawn for one simulated year). When the variant has the
-    /// same supplier, retailer, calendar, rounding, SKU terms and sales plan, this contract's
-    /// prices and planned outcome are reused (building the plan is most of [`Compiled::new`]'s
-    /// time); otherwise it is [`Compiled::new`]. The variant is validated either way.
+    /// Compiles a variant of this contract: the same contract with other fee or payment terms
+    /// (a negotiated offer, or terms drawn for one simulated year).
+    ///
+    /// When the variant has the same name, currency, supplier, retailer, calendar, rounding,
+    /// SKU terms and sales plan, it shares this contract's SKU prices and planned outcome (and
+    /// its rule headers, when the rules' ids, windows, SKU selections and covered rules are
+    /// unchanged), and only what can have changed is validated: the fee rules and the payment
+    /// terms, with the messages of [`crate::validate::check`]. The `[uncertainty]` and
+    /// `[negotiation]` sections, which settlement does not read, are not checked again. Any other
+    /// difference makes it [`Compiled::new`]. Either way it settles exactly as a fresh
+    /// compilation of `contract` would.
     ///
     /// # Errors
     ///
     /// As [`Compiled::new`].
     pub fn variant<'v>(&self, contract: &'v Contract) -> Result<Compiled<'v>, Error> {
         let a = self.contract;
-        let same_plan = a.supplier == contract.supplier
-            && a.retailer == contract.retailer
-            && a.calendar == contract.calendar
-            && a.rounding == contract.rounding
-            && a.skus == contract.skus
-            && a.plan == contract.plan;
-        Compiled::build(contract, same_plan.then_some(self))
+        let same_plan = std::ptr::eq(a, contract)
+            || (a.name == contract.name
+                && a.currency == contract.currency
+                && a.supplier == contract.supplier
+                && a.retailer == contract.retailer
+                && a.calendar == contract.calendar
+                && a.rounding == contract.rounding
+                && a.skus == contract.skus
+                && a.plan == contract.plan);
+        if !same_plan {
+            return Compiled::new(contract);
+        }
+        let problems = crate::validate::check_terms(contract);
+        if !problems.is_empty() {
+            return Err(invalid(problems));
+        }
+        let supplier = contract.supplier().ok_or_else(not_loaded)?;
+        let same_headers = a.fees.len() == contract.fees.len()
+            && a.fees.iter().zip(&contract.fees).all(|(x, y)| {
+                x.id == y.id
+                    && x.from_period == y.from_period
+                    && x.to_period == y.to_period
+                    && x.retroactive == y.retroactive
+                    && x.rule.tag() == y.rule.tag()
+                    && x.rule.skus() == y.rule.skus()
+                    && x.rule.covers() == y.rule.covers()
+            });
+        let rules = if same_headers { self.rules.clone() } else { Arc::new(rule_models(contract, self.plan.periods)) };
+        Ok(Compiled {
+            contract,
+            supplier,
+            skus: self.skus.clone(),
+            plan: self.plan.clone(),
+            rules,
+            coc: contract.cost_of_capital().0,
+        })
     }
 
-    /// [`Compiled::new`], sharing the SKU prices and the planned outcome of `base` when given
-    /// (the caller has checked that they do not depend on what differs).
-    fn build(contract: &'c Contract, base: Option<&Compiled<'_>>) -> Result<Compiled<'c>, Error> {
+    /// [`Compiled::new`].
+    fn build(contract: &'c Contract) -> Result<Compiled<'c>, Error> {
         let problems = crate::validate::check(contract);
         if !problems.is_empty() {
-            let list = problems
-                .into_iter()
-                .map(|(key_path, message)| crate::error::Problem {
-                    file: "<contract>".into(),
-                    line: 0,
-                    column: 0,
-                    span: None,
-                    key_path,
-                    message,
-                })
-                .collect();
-            return Err(Error::Invalid(crate::error::Problems { problems: list, sources: vec![] }));
+            return Err(invalid(problems));
         }
-        let supplier = contract
-            .supplier()
-            .ok_or_else(|| Error::Contract("the supplier file has not been loaded; use kasim_core::load".into()))?;
-        let (skus, plan) = match base {
-            Some(b) => (b.skus.clone(), b.plan.clone()),
-            None => {
-                let skus: Arc<[SkuModel]> = sku_models(contract)?.into();
-                let plan = Arc::new(plan_model(contract, &skus)?);
-                (skus, plan)
-            }
-        };
+        let supplier = contract.supplier().ok_or_else(not_loaded)?;
+        let skus: Arc<[SkuModel]> = sku_models(contract)?.into();
+        let plan = Arc::new(plan_model(contract, &skus)?);
         let rules = Arc::new(rule_models(contract, plan.periods));
         Ok(Compiled { contract, supplier, skus, plan, rules, coc: contract.cost_of_capital().0 })
     }
@@ -88,11 +103,29 @@ impl<'c> Compiled<'c> {
     }
 }
 
+/// Validation problems of a contract compiled from the library (no file to point into).
+fn invalid(problems: Vec<crate::validate::Issue>) -> Error {
+    let list = problems
+        .into_iter()
+        .map(|(key_path, message)| crate::error::Problem {
+            file: "<contract>".into(),
+            line: 0,
+            column: 0,
+            span: None,
+            key_path,
+            message,
+        })
+        .collect();
+    Error::Invalid(crate::error::Problems { problems: list, sources: vec![] })
+}
+
+fn not_loaded() -> Error {
+    Error::Contract("the supplier file has not been loaded; use kasim_core::load".into())
+}
+
 /// Prices of every SKU of a contract (its supplier loaded).
 fn sku_models(contract: &Contract) -> Result<Vec<SkuModel>, Error> {
-    let supplier = contract
-        .supplier()
-        .ok_or_else(|| Error::Contract("the supplier file has not been loaded; use kasim_core::load".into()))?;
+    let supplier = contract.supplier().ok_or_else(not_loaded)?;
     let rounding = contract.rounding;
     let mut skus = Vec::with_capacity(contract.skus.len());
     for t in &contract.skus {

@@ -278,6 +278,14 @@ mod tests {
             let o = fresh.plan_outcome();
             assert_eq!(fast.settle(o).unwrap(), fresh.settle(o).unwrap(), "{path}");
         }
+        // A variant with terms out of bounds fails with the problems a fresh compilation reports.
+        for (path, value) in [("fees.r.rate", "1.5"), ("payment.days", "4000"), ("fees.entry.amount", "-1")] {
+            let mut v = c.clone();
+            crate::terms::set(&mut v, path, value.parse().unwrap()).unwrap();
+            let (fast, fresh) = (base.variant(&v).unwrap_err(), Compiled::new(&v).unwrap_err());
+            assert!(!fast.problems().is_empty(), "{path}");
+            assert_eq!(fast.problems(), fresh.problems(), "{path}");
+        }
     }
 
     /// Integer rounding gives exactly what `Decimal` rounding gives, in every mode, on ties,
@@ -316,5 +324,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Times `variant` against a settlement of ref-52x10 (run with `--release --ignored`).
+    #[test]
+    #[ignore = "timing; run with --release -- --ignored --nocapture"]
+    fn variant_timing() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/bench/ref-52x10.toml");
+        let c = crate::load(path).unwrap();
+        let base = Compiled::new(&c).unwrap();
+        let mut v = c.clone();
+        crate::terms::set(&mut v, "payment.days", Decimal::from(75)).unwrap();
+        let n = 20_000;
+        let best = |f: &mut dyn FnMut()| {
+            (0..5)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    for _ in 0..n {
+                        f();
+                    }
+                    t.elapsed().as_secs_f64() * 1e6 / n as f64
+                })
+                .fold(f64::MAX, f64::min)
+        };
+        let variant = best(&mut || {
+            std::hint::black_box(base.variant(std::hint::black_box(&v)).unwrap());
+        });
+        let mut scratch = Scratch::default();
+        let o = base.plan_outcome().clone();
+        let totals = best(&mut || {
+            std::hint::black_box(base.totals_with(&o, &mut scratch).unwrap());
+        });
+        println!("ref-52x10: variant {variant:.2} µs, totals-only settlement {totals:.2} µs");
     }
 }
