@@ -142,11 +142,9 @@ pub(crate) fn load_all(files: &[PathBuf]) -> Result<Vec<(PathBuf, Contract)>, Ve
         match kasim_core::load(f) {
             Ok(c) => ok.push((f.clone(), c)),
             // A supplier portfolio given where a contract is expected (e.g. `scenarios/*.toml`).
-            Err(_) if kasim_core::load::is_supplier_file(f) => errors.push(Error::Contract(format!(
-                "{} is a supplier portfolio, not a contract: give the contract files that reference it \
-                 (kasim validate accepts both)",
-                f.display()
-            ))),
+            Err(_) if kasim_core::load::is_supplier_file(f) => {
+                errors.push(Error::Contract(kasim_core::error::ContractError::SupplierPortfolio { file: f.clone() }))
+            }
             Err(e) => errors.push(e),
         }
     }
@@ -174,12 +172,7 @@ fn settle_all(files: &[PathBuf]) -> Result<Vec<Evaluated>, Vec<Error>> {
 
 /// Names the file in an error that does not carry one.
 fn in_file(e: Error, f: &std::path::Path) -> Error {
-    match e {
-        Error::Outcome(m) => Error::Outcome(format!("{}: {m}", f.display())),
-        Error::Overflow(m) => Error::Overflow(format!("{m} in {}", f.display())),
-        Error::Contract(m) => Error::Contract(format!("{}: {m}", f.display())),
-        other => other,
-    }
+    e.in_file(f)
 }
 
 fn evaluate(files: &[PathBuf], format: Format) -> Outcome {
@@ -193,7 +186,7 @@ fn evaluate(files: &[PathBuf], format: Format) -> Outcome {
             };
             match text {
                 Ok(t) => Outcome::Output(t),
-                Err(m) => failed(vec![Error::Serialize(m)]),
+                Err(m) => failed(vec![Error::Serialize { what: "the report", source: m.into() }]),
             }
         }
     }
@@ -211,7 +204,7 @@ fn explain(file: &PathBuf, format: Format) -> Outcome {
             };
             match text {
                 Ok(t) => Outcome::Output(t),
-                Err(m) => failed(vec![Error::Serialize(m)]),
+                Err(m) => failed(vec![Error::Serialize { what: "the report", source: m.into() }]),
             }
         }
     }

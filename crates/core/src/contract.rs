@@ -54,6 +54,10 @@ pub struct Contract {
     /// The negotiation set-up, for `kasim negotiate` (the negotiation crate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub negotiation: Option<crate::negotiation::Negotiation>,
+    /// The files the contract was loaded from, to locate problems found after loading (not
+    /// part of the file format; every two sources compare equal).
+    #[serde(skip)]
+    pub source: crate::source::Source,
 }
 
 fn default_currency() -> String {
@@ -384,6 +388,6 @@ impl Contract {
 
     /// Serializes the contract back to TOML (with the supplier inline once loaded).
     pub fn to_toml(&self) -> Result<String, crate::Error> {
-        toml::to_string(self).map_err(|e| crate::Error::Serialize(e.to_string()))
+        toml::to_string(self).map_err(|e| crate::Error::Serialize { what: "the contract", source: Box::new(e) })
     }
 }

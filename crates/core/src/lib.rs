@@ -52,6 +52,7 @@ pub mod money;
 pub mod negotiation;
 pub mod outcome;
 pub mod settle;
+pub mod source;
 pub mod terms;
 pub mod uncertainty;
 pub mod validate;

@@ -13,6 +13,8 @@ use toml::de::{DeTable, DeValue};
 
 use crate::contract::{Contract, Supplier, SupplierSource};
 use crate::error::{Error, Problem, Problems};
+pub use crate::source::line_col;
+use crate::source::{find_path, locate};
 
 /// Loads, resolves and validates a contract file (and its supplier file, if it names one).
 pub fn load(path: impl AsRef<Path>) -> Result<Contract, Error> {
@@ -77,18 +79,14 @@ pub fn load_str(src: &str, name: &Path, base_dir: Option<&Path>) -> Result<Contr
         sources.push((full.clone(), ssrc.clone()));
         supplier_file = Some((full, ssrc));
     }
+    contract.source = crate::source::Source::new(name, src, supplier_file);
     let issues = crate::validate::check(&contract);
     if issues.is_empty() {
         return Ok(contract);
     }
-    let problems = issues
-        .into_iter()
-        .map(|(key, msg)| match (&supplier_file, key.strip_prefix("supplier.")) {
-            (Some((f, s)), Some(rest)) => locate(f, s, rest, msg),
-            _ => locate(name, src, &key, msg),
-        })
-        .collect();
-    Err(Error::Invalid(Problems { problems, sources }))
+    let mut problems = contract.source.problems(issues);
+    problems.sources = sources;
+    Err(Error::Invalid(problems))
 }
 
 /// Parses TOML text into `T`, locating any problem.
@@ -252,104 +250,18 @@ fn find_deepest(v: &DeValue<'_>, target: &Range<usize>, path: &str) -> Option<(S
     }
 }
 
-/// Follows a key path (`a.b[2].c`) through a document.
-fn find_path<'a, 'i>(root: &'a DeValue<'i>, path: &str) -> Option<&'a Spanned<DeValue<'i>>> {
-    let mut cur: Option<&Spanned<DeValue<'i>>> = None;
-    let mut node = root;
-    for seg in segments(path) {
-        let next = match (node, seg) {
-            (DeValue::Table(t), Seg::Key(k)) => t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v),
-            (DeValue::Array(a), Seg::Index(i)) => a.get(i),
-            _ => None,
-        }?;
-        cur = Some(next);
-        node = next.get_ref();
-    }
-    cur
-}
-
 fn node_at<'a, 'i>(root: &'a DeValue<'i>, path: &str) -> Option<&'a DeValue<'i>> {
     if path.is_empty() { Some(root) } else { find_path(root, path).map(|v| v.get_ref()) }
 }
 
-enum Seg<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-fn segments(path: &str) -> Vec<Seg<'_>> {
-    let mut out = Vec::new();
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        let (key, rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
-        if !key.is_empty() {
-            out.push(Seg::Key(key));
-        }
-        for idx in rest.split('[') {
-            if let Ok(i) = idx.trim_end_matches(']').parse() {
-                out.push(Seg::Index(i));
-            }
-        }
-    }
-    out
-}
-
-/// Locates a key path in a source: the value's span, or the nearest existing ancestor's.
-fn locate(file: &Path, src: &str, key_path: &str, message: String) -> Problem {
-    let span = match DeTable::parse(src) {
-        Ok(doc) => {
-            let root = DeValue::Table(doc.into_inner());
-            let mut path = key_path.to_string();
-            loop {
-                if path.is_empty() {
-                    break 0..0;
-                }
-                if let Some(v) = find_path(&root, &path) {
-                    break v.span();
-                }
-                // Walk up one segment.
-                match path.rfind(['.', '[']) {
-                    Some(i) => path.truncate(i),
-                    None => path.clear(),
-                }
-            }
-        }
-        Err(_) => 0..0,
-    };
-    let (line, column) = line_col(src, span.start);
-    Problem { file: file.to_path_buf(), line, column, span: Some(span), key_path: key_path.to_string(), message }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(src.len());
-    let mut line = 1;
-    let mut start = 0;
-    for (i, b) in src.bytes().enumerate().take(offset) {
-        if b == b'\n' {
-            line += 1;
-            start = i + 1;
-        }
-    }
-    let col = src.get(start..offset).map_or(1, |s| s.chars().count() + 1);
-    (line, col)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn line_col_counts_chars() {
         let s = "a = 1\nb = \"保底\"\nc = 2";
-        assert_eq!(line_col(s, 0), (1, 1));
-        assert_eq!(line_col(s, 6), (2, 1));
+        assert_eq!(super::line_col(s, 0), (1, 1));
+        assert_eq!(super::line_col(s, 6), (2, 1));
         let c = s.find("c =").unwrap();
-        assert_eq!(line_col(s, c), (3, 1));
-    }
-
-    #[test]
-    fn segments_parse() {
-        let s = segments("fees[2].tiers[1].threshold");
-        assert_eq!(s.len(), 5);
+        assert_eq!(super::line_col(s, c), (3, 1));
     }
 }

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::error::{Error, OutcomeError, OverflowError, Overflowed};
 use crate::money::Rounding;
 
 /// Largest unit count accepted in one cell (one billion): keeps every product exact and finite.
@@ -71,7 +71,7 @@ pub(crate) fn to_micro(d: Decimal) -> Option<i64> {
 }
 
 pub(crate) fn from_micro(v: i128) -> Result<Decimal, Error> {
-    Decimal::try_from_i128_with_scale(v, 6).map_err(|_| Error::Overflow("an aggregate amount".into()))
+    Decimal::try_from_i128_with_scale(v, 6).map_err(|_| Error::overflow_value(v, 6))
 }
 
 impl Outcome {
@@ -117,16 +117,15 @@ impl Outcome {
     /// Checks that the outcome has the contract's shape.
     pub(crate) fn check_shape(&self, periods: usize, skus: usize) -> Result<(), Error> {
         if self.periods != periods || self.skus != skus || self.cells.len() != periods * skus {
-            return Err(Error::Outcome(format!(
-                "outcome has {} periods × {} SKUs but the contract has {periods} × {skus}",
-                self.periods, self.skus
-            )));
+            return Err(Error::Outcome(OutcomeError::Shape {
+                periods: self.periods,
+                skus: self.skus,
+                expected_periods: periods,
+                expected_skus: skus,
+            }));
         }
         if self.store_openings.len() != periods {
-            return Err(Error::Outcome(format!(
-                "outcome has {} store-opening entries for {periods} periods",
-                self.store_openings.len()
-            )));
+            return Err(Error::Outcome(OutcomeError::StoreOpenings { entries: self.store_openings.len(), periods }));
         }
         Ok(())
     }
@@ -153,14 +152,22 @@ impl Outcome {
             for (i, c) in self.cells.iter().enumerate() {
                 if bad(c) {
                     let (p, s) = (i / skus + 1, i % skus);
-                    return Err(Error::Outcome(format!(
-                        "period {p}, SKU #{s}: units above {MAX_UNITS} or a promotion price or price gap out of range ({c:?})"
-                    )));
+                    return Err(Error::Outcome(OutcomeError::Cell {
+                        period: p,
+                        sku: s,
+                        ordered: c.ordered,
+                        delivered: c.delivered,
+                        sold: c.sold,
+                        returned: c.returned,
+                        promo_price_micro: c.promo_price_micro,
+                        match_gap_micro: c.match_gap_micro,
+                        max_units: MAX_UNITS,
+                    }));
                 }
             }
         }
-        if self.store_openings.iter().any(|&n| n > MAX_OPENINGS) {
-            return Err(Error::Outcome("more than 1,000,000 store openings in a period".into()));
+        if let Some((p, &n)) = self.store_openings.iter().enumerate().find(|(_, n)| **n > MAX_OPENINGS) {
+            return Err(Error::Outcome(OutcomeError::TooManyOpenings { period: p + 1, openings: n }));
         }
         Ok((units, price))
     }
@@ -201,9 +208,9 @@ impl SlotKind {
 /// Rounds a non-negative exact quantity half-up to whole units, bounded.
 pub(crate) fn round_units(d: Decimal) -> Result<u32, Error> {
     let r = Rounding { decimals: 0, ..Rounding::default() }.round(d.max(Decimal::ZERO));
-    let v: u64 = r.try_into().map_err(|_| Error::Overflow("planned units".into()))?;
+    let v: u64 = r.try_into().map_err(|_| Error::Overflow(OverflowError::new(Overflowed::PlannedUnits)))?;
     if v > u64::from(MAX_UNITS) {
-        return Err(Error::Outcome(format!("planned units {v} exceed the maximum of {MAX_UNITS} per cell")));
+        return Err(Error::Outcome(OutcomeError::PlannedUnits { units: v, max_units: MAX_UNITS }));
     }
     Ok(v as u32)
 }

@@ -29,6 +29,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::contract::Contract;
+pub use crate::error::{Location, TermError, TermReason};
 use crate::fees::TermSlot as Slot;
 use crate::money::{Money, Rate};
 
@@ -43,69 +44,99 @@ pub enum TermKind {
     Count,
 }
 
-fn unknown(path: &str, what: &str) -> String {
-    format!("`{path}`: {what}")
-}
-
-fn slot<'a>(c: &'a mut Contract, path: &str) -> Result<Slot<'a>, String> {
+/// The slot of a term, or why the path names none.
+fn slot<'a>(c: &'a mut Contract, path: &str) -> Result<Slot<'a>, TermReason> {
     let parts: Vec<&str> = path.split('.').collect();
     match parts.as_slice() {
         ["payment", "days"] => Ok(Slot::Count(&mut c.payment.days)),
         ["payment", "cost_of_capital"] => Ok(Slot::OptRate(&mut c.payment.cost_of_capital)),
         ["payment", "early_payment", field] => {
-            let e =
-                c.payment.early_payment.as_mut().ok_or_else(|| unknown(path, "the contract has no early payment"))?;
+            let e = c.payment.early_payment.as_mut().ok_or(TermReason::NoEarlyPayment)?;
             match *field {
                 "discount" => Ok(Slot::Rate(&mut e.discount)),
                 "days" => Ok(Slot::Count(&mut e.days)),
-                _ => Err(unknown(path, "early payment terms are `discount` and `days`")),
+                _ => Err(TermReason::EarlyPaymentField),
             }
         }
         ["retailer", "stores"] => Ok(Slot::Count(&mut c.retailer.stores)),
-        ["skus", sku, "invoice_price"] => {
-            let t = c
-                .skus
-                .iter_mut()
-                .find(|t| t.sku == *sku)
-                .ok_or_else(|| unknown(path, "no such SKU in the contract"))?;
-            Ok(Slot::OptMoney(&mut t.invoice_price))
-        }
+        ["skus", sku, "invoice_price"] => match c.skus.iter().position(|t| t.sku == *sku) {
+            Some(i) => Ok(Slot::OptMoney(&mut c.skus[i].invoice_price)),
+            None => Err(TermReason::UnknownSku { known: c.skus.iter().map(|t| t.sku.clone()).collect() }),
+        },
         ["fees", id, rest @ ..] if !rest.is_empty() => {
-            let rule =
-                c.fees.iter_mut().find(|f| f.id == *id).ok_or_else(|| unknown(path, "no fee rule has that id"))?;
+            let Some(i) = c.fees.iter().position(|f| f.id == *id) else {
+                return Err(TermReason::UnknownRule { known: c.fees.iter().map(|f| f.id.clone()).collect() });
+            };
+            let rule = &mut c.fees[i].rule;
             let field = rest.join(".");
             if let Some(tier_part) = field.strip_prefix("tiers[") {
-                let (idx, tail) =
-                    tier_part.split_once("].").ok_or_else(|| unknown(path, "write tiers[<i>].<field>"))?;
-                let i: usize = idx.parse().map_err(|_| unknown(path, "tier index must be a number"))?;
-                let tiers = rule.rule.tiers().ok_or_else(|| unknown(path, "this rule has no tiers"))?;
-                let tier = tiers.get_mut(i).ok_or_else(|| unknown(path, "no tier with that index"))?;
+                let (idx, tail) = tier_part.split_once("].").ok_or(TermReason::TierSyntax)?;
+                let i: usize = idx.parse().map_err(|_| TermReason::TierIndex)?;
+                let tiers = rule.tiers().ok_or(TermReason::NoTiers)?;
+                let len = tiers.len();
+                let tier = tiers.get_mut(i).ok_or(TermReason::NoSuchTier { tiers: len })?;
                 return match (tail, &mut tier.value) {
                     ("threshold", _) => Ok(Slot::Money(&mut tier.threshold)),
                     ("rate", crate::fees::TierValue::Rate(r)) => Ok(Slot::Rate(r)),
                     ("per_unit", crate::fees::TierValue::PerUnit(u)) => Ok(Slot::Money(u)),
-                    _ => Err(unknown(path, "a tier has `threshold` and the `rate` or `per_unit` it was written with")),
+                    _ => Err(TermReason::TierField),
                 };
             }
-            rule.rule.term(&field).ok_or_else(|| unknown(path, "this rule has no such numeric term"))
+            let tag = rule.tag();
+            rule.term(&field).ok_or(TermReason::NoSuchTerm { kind: tag.code(), known: tag.terms() })
         }
-        _ => Err(unknown(path, "not a term path (see kasim_core::terms)")),
+        _ => Err(TermReason::NotATermPath),
     }
+}
+
+/// The key path in the contract file of a term path (`fees.<id>.amount` → `fees[3].amount`),
+/// or of its nearest enclosing table when the term does not resolve.
+pub fn key_path(c: &Contract, path: &str) -> String {
+    let parts: Vec<&str> = path.split('.').collect();
+    match parts.as_slice() {
+        ["skus", sku, rest @ ..] => match c.skus.iter().position(|t| t.sku == *sku) {
+            Some(i) if !rest.is_empty() => format!("skus[{i}].{}", rest.join(".")),
+            Some(i) => format!("skus[{i}]"),
+            None => "skus".into(),
+        },
+        ["fees", id, rest @ ..] => match c.fees.iter().position(|f| f.id == *id) {
+            Some(i) if !rest.is_empty() => format!("fees[{i}].{}", rest.join(".")),
+            Some(i) => format!("fees[{i}]"),
+            None => "fees".into(),
+        },
+        _ => path.to_string(),
+    }
+}
+
+/// A term error, located in the contract's file when it was loaded from one.
+fn error(c: &Contract, path: &str, reason: TermReason) -> TermError {
+    let location = c.source.file().map(|_| {
+        let p = c.source.locate(&key_path(c, path), String::new());
+        Box::new(Location { file: p.file, line: p.line, column: p.column, key_path: p.key_path })
+    });
+    TermError { path: path.to_string(), reason, location }
 }
 
 /// The current value of a term (an unset optional term reads as 0; an unset invoice price
 /// reads as the SKU's list price).
-pub fn get(c: &Contract, path: &str) -> Result<Decimal, String> {
+///
+/// # Errors
+///
+/// A [`TermError`] when the path names no numeric term of the contract.
+pub fn get(c: &Contract, path: &str) -> Result<Decimal, TermError> {
     if let ["skus", sku, "invoice_price"] = path.split('.').collect::<Vec<_>>().as_slice() {
-        let t = c.skus.iter().find(|t| t.sku == *sku).ok_or_else(|| unknown(path, "no such SKU in the contract"))?;
+        let Some(t) = c.skus.iter().find(|t| t.sku == *sku) else {
+            let known = c.skus.iter().map(|t| t.sku.clone()).collect();
+            return Err(error(c, path, TermReason::UnknownSku { known }));
+        };
         if let Some(p) = t.invoice_price {
             return Ok(p.0);
         }
         let list = c.supplier().and_then(|s| s.skus.iter().find(|k| k.id == *sku)).map(|k| k.list_price.0);
-        return list.ok_or_else(|| unknown(path, "the SKU has no invoice price and the supplier is not loaded"));
+        return list.ok_or_else(|| error(c, path, TermReason::NoListPrice));
     }
     let mut copy = c.clone();
-    Ok(match slot(&mut copy, path)? {
+    Ok(match slot(&mut copy, path).map_err(|r| error(c, path, r))? {
         Slot::Money(m) => m.0,
         Slot::OptMoney(m) => m.map_or(Decimal::ZERO, |m| m.0),
         Slot::Rate(r) => r.0,
@@ -116,9 +147,13 @@ pub fn get(c: &Contract, path: &str) -> Result<Decimal, String> {
 }
 
 /// What kind of number a term is.
-pub fn kind(c: &Contract, path: &str) -> Result<TermKind, String> {
+///
+/// # Errors
+///
+/// A [`TermError`] when the path names no numeric term of the contract.
+pub fn kind(c: &Contract, path: &str) -> Result<TermKind, TermError> {
     let mut copy = c.clone();
-    Ok(match slot(&mut copy, path)? {
+    Ok(match slot(&mut copy, path).map_err(|r| error(c, path, r))? {
         Slot::Money(_) | Slot::OptMoney(_) => TermKind::Money,
         Slot::Rate(_) | Slot::OptRate(_) => TermKind::Rate,
         Slot::Count(_) | Slot::OptCount(_) => TermKind::Count,
@@ -127,18 +162,32 @@ pub fn kind(c: &Contract, path: &str) -> Result<TermKind, String> {
 
 /// Sets a term. Counts are rounded half-up to whole numbers and must fit; the caller
 /// validates the resulting contract (e.g. through [`crate::Compiled::new`]).
-pub fn set(c: &mut Contract, path: &str, value: Decimal) -> Result<(), String> {
-    let count = || -> Result<u32, String> {
-        let r = value.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-        r.to_u32().ok_or_else(|| unknown(path, &format!("{value} is not a count between 0 and 4,294,967,295")))
-    };
-    match slot(c, path)? {
-        Slot::Money(m) => *m = Money(value),
-        Slot::OptMoney(m) => *m = Some(Money(value)),
-        Slot::Rate(r) => *r = Rate(value),
-        Slot::OptRate(r) => *r = Some(Rate(value)),
-        Slot::Count(n) => *n = count()?,
-        Slot::OptCount(n) => *n = Some(count()?),
+///
+/// # Errors
+///
+/// A [`TermError`] when the path names no numeric term of the contract, or a count does not
+/// fit; the error's location points at the term in the contract file.
+pub fn set(c: &mut Contract, path: &str, value: Decimal) -> Result<(), TermError> {
+    let count = value.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero).to_u32();
+    let not_a_count = |c: &Contract| error(c, path, TermReason::NotACount { value });
+    let mut bad_count = false;
+    match slot(c, path) {
+        Ok(Slot::Money(m)) => *m = Money(value),
+        Ok(Slot::OptMoney(m)) => *m = Some(Money(value)),
+        Ok(Slot::Rate(r)) => *r = Rate(value),
+        Ok(Slot::OptRate(r)) => *r = Some(Rate(value)),
+        Ok(Slot::Count(n)) => match count {
+            Some(v) => *n = v,
+            None => bad_count = true,
+        },
+        Ok(Slot::OptCount(n)) => match count {
+            Some(v) => *n = Some(v),
+            None => bad_count = true,
+        },
+        Err(r) => return Err(error(c, path, r)),
+    }
+    if bad_count {
+        return Err(not_a_count(c));
     }
     Ok(())
 }

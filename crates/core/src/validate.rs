@@ -109,7 +109,7 @@ impl V<'_> {
         for (i, t) in u.terms.iter().enumerate() {
             let p = format!("uncertainty.terms[{i}]");
             if let Err(m) = crate::terms::get(self.c, &t.path) {
-                self.err(format!("{p}.path"), m);
+                self.err(format!("{p}.path"), m.to_string());
             }
             for m in t.dist.problems() {
                 self.err(&p, m);
@@ -170,7 +170,7 @@ impl V<'_> {
         for (i, is) in n.issues.iter().enumerate() {
             let p = format!("negotiation.issues[{i}]");
             if let Err(m) = crate::terms::get(self.c, &is.path) {
-                self.err(format!("{p}.path"), m);
+                self.err(format!("{p}.path"), m.to_string());
             }
             if is.min.0 > is.max.0 {
                 self.err(&p, format!("min {} is above max {}", is.min.0, is.max.0));

@@ -178,3 +178,46 @@ proptest! {
         }
     }
 }
+
+/// Problems found after loading — a term set from the library, a drawn variant rejected by
+/// `Compiled::variant`, `Compiled::new` validation — point into the file that defined the
+/// value, not at `<contract>:0:0`.
+#[test]
+fn problems_after_loading_are_located_in_the_file() {
+    let src = Demo::default()
+        .toml("[payment]\ndays = 60\n\n[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = \"3%\"\n");
+    let c = load_str(&src, Path::new("c.toml"), None).unwrap();
+    let base = kasim_core::Compiled::new(&c).unwrap();
+    let mut v = c.clone();
+    kasim_core::terms::set(&mut v, "fees.r.rate", "1.5".parse().unwrap()).unwrap();
+    for e in [kasim_core::Compiled::new(&v).unwrap_err(), base.variant(&v).unwrap_err()] {
+        let p = &e.problems()[0];
+        assert_eq!((p.file.as_path(), p.key_path.as_str()), (Path::new("c.toml"), "fees[0].rate"), "{e}");
+        assert_eq!((p.line, p.column), (line_number(&src, "rate = \"3%\""), 8), "{e}");
+    }
+    // A count that does not fit is a typed term error, located at the term.
+    let e = kasim_core::terms::set(&mut v, "payment.days", "-3".parse().unwrap()).unwrap_err();
+    assert!(matches!(e.reason, kasim_core::terms::TermReason::NotACount { .. }), "{e}");
+    let at = e.location.as_ref().unwrap();
+    assert_eq!((at.key_path.as_str(), at.line), ("payment.days", line_number(&src, "days = 60")));
+    // An unknown term names the alternatives.
+    let e = kasim_core::terms::get(&c, "fees.r.rat").unwrap_err();
+    assert_eq!(e.to_string(), "`fees.r.rat`: this rule has no such numeric term");
+    assert_eq!(e.did_you_mean(), Some("rate"));
+    let e = kasim_core::terms::get(&c, "fees.rr.rate").unwrap_err();
+    assert_eq!(e.did_you_mean(), Some("r"));
+}
+
+/// Errors are typed: callers branch on predicates and fields, and context wraps the error.
+#[test]
+fn errors_have_fields_and_predicates() {
+    let c = kasim_core::demo::contract("").unwrap();
+    let m = kasim_core::Compiled::new(&c).unwrap();
+    let wrong = kasim_core::Outcome::new(3, 1);
+    let e = m.totals(&wrong).unwrap_err();
+    assert!(e.is_outcome() && !e.is_overflow());
+    assert!(matches!(e.outcome(), Some(kasim_core::error::OutcomeError::Shape { periods: 3, .. })));
+    let e = e.in_file("c.toml");
+    assert!(e.is_outcome(), "predicates look through context");
+    assert!(e.to_string().starts_with("c.toml: outcome error: outcome has 3 periods"), "{e}");
+}

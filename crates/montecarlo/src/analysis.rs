@@ -142,7 +142,7 @@ pub fn with_input(contract: &Contract, name: &str, value: Decimal) -> Result<Con
         return Ok(c);
     }
     u.terms.retain(|t| t.path != name);
-    terms::set(&mut c, name, value).map_err(Error::Model)?;
+    terms::set(&mut c, name, value).map_err(|e| Error::Model(e.to_string()))?;
     Ok(c)
 }
 
@@ -267,7 +267,7 @@ pub fn goal_seek(
     high: Decimal,
     cfg: &RunConfig,
 ) -> Result<GoalSeek, Error> {
-    let kind = terms::kind(contract, term).map_err(Error::Model)?;
+    let kind = terms::kind(contract, term).map_err(|e| Error::Model(e.to_string()))?;
     let step = match kind {
         terms::TermKind::Money => Decimal::new(1, 2),
         terms::TermKind::Rate => Decimal::new(1, 4),

@@ -321,7 +321,7 @@ impl<'c> Model<'c> {
                     let what = format!("uncertainty.terms `{}`", t.path);
                     Ok(TermSampler {
                         path: t.path.clone(),
-                        kind: terms::kind(c, &t.path).map_err(Error::Model)?,
+                        kind: terms::kind(c, &t.path).map_err(|e| Error::Model(e.to_string()))?,
                         key: sku_key(&t.path),
                         sampler: Sampler::new(&t.dist, &what)?,
                     })
@@ -359,7 +359,7 @@ impl<'c> Model<'c> {
         }
         let mut c = self.compiled.contract.clone();
         for (path, value) in self.drawn_terms(seed, index) {
-            terms::set(&mut c, &path, value).map_err(Error::Model)?;
+            terms::set(&mut c, &path, value).map_err(|e| Error::Model(e.to_string()))?;
         }
         Ok(Some(c))
     }

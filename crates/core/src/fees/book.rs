@@ -313,8 +313,16 @@ impl<'s, S: Sink> Out<'s, S> {
         let fits = |f: &Fixed| f.scale <= 28 && f.mantissa.unsigned_abs() <= DECIMAL_MAX_MANTISSA;
         let exact = Fixed::product(value, scale, factor);
         let Some(x) = exact.filter(|f| fits(f) && self.rounding.point == RoundingPoint::Line) else {
-            let v = Decimal::try_from_i128_with_scale(value, scale).map_err(|_| Error::overflow_value(value, scale))?;
-            let exact = mul(v, factor)?;
+            let exact = Decimal::try_from_i128_with_scale(value, scale)
+                .map_err(|_| Error::overflow_value(value, scale))
+                .and_then(|v| mul(v, factor))
+                .map_err(|e| match e {
+                    Error::Overflow(mut o) => {
+                        o.period = Some(p as u16 + 1);
+                        Error::Overflow(o)
+                    }
+                    e => e,
+                })?;
             self.emit(p, kind, formula, exact, keep_zero);
             return Ok(());
         };

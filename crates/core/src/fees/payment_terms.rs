@@ -27,7 +27,7 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::error::{Error, OverflowError, Overflowed};
 use crate::fees::FeeKind;
 use crate::fees::api::PeriodAgg;
 use crate::fees::book::{Out, Sink, dec, mul};
@@ -157,7 +157,7 @@ pub(crate) fn settle<S: Sink>(
     let financing = |net: Decimal| -> Result<Decimal, Error> {
         mul(mul(net, coc)?, Decimal::from(days))?
             .checked_div(Decimal::from(basis))
-            .ok_or_else(|| Error::Overflow("financing cost".into()))
+            .ok_or_else(|| Error::Overflow(OverflowError::new(Overflowed::FinancingCost)))
     };
     if terms.financing == FinancingPer::Annual {
         let total: i128 = agg.iter().map(|a| a.delivered_value - a.returned_value).sum();

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use super::{Compiled, PlanCell, PlanModel, RuleModels};
 use crate::contract::{Contract, ShelfPrice};
-use crate::error::Error;
+use crate::error::{ContractError, Error};
 use crate::fees::api::{RuleHeader, SkuModel};
 use crate::fees::book::mul;
 use crate::outcome::{Outcome, round_units, to_micro};
@@ -60,7 +60,7 @@ impl<'c> Compiled<'c> {
         }
         let problems = crate::validate::check_terms(contract);
         if !problems.is_empty() {
-            return Err(invalid(problems));
+            return Err(invalid(contract, problems));
         }
         let supplier = contract.supplier().ok_or_else(not_loaded)?;
         let same_headers = a.fees.len() == contract.fees.len()
@@ -88,7 +88,7 @@ impl<'c> Compiled<'c> {
     fn build(contract: &'c Contract) -> Result<Compiled<'c>, Error> {
         let problems = crate::validate::check(contract);
         if !problems.is_empty() {
-            return Err(invalid(problems));
+            return Err(invalid(contract, problems));
         }
         let supplier = contract.supplier().ok_or_else(not_loaded)?;
         let skus: Arc<[SkuModel]> = sku_models(contract)?.into();
@@ -103,24 +103,14 @@ impl<'c> Compiled<'c> {
     }
 }
 
-/// Validation problems of a contract compiled from the library (no file to point into).
-fn invalid(problems: Vec<crate::validate::Issue>) -> Error {
-    let list = problems
-        .into_iter()
-        .map(|(key_path, message)| crate::error::Problem {
-            file: "<contract>".into(),
-            line: 0,
-            column: 0,
-            span: None,
-            key_path,
-            message,
-        })
-        .collect();
-    Error::Invalid(crate::error::Problems { problems: list, sources: vec![] })
+/// Validation problems of a contract, located in the files it was loaded from (or naming
+/// `<contract>` when the library built it).
+fn invalid(contract: &Contract, problems: Vec<crate::validate::Issue>) -> Error {
+    Error::Invalid(contract.source.problems(problems))
 }
 
 fn not_loaded() -> Error {
-    Error::Contract("the supplier file has not been loaded; use kasim_core::load".into())
+    Error::Contract(ContractError::SupplierNotLoaded)
 }
 
 /// Prices of every SKU of a contract (its supplier loaded).
@@ -133,7 +123,7 @@ fn sku_models(contract: &Contract) -> Result<Vec<SkuModel>, Error> {
             .skus
             .iter()
             .find(|s| s.id == t.sku)
-            .ok_or_else(|| Error::Contract(format!("unknown SKU `{}`", t.sku)))?;
+            .ok_or_else(|| Error::Contract(ContractError::UnknownSku { sku: t.sku.clone() }))?;
         let invoice = t.invoice_price.unwrap_or(s.list_price).0;
         let cost = s.unit_cost.0;
         let shelf = rounding.round(match t.shelf_price {
@@ -141,9 +131,9 @@ fn sku_models(contract: &Contract) -> Result<Vec<SkuModel>, Error> {
             ShelfPrice::CostPlus { markup } => mul(invoice, Decimal::ONE + markup.0)?,
             ShelfPrice::Fixed { price } => price.0,
         });
-        let micro = |d: Decimal, what: &str| {
-            to_micro(d)
-                .ok_or_else(|| Error::Contract(format!("{what} {d} of SKU `{}` has more than 6 decimals", t.sku)))
+        let micro = |value: Decimal, what: &'static str| {
+            to_micro(value)
+                .ok_or_else(|| Error::Contract(ContractError::TooManyDecimals { sku: t.sku.clone(), what, value }))
         };
         skus.push(SkuModel {
             id: t.sku.clone(),

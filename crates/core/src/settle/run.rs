@@ -51,7 +51,7 @@ impl Compiled<'_> {
             };
             out.begin(Some(i));
             let kind = rule.kind();
-            rule.rule.settle(&cx, kind, &mut out)?;
+            rule.rule.settle(&cx, kind, &mut out).map_err(|e| e.in_rule(&rule.id))?;
         }
         out.begin(None);
         crate::fees::payment_terms::settle(&c.payment, agg, self.coc, &mut out)?;
@@ -83,7 +83,7 @@ impl Compiled<'_> {
         // Rounded in integers: the same as rounding the exact `Decimal`, which has 6 decimals.
         let money = |micro: i128| -> Result<Decimal, Error> {
             if micro.unsigned_abs() > DECIMAL_MAX_MANTISSA {
-                return Err(Error::Overflow("an aggregate amount".into()));
+                return Err(Error::overflow_value(micro, 6));
             }
             let v = if r.decimals >= 6 { micro } else { round_scaled(micro, 6, r.decimals, r.mode) };
             Ok(Decimal::from_i128_with_scale(v, r.decimals.min(6)))
