@@ -387,6 +387,10 @@ impl Contract {
     }
 
     /// Serializes the contract back to TOML (with the supplier inline once loaded).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Serialize`](crate::Error::Serialize) when TOML cannot represent a value.
     pub fn to_toml(&self) -> Result<String, crate::Error> {
         toml::to_string(self).map_err(|e| crate::Error::Serialize { what: "the contract", source: Box::new(e) })
     }

@@ -73,32 +73,56 @@ impl Demo {
     }
 
     /// Builds and validates the contract.
+    ///
+    /// # Errors
+    ///
+    /// As [`load_str`](crate::load_str): the demo contract with `extra` must be valid.
     pub fn build(&self, extra: &str) -> Result<Contract, Error> {
         crate::load::load_str(&self.toml(extra), Path::new("demo.toml"), None)
     }
 }
 
 /// The demo contract with one SKU and the given extra TOML.
+///
+/// # Errors
+///
+/// As [`load_str`](crate::load_str): the demo contract with `extra` must be valid.
 pub fn contract(extra: &str) -> Result<Contract, Error> {
     Demo::default().build(extra)
 }
 
 /// The demo contract with one SKU selling `units` in periods 1, 2, … (then nothing).
+///
+/// # Errors
+///
+/// As [`load_str`](crate::load_str): the demo contract with `extra` must be valid.
 pub fn contract_with_units(units: &[u64], extra: &str) -> Result<Contract, Error> {
     Demo { units: Some(units.to_vec()), ..Demo::default() }.build(extra)
 }
 
 /// The demo contract with `n` SKUs.
+///
+/// # Errors
+///
+/// As [`load_str`](crate::load_str): the demo contract with `extra` must be valid.
 pub fn contract_with_skus(n: usize, extra: &str) -> Result<Contract, Error> {
     Demo { skus: n, ..Demo::default() }.build(extra)
 }
 
 /// The demo contract with two SKUs, both new listings.
+///
+/// # Errors
+///
+/// As [`load_str`](crate::load_str): the demo contract with `extra` must be valid.
 pub fn contract_with_new_skus(extra: &str) -> Result<Contract, Error> {
     Demo { skus: 2, new_listings: true, ..Demo::default() }.build(extra)
 }
 
 /// The demo contract with extra `[plan]` keys (e.g. `fill_rate = "90%"`).
+///
+/// # Errors
+///
+/// As [`load_str`](crate::load_str): the demo contract with `plan` and `extra` must be valid.
 pub fn contract_with_plan(plan: &str, extra: &str) -> Result<Contract, Error> {
     Demo { plan: plan.to_string(), ..Demo::default() }.build(extra)
 }

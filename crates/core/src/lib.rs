@@ -39,10 +39,23 @@
 //!   [`settle`](fn@settle) it against any [`Outcome`].
 //! * [`settle::Compiled`] prepares a contract once and settles many outcomes; its
 //!   [`settle::Compiled::totals`] path keeps totals only (what the Monte Carlo crate uses).
-//! * [`fees`] documents every rule with its formula and a worked example.
+//! * [`fees`] documents every rule with its formula and a worked example; a rule is one file
+//!   implementing [`fees::Clause`] plus one registry line.
+//! * [`_documentation`] holds the long-form chapters: the [design notes](_documentation::design)
+//!   (the layout of this crate, and why) and the [fee-rule chapter](_documentation::fee_rules).
 
 #![deny(missing_docs)]
 
+pub mod _documentation {
+    //! Long-form documentation, included from `docs/` so that rustdoc checks every item it
+    //! links to: renaming an item without updating the chapter breaks the doc build.
+
+    #[doc = include_str!("../../../docs/design.md")]
+    pub mod design {}
+
+    #[doc = include_str!("../../../docs/fee-rules.md")]
+    pub mod fee_rules {}
+}
 pub mod contract;
 pub mod demo;
 pub mod error;

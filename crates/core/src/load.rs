@@ -17,6 +17,12 @@ pub use crate::source::line_col;
 use crate::source::{find_path, locate};
 
 /// Loads, resolves and validates a contract file (and its supplier file, if it names one).
+///
+/// # Errors
+///
+/// [`Error::Io`] when a file cannot be read; [`Error::Invalid`] with every problem found, each
+/// located (file, line, column, key path), when the contract or its supplier file is malformed
+/// or breaks a rule.
 pub fn load(path: impl AsRef<Path>) -> Result<Contract, Error> {
     let path = path.as_ref();
     let src = read(path)?;
@@ -24,6 +30,10 @@ pub fn load(path: impl AsRef<Path>) -> Result<Contract, Error> {
 }
 
 /// Loads and validates a supplier portfolio file on its own.
+///
+/// # Errors
+///
+/// [`Error::Io`] when the file cannot be read; [`Error::Invalid`] with every located problem.
 pub fn load_supplier(path: impl AsRef<Path>) -> Result<Supplier, Error> {
     let path = path.as_ref();
     let src = read(path)?;
@@ -51,6 +61,10 @@ fn read(path: &Path) -> Result<String, Error> {
 
 /// Loads a contract from text. `name` is the file name used in messages; `base_dir` resolves a
 /// supplier file reference (without it, a reference is an error).
+///
+/// # Errors
+///
+/// [`Error::Invalid`] with every located problem (a supplier file that cannot be read is one).
 pub fn load_str(src: &str, name: &Path, base_dir: Option<&Path>) -> Result<Contract, Error> {
     let mut contract: Contract = parse(src, name)?;
     let mut sources = vec![(name.to_path_buf(), src.to_string())];
@@ -90,6 +104,10 @@ pub fn load_str(src: &str, name: &Path, base_dir: Option<&Path>) -> Result<Contr
 }
 
 /// Parses TOML text into `T`, locating any problem.
+///
+/// # Errors
+///
+/// [`Error::Invalid`] with the located syntax error, floats, or the first serde error.
 pub fn parse<T: DeserializeOwned>(src: &str, name: &Path) -> Result<T, Error> {
     let invalid = |problems: Vec<Problem>| {
         Error::Invalid(Problems { problems, sources: vec![(name.to_path_buf(), src.to_string())] })

@@ -191,6 +191,10 @@ pub fn format_money(d: Decimal, dp: u32) -> String {
 
 /// Parses the text of a decimal amount, rejecting exponents and more than
 /// [`MAX_DECIMALS`] places. Underscores between digits are allowed (`1_500_000`).
+///
+/// # Errors
+///
+/// A message when the text is not a decimal number in range.
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
     if t.is_empty() {
@@ -216,6 +220,10 @@ fn check_money(d: Decimal) -> Result<Decimal, String> {
 }
 
 /// Parses a rate: `"15%"`, `"0.15"` or an integer.
+///
+/// # Errors
+///
+/// A message when the text is not a rate (`"3.5%"` or a decimal) in range.
 pub fn parse_rate(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
     let d =

@@ -102,6 +102,11 @@ impl Outcome {
     }
 
     /// Checks the outcome against the contract's shape and the input bounds.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Outcome`] naming the shape mismatch or the first cell out
+    /// of bounds.
     pub fn check(&self, periods: usize, skus: usize) -> Result<(), Error> {
         self.bounds(periods, skus).map(|_| ())
     }

@@ -113,6 +113,10 @@ pub enum NoBaseline {
 
 impl GrowthRebate {
     /// The rebate for a current and prior base, with the tier value and the applied base.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`] when the rebate leaves the range of a `Decimal`.
     pub fn amount(&self, current: Decimal) -> Result<(Decimal, Decimal, Decimal), Error> {
         let prior = self.prior_year.0;
         let cur = current.max(Decimal::ZERO);

@@ -14,7 +14,7 @@
 //! closed periods, unless the contract says `retroactive = true`.
 //!
 //! The formulas, worked examples and edge-case choices of every rule are in each module and in
-//! `docs/fee-rules.md`.
+//! the [fee-rule chapter](crate::_documentation::fee_rules).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

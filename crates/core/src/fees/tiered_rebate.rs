@@ -131,6 +131,10 @@ impl TieredRebate {
     /// let (amount, _) = r.amount(Decimal::from(20000), Decimal::ZERO).unwrap();
     /// assert_eq!(amount, Decimal::from(1500));
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Overflow`] when the rebate leaves the range of a `Decimal`.
     pub fn amount(&self, value: Decimal, units: Decimal) -> Result<(Decimal, Option<Decimal>), Error> {
         let value = value.max(Decimal::ZERO);
         let units = units.max(Decimal::ZERO);

@@ -153,6 +153,10 @@ pub fn to_scale(tiers: &[Tier], base: Decimal) -> Option<&Tier> {
 ///
 /// The base is in the same unit as the thresholds; each band pays its `rate` or `per_unit`
 /// times the slice of the base inside it.
+///
+/// # Errors
+///
+/// [`Error::Overflow`] when a band's amount leaves the range of a `Decimal`.
 pub fn graduated(tiers: &[Tier], base: Decimal) -> Result<Decimal, Error> {
     let mut total = Decimal::ZERO;
     for (i, t) in tiers.iter().enumerate() {

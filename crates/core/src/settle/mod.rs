@@ -186,11 +186,19 @@ impl Outcome {
 }
 
 /// Settles a contract against an outcome: ledger, P&L and retailer view.
+///
+/// # Errors
+///
+/// As [`Compiled::new`] and [`Compiled::settle`].
 pub fn settle(contract: &Contract, outcome: &Outcome) -> Result<Settlement, Error> {
     Compiled::new(contract)?.settle(outcome)
 }
 
 /// Settles a contract against its own sales plan.
+///
+/// # Errors
+///
+/// As [`Compiled::new`] and [`Compiled::settle`].
 pub fn evaluate(contract: &Contract) -> Result<Settlement, Error> {
     let m = Compiled::new(contract)?;
     m.settle(m.plan_outcome())

@@ -17,11 +17,21 @@ use super::aggregate::YearAgg;
 
 impl Compiled<'_> {
     /// Settles an outcome, sending every booked line to `sink`, and returns the totals.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Outcome`] when the outcome does not fit the contract or is out of bounds;
+    /// [`Error::Overflow`] (naming the rule and period when known) when an amount leaves the range
+    /// of exact arithmetic.
     pub fn settle_into<S: Sink>(&self, o: &Outcome, sink: &mut S) -> Result<Totals, Error> {
         self.settle_with(o, sink, &mut Scratch::default())
     }
 
     /// [`Compiled::settle_into`] with reusable working memory.
+    ///
+    /// # Errors
+    ///
+    /// As [`Compiled::settle_into`].
     pub fn settle_with<S: Sink>(&self, o: &Outcome, sink: &mut S, scratch: &mut Scratch) -> Result<Totals, Error> {
         let c = self.contract;
         let year = self.aggregate(o, scratch)?;
@@ -98,17 +108,29 @@ impl Compiled<'_> {
     }
 
     /// Settles an outcome keeping totals only.
+    ///
+    /// # Errors
+    ///
+    /// As [`Compiled::settle_into`].
     pub fn totals(&self, o: &Outcome) -> Result<Totals, Error> {
         self.settle_into(o, &mut ())
     }
 
     /// Settles an outcome keeping totals only, with reusable working memory (the Monte Carlo
     /// path: no allocation per outcome).
+    ///
+    /// # Errors
+    ///
+    /// As [`Compiled::settle_into`].
     pub fn totals_with(&self, o: &Outcome, scratch: &mut Scratch) -> Result<Totals, Error> {
         self.settle_with(o, &mut (), scratch)
     }
 
     /// Settles an outcome with the full ledger, P&L and retailer view.
+    ///
+    /// # Errors
+    ///
+    /// As [`Compiled::settle_into`].
     pub fn settle(&self, o: &Outcome) -> Result<Settlement, Error> {
         let mut sink = LedgerSink::default();
         let totals = self.settle_into(o, &mut sink)?;
