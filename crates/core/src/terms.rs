@@ -258,4 +258,24 @@ contracted = 4
         assert!(get(&c, "fees.dm.rate").is_err());
         assert!(set(&mut c.clone(), "payment.days", Decimal::from(-3)).is_err());
     }
+
+    /// Every term a rule declares in `Clause::TERMS` resolves, reads and writes, for every
+    /// kind of rule in the registry.
+    #[test]
+    fn every_declared_term_of_every_rule_resolves() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/bench/every-rule.toml");
+        let c = crate::load(path).unwrap();
+        for tag in crate::fees::RuleTag::ALL {
+            assert!(c.fees.iter().any(|f| f.rule.tag() == *tag), "every-rule.toml has no {tag:?}");
+        }
+        for f in &c.fees {
+            for field in f.rule.tag().terms() {
+                let p = format!("fees.{}.{field}", f.id);
+                let v = get(&c, &p).unwrap();
+                let mut m = c.clone();
+                set(&mut m, &p, v).unwrap();
+                assert_eq!(get(&m, &p).unwrap(), v, "{p}");
+            }
+        }
+    }
 }

@@ -35,7 +35,13 @@ pub use tiers::{Tier, TierValue};
 
 /// The registry: one line per rule module — `module::Params { other public types } =>` the
 /// variants it serves, each `Variant = "kind tag" "doc"`. It generates the module declaration,
-/// the re-exports, [`Rule`], [`RuleTag`] and the dispatch of every [`Clause`] method.
+/// the re-exports, [`Rule`] (each variant named in files by its tag, so the table and serde
+/// cannot disagree), [`RuleTag`] and the dispatch of every [`Clause`] method. Registry order is
+/// the order of the JSON Schema's alternatives.
+///
+/// To add a rule: write `fees/<rule>.rs` (doc with a worked example, the parameter struct with
+/// `#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]`, and
+/// `impl Clause`), then add its line below.
 macro_rules! registry {
     ($( $module:ident :: $params:ident $({ $($extra:ident),* })? => $( $variant:ident = $tag:literal $doc:literal ),+ ; )*) => {
         $(
@@ -49,6 +55,7 @@ macro_rules! registry {
         pub enum Rule {
             $($(
                 #[doc = $doc]
+                #[serde(rename = $tag)]
                 $variant($params),
             )+)*
         }
