@@ -67,26 +67,42 @@ fn slot<'a>(c: &'a mut Contract, path: &str) -> Result<Slot<'a>, TermReason> {
             let Some(i) = c.fees.iter().position(|f| f.id == *id) else {
                 return Err(TermReason::UnknownRule { known: c.fees.iter().map(|f| f.id.clone()).collect() });
             };
-            let rule = &mut c.fees[i].rule;
-            let field = rest.join(".");
-            if let Some(tier_part) = field.strip_prefix("tiers[") {
-                let (idx, tail) = tier_part.split_once("].").ok_or(TermReason::TierSyntax)?;
-                let i: usize = idx.parse().map_err(|_| TermReason::TierIndex)?;
-                let tiers = rule.tiers().ok_or(TermReason::NoTiers)?;
-                let len = tiers.len();
-                let tier = tiers.get_mut(i).ok_or(TermReason::NoSuchTier { tiers: len })?;
-                return match (tail, &mut tier.value) {
-                    ("threshold", _) => Ok(Slot::Money(&mut tier.threshold)),
-                    ("rate", crate::fees::TierValue::Rate(r)) => Ok(Slot::Rate(r)),
-                    ("per_unit", crate::fees::TierValue::PerUnit(u)) => Ok(Slot::Money(u)),
-                    _ => Err(TermReason::TierField),
-                };
-            }
-            let tag = rule.tag();
-            rule.term(&field).ok_or(TermReason::NoSuchTerm { kind: tag.code(), known: tag.terms() })
+            fee_slot(&mut c.fees[i].rule, &rest.join("."))
         }
         _ => Err(TermReason::NotATermPath),
     }
+}
+
+/// The slot of term `field` (`amount`, `tiers[1].rate`…) of one fee rule.
+fn fee_slot<'a>(rule: &'a mut crate::fees::Rule, field: &str) -> Result<Slot<'a>, TermReason> {
+    if let Some(tier_part) = field.strip_prefix("tiers[") {
+        let (idx, tail) = tier_part.split_once("].").ok_or(TermReason::TierSyntax)?;
+        let i: usize = idx.parse().map_err(|_| TermReason::TierIndex)?;
+        let tiers = rule.tiers().ok_or(TermReason::NoTiers)?;
+        let len = tiers.len();
+        let tier = tiers.get_mut(i).ok_or(TermReason::NoSuchTier { tiers: len })?;
+        return match (tail, &mut tier.value) {
+            ("threshold", _) => Ok(Slot::Money(&mut tier.threshold)),
+            ("rate", crate::fees::TierValue::Rate(r)) => Ok(Slot::Rate(r)),
+            ("per_unit", crate::fees::TierValue::PerUnit(u)) => Ok(Slot::Money(u)),
+            _ => Err(TermReason::TierField),
+        };
+    }
+    let tag = rule.tag();
+    rule.term(field).ok_or(TermReason::NoSuchTerm { kind: tag.code(), known: tag.terms() })
+}
+
+/// Reads a term without copying the whole contract: a fee term copies only its rule.
+fn read<T>(c: &Contract, path: &str, f: impl FnOnce(Slot<'_>) -> T) -> Result<T, TermError> {
+    if let ["fees", id, rest @ ..] = path.split('.').collect::<Vec<_>>().as_slice()
+        && !rest.is_empty()
+        && let Some(rule) = c.fees.iter().find(|r| r.id == *id)
+    {
+        let mut rule = rule.rule.clone();
+        return fee_slot(&mut rule, &rest.join(".")).map(f).map_err(|r| error(c, path, r));
+    }
+    let mut copy = c.clone();
+    slot(&mut copy, path).map(f).map_err(|r| error(c, path, r))
 }
 
 /// The key path in the contract file of a term path (`fees.<id>.amount` → `fees[3].amount`),
@@ -135,8 +151,7 @@ pub fn get(c: &Contract, path: &str) -> Result<Decimal, TermError> {
         let list = c.supplier().and_then(|s| s.skus.iter().find(|k| k.id == *sku)).map(|k| k.list_price.0);
         return list.ok_or_else(|| error(c, path, TermReason::NoListPrice));
     }
-    let mut copy = c.clone();
-    Ok(match slot(&mut copy, path).map_err(|r| error(c, path, r))? {
+    read(c, path, |s| match s {
         Slot::Money(m) => m.0,
         Slot::OptMoney(m) => m.map_or(Decimal::ZERO, |m| m.0),
         Slot::Rate(r) => r.0,
@@ -152,8 +167,7 @@ pub fn get(c: &Contract, path: &str) -> Result<Decimal, TermError> {
 ///
 /// A [`TermError`] when the path names no numeric term of the contract.
 pub fn kind(c: &Contract, path: &str) -> Result<TermKind, TermError> {
-    let mut copy = c.clone();
-    Ok(match slot(&mut copy, path).map_err(|r| error(c, path, r))? {
+    read(c, path, |s| match s {
         Slot::Money(_) | Slot::OptMoney(_) => TermKind::Money,
         Slot::Rate(_) | Slot::OptRate(_) => TermKind::Rate,
         Slot::Count(_) | Slot::OptCount(_) => TermKind::Count,
@@ -203,17 +217,17 @@ pub fn list(c: &Contract) -> Vec<String> {
     for t in &c.skus {
         out.push(format!("skus.{}.invoice_price", t.sku));
     }
-    let mut copy = c.clone();
     for f in &c.fees {
         for field in f.rule.tag().terms() {
             out.push(format!("fees.{}.{field}", f.id));
         }
-        let tiers = copy.fees.iter_mut().find(|x| x.id == f.id).and_then(|x| x.rule.tiers()).map_or(0, |t| t.len());
+        let mut rule = f.rule.clone();
+        let tiers = rule.tiers().map_or(0, |t| t.len());
         for i in 0..tiers {
             for field in ["threshold", "rate", "per_unit"] {
-                let p = format!("fees.{}.tiers[{i}].{field}", f.id);
-                if slot(&mut copy, &p).is_ok() {
-                    out.push(p);
+                let term = format!("tiers[{i}].{field}");
+                if fee_slot(&mut rule, &term).is_ok() {
+                    out.push(format!("fees.{}.{term}", f.id));
                 }
             }
         }
