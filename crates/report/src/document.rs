@@ -124,7 +124,7 @@ pub struct KeyValues(pub Table);
 impl KeyValues {
     /// An empty block; `id` names it as a table does.
     pub fn new(id: impl Into<String>) -> KeyValues {
-        KeyValues(Table::new(id, vec![Column::text("item", "Item"), Column::number("value", "Value")]))
+        KeyValues(Table::new(id, vec![Column::text("item", "Item"), Column::text("value", "Value")]))
     }
 
     /// Adds a pair.
