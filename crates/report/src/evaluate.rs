@@ -210,10 +210,6 @@ pub struct Reconciliation {
 pub struct ExplainReport {
     /// The file.
     pub file: String,
-    /// Channel (English name).
-    pub channel: &'static str,
-    /// Stores at the start of the year.
-    pub stores: u32,
     /// Contract name.
     pub contract: String,
     /// Retailer name.
@@ -226,6 +222,10 @@ pub struct ExplainReport {
     pub retailer_view: kasim_core::settle::RetailerView,
     /// Every booked line.
     pub ledger: Vec<kasim_core::settle::LedgerLine>,
+    /// Channel (English name).
+    pub channel: &'static str,
+    /// Stores at the start of the year.
+    pub stores: u32,
     /// Totals per rule and kind, in ledger order.
     pub by_rule: Vec<RuleTotal>,
     /// The ledger against the P&L.
