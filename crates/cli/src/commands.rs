@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use kasim_core::{Compiled, Contract};
 use kasim_montecarlo::report::{Comparison, GoalSeekReport, Sensitivity, Simulation, require_uncertainty};
 use kasim_montecarlo::{Model, RunConfig};
-use kasim_report::{EvaluateReport, Evaluation, ExplainReport, ReplayReport, Report, emit};
+use kasim_report::{EvaluateReport, Evaluation, ExplainReport, ReplayReport};
 
 use crate::args::Command;
-use crate::{Failure, Outcome, done, load_all};
+use crate::{Failure, Outcome, done, emit as out, load_all};
 
 /// Runs a command (negotiation commands are dispatched in `lib.rs`).
 pub(crate) fn run(command: Command) -> Outcome {
@@ -75,11 +75,6 @@ pub(crate) fn run(command: Command) -> Outcome {
             Outcome::Failed(vec![Failure::Message("negotiation commands are dispatched in lib.rs".into())])
         }
     }
-}
-
-/// Emits a report in the format asked for.
-fn out<R: Report>(report: &R, format: impl Into<kasim_report::Format>) -> Result<String, Failure> {
-    Ok(emit(report, format.into())?)
 }
 
 fn load_one(file: &Path) -> Result<Contract, Failure> {

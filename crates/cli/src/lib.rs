@@ -39,6 +39,9 @@ pub enum Failure {
     /// From an emitter.
     #[error(transparent)]
     Report(kasim_report::Error),
+    /// From the negotiation.
+    #[error(transparent)]
+    Negotiate(kasim_negotiate::Error),
     /// An error about one input file.
     #[error("{}: {source}", file.display())]
     InFile {
@@ -73,6 +76,12 @@ impl From<kasim_report::Error> for Failure {
     }
 }
 
+impl From<kasim_negotiate::Error> for Failure {
+    fn from(e: kasim_negotiate::Error) -> Self {
+        Failure::Negotiate(e)
+    }
+}
+
 impl Failure {
     /// The same error, said to concern `file` (unless it locates itself already).
     pub(crate) fn in_file(self, file: &Path) -> Failure {
@@ -81,6 +90,14 @@ impl Failure {
             other => Failure::InFile { file: file.to_path_buf(), source: Box::new(other) },
         }
     }
+}
+
+/// Renders a report in the format asked for: every command's last step.
+pub(crate) fn emit<R: kasim_report::Report>(
+    report: &R,
+    format: impl Into<kasim_report::Format>,
+) -> Result<String, Failure> {
+    Ok(kasim_report::emit(report, format.into())?)
 }
 
 /// The outcome of a command that renders text or fails.
