@@ -40,6 +40,9 @@ pub struct Evaluation {
     pub ledger: Vec<kasim_core::settle::LedgerLine>,
 }
 
+/// A row of the P&L table: its key, its label, and how to read its value.
+type Metric<T> = (&'static str, Text, fn(&T) -> Value);
+
 fn per(total: Decimal, n: u64) -> Option<Decimal> {
     (n > 0).then(|| (total / Decimal::from(n)).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
 }
@@ -82,87 +85,87 @@ impl Report for EvaluateReport {
         let mut columns = vec![Column::text("metric", Text::both("Contract", "合同"))];
         columns.extend(list.iter().map(|e| Column::number(e.contract.clone(), e.contract.clone())));
         let mut t = Table::new("pnl", columns);
-        let mut row = |key: &str, label: Text, indent: u8, f: &dyn Fn(&Evaluation) -> Value| {
+        // One row per metric: its key and label, then its value in every contract.
+        let row = |t: &mut Table, key: &str, label: Text, indent: u8, f: &dyn Fn(&Evaluation) -> Value| {
             let mut r = vec![Value::indented(key, label, indent)];
             r.extend(list.iter().map(f));
             t.row(r);
         };
-        row("retailer", Text::both("Retailer", "零售商"), 0, &|e| Value::text(&e.retailer));
-        row("channel", Text::both("Channel", "渠道"), 0, &|e| Value::text(e.channel));
-        row("stores", Text::both("Stores at start", "门店数"), 0, &|e| Value::Count(i64::from(e.stores)));
-        row("currency", Text::both("Currency", "币种"), 0, &|e| Value::text(&e.currency));
+        row(&mut t, "retailer", Text::both("Retailer", "零售商"), 0, &|e| Value::text(&e.retailer));
+        row(&mut t, "channel", Text::both("Channel", "渠道"), 0, &|e| Value::text(e.channel));
+        row(&mut t, "stores", Text::both("Stores at start", "门店数"), 0, &|e| Value::Count(i64::from(e.stores)));
+        row(&mut t, "currency", Text::both("Currency", "币种"), 0, &|e| Value::text(&e.currency));
         t.blank();
-        let mut row = |key: &str, label: Text, indent: u8, f: &dyn Fn(&Evaluation) -> Value| {
-            let mut r = vec![Value::indented(key, label, indent)];
-            r.extend(list.iter().map(f));
-            t.row(r);
-        };
-        row("gross_invoiced_sales", Text::both("Gross invoiced sales", "开票销售额"), 0, &|e| {
-            Value::Money(e.pnl.gross_invoiced_sales)
-        });
-        row("returns", Text::both("Returns", "退货"), 0, &|e| Value::Cost(e.pnl.returns));
-        row("net_invoiced_sales", Text::both("Net invoiced sales", "净销售额"), 0, &|e| {
-            Value::Money(e.pnl.net_invoiced_sales)
-        });
+        let pnl: [Metric<kasim_core::settle::Pnl>; 3] = [
+            ("gross_invoiced_sales", Text::both("Gross invoiced sales", "开票销售额"), |p| {
+                Value::Money(p.gross_invoiced_sales)
+            }),
+            ("returns", Text::both("Returns", "退货"), |p| Value::Cost(p.returns)),
+            ("net_invoiced_sales", Text::both("Net invoiced sales", "净销售额"), |p| {
+                Value::Money(p.net_invoiced_sales)
+            }),
+        ];
+        for (key, label, f) in pnl {
+            row(&mut t, key, label, 0, &|e| f(&e.pnl));
+        }
         for k in kasim_core::fees::FeeKind::ALL {
             if !list.iter().any(|e| e.pnl.fees_by_kind.iter().any(|x| x.kind == k)) {
                 continue;
             }
-            row(&format!("fee.{}", k.code()), Text::both(k.english(), k.chinese()), 1, &|e| {
+            row(&mut t, &format!("fee.{}", k.code()), Text::both(k.english(), k.chinese()), 1, &|e| {
                 // A kind the contract does not book is absent from its JSON: `–`, not 0.00.
                 e.pnl.fees_by_kind.iter().find(|x| x.kind == k).map_or(Value::Missing, |x| Value::Cost(x.amount))
             });
         }
-        row("fees_total", Text::both("Fees total", "费用合计"), 0, &|e| Value::Cost(e.pnl.fees_total));
-        row("net_revenue", Text::both("Net revenue", "净收入"), 0, &|e| Value::Money(e.pnl.net_revenue));
-        row("cost_of_goods", Text::both("Cost of goods", "产品成本"), 0, &|e| Value::Cost(e.pnl.cost_of_goods));
-        row("gross_profit", Text::both("Gross profit", "毛利"), 0, &|e| Value::Money(e.pnl.gross_profit));
-        row("financing_cost", Text::both("Financing cost", "账期资金成本"), 0, &|e| {
-            Value::Cost(e.pnl.financing_cost)
-        });
-        row("net_contribution", Text::both("Net contribution", "净贡献"), 0, &|e| {
-            Value::Money(e.pnl.net_contribution)
-        });
+        let pnl: [Metric<kasim_core::settle::Pnl>; 6] = [
+            ("fees_total", Text::both("Fees total", "费用合计"), |p| Value::Cost(p.fees_total)),
+            ("net_revenue", Text::both("Net revenue", "净收入"), |p| Value::Money(p.net_revenue)),
+            ("cost_of_goods", Text::both("Cost of goods", "产品成本"), |p| Value::Cost(p.cost_of_goods)),
+            ("gross_profit", Text::both("Gross profit", "毛利"), |p| Value::Money(p.gross_profit)),
+            ("financing_cost", Text::both("Financing cost", "账期资金成本"), |p| Value::Cost(p.financing_cost)),
+            ("net_contribution", Text::both("Net contribution", "净贡献"), |p| Value::Money(p.net_contribution)),
+        ];
+        for (key, label, f) in pnl {
+            row(&mut t, key, label, 0, &|e| f(&e.pnl));
+        }
         t.blank();
-        let mut row = |key: &str, label: Text, indent: u8, f: &dyn Fn(&Evaluation) -> Value| {
-            let mut r = vec![Value::indented(key, label, indent)];
-            r.extend(list.iter().map(f));
-            t.row(r);
-        };
-        row("effective_fee_ratio", Text::both("Effective fee ratio", "费用率"), 0, &|e| {
-            Value::rate(e.pnl.effective_fee_ratio)
-        });
-        row("contribution_margin", Text::both("Contribution margin", "贡献率"), 0, &|e| {
-            Value::rate(e.pnl.contribution_margin)
-        });
-        row("net_net_price", Text::both("Net-net price per unit", "净净价"), 0, &|e| {
-            e.pnl.net_net_price.map_or(Value::Missing, Value::UnitPrice)
-        });
-        row("units_delivered", Text::both("Units delivered", "送货数量"), 0, &|e| {
-            Value::Count(e.pnl.units_delivered)
-        });
-        row("units_returned", Text::both("Units returned", "退货数量"), 0, &|e| Value::Count(e.pnl.units_returned));
-        row("units_sold", Text::both("Units sold", "销售数量"), 0, &|e| Value::Count(e.pnl.units_sold));
-        row("contribution_per_store", Text::both("Contribution per store", "单店贡献"), 0, &|e| {
+        let ratios: [Metric<kasim_core::settle::Pnl>; 6] = [
+            ("effective_fee_ratio", Text::both("Effective fee ratio", "费用率"), |p| {
+                Value::rate(p.effective_fee_ratio)
+            }),
+            ("contribution_margin", Text::both("Contribution margin", "贡献率"), |p| {
+                Value::rate(p.contribution_margin)
+            }),
+            ("net_net_price", Text::both("Net-net price per unit", "净净价"), |p| {
+                p.net_net_price.map_or(Value::Missing, Value::UnitPrice)
+            }),
+            ("units_delivered", Text::both("Units delivered", "送货数量"), |p| Value::Count(p.units_delivered)),
+            ("units_returned", Text::both("Units returned", "退货数量"), |p| Value::Count(p.units_returned)),
+            ("units_sold", Text::both("Units sold", "销售数量"), |p| Value::Count(p.units_sold)),
+        ];
+        for (key, label, f) in ratios {
+            row(&mut t, key, label, 0, &|e| f(&e.pnl));
+        }
+        row(&mut t, "contribution_per_store", Text::both("Contribution per store", "单店贡献"), 0, &|e| {
             Value::money(e.contribution_per_store)
         });
-        row("contribution_per_sku", Text::both("Contribution per SKU", "单品贡献"), 0, &|e| {
+        row(&mut t, "contribution_per_sku", Text::both("Contribution per SKU", "单品贡献"), 0, &|e| {
             Value::Money(e.contribution_per_sku)
         });
         t.blank();
         t.row(vec![Value::label("retailer_view", Text::both("Retailer view", "零售商视角"))]);
-        let mut row = |key: &str, label: Text, f: &dyn Fn(&kasim_core::settle::RetailerView) -> Value| {
-            let mut r = vec![Value::indented(key, label, 1)];
-            r.extend(list.iter().map(|e| f(&e.retailer_view)));
-            t.row(r);
-        };
-        row("retail_sales", Text::both("Retail sales", "零售额"), &|v| Value::Money(v.retail_sales));
-        row("front_margin", Text::both("Front margin", "前台毛利"), &|v| Value::Money(v.front_margin));
-        row("front_margin_pct", Text::both("Front margin %", "前台毛利率"), &|v| Value::rate(v.front_margin_pct));
-        row("back_margin", Text::both("Back margin", "后台毛利"), &|v| Value::Money(v.back_margin));
-        row("back_margin_pct", Text::both("Back margin %", "后台毛利率"), &|v| Value::rate(v.back_margin_pct));
-        row("total_margin", Text::both("Total margin", "综合毛利"), &|v| Value::Money(v.total_margin));
-        row("total_margin_pct", Text::both("Total margin %", "综合毛利率"), &|v| Value::rate(v.total_margin_pct));
+        let view: [Metric<kasim_core::settle::RetailerView>; 7] = [
+            ("retail_sales", Text::both("Retail sales", "零售额"), |v| Value::Money(v.retail_sales)),
+            ("front_margin", Text::both("Front margin", "前台毛利"), |v| Value::Money(v.front_margin)),
+            ("front_margin_pct", Text::both("Front margin %", "前台毛利率"), |v| Value::rate(v.front_margin_pct)),
+            ("back_margin", Text::both("Back margin", "后台毛利"), |v| Value::Money(v.back_margin)),
+            ("back_margin_pct", Text::both("Back margin %", "后台毛利率"), |v| Value::rate(v.back_margin_pct)),
+            ("total_margin", Text::both("Total margin", "综合毛利"), |v| Value::Money(v.total_margin)),
+            ("total_margin_pct", Text::both("Total margin %", "综合毛利率"), |v| Value::rate(v.total_margin_pct)),
+        ];
+        for (key, label, f) in view {
+            row(&mut t, key, label, 1, &|e| f(&e.retailer_view));
+        }
         let mut doc = Document::default();
         doc.blocks.push(t.into());
         doc.notes.push(Text::en(
