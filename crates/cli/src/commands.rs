@@ -64,7 +64,8 @@ pub(crate) fn run(command: Command) -> Outcome {
         })()),
         Command::GoalSeek { file, term, target, stat, low, high, run, format } => done((|| {
             let contract = load_one(&file)?;
-            let report = GoalSeekReport::run(&contract, &term, stat, target, (low, high), &run.config())?;
+            let report = GoalSeekReport::run(&contract, &term, stat, target, (low, high), &run.config())
+                .map_err(|e| Failure::from(e).in_file(&file))?;
             out(&report, format)
         })()),
         Command::Schema { supplier } => {

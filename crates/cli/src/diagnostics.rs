@@ -75,11 +75,15 @@ pub fn render_core(e: &Error, color: bool) -> String {
 pub fn render(f: &Failure, color: bool) -> String {
     match f {
         Failure::Core(e) => render_core(e, color),
-        Failure::MonteCarlo(e) => match e.core() {
-            Some(c @ Error::Invalid(_)) => render_core(c, color),
+        Failure::MonteCarlo(e) => match (e, e.core()) {
+            // The scenario's context first, then its located problems with their snippets.
+            (kasim_montecarlo::Error::Scenario { index, .. }, Some(c @ Error::Invalid(_))) => {
+                format!("error: in scenario {index}:\n{}", render_core(c, color))
+            }
+            (_, Some(c @ Error::Invalid(_))) => render_core(c, color),
             _ => chain(e),
         },
-        Failure::InFile { source, .. } if matches!(**source, Failure::Core(Error::Invalid(_))) => render(source, color),
+        Failure::InFile { source, .. } if source.is_located() => render(source, color),
         other => chain(other),
     }
 }

@@ -85,9 +85,19 @@ impl From<kasim_negotiate::Error> for Failure {
 impl Failure {
     /// The same error, said to concern `file` (unless it locates itself already).
     pub(crate) fn in_file(self, file: &Path) -> Failure {
+        if self.is_located() {
+            return self;
+        }
+        Failure::InFile { file: file.to_path_buf(), source: Box::new(self) }
+    }
+
+    /// True when the error carries located contract problems (file, line, column, key path).
+    pub fn is_located(&self) -> bool {
         match self {
-            Failure::Core(kasim_core::Error::Invalid(_)) => self,
-            other => Failure::InFile { file: file.to_path_buf(), source: Box::new(other) },
+            Failure::Core(e) => matches!(e, kasim_core::Error::Invalid(_)),
+            Failure::MonteCarlo(e) => matches!(e.core(), Some(kasim_core::Error::Invalid(_))),
+            Failure::InFile { source, .. } => source.is_located(),
+            _ => false,
         }
     }
 }
