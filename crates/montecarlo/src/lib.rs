@@ -12,6 +12,9 @@
 //!   SKU code, so their differences are not noise.
 //! * **Exact money:** sampling is in `f64`, but quantities are rounded to whole units before
 //!   settlement, which is exact (`Decimal`) and rounds as the contract says.
+//! * **Reports, not text:** [`report`] turns results into the typed values the commands
+//!   return — a simulation's summaries, a comparison's differences, P(A beats B) and ranking,
+//!   a sensitivity analysis, a goal seek — which `kasim-report` renders in every format.
 //!
 //! ```
 //! let contract = kasim_core::demo::contract(r#"
