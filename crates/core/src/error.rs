@@ -38,7 +38,7 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The contract cannot be settled as given (e.g. its supplier file was never loaded).
-    #[error("contract error: {0}")]
+    #[error("{0}")]
     Contract(ContractError),
     /// A term path does not name a numeric term, or a value does not fit it.
     #[error("{0}")]
