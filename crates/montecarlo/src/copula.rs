@@ -140,6 +140,10 @@ const TABLE: usize = 4096;
 
 impl Quantile {
     /// The quantile function of a distribution.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Model`] for a Poisson mean of 700 or more (its CDF underflows in `f64`).
     pub fn new(d: &kasim_core::uncertainty::Dist) -> Result<Quantile, Error> {
         use kasim_core::uncertainty::Dist;
         let f = crate::dist::f;
@@ -237,8 +241,12 @@ impl Quantile {
     }
 }
 
-/// Lower-triangular Cholesky factor of a correlation matrix (row-major), or an error when it is
-/// not positive definite.
+/// Lower-triangular Cholesky factor of a correlation matrix (row-major).
+///
+/// # Errors
+///
+/// [`Error::Model`] when the matrix is not positive definite (a pivot at or below 10⁻¹²):
+/// the requested correlations cannot hold together.
 pub fn cholesky(m: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, Error> {
     let n = m.len();
     let mut l = vec![vec![0.0; n]; n];

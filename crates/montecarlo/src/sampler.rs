@@ -296,6 +296,12 @@ fn units_i(x: f64) -> i64 {
 impl<'c> Model<'c> {
     /// Prepares a compiled contract for sampling. A contract without `[uncertainty]` samples
     /// its plan exactly (every scenario equals the plan).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Model`] when a distribution has invalid parameters (see [`Sampler::new`]),
+    /// the correlations are not positive definite or a correlated Poisson mean is 700 or
+    /// more, or a drawn term's path does not name a term of the contract.
     pub fn new(compiled: &'c Compiled<'c>) -> Result<Model<'c>, Error> {
         let c = compiled.contract;
         let default = Uncertainty::default();
