@@ -394,7 +394,7 @@ impl<'c> Model<'c> {
                     let what = format!("uncertainty.terms `{}`", t.path);
                     Ok(TermSampler {
                         path: t.path.clone(),
-                        kind: terms::kind(c, &t.path).map_err(Error::Model)?,
+                        kind: terms::kind(c, &t.path).map_err(|e| Error::Model(e.to_string()))?,
                         at: address(Factor::Terms, sku_key(&t.path)),
                         sampler: Sampler::new(&t.dist, &what)?,
                     })
@@ -416,7 +416,7 @@ impl<'c> Model<'c> {
     /// contract: each call overwrites every drawn term, so the copy can be reused).
     fn set_drawn_terms(&self, root: &ScenarioKey, contract: &mut Contract) -> Result<(), Error> {
         for t in &self.terms {
-            terms::set(contract, &t.path, t.draw(root)).map_err(Error::Model)?;
+            terms::set(contract, &t.path, t.draw(root)).map_err(|e| Error::Model(e.to_string()))?;
         }
         Ok(())
     }
