@@ -42,10 +42,11 @@ fn bench(c: &mut Criterion) {
         })
     });
     let mut k3 = 0u64;
+    let mut ws = model.workspace();
     g.bench_function("row_one_scenario", |b| {
         b.iter(|| {
             k3 += 1;
-            model.row_with(7, black_box(k3), &mut buf, &mut scratch).unwrap()
+            model.row(7, black_box(k3), &mut ws).unwrap()
         })
     });
     g.finish();

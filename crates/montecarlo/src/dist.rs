@@ -80,6 +80,13 @@ pub(crate) fn f(d: Decimal) -> f64 {
 
 impl Sampler {
     /// Prepares a distribution. `what` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Model`] (prefixed with `what`) when the parameters do not define a
+    /// distribution, as `rand_distr` checks them: for example `min > max`, a mode outside the
+    /// range, a negative standard deviation, a probability outside 0–1, or discrete weights
+    /// that are negative or sum to 0.
     pub fn new(d: &Dist, what: &str) -> Result<Sampler, Error> {
         let bad = |e: String| Error::Model(format!("{what}: {e}"));
         Ok(match d {

@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use crate::Error;
 use crate::sampler::Model;
-use kasim_core::settle::Scratch;
 
 /// Scenarios per parallel batch: large enough to amortise rayon's ~13 µs per call.
 pub const BATCH: u64 = 4096;
@@ -69,6 +68,11 @@ fn cents(d: Decimal) -> i64 {
 }
 
 /// The row of one settlement's totals.
+///
+/// # Errors
+///
+/// None today (amounts beyond the integer path go through `Decimal`, which saturates); the
+/// `Result` leaves room for outputs that can fail.
 pub fn row_of(t: kasim_core::settle::Totals) -> Result<Row, Error> {
     // Amounts with at most 2 decimals (the default rounding) are exact integers of cents:
     // the row is then computed in integers, with the same results as the `Decimal` path.
@@ -140,12 +144,22 @@ fn row_in_cents(t: &kasim_core::settle::Totals) -> Option<Row> {
 
 /// Runs every model over the same scenarios (common random numbers): scenario k of every
 /// contract is sampled from the same streams.
+///
+/// # Errors
+///
+/// [`Error::TooLarge`] when the results would exceed `cfg.max_memory`; [`Error::Model`] when
+/// the worker threads cannot start; [`Error::Scenario`] (with the scenario index) when a
+/// scenario's drawn terms make the contract invalid or its settlement fails.
 pub fn run(models: &[Model<'_>], cfg: &RunConfig) -> Result<Vec<Results>, Error> {
     run_with_progress(models, cfg, &mut |_, _| {})
 }
 
 /// [`run`], calling `progress(done, total)` after each batch (for a progress bar; the library
 /// itself never prints).
+///
+/// # Errors
+///
+/// As [`run`].
 pub fn run_with_progress(
     models: &[Model<'_>],
     cfg: &RunConfig,
@@ -172,13 +186,16 @@ pub fn run_with_progress(
             let end = (start + BATCH).min(cfg.runs);
             let rows = &mut batch[..(end - start) as usize * m];
             if m > 0 {
+                // One workspace per model per worker piece (outcome buffer, settlement scratch,
+                // and the copy of the contract drawn terms are set in): a scenario allocates
+                // nothing and clones nothing.
                 rows.par_chunks_mut(m).with_min_len(256).enumerate().try_for_each_init(
-                    || (models.iter().map(Model::outcome_buffer).collect::<Vec<_>>(), Scratch::default()),
-                    |(bufs, scratch), (j, chunk)| {
+                    || models.iter().map(Model::workspace).collect::<Vec<_>>(),
+                    |workspaces, (j, chunk)| {
                         let k = start + j as u64;
-                        for ((model, buf), slot) in models.iter().zip(bufs.iter_mut()).zip(chunk) {
+                        for ((model, ws), slot) in models.iter().zip(workspaces.iter_mut()).zip(chunk) {
                             *slot = model
-                                .row_with(cfg.seed, k, buf, scratch)
+                                .row(cfg.seed, k, ws)
                                 .map_err(|e| Error::Scenario { index: k, source: Box::new(e) })?;
                         }
                         Ok::<(), Error>(())

@@ -70,9 +70,9 @@ fn identical_at_one_and_two_threads_and_replayable() {
         run(std::slice::from_ref(&model), &RunConfig { runs: 100, seed: 43, threads: 2, ..Default::default() })
             .unwrap();
     assert_ne!(one[0].rows[..100], other_seed[0].rows[..]);
-    let mut buf = model.outcome_buffer();
+    let mut ws = model.workspace();
     for k in [0u64, 1, 4095, 4096, 4999] {
-        assert_eq!(model.row(42, k, &mut buf).unwrap(), one[0].rows[k as usize], "replay of scenario {k}");
+        assert_eq!(model.row(42, k, &mut ws).unwrap(), one[0].rows[k as usize], "replay of scenario {k}");
         // The full-ledger settlement of the same scenario has the same totals.
         let s = model.settlement(42, k).unwrap();
         assert_eq!(
@@ -212,8 +212,60 @@ fn negotiated_terms_drawn_per_scenario() {
     assert_eq!(entry.amount, drawn[5]);
     let r =
         run(std::slice::from_ref(&model), &RunConfig { runs: 300, seed: 3, threads: 2, ..Default::default() }).unwrap();
+    let mut ws = model.workspace();
+    assert_eq!(model.row(3, 5, &mut ws).unwrap(), r[0].rows[5]);
+}
+
+/// The bench contract with eleven drawn fee and payment terms.
+fn drawn_terms_contract() -> Contract {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/bench");
+    kasim_core::load(dir.join("drawn-terms.toml")).expect("drawn-terms.toml loads")
+}
+
+/// A worker reuses one copy of the contract and sets every drawn term in it per scenario:
+/// each scenario's row equals the row of a fresh copy with that scenario's terms, in any
+/// order of scenarios (nothing leaks from one scenario into the next).
+#[test]
+fn reused_contract_copy_equals_a_fresh_copy_per_scenario() {
+    let c = drawn_terms_contract();
+    assert_eq!(c.uncertainty.as_ref().unwrap().terms.len(), 11);
+    let m = Compiled::new(&c).unwrap();
+    let model = Model::new(&m).unwrap();
+    let mut ws = model.workspace();
     let mut buf = model.outcome_buffer();
-    assert_eq!(model.row(3, 5, &mut buf).unwrap(), r[0].rows[5]);
+    let mut scratch = kasim_core::settle::Scratch::default();
+    // Forwards, backwards and repeated, through one workspace.
+    let order: Vec<u64> = (0..40).chain((0..40).rev()).chain([7, 7, 3]).collect();
+    for k in order {
+        let fresh = model.contract_for(9, k).unwrap().expect("terms are drawn");
+        model.sample_into(9, k, &mut buf);
+        let want =
+            kasim_montecarlo::runner::row_of(m.variant(&fresh).unwrap().totals_with(&buf, &mut scratch).unwrap())
+                .unwrap();
+        assert_eq!(model.row(9, k, &mut ws).unwrap(), want, "scenario {k}");
+        // The fresh copy carries exactly the drawn values.
+        for (path, v) in model.drawn_terms(9, k) {
+            assert_eq!(kasim_core::terms::get(&fresh, &path).unwrap(), v, "{path} in scenario {k}");
+        }
+    }
+}
+
+/// Drawn terms: byte-identical results at 1 and 2 threads, and every scenario replays alone.
+#[test]
+fn drawn_terms_identical_at_one_and_two_threads() {
+    let c = drawn_terms_contract();
+    let m = Compiled::new(&c).unwrap();
+    let model = Model::new(&m).unwrap();
+    let cfg = |threads| RunConfig { runs: 600, seed: 5, threads, ..Default::default() };
+    let one = run(std::slice::from_ref(&model), &cfg(1)).unwrap();
+    let two = run(std::slice::from_ref(&model), &cfg(2)).unwrap();
+    assert_eq!(one, two);
+    let distinct: std::collections::BTreeSet<i64> = one[0].rows.iter().map(|r| r.fees_total).collect();
+    assert!(distinct.len() > 590, "the drawn terms move the fees");
+    let mut ws = model.workspace();
+    for k in [599u64, 0, 311] {
+        assert_eq!(model.row(5, k, &mut ws).unwrap(), one[0].rows[k as usize], "replay of scenario {k}");
+    }
 }
 
 #[test]
