@@ -250,6 +250,9 @@ pub enum Value {
     /// A quantity already in percentage points (`39.77` = 39.77%), such as the simulated fee
     /// ratio.
     Percent(f64),
+    /// An exact quantity in percentage points (`24.90` = 24.90%): a simulated fee ratio, kept
+    /// as the decimal the JSON has so CSV writes it exactly (`24.90`, not `24.9`).
+    Points(Decimal),
     /// A probability as a fraction, shown as a percentage.
     Probability(f64),
     /// A measured number in currency units (a standard deviation), two decimals.

@@ -4,7 +4,7 @@
 use kasim_core::money::format_money;
 use kasim_montecarlo::Summary;
 use kasim_montecarlo::report::{Comparison, GoalSeekReport, OUTPUTS, Sensitivity, Simulation, TermUnit, Unit};
-use kasim_montecarlo::stats::PERCENTILES;
+use kasim_montecarlo::stats::{Better, PERCENTILES};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -19,7 +19,7 @@ fn count(n: u64) -> String {
 fn of(d: Decimal, unit: Unit) -> Value {
     match unit {
         Unit::Currency => Value::Money(d),
-        Unit::Percent => Value::Percent(d.to_f64().unwrap_or(f64::NAN)),
+        Unit::Percent => Value::Points(d),
     }
 }
 
@@ -48,14 +48,26 @@ fn summary_rows(t: &mut Table, summaries: &[(&Summary, Unit)]) {
         });
     }
     row("max", Text::en("Max"), &|s, u| of(s.max, u));
-    row("var95", Text::en("VaR 95% (P5)"), &|s, u| of(s.var95, u));
-    row("cvar95", Text::en("CVaR 95% (mean of worst 5%)"), &|s, u| of(s.cvar95, u));
-    row("p_loss", Text::en("P(< 0)"), &|s, _| Value::Probability(s.p_loss));
+    // Risk in each output's bad tail: the low one, or the high one for a cost.
+    let costs = summaries.iter().any(|(s, _)| s.better == Better::Lower);
+    let (var, cvar) = if costs {
+        ("VaR 95% (bad tail)", "CVaR 95% (mean of worst 5%)")
+    } else {
+        ("VaR 95% (P5)", "CVaR 95% (mean of worst 5%)")
+    };
+    row("var95", Text::both(var, "风险价值 95%"), &|s, u| of(s.var95, u));
+    row("cvar95", Text::both(cvar, "条件风险价值 95%"), &|s, u| of(s.cvar95, u));
+    // P(loss) only where a value below zero is a loss.
+    if summaries.iter().any(|(s, _)| s.p_loss.is_some()) {
+        row("p_loss", Text::both("P(loss) = P(< 0)", "亏损概率"), &|s, _| {
+            s.p_loss.map_or(Value::Missing, Value::Probability)
+        });
+    }
 }
 
 impl Report for Simulation {
     fn schema(&self) -> &'static str {
-        "kasim.simulate/1"
+        "kasim.simulate/2"
     }
 
     fn document(&self) -> Document {
@@ -79,6 +91,12 @@ impl Report for Simulation {
             self.seed
         ));
         doc.blocks.push(t.into());
+        doc.notes.push(Text::both(
+            "Risk rows read each output's bad tail: VaR 95% is P5 where higher is better and P95 for \
+             costs (fees, fee ratio); CVaR 95% is the mean of the worst 5% of scenarios (the highest \
+             fees). P(loss) is shown where a value below zero is a loss.",
+            "风险行按各指标的不利尾部计算：收益类取 P5，费用类（费用、费用率）取 P95；CVaR 为最差 5% 情景的均值。",
+        ));
         doc.notes.push(Text::en(format!(
             "Same seed, same results at any thread count. Replay any scenario: kasim replay {} --seed {} --scenario K",
             self.file, self.seed
@@ -93,7 +111,7 @@ impl Report for Simulation {
 
 impl Report for Comparison {
     fn schema(&self) -> &'static str {
-        "kasim.compare/1"
+        "kasim.compare/2"
     }
 
     fn document(&self) -> Document {

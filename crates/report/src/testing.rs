@@ -50,9 +50,12 @@ fn close(a: f64, b: f64) -> bool {
 
 fn found(v: &Value, j: &Leaves) -> bool {
     match v {
-        Value::Money(d) | Value::UnitPrice(d) | Value::Cost(d) | Value::Rate(d) | Value::Decimal(d) => {
-            j.decimals.contains(d)
-        }
+        Value::Money(d)
+        | Value::UnitPrice(d)
+        | Value::Cost(d)
+        | Value::Rate(d)
+        | Value::Decimal(d)
+        | Value::Points(d) => j.decimals.contains(d),
         Value::Percent(x)
         | Value::Probability(x)
         | Value::Number(x)

@@ -56,6 +56,7 @@ pub fn cell(v: &Value, lang: Lang) -> String {
         Value::Rate(d) => format!("{:.2}%", d * Decimal::ONE_HUNDRED),
         Value::Decimal(d) => d.to_string(),
         Value::Percent(x) => format!("{}%", float(*x)),
+        Value::Points(d) => format!("{}%", format_money(*d, 2)),
         Value::Probability(p) => format!("{:.2}%", p * 100.0),
         Value::Number(x) => float(*x),
         Value::Correlation(r) => format!("{r:+.3}"),
