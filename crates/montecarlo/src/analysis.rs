@@ -281,10 +281,31 @@ pub struct GoalSeek {
     pub target: Decimal,
     /// The term's value found (to the cent for money, 0.01% for rates, whole for counts).
     pub value: Decimal,
-    /// The statistic at that value.
+    /// The statistic at that value (evaluated there, not interpolated).
     pub achieved: Decimal,
     /// Simulations run.
     pub evaluations: u32,
+    /// For a whole-number term: where the whole value found lies relative to the continuous
+    /// solution (between two whole numbers). `value` is then the one whose statistic reaches
+    /// the target (at or above it), when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<Side>,
+    /// For a whole-number term: the continuous solution, interpolated linearly between the
+    /// statistic at the two whole numbers around it (an estimate; no simulation is run there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuous: Option<Decimal>,
+}
+
+/// Where a whole-number goal-seek value lies relative to the continuous solution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The statistic reaches the target exactly at the whole value.
+    At,
+    /// The whole value is below the continuous solution (the next whole number misses).
+    Below,
+    /// The whole value is above the continuous solution (the one below misses).
+    Above,
 }
 
 /// Finds the value of a term in \[low, high\] at which the statistic of net contribution reaches
@@ -358,9 +379,39 @@ pub fn goal_seek(
             break;
         }
     }
-    // Report the end whose statistic is closer to the target.
     let (a, b) = (eval(lo)?, eval(hi)?);
-    let value = if a.abs() <= b.abs() { lo } else { hi };
+    let closer = if a.abs() <= b.abs() { lo } else { hi };
+    let (value, side, continuous) = if kind == terms::TermKind::Count {
+        // A whole number: the one that reaches the target (statistic at or above it), not the
+        // one closest to it, which may be just past the break-even.
+        let value = match (a >= Decimal::ZERO, b >= Decimal::ZERO) {
+            (true, false) => lo,
+            (false, true) => hi,
+            _ => closer,
+        };
+        let at_value = if value == lo { a } else { b };
+        let continuous = if a == b { value } else { (lo + (hi - lo) * a / (a - b)).round_dp(2) };
+        let side = if at_value.is_zero() || lo == hi {
+            Side::At
+        } else if value < continuous {
+            Side::Below
+        } else {
+            Side::Above
+        };
+        (value, Some(side), Some(continuous))
+    } else {
+        // Report the end whose statistic is closer to the target.
+        (closer, None, None)
+    };
     let achieved = statistic(&with_input(contract, term, value)?, cfg, stat)?;
-    Ok(GoalSeek { term: term.to_string(), stat, target, value, achieved, evaluations: evaluations.get() + 1 })
+    Ok(GoalSeek {
+        term: term.to_string(),
+        stat,
+        target,
+        value,
+        achieved,
+        evaluations: evaluations.get() + 1,
+        side,
+        continuous,
+    })
 }

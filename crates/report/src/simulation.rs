@@ -3,6 +3,7 @@
 
 use kasim_core::money::format_money;
 use kasim_montecarlo::Summary;
+use kasim_montecarlo::analysis::Side;
 use kasim_montecarlo::report::{Comparison, GoalSeekReport, OUTPUTS, Sensitivity, Simulation, TermUnit, Unit};
 use kasim_montecarlo::stats::{Better, PERCENTILES};
 use rust_decimal::Decimal;
@@ -269,7 +270,33 @@ impl Report for GoalSeekReport {
         kv.pair("term", Text::both("Term", "条款"), Value::text(&g.term));
         kv.pair("stat", Text::both("Statistic of net contribution", "净贡献统计量"), Value::text(g.stat.to_string()));
         kv.pair("target", Text::both("Target", "目标"), Value::Money(g.target));
-        kv.pair("value", Text::both("Value found", "求得值"), term_value(g.value));
+        if let (Some(side), Some(continuous)) = (g.side, g.continuous) {
+            kv.pair("value", Text::both("Whole value reaching target", "达标整数值"), term_value(g.value));
+            kv.pair(
+                "continuous",
+                Text::both("Continuous solution (interpolated)", "连续解（插值）"),
+                Value::Decimal(continuous),
+            );
+            let side_text = match side {
+                Side::At => "at",
+                Side::Below => "below",
+                Side::Above => "above",
+            };
+            kv.pair("side", Text::both("Whole value lies", "整数值位于"), Value::text(side_text));
+            doc.notes.push(Text::en(match side {
+                Side::At => format!("{} is a whole number: the statistic reaches the target exactly at {}.", g.term, g.value),
+                Side::Below => format!(
+                    "{} is a whole number: {} is the largest value below the continuous solution {} whose statistic reaches the target; {} misses it.",
+                    g.term, g.value, continuous, g.value + Decimal::ONE
+                ),
+                Side::Above => format!(
+                    "{} is a whole number: {} is the smallest value above the continuous solution {} whose statistic reaches the target; {} misses it.",
+                    g.term, g.value, continuous, g.value - Decimal::ONE
+                ),
+            }));
+        } else {
+            kv.pair("value", Text::both("Value found", "求得值"), term_value(g.value));
+        }
         kv.pair("achieved", Text::both("Statistic there", "该值下的统计量"), Value::Money(g.achieved));
         kv.pair("current", Text::both("Current value", "当前值"), term_value(self.current));
         kv.pair("evaluations", Text::both("Evaluations", "模拟次数"), Value::Count(i64::from(g.evaluations)));
