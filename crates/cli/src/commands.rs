@@ -103,7 +103,7 @@ fn simulate(contracts: &[Contract], cfg: &RunConfig, json: bool) -> Result<Vec<k
         indicatif::ProgressBar::hidden()
     } else {
         let pb = indicatif::ProgressBar::new(cfg.runs);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} scenarios ({per_sec}, {eta})")
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} scenarios ({eta})")
         {
             pb.set_style(style);
         }

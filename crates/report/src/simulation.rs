@@ -3,7 +3,7 @@
 
 use kasim_core::money::format_money;
 use kasim_montecarlo::Summary;
-use kasim_montecarlo::analysis::Side;
+use kasim_montecarlo::analysis::{InputSource, InputUnit, Side};
 use kasim_montecarlo::report::{Comparison, GoalSeekReport, OUTPUTS, Sensitivity, Simulation, TermUnit, Unit};
 use kasim_montecarlo::stats::{Better, PERCENTILES};
 use rust_decimal::Decimal;
@@ -79,7 +79,7 @@ impl Report for Simulation {
         summary_rows(&mut t, &pairs);
         if let (Some(p), Some(th)) = (self.p_net_contribution_below_threshold, self.threshold) {
             t.row(vec![
-                Value::label("p_below_threshold", Text::en(format!("P(net contribution < {th})"))),
+                Value::label("p_below_threshold", Text::en(format!("P(net contribution < {})", format_money(th, 2)))),
                 Value::Probability(p),
             ]);
         }
@@ -214,6 +214,7 @@ impl Report for Sensitivity {
             "tornado",
             vec![
                 Column::text("input", "Input"),
+                Column::text("source", "Source"),
                 Column::number("low", "Low"),
                 Column::number("high", "High"),
                 Column::number("at_low", "At low"),
@@ -222,10 +223,24 @@ impl Report for Sensitivity {
             ],
         );
         for b in &t.bars {
+            let value = |d: Decimal| match b.input.unit {
+                InputUnit::Rate => Value::Rate(d),
+                InputUnit::Money => Value::Money(d),
+                InputUnit::Count => {
+                    d.to_i64().filter(|n| Decimal::from(*n) == d).map_or(Value::Decimal(d), Value::Count)
+                }
+                InputUnit::Multiplier => Value::Decimal(d),
+            };
+            let source = match b.input.source {
+                InputSource::Uncertainty => "uncertainty",
+                InputSource::Term => "term",
+                InputSource::Negotiation => "negotiation",
+            };
             bars.row(vec![
                 Value::text(&b.input.name),
-                Value::Decimal(b.input.low),
-                Value::Decimal(b.input.high),
+                Value::text(source),
+                value(b.input.low),
+                value(b.input.high),
                 Value::Money(b.at_low),
                 Value::Money(b.at_high),
                 Value::Money(b.swing),

@@ -53,7 +53,8 @@ pub fn cell(v: &Value, lang: Lang) -> String {
         Value::Money(d) => format_money(*d, 2),
         Value::UnitPrice(d) => format_money(*d, 4),
         Value::Cost(d) => format_money(-*d, 2),
-        Value::Rate(d) => format!("{:.2}%", d * Decimal::ONE_HUNDRED),
+        // Rounded half away from zero (`{:.2}` of a Decimal truncates: 97.217% read 97.21%).
+        Value::Rate(d) => format!("{}%", format_money(d * Decimal::ONE_HUNDRED, 2)),
         Value::Decimal(d) => d.to_string(),
         Value::Percent(x) => format!("{}%", float(*x)),
         Value::Points(d) => format!("{}%", format_money(*d, 2)),
