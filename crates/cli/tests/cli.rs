@@ -135,7 +135,7 @@ fn commands_without_csv_refuse_it() {
 fn negative_numbers_parse_without_equals() {
     let out = kasim(&["simulate", "scenarios/hypermarket.toml", "--runs", "200", "--threshold", "-500000"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("P(net contribution < -500000)"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("P(net contribution < -500,000.00)"));
     let json = kasim(&[
         "simulate",
         "scenarios/hypermarket.toml",

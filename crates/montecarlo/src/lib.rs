@@ -58,7 +58,7 @@ pub use stats::Summary;
 pub enum Error {
     /// The uncertainty model cannot be sampled (a distribution's parameters, a correlation
     /// matrix, a worker pool that cannot start). Being replaced by typed variants.
-    #[error("uncertainty error: {0}")]
+    #[error("cannot simulate: {0}")]
     Model(String),
     /// Settlement failed.
     #[error(transparent)]
@@ -129,7 +129,10 @@ pub enum Error {
     /// The goal is not bracketed: the statistic is on the same side of the target at both
     /// ends of the range.
     #[error(
-        "{stat} net contribution of {target} is not reached with {term} between {low} and {high}: it is {at_low} at {low} and {at_high} at {high}"
+        "{stat} net contribution of {} is not reached with {term} between {low} and {high}: it is {} at {low} and {} at {high}",
+        kasim_core::money::format_money(*target, 2),
+        kasim_core::money::format_money(*at_low, 2),
+        kasim_core::money::format_money(*at_high, 2)
     )]
     GoalNotBracketed {
         /// The term searched.

@@ -50,6 +50,8 @@ pub enum Unit {
     Currency,
     /// Percentage points (the fee ratio: 39.77 = 39.77%).
     Percent,
+    /// Currency units per unit sold (the net-net price).
+    CurrencyPerUnit,
 }
 
 /// One simulated output per scenario.
@@ -130,7 +132,7 @@ pub const OUTPUTS: [Output; 6] = [
         key: "net_net_price",
         en: "Net-net price",
         zh: "净净价",
-        unit: Unit::Currency,
+        unit: Unit::CurrencyPerUnit,
         get: |r| r.net_net_price,
         better: Better::Higher,
         loss: false,

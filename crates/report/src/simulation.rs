@@ -21,6 +21,7 @@ fn of(d: Decimal, unit: Unit) -> Value {
     match unit {
         Unit::Currency => Value::Money(d),
         Unit::Percent => Value::Points(d),
+        Unit::CurrencyPerUnit => Value::UnitPrice(d),
     }
 }
 
@@ -29,6 +30,8 @@ fn of_f64(x: f64, unit: Unit) -> Value {
     match unit {
         Unit::Currency => Value::Number(x),
         Unit::Percent => Value::Percent(x),
+        // A price per unit: not an amount `--unit wan` scales.
+        Unit::CurrencyPerUnit => Value::Fixed(x, 2),
     }
 }
 
@@ -185,7 +188,7 @@ impl Report for Comparison {
                 Value::Money(c.net_contribution.mean),
                 Value::Money(c.net_contribution.var95),
                 of(c.fee_ratio_percent.mean, Unit::Percent),
-                Value::Money(c.net_net_price.mean),
+                Value::UnitPrice(c.net_net_price.mean),
                 Value::Money(c.contribution_per_store),
                 Value::Money(c.contribution_per_sku),
             ]);
