@@ -331,6 +331,8 @@ impl Report for GoalSeekReport {
 /// [`Error::Csv`](crate::Error::Csv) when the CSV writer fails.
 pub fn scenario_files(
     contract: &str,
+    currency: &str,
+    lang: crate::Lang,
     r: &kasim_montecarlo::Results,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, crate::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -358,19 +360,23 @@ pub fn scenario_files(
     let mut csv_bytes = crate::emit::csv::BOM.as_bytes().to_vec();
     csv_bytes.extend(bytes);
     let v = kasim_montecarlo::report::sorted(r, |x| x.net_contribution);
-    let title = format!("{contract} — net contribution, {} scenarios", r.rows.len());
+    let title = match lang {
+        crate::Lang::Zh => format!("{contract} — 净贡献，{} 个情景", r.rows.len()),
+        _ => format!("{contract} — net contribution, {} scenarios", r.rows.len()),
+    };
+    let labels = crate::svg::ChartLabels::net_contribution(currency, lang);
     Ok(vec![
         ("scenarios.csv", csv_bytes),
-        ("histogram.svg", crate::svg::histogram(&v, &title, "net contribution (CNY)").into_bytes()),
-        ("s-curve.svg", crate::svg::s_curve(&v, &title, "net contribution (CNY)").into_bytes()),
+        ("histogram.svg", crate::svg::histogram(&v, &title, &labels).into_bytes()),
+        ("s-curve.svg", crate::svg::s_curve(&v, &title, &labels).into_bytes()),
     ])
 }
 
-/// The tornado chart `sensitivity --out` writes (`tornado.svg`).
-pub fn tornado_svg(s: &Sensitivity) -> String {
+/// The tornado chart `sensitivity --out` writes (`tornado.svg`), amounts in `currency`.
+pub fn tornado_svg(s: &Sensitivity, currency: &str, lang: crate::Lang) -> String {
     let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
     let bars: Vec<(String, f64, f64)> =
         s.tornado.bars.iter().map(|b| (b.input.name.clone(), f(b.at_low), f(b.at_high))).collect();
     let title = format!("{} — {} net contribution, {} scenarios per variant", s.contract, s.tornado.stat, s.runs);
-    crate::svg::tornado(&title, f(s.tornado.base), &bars)
+    crate::svg::tornado(&title, f(s.tornado.base), &bars, &crate::svg::ChartLabels::net_contribution(currency, lang))
 }
