@@ -282,14 +282,23 @@ fn render_failure(f: &Failure, color: bool) -> String {
     }
 }
 
+/// Category prefixes of library messages that read oddly after `error:` ("error: uncertainty
+/// error: the target is not reached"): the category says nothing the message does not.
+const PREFIXES: [&str; 4] = ["contract error: ", "outcome error: ", "negotiation space error: ", "uncertainty error: "];
+
+/// A message without a leading category prefix ([`PREFIXES`]).
+fn unprefixed(text: &str) -> &str {
+    PREFIXES.iter().find_map(|p| text.strip_prefix(p)).unwrap_or(text)
+}
+
 fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
-    let mut out = format!("error: {text}\n");
+    let mut out = format!("error: {}\n", unprefixed(&text));
     let mut cause = e.source();
     while let Some(c) = cause {
         let msg = c.to_string();
         if !text.contains(&msg) {
-            out.push_str(&format!("  caused by: {msg}\n"));
+            out.push_str(&format!("  caused by: {}\n", unprefixed(&msg)));
             text.push_str(&msg);
         }
         cause = c.source();
@@ -358,6 +367,19 @@ mod tests {
         assert!(!out.contains('\0'), "control characters are not written to the terminal");
         assert_bounded(&out);
         assert!(out.len() < 2_000, "{} bytes", out.len());
+    }
+
+    #[test]
+    fn category_prefixes_are_not_repeated_after_error() {
+        let e = kasim_core::Error::Contract("unknown SKU `Z`".into());
+        assert_eq!(render(&Failure::Core(e), false), "error: unknown SKU `Z`\n");
+        let e = kasim_core::Error::Outcome("period 13 is outside the year".into());
+        assert_eq!(render(&Failure::Core(e), false), "error: period 13 is outside the year\n");
+        let m = kasim_montecarlo::Error::Model("the correlation matrix is not positive definite".into());
+        assert_eq!(
+            render(&Failure::MonteCarlo(m), false),
+            "error: cannot simulate: the correlation matrix is not positive definite\n"
+        );
     }
 
     #[test]
