@@ -428,6 +428,7 @@ pub fn goal_seek(
             high,
             at_low: f_lo + target,
             at_high: f_hi + target,
+            rate: kind == terms::TermKind::Rate,
         });
     }
     while hi - lo > step {

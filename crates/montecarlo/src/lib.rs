@@ -129,10 +129,12 @@ pub enum Error {
     /// The goal is not bracketed: the statistic is on the same side of the target at both
     /// ends of the range.
     #[error(
-        "{stat} net contribution of {} is not reached with {term} between {low} and {high}: it is {} at {low} and {} at {high}",
+        "{stat} net contribution of {} is not reached with {term} between {lo} and {hi}: it is {} at {lo} and {} at {hi}",
         kasim_core::money::format_money(*target, 2),
         kasim_core::money::format_money(*at_low, 2),
-        kasim_core::money::format_money(*at_high, 2)
+        kasim_core::money::format_money(*at_high, 2),
+        lo = term_value(*low, *rate),
+        hi = term_value(*high, *rate)
     )]
     GoalNotBracketed {
         /// The term searched.
@@ -149,7 +151,18 @@ pub enum Error {
         at_low: rust_decimal::Decimal,
         /// The statistic at the high end.
         at_high: rust_decimal::Decimal,
+        /// True when the term is a rate (its ends read as percentages).
+        rate: bool,
     },
+}
+
+/// A term's value as a person reads it: a rate as a percentage, else with separators.
+fn term_value(d: rust_decimal::Decimal, rate: bool) -> String {
+    if rate {
+        format!("{}%", (d * rust_decimal::Decimal::ONE_HUNDRED).normalize())
+    } else {
+        kasim_core::money::format_money(d, d.scale().min(2))
+    }
 }
 
 impl Error {
