@@ -15,14 +15,89 @@ use kasim_montecarlo::RunConfig;
 use kasim_montecarlo::analysis::Stat;
 use rust_decimal::Decimal;
 
-/// kasim — Key Account trade-terms contracts: evaluate, explain and compare what a retailer's
-/// contract really costs you.
+/// kasim — Key Account (KA) trade-terms contracts: what a retailer's contract really costs you.
 #[derive(Debug, Parser)]
-#[command(name = "kasim", version, about, long_about = None, arg_required_else_help = true)]
+#[command(
+    name = "kasim",
+    version,
+    about = "kasim — Key Account (KA) trade-terms contracts: evaluate a contract's P&L, explain its \
+             ledger and validate its files; simulate its uncertainty, compare contracts, replay a \
+             scenario, rank sensitivities and find break-evens (goal-seek); negotiate its terms \
+             and advise a counter-offer.",
+    long_about = None,
+    arg_required_else_help = true
+)]
 pub struct Cli {
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+    /// Language of table labels: zh, en or both (default: both where the table fits the
+    /// terminal, else en). JSON and CSV always carry both.
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Unit of money in tables: yuan, or wan (万元 = ÷ 10,000, the unit in the headers). JSON
+    /// and CSV stay exact, in currency units.
+    #[arg(long, global = true, value_enum, default_value_t = UnitArg::Yuan)]
+    pub unit: UnitArg,
+}
+
+/// `--lang`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// Chinese labels (English where there is no Chinese term).
+    Zh,
+    /// English labels.
+    En,
+    /// English and Chinese.
+    Both,
+}
+
+/// `--unit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UnitArg {
+    /// Currency units (元), two decimals.
+    Yuan,
+    /// Ten thousands (万元), two to four decimals.
+    Wan,
+}
+
+/// Width of tables when standard output is not a terminal and `COLUMNS` is not set: a stable
+/// layout for files and pipes.
+pub const PIPED_WIDTH: usize = 100;
+
+impl Cli {
+    /// How tables are fitted: `--lang`, `--unit`, and the terminal's width (`COLUMNS`, else
+    /// the terminal's size, else [`PIPED_WIDTH`]).
+    pub fn view(&self) -> kasim_report::emit::table::Options {
+        use kasim_report::Lang;
+        use kasim_report::emit::table::{MoneyUnit, Options};
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|&w| w >= 20)
+            .or_else(|| {
+                use std::io::IsTerminal;
+                let out = std::io::stdout();
+                if out.is_terminal() {
+                    terminal_size::terminal_size_of(&out).map(|(w, _)| usize::from(w.0))
+                } else {
+                    None
+                }
+            })
+            .unwrap_or(PIPED_WIDTH);
+        Options {
+            lang: self.lang.map(|l| match l {
+                LangArg::Zh => Lang::Zh,
+                LangArg::En => Lang::En,
+                LangArg::Both => Lang::Both,
+            }),
+            unit: match self.unit {
+                UnitArg::Yuan => MoneyUnit::Yuan,
+                UnitArg::Wan => MoneyUnit::Wan,
+            },
+            width: Some(width),
+        }
+    }
 }
 
 /// Subcommands.

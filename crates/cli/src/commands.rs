@@ -28,7 +28,13 @@ pub(crate) fn run(command: Command) -> Outcome {
             require_uncertainty(&contract).map_err(|e| Failure::from(e).in_file(&file))?;
             let results = simulate(std::slice::from_ref(&contract), &cfg, format == crate::args::Format::Json)?;
             if let Some(dir) = dir {
-                write_all(&dir, &kasim_report::simulation::scenario_files(&contract.name, &results[0])?)?;
+                let files = kasim_report::simulation::scenario_files(
+                    &contract.name,
+                    &contract.currency,
+                    chart_lang(),
+                    &results[0],
+                )?;
+                write_all(&dir, &files)?;
             }
             out(&Simulation::new(&file.display().to_string(), &contract, &cfg, &results[0], threshold), format)
         })()),
@@ -58,7 +64,8 @@ pub(crate) fn run(command: Command) -> Outcome {
             let report =
                 Sensitivity::run(&contract, &run.config(), stat).map_err(|e| Failure::from(e).in_file(&file))?;
             if let Some(dir) = dir {
-                write_all(&dir, &[("tornado.svg", kasim_report::simulation::tornado_svg(&report).into_bytes())])?;
+                let svg = kasim_report::simulation::tornado_svg(&report, &contract.currency, chart_lang());
+                write_all(&dir, &[("tornado.svg", svg.into_bytes())])?;
             }
             out(&report, format)
         })()),
@@ -76,6 +83,12 @@ pub(crate) fn run(command: Command) -> Outcome {
             Outcome::Failed(vec![Failure::Message("negotiation commands are dispatched in lib.rs".into())])
         }
     }
+}
+
+/// The language of chart labels: `--lang zh` gives Chinese, `both` English with the Chinese
+/// axis title, else English.
+fn chart_lang() -> kasim_report::Lang {
+    crate::VIEW.get().and_then(|v| v.lang).unwrap_or(kasim_report::Lang::Both)
 }
 
 fn load_one(file: &Path) -> Result<Contract, Failure> {
@@ -103,7 +116,7 @@ fn simulate(contracts: &[Contract], cfg: &RunConfig, json: bool) -> Result<Vec<k
         indicatif::ProgressBar::hidden()
     } else {
         let pb = indicatif::ProgressBar::new(cfg.runs);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} scenarios ({per_sec}, {eta})")
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} scenarios ({eta})")
         {
             pb.set_style(style);
         }

@@ -102,12 +102,17 @@ impl Failure {
     }
 }
 
-/// Renders a report in the format asked for: every command's last step.
+/// How tables are fitted (`--lang`, `--unit`, the terminal's width), set once by [`run`].
+static VIEW: std::sync::OnceLock<kasim_report::emit::table::Options> = std::sync::OnceLock::new();
+
+/// Renders a report in the format asked for: every command's last step. Tables follow
+/// `--lang`, `--unit` and the terminal's width; JSON and CSV do not depend on them.
 pub(crate) fn emit<R: kasim_report::Report>(
     report: &R,
     format: impl Into<kasim_report::Format>,
 ) -> Result<String, Failure> {
-    Ok(kasim_report::emit(report, format.into())?)
+    let view = VIEW.get().copied().unwrap_or_default();
+    Ok(kasim_report::emit::emit_with(report, format.into(), &view)?)
 }
 
 /// The outcome of a command that renders text or fails.
@@ -133,6 +138,7 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
+    let _ = VIEW.set(cli.view());
     let result = match cli.command {
         Command::Negotiate { file, supplier, buyer, tournament, runs, seed, threads, format } => {
             if tournament {

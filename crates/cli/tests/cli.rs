@@ -65,9 +65,20 @@ fn simulation_is_identical_at_any_thread_count() {
     let one = run("1");
     assert_eq!(one, run("2"));
     let v: serde_json::Value = serde_json::from_slice(&one).unwrap();
-    assert_eq!(v["format"], "kasim.simulate/1");
+    assert_eq!(v["format"], "kasim.simulate/2");
     assert_eq!(v["outputs"][0]["output"], "net_contribution");
     assert!(v["outputs"][0]["summary"]["mean"].is_string(), "money statistics are decimal strings");
+    // Risk in each output's bad tail: a cost's VaR is its P95, and it has no P(loss).
+    let fees = &v["outputs"][1];
+    assert_eq!(fees["output"], "fees_total");
+    assert_eq!(fees["summary"]["better"], "lower");
+    let p95 = fees["summary"]["percentiles"].as_array().unwrap().iter().find(|p| p[0] == 95).unwrap()[1].clone();
+    assert_eq!(fees["summary"]["var95"], p95);
+    assert!(fees["summary"].get("p_loss").is_none());
+    let net = &v["outputs"][0]["summary"];
+    assert_eq!(net["better"], "higher");
+    assert_eq!(net["var95"], net["percentiles"].as_array().unwrap().iter().find(|p| p[0] == 5).unwrap()[1]);
+    assert!(net["p_loss"].is_number());
 }
 
 /// `simulate --out` writes the per-scenario CSV and both charts, and nothing else.
@@ -124,7 +135,7 @@ fn commands_without_csv_refuse_it() {
 fn negative_numbers_parse_without_equals() {
     let out = kasim(&["simulate", "scenarios/hypermarket.toml", "--runs", "200", "--threshold", "-500000"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("P(net contribution < -500000)"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("P(net contribution < -500,000.00)"));
     let json = kasim(&[
         "simulate",
         "scenarios/hypermarket.toml",

@@ -102,6 +102,53 @@ pub struct Input {
     pub low: Decimal,
     /// The high value (P90, or the upper end of a term's range).
     pub high: Decimal,
+    /// What kind of number the values are (how they read: a rate as a percentage).
+    pub unit: InputUnit,
+    /// Where the input and its two values come from.
+    pub source: InputSource,
+}
+
+/// What kind of number a sensitivity input is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputUnit {
+    /// A rate or share as a fraction (`0.017` = 1.7%): trend, fill and returns rates, a fee rate.
+    Rate,
+    /// A multiplier (the promotion uplift, ×1.8).
+    Multiplier,
+    /// A whole count (store openings, payment days, promoters).
+    Count,
+    /// An amount of money.
+    Money,
+}
+
+/// Where a sensitivity input comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputSource {
+    /// An uncertain input of `[uncertainty]`, at its P10 and P90.
+    Uncertainty,
+    /// A drawn term of `[[uncertainty.terms]]`, at the ends of its range.
+    Term,
+    /// A negotiable issue of `[[negotiation.issues]]`, at its `min` and `max`.
+    Negotiation,
+}
+
+fn uncertain_unit(key: &str) -> InputUnit {
+    match key {
+        "promo_uplift" => InputUnit::Multiplier,
+        "store_openings" => InputUnit::Count,
+        _ => InputUnit::Rate,
+    }
+}
+
+fn term_unit(contract: &Contract, path: &str) -> InputUnit {
+    match terms::kind(contract, path) {
+        Ok(terms::TermKind::Money) => InputUnit::Money,
+        Ok(terms::TermKind::Count) => InputUnit::Count,
+        // A path the contract lacks fails when the variant is built, with its reason.
+        Ok(terms::TermKind::Rate) | Err(_) => InputUnit::Rate,
+    }
 }
 
 fn dec(x: f64) -> Decimal {
@@ -109,8 +156,9 @@ fn dec(x: f64) -> Decimal {
 }
 
 /// The inputs of a contract's sensitivity analysis: every uncertain input at its P10 and P90,
-/// and every negotiated term (`uncertainty.terms`) at the ends of its range (P10/P90 when
-/// unbounded).
+/// every drawn term (`uncertainty.terms`) at the ends of its range (P10/P90 when unbounded),
+/// and every negotiable issue of `[negotiation]` not already among the drawn terms at its
+/// `min` and `max`.
 ///
 /// # Errors
 ///
@@ -121,7 +169,13 @@ pub fn inputs(contract: &Contract) -> Result<Vec<Input>, Error> {
     for (key, d) in u.named() {
         let q = dist_quantiles(d, &[0.1, 0.9])?;
         if q[0] != q[1] {
-            out.push(Input { name: format!("uncertainty.{key}"), low: dec(q[0]), high: dec(q[1]) });
+            out.push(Input {
+                name: format!("uncertainty.{key}"),
+                low: dec(q[0]),
+                high: dec(q[1]),
+                unit: uncertain_unit(key),
+                source: InputSource::Uncertainty,
+            });
         }
     }
     for t in &u.terms {
@@ -132,7 +186,25 @@ pub fn inputs(contract: &Contract) -> Result<Vec<Input>, Error> {
                 (dec(q[0]), dec(q[1]))
             }
         };
-        out.push(Input { name: t.path.clone(), low: lo, high: hi });
+        out.push(Input {
+            name: t.path.clone(),
+            low: lo,
+            high: hi,
+            unit: term_unit(contract, &t.path),
+            source: InputSource::Term,
+        });
+    }
+    for issue in contract.negotiation.iter().flat_map(|n| &n.issues) {
+        if out.iter().any(|i| i.name == issue.path) {
+            continue;
+        }
+        out.push(Input {
+            name: issue.path.clone(),
+            low: issue.min.0,
+            high: issue.max.0,
+            unit: term_unit(contract, &issue.path),
+            source: InputSource::Negotiation,
+        });
     }
     Ok(out)
 }
@@ -281,10 +353,31 @@ pub struct GoalSeek {
     pub target: Decimal,
     /// The term's value found (to the cent for money, 0.01% for rates, whole for counts).
     pub value: Decimal,
-    /// The statistic at that value.
+    /// The statistic at that value (evaluated there, not interpolated).
     pub achieved: Decimal,
     /// Simulations run.
     pub evaluations: u32,
+    /// For a whole-number term: where the whole value found lies relative to the continuous
+    /// solution (between two whole numbers). `value` is then the one whose statistic reaches
+    /// the target (at or above it), when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<Side>,
+    /// For a whole-number term: the continuous solution, interpolated linearly between the
+    /// statistic at the two whole numbers around it (an estimate; no simulation is run there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuous: Option<Decimal>,
+}
+
+/// Where a whole-number goal-seek value lies relative to the continuous solution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The statistic reaches the target exactly at the whole value.
+    At,
+    /// The whole value is below the continuous solution (the next whole number misses).
+    Below,
+    /// The whole value is above the continuous solution (the one below misses).
+    Above,
 }
 
 /// Finds the value of a term in \[low, high\] at which the statistic of net contribution reaches
@@ -335,6 +428,7 @@ pub fn goal_seek(
             high,
             at_low: f_lo + target,
             at_high: f_hi + target,
+            rate: kind == terms::TermKind::Rate,
         });
     }
     while hi - lo > step {
@@ -358,9 +452,39 @@ pub fn goal_seek(
             break;
         }
     }
-    // Report the end whose statistic is closer to the target.
     let (a, b) = (eval(lo)?, eval(hi)?);
-    let value = if a.abs() <= b.abs() { lo } else { hi };
+    let closer = if a.abs() <= b.abs() { lo } else { hi };
+    let (value, side, continuous) = if kind == terms::TermKind::Count {
+        // A whole number: the one that reaches the target (statistic at or above it), not the
+        // one closest to it, which may be just past the break-even.
+        let value = match (a >= Decimal::ZERO, b >= Decimal::ZERO) {
+            (true, false) => lo,
+            (false, true) => hi,
+            _ => closer,
+        };
+        let at_value = if value == lo { a } else { b };
+        let continuous = if a == b { value } else { (lo + (hi - lo) * a / (a - b)).round_dp(2) };
+        let side = if at_value.is_zero() || lo == hi {
+            Side::At
+        } else if value < continuous {
+            Side::Below
+        } else {
+            Side::Above
+        };
+        (value, Some(side), Some(continuous))
+    } else {
+        // Report the end whose statistic is closer to the target.
+        (closer, None, None)
+    };
     let achieved = statistic(&with_input(contract, term, value)?, cfg, stat)?;
-    Ok(GoalSeek { term: term.to_string(), stat, target, value, achieved, evaluations: evaluations.get() + 1 })
+    Ok(GoalSeek {
+        term: term.to_string(),
+        stat,
+        target,
+        value,
+        achieved,
+        evaluations: evaluations.get() + 1,
+        side,
+        continuous,
+    })
 }

@@ -58,7 +58,7 @@ pub use stats::Summary;
 pub enum Error {
     /// The uncertainty model cannot be sampled (a distribution's parameters, a correlation
     /// matrix, a worker pool that cannot start). Being replaced by typed variants.
-    #[error("uncertainty error: {0}")]
+    #[error("cannot simulate: {0}")]
     Model(String),
     /// Settlement failed.
     #[error(transparent)]
@@ -130,7 +130,12 @@ pub enum Error {
     /// The goal is not bracketed: the statistic is on the same side of the target at both
     /// ends of the range.
     #[error(
-        "{stat} net contribution of {target} is not reached with {term} between {low} and {high}: it is {at_low} at {low} and {at_high} at {high}"
+        "{stat} net contribution of {} is not reached with {term} between {lo} and {hi}: it is {} at {lo} and {} at {hi}",
+        kasim_core::money::format_money(*target, 2),
+        kasim_core::money::format_money(*at_low, 2),
+        kasim_core::money::format_money(*at_high, 2),
+        lo = term_value(*low, *rate),
+        hi = term_value(*high, *rate)
     )]
     GoalNotBracketed {
         /// The term searched.
@@ -147,7 +152,18 @@ pub enum Error {
         at_low: rust_decimal::Decimal,
         /// The statistic at the high end.
         at_high: rust_decimal::Decimal,
+        /// True when the term is a rate (its ends read as percentages).
+        rate: bool,
     },
+}
+
+/// A term's value as a person reads it: a rate as a percentage, else with separators.
+fn term_value(d: rust_decimal::Decimal, rate: bool) -> String {
+    if rate {
+        format!("{}%", (d * rust_decimal::Decimal::ONE_HUNDRED).normalize())
+    } else {
+        kasim_core::money::format_money(d, d.scale().min(2))
+    }
 }
 
 impl Error {

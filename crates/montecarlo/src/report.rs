@@ -11,7 +11,7 @@ use crate::Error;
 use crate::analysis::{self, GoalSeek, Stat, Tornado};
 use crate::runner::{Results, Row, RunConfig, run_with_progress};
 use crate::sampler::Model;
-use crate::stats::{Summary, p_below};
+use crate::stats::{Better, Summary, p_below};
 
 /// Simulates contracts over the same scenarios (common random numbers), reporting progress as
 /// `(done, total)` scenarios.
@@ -50,6 +50,8 @@ pub enum Unit {
     Currency,
     /// Percentage points (the fee ratio: 39.77 = 39.77%).
     Percent,
+    /// Currency units per unit sold (the net-net price).
+    CurrencyPerUnit,
 }
 
 /// One simulated output per scenario.
@@ -65,6 +67,18 @@ pub struct Output {
     pub unit: Unit,
     /// The value in a scenario's row, in hundredths of the unit.
     pub get: fn(&Row) -> i64,
+    /// Which way is better: a cost (fees, the fee ratio) is worse when higher.
+    pub better: Better,
+    /// True when a value below zero is a loss, so P(< 0) is reported (net contribution,
+    /// the retailer's margin); not for fees or sales, which are never below zero.
+    pub loss: bool,
+}
+
+impl Output {
+    /// The summary of this output's sorted values (cents).
+    pub fn summary(&self, sorted: &[i64]) -> Summary {
+        Summary::of_sorted_cents_toward(sorted, self.better, self.loss)
+    }
 }
 
 /// The outputs `simulate` summarises, in table order.
@@ -75,21 +89,53 @@ pub const OUTPUTS: [Output; 6] = [
         zh: "净贡献",
         unit: Unit::Currency,
         get: |r| r.net_contribution,
+        better: Better::Higher,
+        loss: true,
     },
-    Output { key: "fees_total", en: "Fees total", zh: "费用合计", unit: Unit::Currency, get: |r| r.fees_total },
     Output {
-        key: "net_invoiced", en: "Net invoiced", zh: "净销售额", unit: Unit::Currency, get: |r| r.net_invoiced
+        key: "fees_total",
+        en: "Fees total",
+        zh: "费用合计",
+        unit: Unit::Currency,
+        get: |r| r.fees_total,
+        better: Better::Lower,
+        loss: false,
     },
-    Output { key: "fee_ratio", en: "Fee ratio", zh: "费用率 (%)", unit: Unit::Percent, get: |r| r.fee_ratio },
+    Output {
+        key: "net_invoiced",
+        en: "Net invoiced",
+        zh: "净销售额",
+        unit: Unit::Currency,
+        get: |r| r.net_invoiced,
+        better: Better::Higher,
+        loss: false,
+    },
+    Output {
+        key: "fee_ratio",
+        en: "Fee ratio",
+        zh: "费用率 (%)",
+        unit: Unit::Percent,
+        get: |r| r.fee_ratio,
+        better: Better::Lower,
+        loss: false,
+    },
     Output {
         key: "retailer_margin",
         en: "Retailer margin",
         zh: "零售商毛利",
         unit: Unit::Currency,
         get: |r| r.retailer_margin,
+        better: Better::Higher,
+        loss: true,
     },
     Output {
-        key: "net_net_price", en: "Net-net price", zh: "净净价", unit: Unit::Currency, get: |r| r.net_net_price
+        key: "net_net_price",
+        en: "Net-net price",
+        zh: "净净价",
+        unit: Unit::CurrencyPerUnit,
+        get: |r| r.net_net_price,
+        better: Better::Higher,
+        loss: false,
     },
 ];
 
@@ -158,7 +204,7 @@ impl Simulation {
                 if i == 0 {
                     p_threshold = threshold_cents.map(|t| p_below(&v, t));
                 }
-                OutputSummary { output: o.key, unit: o.unit, summary: Summary::of_sorted_cents(&v) }
+                OutputSummary { output: o.key, unit: o.unit, summary: o.summary(&v) }
             })
             .collect();
         Simulation {
@@ -240,8 +286,8 @@ impl Comparison {
                 retailer: c.retailer.name.clone(),
                 contribution_per_store: per(u64::from(c.retailer.stores)),
                 contribution_per_sku: per(c.skus.len() as u64),
-                fee_ratio_percent: Summary::of_sorted_cents(&sorted(r, |x| x.fee_ratio)),
-                net_net_price: Summary::of_sorted_cents(&sorted(r, |x| x.net_net_price)),
+                fee_ratio_percent: OUTPUTS[3].summary(&sorted(r, OUTPUTS[3].get)),
+                net_net_price: OUTPUTS[5].summary(&sorted(r, OUTPUTS[5].get)),
                 net_contribution,
             });
         }

@@ -7,15 +7,32 @@
 //!   (n − 1); standard error = sd ÷ √n.
 //! * Percentile q: linear interpolation between order statistics at h = (n − 1)·q (the
 //!   "type 7" rule of R and NumPy's default).
-//! * VaR at 95%: the 5th percentile of the output (the level it falls below with 5%
-//!   probability); CVaR at 95% (expected shortfall): the mean of the worst ⌈5% · n⌉ values.
-//! * P(loss): share of scenarios with output < 0. P(output < t) likewise for a threshold t.
+//! * Every output says which way is better ([`Better`]): higher for net contribution, margins
+//!   and prices, lower for costs (fees, the fee ratio). Risk is measured in the bad tail.
+//! * VaR at 95%: the level the output is worse than with 5% probability — the 5th percentile
+//!   where higher is better, the 95th where lower is better; CVaR at 95% (expected shortfall):
+//!   the mean of the worst ⌈5% · n⌉ values (the lowest, or for a cost the highest).
+//! * P(loss): share of scenarios with output < 0, only for outputs where a value below zero is
+//!   a loss (net contribution, margins, a difference of contributions); not for fees or
+//!   sales. P(output < t) likewise for a threshold t.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 /// The percentiles reported.
 pub const PERCENTILES: [u32; 9] = [1, 5, 10, 25, 50, 75, 90, 95, 99];
+
+/// Which way an output is better: what its risk figures ([`Summary::var95`],
+/// [`Summary::cvar95`]) measure.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    /// More is better (net contribution, a margin, a price): the bad tail is the low one.
+    #[default]
+    Higher,
+    /// Less is better (a cost: fees, the fee ratio): the bad tail is the high one.
+    Lower,
+}
 
 /// Summary statistics of an output, in the output's unit (money in currency units).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -34,12 +51,17 @@ pub struct Summary {
     pub max: Decimal,
     /// (percentile, value) for P1, P5, P10, P25, P50, P75, P90, P95, P99.
     pub percentiles: Vec<(u32, Decimal)>,
-    /// Value at risk at 95%: the 5th percentile.
+    /// Value at risk at 95%: the 5th percentile, or the 95th for an output where lower is
+    /// better.
     pub var95: Decimal,
-    /// Conditional value at risk at 95% (expected shortfall): mean of the worst 5%.
+    /// Conditional value at risk at 95% (expected shortfall): mean of the worst 5% — the
+    /// lowest values, or the highest where lower is better.
     pub cvar95: Decimal,
-    /// Share of scenarios below zero.
-    pub p_loss: f64,
+    /// Share of scenarios below zero, for an output where that is a loss (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_loss: Option<f64>,
+    /// Which way is better: the tail `var95` and `cvar95` measure.
+    pub better: Better,
 }
 
 /// Values in hundredths (cents) of the output unit, as stored per scenario.
@@ -73,8 +95,15 @@ impl Summary {
         Summary::of_sorted_cents(&sorted)
     }
 
-    /// Summarises values already sorted ascending, in cents.
+    /// Summarises values already sorted ascending, in cents, of an output where higher is
+    /// better and a value below zero is a loss (net contribution).
     pub fn of_sorted_cents(sorted: &[i64]) -> Summary {
+        Summary::of_sorted_cents_toward(sorted, Better::Higher, true)
+    }
+
+    /// Summarises values already sorted ascending, in cents, of an output that is better
+    /// `better`, with P(loss) when `loss` (a value below zero is a loss).
+    pub fn of_sorted_cents_toward(sorted: &[i64], better: Better, loss: bool) -> Summary {
         let n = sorted.len();
         if n == 0 {
             return Summary {
@@ -87,7 +116,8 @@ impl Summary {
                 percentiles: PERCENTILES.iter().map(|&p| (p, Decimal::ZERO)).collect(),
                 var95: Decimal::ZERO,
                 cvar95: Decimal::ZERO,
-                p_loss: 0.0,
+                p_loss: loss.then_some(0.0),
+                better,
             };
         }
         let sum: i128 = sorted.iter().map(|&v| v as i128).sum();
@@ -101,7 +131,11 @@ impl Summary {
         let ss: f64 = sorted.iter().map(|&v| (v as f64 - mean_cents).powi(2)).sum();
         let sd = if n > 1 { (ss / (n - 1) as f64).sqrt() / 100.0 } else { 0.0 };
         let tail = n.div_ceil(20).max(1);
-        let tail_sum: i128 = sorted[..tail].iter().map(|&v| v as i128).sum();
+        let (worst, var_q) = match better {
+            Better::Higher => (&sorted[..tail], 0.05),
+            Better::Lower => (&sorted[n - tail..], 0.95),
+        };
+        let tail_sum: i128 = worst.iter().map(|&v| v as i128).sum();
         Summary {
             n,
             mean,
@@ -110,9 +144,10 @@ impl Summary {
             min: Decimal::new(sorted[0], 2),
             max: Decimal::new(sorted[n - 1], 2),
             percentiles: PERCENTILES.iter().map(|&p| (p, dec(quantile(sorted, f64::from(p) / 100.0)))).collect(),
-            var95: dec(quantile(sorted, 0.05)),
+            var95: dec(quantile(sorted, var_q)),
             cvar95: dec(tail_sum as f64 / tail as f64),
-            p_loss: sorted.partition_point(|&v| v < 0) as f64 / n as f64,
+            p_loss: loss.then(|| sorted.partition_point(|&v| v < 0) as f64 / n as f64),
+            better,
         }
     }
 }
@@ -145,7 +180,7 @@ mod tests {
         // VaR95 = P5 = 1 + 0.45 = 1.45; CVaR95 = mean of worst ceil(0.5) = 1 value = 1.00
         assert_eq!(s.var95.to_string(), "1.45");
         assert_eq!(s.cvar95.to_string(), "1.00");
-        assert_eq!(s.p_loss, 0.0);
+        assert_eq!(s.p_loss, Some(0.0));
         assert_eq!(p_below(&v, 301), 0.3);
     }
 
@@ -154,10 +189,27 @@ mod tests {
         let mut v: Vec<i64> = (-20..80).map(|x| x * 100).collect(); // 100 values, 20 negative
         v.reverse();
         let s = Summary::of_cents(&v);
-        assert_eq!(s.p_loss, 0.2);
+        assert_eq!(s.p_loss, Some(0.2));
         // worst 5 values: -20..-16 → mean -18
         assert_eq!(s.cvar95.to_string(), "-18.00");
         assert_eq!(s.min.to_string(), "-20.00");
         assert_eq!(s.max.to_string(), "79.00");
+    }
+
+    #[test]
+    fn a_cost_is_measured_in_its_high_tail_without_p_loss() {
+        // Fees 1..=100: the worst 5% are the highest, 96..=100 (mean 98); VaR is P95.
+        let v: Vec<i64> = (1..=100).map(|x| x * 100).collect();
+        let s = Summary::of_sorted_cents_toward(&v, Better::Lower, false);
+        assert_eq!(s.cvar95.to_string(), "98.00");
+        // type-7 P95 of 1..=100: 1 + 99 × 0.95 = 95.05
+        assert_eq!(s.var95.to_string(), "95.05");
+        assert_eq!(s.p_loss, None);
+        assert_eq!(s.better, Better::Lower);
+        // The same values as a contribution: the worst 5% are the lowest.
+        let h = Summary::of_sorted_cents(&v);
+        assert_eq!(h.cvar95.to_string(), "3.00");
+        assert_eq!(h.var95.to_string(), "5.95");
+        assert_eq!(h.p_loss, Some(0.0));
     }
 }

@@ -190,12 +190,22 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// The rows, each with one cell per column (shorter rows are padded with empty cells).
     pub rows: Vec<Vec<Value>>,
+    /// How many leading columns identify a row: when a terminal is too narrow for the whole
+    /// table, it is split into column groups, each repeating these columns (at least one).
+    pub keys: usize,
 }
 
 impl Table {
     /// A table without rows.
     pub fn new(id: impl Into<String>, columns: Vec<Column>) -> Table {
-        Table { id: id.into(), title: None, columns, rows: Vec::new() }
+        Table { id: id.into(), title: None, columns, rows: Vec::new(), keys: 1 }
+    }
+
+    /// The same table with `n` leading columns identifying a row (repeated in every column
+    /// group of a narrow terminal).
+    pub fn keyed(mut self, n: usize) -> Table {
+        self.keys = n.max(1);
+        self
     }
 
     /// The same table with a heading.
@@ -238,7 +248,8 @@ pub struct Label {
 pub enum Value {
     /// An amount of money (two decimals in a terminal).
     Money(Decimal),
-    /// A price per unit (four decimals in a terminal: net-net prices differ in the third).
+    /// A price per unit, at its own precision up to four decimals in a terminal (net-net prices
+    /// differ in the third); never scaled to 万元.
     UnitPrice(Decimal),
     /// A cost to the supplier, held as the positive amount the JSON shows and printed
     /// negative in a terminal, where amounts read as effects on the supplier's P&L.
@@ -250,6 +261,9 @@ pub enum Value {
     /// A quantity already in percentage points (`39.77` = 39.77%), such as the simulated fee
     /// ratio.
     Percent(f64),
+    /// An exact quantity in percentage points (`24.90` = 24.90%): a simulated fee ratio, kept
+    /// as the decimal the JSON has so CSV writes it exactly (`24.90`, not `24.9`).
+    Points(Decimal),
     /// A probability as a fraction, shown as a percentage.
     Probability(f64),
     /// A measured number in currency units (a standard deviation), two decimals.

@@ -294,7 +294,9 @@ impl ExplainReport {
                 Column::number("amount", "Amount"),
                 Column::text("formula", "Formula"),
             ],
-        );
+        )
+        // A narrow terminal repeats the period and the rule in each column group.
+        .keyed(2);
         let d = |x: Option<Decimal>| x.map_or(Value::Missing, |v| Value::Decimal(v.normalize()));
         for l in &self.ledger {
             t.row(vec![

@@ -3,8 +3,9 @@
 
 use kasim_core::money::format_money;
 use kasim_montecarlo::Summary;
+use kasim_montecarlo::analysis::{InputSource, InputUnit, Side};
 use kasim_montecarlo::report::{Comparison, GoalSeekReport, OUTPUTS, Sensitivity, Simulation, TermUnit, Unit};
-use kasim_montecarlo::stats::PERCENTILES;
+use kasim_montecarlo::stats::{Better, PERCENTILES};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -19,7 +20,8 @@ fn count(n: u64) -> String {
 fn of(d: Decimal, unit: Unit) -> Value {
     match unit {
         Unit::Currency => Value::Money(d),
-        Unit::Percent => Value::Percent(d.to_f64().unwrap_or(f64::NAN)),
+        Unit::Percent => Value::Points(d),
+        Unit::CurrencyPerUnit => Value::UnitPrice(d),
     }
 }
 
@@ -28,6 +30,8 @@ fn of_f64(x: f64, unit: Unit) -> Value {
     match unit {
         Unit::Currency => Value::Number(x),
         Unit::Percent => Value::Percent(x),
+        // A price per unit: not an amount `--unit wan` scales.
+        Unit::CurrencyPerUnit => Value::Fixed(x, 2),
     }
 }
 
@@ -48,14 +52,26 @@ fn summary_rows(t: &mut Table, summaries: &[(&Summary, Unit)]) {
         });
     }
     row("max", Text::en("Max"), &|s, u| of(s.max, u));
-    row("var95", Text::en("VaR 95% (P5)"), &|s, u| of(s.var95, u));
-    row("cvar95", Text::en("CVaR 95% (mean of worst 5%)"), &|s, u| of(s.cvar95, u));
-    row("p_loss", Text::en("P(< 0)"), &|s, _| Value::Probability(s.p_loss));
+    // Risk in each output's bad tail: the low one, or the high one for a cost.
+    let costs = summaries.iter().any(|(s, _)| s.better == Better::Lower);
+    let (var, cvar) = if costs {
+        ("VaR 95% (bad tail)", "CVaR 95% (mean of worst 5%)")
+    } else {
+        ("VaR 95% (P5)", "CVaR 95% (mean of worst 5%)")
+    };
+    row("var95", Text::both(var, "风险价值 95%"), &|s, u| of(s.var95, u));
+    row("cvar95", Text::both(cvar, "条件风险价值 95%"), &|s, u| of(s.cvar95, u));
+    // P(loss) only where a value below zero is a loss.
+    if summaries.iter().any(|(s, _)| s.p_loss.is_some()) {
+        row("p_loss", Text::both("P(loss) = P(< 0)", "亏损概率"), &|s, _| {
+            s.p_loss.map_or(Value::Missing, Value::Probability)
+        });
+    }
 }
 
 impl Report for Simulation {
     fn schema(&self) -> &'static str {
-        "kasim.simulate/1"
+        "kasim.simulate/2"
     }
 
     fn document(&self) -> Document {
@@ -66,7 +82,7 @@ impl Report for Simulation {
         summary_rows(&mut t, &pairs);
         if let (Some(p), Some(th)) = (self.p_net_contribution_below_threshold, self.threshold) {
             t.row(vec![
-                Value::label("p_below_threshold", Text::en(format!("P(net contribution < {th})"))),
+                Value::label("p_below_threshold", Text::en(format!("P(net contribution < {})", format_money(th, 2)))),
                 Value::Probability(p),
             ]);
         }
@@ -79,6 +95,12 @@ impl Report for Simulation {
             self.seed
         ));
         doc.blocks.push(t.into());
+        doc.notes.push(Text::both(
+            "Risk rows read each output's bad tail: VaR 95% is P5 where higher is better and P95 for \
+             costs (fees, fee ratio); CVaR 95% is the mean of the worst 5% of scenarios (the highest \
+             fees). P(loss) is shown where a value below zero is a loss.",
+            "风险行按各指标的不利尾部计算：收益类取 P5，费用类（费用、费用率）取 P95；CVaR 为最差 5% 情景的均值。",
+        ));
         doc.notes.push(Text::en(format!(
             "Same seed, same results at any thread count. Replay any scenario: kasim replay {} --seed {} --scenario K",
             self.file, self.seed
@@ -93,7 +115,7 @@ impl Report for Simulation {
 
 impl Report for Comparison {
     fn schema(&self) -> &'static str {
-        "kasim.compare/1"
+        "kasim.compare/2"
     }
 
     fn document(&self) -> Document {
@@ -166,7 +188,7 @@ impl Report for Comparison {
                 Value::Money(c.net_contribution.mean),
                 Value::Money(c.net_contribution.var95),
                 of(c.fee_ratio_percent.mean, Unit::Percent),
-                Value::Money(c.net_net_price.mean),
+                Value::UnitPrice(c.net_net_price.mean),
                 Value::Money(c.contribution_per_store),
                 Value::Money(c.contribution_per_sku),
             ]);
@@ -195,6 +217,7 @@ impl Report for Sensitivity {
             "tornado",
             vec![
                 Column::text("input", "Input"),
+                Column::text("source", "Source"),
                 Column::number("low", "Low"),
                 Column::number("high", "High"),
                 Column::number("at_low", "At low"),
@@ -203,10 +226,24 @@ impl Report for Sensitivity {
             ],
         );
         for b in &t.bars {
+            let value = |d: Decimal| match b.input.unit {
+                InputUnit::Rate => Value::Rate(d),
+                InputUnit::Money => Value::Money(d),
+                InputUnit::Count => {
+                    d.to_i64().filter(|n| Decimal::from(*n) == d).map_or(Value::Decimal(d), Value::Count)
+                }
+                InputUnit::Multiplier => Value::Decimal(d),
+            };
+            let source = match b.input.source {
+                InputSource::Uncertainty => "uncertainty",
+                InputSource::Term => "term",
+                InputSource::Negotiation => "negotiation",
+            };
             bars.row(vec![
                 Value::text(&b.input.name),
-                Value::Decimal(b.input.low),
-                Value::Decimal(b.input.high),
+                Value::text(source),
+                value(b.input.low),
+                value(b.input.high),
                 Value::Money(b.at_low),
                 Value::Money(b.at_high),
                 Value::Money(b.swing),
@@ -251,7 +288,33 @@ impl Report for GoalSeekReport {
         kv.pair("term", Text::both("Term", "条款"), Value::text(&g.term));
         kv.pair("stat", Text::both("Statistic of net contribution", "净贡献统计量"), Value::text(g.stat.to_string()));
         kv.pair("target", Text::both("Target", "目标"), Value::Money(g.target));
-        kv.pair("value", Text::both("Value found", "求得值"), term_value(g.value));
+        if let (Some(side), Some(continuous)) = (g.side, g.continuous) {
+            kv.pair("value", Text::both("Whole value reaching target", "达标整数值"), term_value(g.value));
+            kv.pair(
+                "continuous",
+                Text::both("Continuous solution (interpolated)", "连续解（插值）"),
+                Value::Decimal(continuous),
+            );
+            let side_text = match side {
+                Side::At => "at",
+                Side::Below => "below",
+                Side::Above => "above",
+            };
+            kv.pair("side", Text::both("Whole value lies", "整数值位于"), Value::text(side_text));
+            doc.notes.push(Text::en(match side {
+                Side::At => format!("{} is a whole number: the statistic reaches the target exactly at {}.", g.term, g.value),
+                Side::Below => format!(
+                    "{} is a whole number: {} is the largest value below the continuous solution {} whose statistic reaches the target; {} misses it.",
+                    g.term, g.value, continuous, g.value + Decimal::ONE
+                ),
+                Side::Above => format!(
+                    "{} is a whole number: {} is the smallest value above the continuous solution {} whose statistic reaches the target; {} misses it.",
+                    g.term, g.value, continuous, g.value - Decimal::ONE
+                ),
+            }));
+        } else {
+            kv.pair("value", Text::both("Value found", "求得值"), term_value(g.value));
+        }
         kv.pair("achieved", Text::both("Statistic there", "该值下的统计量"), Value::Money(g.achieved));
         kv.pair("current", Text::both("Current value", "当前值"), term_value(self.current));
         kv.pair("evaluations", Text::both("Evaluations", "模拟次数"), Value::Count(i64::from(g.evaluations)));
@@ -268,6 +331,8 @@ impl Report for GoalSeekReport {
 /// [`Error::Csv`](crate::Error::Csv) when the CSV writer fails.
 pub fn scenario_files(
     contract: &str,
+    currency: &str,
+    lang: crate::Lang,
     r: &kasim_montecarlo::Results,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, crate::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -295,19 +360,23 @@ pub fn scenario_files(
     let mut csv_bytes = crate::emit::csv::BOM.as_bytes().to_vec();
     csv_bytes.extend(bytes);
     let v = kasim_montecarlo::report::sorted(r, |x| x.net_contribution);
-    let title = format!("{contract} — net contribution, {} scenarios", r.rows.len());
+    let title = match lang {
+        crate::Lang::Zh => format!("{contract} — 净贡献，{} 个情景", r.rows.len()),
+        _ => format!("{contract} — net contribution, {} scenarios", r.rows.len()),
+    };
+    let labels = crate::svg::ChartLabels::net_contribution(currency, lang);
     Ok(vec![
         ("scenarios.csv", csv_bytes),
-        ("histogram.svg", crate::svg::histogram(&v, &title, "net contribution (CNY)").into_bytes()),
-        ("s-curve.svg", crate::svg::s_curve(&v, &title, "net contribution (CNY)").into_bytes()),
+        ("histogram.svg", crate::svg::histogram(&v, &title, &labels).into_bytes()),
+        ("s-curve.svg", crate::svg::s_curve(&v, &title, &labels).into_bytes()),
     ])
 }
 
-/// The tornado chart `sensitivity --out` writes (`tornado.svg`).
-pub fn tornado_svg(s: &Sensitivity) -> String {
+/// The tornado chart `sensitivity --out` writes (`tornado.svg`), amounts in `currency`.
+pub fn tornado_svg(s: &Sensitivity, currency: &str, lang: crate::Lang) -> String {
     let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
     let bars: Vec<(String, f64, f64)> =
         s.tornado.bars.iter().map(|b| (b.input.name.clone(), f(b.at_low), f(b.at_high))).collect();
     let title = format!("{} — {} net contribution, {} scenarios per variant", s.contract, s.tornado.stat, s.runs);
-    crate::svg::tornado(&title, f(s.tornado.base), &bars)
+    crate::svg::tornado(&title, f(s.tornado.base), &bars, &crate::svg::ChartLabels::net_contribution(currency, lang))
 }

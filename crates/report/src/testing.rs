@@ -50,9 +50,12 @@ fn close(a: f64, b: f64) -> bool {
 
 fn found(v: &Value, j: &Leaves) -> bool {
     match v {
-        Value::Money(d) | Value::UnitPrice(d) | Value::Cost(d) | Value::Rate(d) | Value::Decimal(d) => {
-            j.decimals.contains(d)
-        }
+        Value::Money(d)
+        | Value::UnitPrice(d)
+        | Value::Cost(d)
+        | Value::Rate(d)
+        | Value::Decimal(d)
+        | Value::Points(d) => j.decimals.contains(d),
         Value::Percent(x)
         | Value::Probability(x)
         | Value::Number(x)
@@ -272,6 +275,12 @@ units,1568067,,
         assert_eq!(cell(&Value::Correlation(-0.4291), Lang::Both), "-0.429");
         assert_eq!(cell(&Value::UnitPrice(Decimal::new(68278, 4)), Lang::Both), "6.8278");
         assert_eq!(crate::emit::csv::cell(&Value::Estimate(303_960.4)), "303960.4");
+        // Rates round half away from zero (they were truncated: 97.217% read 97.21%).
+        assert_eq!(cell(&Value::Rate(Decimal::new(97217, 5)), Lang::Both), "97.22%");
+        assert_eq!(cell(&Value::Rate(Decimal::new(-2818, 5)), Lang::Both), "-2.82%");
+        // Exact percentage points: two decimals in a terminal, as the JSON has them in CSV.
+        assert_eq!(cell(&Value::Points(Decimal::new(2490, 2)), Lang::Both), "24.90%");
+        assert_eq!(crate::emit::csv::cell(&Value::Points(Decimal::new(2490, 2))), "24.90");
     }
 
     #[test]

@@ -65,7 +65,12 @@ pub fn table_csv(t: &Table) -> Result<String, Error> {
 /// How a cell reads in CSV: the value itself, as a program would parse it.
 pub fn cell(v: &Value) -> String {
     match v {
-        Value::Money(d) | Value::UnitPrice(d) | Value::Cost(d) | Value::Rate(d) | Value::Decimal(d) => d.to_string(),
+        Value::Money(d)
+        | Value::UnitPrice(d)
+        | Value::Cost(d)
+        | Value::Rate(d)
+        | Value::Decimal(d)
+        | Value::Points(d) => d.to_string(),
         Value::Percent(x)
         | Value::Probability(x)
         | Value::Number(x)

@@ -26,8 +26,19 @@ pub enum Format {
 /// `--format csv` before running, so this is a programming error there), and the serialiser's
 /// error when JSON or CSV cannot be written.
 pub fn emit<R: Report + ?Sized>(report: &R, format: Format) -> Result<String, Error> {
+    emit_with(report, format, &table::Options::lang(Lang::Both))
+}
+
+/// Renders a report in a format, the table fitted by `options` (language, money unit,
+/// terminal width). JSON and CSV do not depend on the options: they stay exact, in currency
+/// units, with both languages' labels.
+///
+/// # Errors
+///
+/// As [`emit`].
+pub fn emit_with<R: Report + ?Sized>(report: &R, format: Format, options: &table::Options) -> Result<String, Error> {
     match format {
-        Format::Table => Ok(table::render(&report.document(), Lang::Both)),
+        Format::Table => Ok(table::render_with(&report.document(), options)),
         Format::Json => json::render(report),
         Format::Csv => csv::render(report),
     }
