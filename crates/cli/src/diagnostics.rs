@@ -371,10 +371,10 @@ mod tests {
 
     #[test]
     fn category_prefixes_are_not_repeated_after_error() {
-        let e = kasim_core::Error::Contract("unknown SKU `Z`".into());
+        let e = kasim_core::Error::Contract(kasim_core::error::ContractError::UnknownSku { sku: "Z".into() });
         assert_eq!(render(&Failure::Core(e), false), "error: unknown SKU `Z`\n");
-        let e = kasim_core::Error::Outcome("period 13 is outside the year".into());
-        assert_eq!(render(&Failure::Core(e), false), "error: period 13 is outside the year\n");
+        let e = kasim_core::Error::Outcome(kasim_core::error::OutcomeError::StoreOpenings { entries: 3, periods: 12 });
+        assert_eq!(render(&Failure::Core(e), false), "error: outcome has 3 store-opening entries for 12 periods\n");
         let m = kasim_montecarlo::Error::Model("the correlation matrix is not positive definite".into());
         assert_eq!(
             render(&Failure::MonteCarlo(m), false),

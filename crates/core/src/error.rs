@@ -24,7 +24,7 @@ pub enum Error {
     #[error("{0}")]
     Invalid(Problems),
     /// An outcome does not fit the contract or is out of bounds.
-    #[error("outcome error: {0}")]
+    #[error("{0}")]
     Outcome(OutcomeError),
     /// An amount left the range exact arithmetic can hold.
     #[error("{0}")]

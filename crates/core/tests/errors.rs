@@ -219,5 +219,5 @@ fn errors_have_fields_and_predicates() {
     assert!(matches!(e.outcome(), Some(kasim_core::error::OutcomeError::Shape { periods: 3, .. })));
     let e = e.in_file("c.toml");
     assert!(e.is_outcome(), "predicates look through context");
-    assert!(e.to_string().starts_with("c.toml: outcome error: outcome has 3 periods"), "{e}");
+    assert!(e.to_string().starts_with("c.toml: outcome has 3 periods"), "{e}");
 }
