@@ -56,10 +56,44 @@ pub use stats::Summary;
 /// by wrapping ([`Error::Scenario`]), not by rewriting messages.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The uncertainty model cannot be sampled (a distribution's parameters, a correlation
-    /// matrix, a worker pool that cannot start). Being replaced by typed variants.
-    #[error("uncertainty error: {0}")]
-    Model(String),
+    /// A distribution's parameters do not define a distribution (as `rand_distr` checks them:
+    /// `min > max`, a mode outside the range, a negative standard deviation, …).
+    #[error("{what}: {reason}")]
+    BadDistribution {
+        /// What the distribution is for (`uncertainty.trend`, or a drawn term and its path).
+        what: String,
+        /// Why it cannot be sampled.
+        reason: String,
+    },
+    /// A correlated Poisson driver whose mean is too large for its CDF in `f64`.
+    #[error("{what}: a Poisson mean of {mean} cannot be correlated (700 or more: its CDF underflows)")]
+    CorrelatedPoisson {
+        /// The driver (`uncertainty.store_openings`).
+        what: String,
+        /// The mean given.
+        mean: f64,
+    },
+    /// The requested correlations cannot hold together.
+    #[error(
+        "the correlation matrix{} is not positive definite (its Cholesky pivot {pivot:e} at row {row} is not above 1e-12): lower some correlations",
+        if drivers.is_empty() { String::new() } else { format!(" of {}", drivers.join(", ")) }
+    )]
+    NotPositiveDefinite {
+        /// The drivers of the matrix, in row order (empty when unnamed).
+        drivers: Vec<String>,
+        /// The row (0-based) whose pivot failed.
+        row: usize,
+        /// The pivot there.
+        pivot: f64,
+    },
+    /// The worker pool cannot start.
+    #[error("cannot start {threads} worker threads")]
+    ThreadPool {
+        /// Threads requested (0 = one per core).
+        threads: usize,
+        /// Rayon's reason.
+        source: rayon::ThreadPoolBuildError,
+    },
     /// Settlement failed.
     #[error(transparent)]
     Core(#[from] kasim_core::Error),

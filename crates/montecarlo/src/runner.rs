@@ -147,9 +147,10 @@ fn row_in_cents(t: &kasim_core::settle::Totals) -> Option<Row> {
 ///
 /// # Errors
 ///
-/// [`Error::TooLarge`] when the results would exceed `cfg.max_memory`; [`Error::Model`] when
-/// the worker threads cannot start; [`Error::Scenario`] (with the scenario index) when a
-/// scenario's drawn terms make the contract invalid or its settlement fails.
+/// [`Error::TooLarge`] when the results would exceed `cfg.max_memory`;
+/// [`Error::ThreadPool`] when the worker threads cannot start; [`Error::Scenario`] (with the
+/// scenario index) when a scenario's drawn terms make the contract invalid or its settlement
+/// fails.
 pub fn run(models: &[Model<'_>], cfg: &RunConfig) -> Result<Vec<Results>, Error> {
     run_with_progress(models, cfg, &mut |_, _| {})
 }
@@ -172,7 +173,7 @@ pub fn run_with_progress(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
         .build()
-        .map_err(|e| Error::Model(format!("cannot start {} worker threads: {e}", cfg.threads)))?;
+        .map_err(|source| Error::ThreadPool { threads: cfg.threads, source })?;
     let mut out: Vec<Results> =
         models.iter().map(|_| Results { rows: Vec::with_capacity(cfg.runs as usize) }).collect();
     let (mut sum, mut sum_sq) = (0i128, 0f64);

@@ -124,7 +124,20 @@ struct ScenCopula {
 
 fn copulas(u: &Uncertainty) -> Result<(Option<CellCopula>, Option<ScenCopula>), Error> {
     use kasim_core::uncertainty::Driver;
-    let q = |d: &Option<kasim_core::uncertainty::Dist>| d.as_ref().map(Quantile::new).transpose();
+    let q = |d: &Option<kasim_core::uncertainty::Dist>, key: &str| {
+        d.as_ref().map(|d| Quantile::new(d, &format!("uncertainty.{key}"))).transpose()
+    };
+    // The drivers' names, for a matrix that is not positive definite.
+    let named = |names: Vec<&'static str>| {
+        move |e: Error| match e {
+            Error::NotPositiveDefinite { row, pivot, .. } => {
+                Error::NotPositiveDefinite { drivers: names.iter().map(|n| n.to_string()).collect(), row, pivot }
+            }
+            other => other,
+        }
+    };
+    let cell_names = ["demand", "fill_rate", "promo_uplift", "post_promo_dip"];
+    let scen_names = ["trend", "returns_rate", "store_openings"];
     let cell_order = [Driver::Demand, Driver::FillRate, Driver::PromoUplift, Driver::PostPromoDip];
     let scen_order = [Driver::Trend, Driver::ReturnsRate, Driver::StoreOpenings];
     let matrix = |order: &[Driver]| {
@@ -145,7 +158,7 @@ fn copulas(u: &Uncertainty) -> Result<(Option<CellCopula>, Option<ScenCopula>), 
     };
     let (m, members) = matrix(&cell_order);
     let cell = if members.iter().any(|x| *x) {
-        copula::cholesky(&m)?;
+        copula::cholesky(&m).map_err(named(cell_names.to_vec()))?;
         let chol = (0..16u32)
             .map(|mask| {
                 let idx: Vec<usize> = (0..4).filter(|i| mask & (1 << i) != 0).collect();
@@ -156,10 +169,10 @@ fn copulas(u: &Uncertainty) -> Result<(Option<CellCopula>, Option<ScenCopula>), 
         Some(CellCopula {
             members: [members[0], members[1], members[2], members[3]],
             chol,
-            fill: q(&u.fill_rate)?,
-            promo_fill: q(&u.promo_fill_rate)?,
-            uplift: q(&u.promo_uplift)?,
-            dip: q(&u.post_promo_dip)?,
+            fill: q(&u.fill_rate, "fill_rate")?,
+            promo_fill: q(&u.promo_fill_rate, "promo_fill_rate")?,
+            uplift: q(&u.promo_uplift, "promo_uplift")?,
+            dip: q(&u.post_promo_dip, "post_promo_dip")?,
         })
     } else {
         None
@@ -170,8 +183,12 @@ fn copulas(u: &Uncertainty) -> Result<(Option<CellCopula>, Option<ScenCopula>), 
         let sub: Vec<Vec<f64>> = idx.iter().map(|&i| idx.iter().map(|&j| m[i][j]).collect()).collect();
         Some(ScenCopula {
             members: [members[0], members[1], members[2]],
-            chol: copula::cholesky(&sub)?,
-            quantiles: [q(&u.trend)?, q(&u.returns_rate)?, q(&u.store_openings)?],
+            chol: copula::cholesky(&sub).map_err(named(idx.iter().map(|&i| scen_names[i]).collect()))?,
+            quantiles: [
+                q(&u.trend, "trend")?,
+                q(&u.returns_rate, "returns_rate")?,
+                q(&u.store_openings, "store_openings")?,
+            ],
         })
     } else {
         None
@@ -299,9 +316,11 @@ impl<'c> Model<'c> {
     ///
     /// # Errors
     ///
-    /// [`Error::Model`] when a distribution has invalid parameters (see [`Sampler::new`]),
-    /// the correlations are not positive definite or a correlated Poisson mean is 700 or
-    /// more, or a drawn term's path does not name a term of the contract.
+    /// [`Error::BadDistribution`] when a distribution has invalid parameters (see
+    /// [`Sampler::new`]); [`Error::NotPositiveDefinite`] (naming the drivers) when the
+    /// correlations cannot hold together; [`Error::CorrelatedPoisson`] for a correlated
+    /// Poisson mean of 700 or more; [`Error::Term`] when a drawn term's path does not name a
+    /// term of the contract.
     pub fn new(compiled: &'c Compiled<'c>) -> Result<Model<'c>, Error> {
         let c = compiled.contract;
         let default = Uncertainty::default();
@@ -416,7 +435,8 @@ impl<'c> Model<'c> {
     /// contract: each call overwrites every drawn term, so the copy can be reused).
     fn set_drawn_terms(&self, root: &ScenarioKey, contract: &mut Contract) -> Result<(), Error> {
         for t in &self.terms {
-            terms::set(contract, &t.path, t.draw(root)).map_err(|reason| Error::Term { path: t.path.clone(), reason })?;
+            terms::set(contract, &t.path, t.draw(root))
+                .map_err(|reason| Error::Term { path: t.path.clone(), reason })?;
         }
         Ok(())
     }
@@ -427,7 +447,7 @@ impl<'c> Model<'c> {
     ///
     /// # Errors
     ///
-    /// [`Error::Model`] when a drawn value cannot be set (a count beyond `u32`).
+    /// [`Error::Term`] when a drawn value cannot be set (a count beyond `u32`).
     pub fn contract_for(&self, seed: u64, index: u64) -> Result<Option<Contract>, Error> {
         if self.terms.is_empty() {
             return Ok(None);
@@ -454,7 +474,7 @@ impl<'c> Model<'c> {
     ///
     /// # Errors
     ///
-    /// [`Error::Model`] when a drawn term cannot be set; [`Error::Core`] when the contract
+    /// [`Error::Term`] when a drawn term cannot be set; [`Error::Core`] when the contract
     /// with the drawn terms is invalid or settlement fails.
     pub fn row(&self, seed: u64, index: u64, ws: &mut Workspace) -> Result<Row, Error> {
         let root = ScenarioKey::new(seed, index);

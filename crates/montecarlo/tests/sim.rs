@@ -404,3 +404,47 @@ fn runs_that_would_not_fit_are_refused_before_starting() {
     let e = run(std::slice::from_ref(&model), &cfg).unwrap_err();
     assert!(e.to_string().contains("48 bytes per scenario"), "{e}");
 }
+
+/// Issue 8 item 5: the model's errors are typed, with their fields.
+#[test]
+fn model_errors_are_typed() {
+    use kasim_montecarlo::Error;
+    let model = |u: &str| {
+        let c = kasim_core::demo::contract(&format!("[uncertainty]\ndemand_cv = \"10%\"\n{u}\n")).unwrap();
+        let m = Compiled::new(&c).unwrap();
+        Model::new(&m).err()
+    };
+    // Fill rate and demand correlated at −100% with uplift at +100%, demand and uplift at
+    // +100%: the matrix cannot hold.
+    let e = model(
+        "fill_rate = { dist = \"uniform\", min = \"90%\", max = \"100%\" }\npromo_uplift = { dist = \"uniform\", min = \"1\", max = \"2\" }\ncorrelations = [ { a = \"demand\", b = \"fill_rate\", rho = \"90%\" }, { a = \"demand\", b = \"promo_uplift\", rho = \"90%\" }, { a = \"fill_rate\", b = \"promo_uplift\", rho = \"-90%\" } ]",
+    )
+    .unwrap();
+    match &e {
+        Error::NotPositiveDefinite { drivers, row: 2, pivot } => {
+            assert_eq!(drivers, &["demand", "fill_rate", "promo_uplift", "post_promo_dip"]);
+            assert!(*pivot < 0.0);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        e.to_string().starts_with(
+            "the correlation matrix of demand, fill_rate, promo_uplift, post_promo_dip is not positive definite"
+        ),
+        "{e}"
+    );
+    let e = model(
+        "store_openings = { dist = \"poisson\", mean = \"800\" }\ntrend = { dist = \"normal\", mean = \"0\", sd = \"1%\" }\ncorrelations = [ { a = \"trend\", b = \"store_openings\", rho = \"50%\" } ]",
+    )
+    .unwrap();
+    assert!(
+        matches!(&e, Error::CorrelatedPoisson { what, mean } if what == "uncertainty.store_openings" && *mean == 800.0),
+        "{e:?}"
+    );
+    let e = Sampler::new(
+        &Dist::Uniform { min: kasim_core::money::Num(2.into()), max: kasim_core::money::Num(1.into()) },
+        "x.y",
+    )
+    .unwrap_err();
+    assert!(matches!(&e, Error::BadDistribution { what, .. } if what == "x.y"), "{e:?}");
+}
