@@ -94,6 +94,17 @@ pub enum Error {
         /// Rayon's reason.
         source: rayon::ThreadPoolBuildError,
     },
+    /// An output of a scenario does not fit the stored range of ±92,233,720,368,547,758.07
+    /// (`i64` cents): the simulation refuses rather than clamp it.
+    #[error(
+        "{output} is {value}, beyond what a simulation stores (±92,233,720,368,547,758.07 per scenario); evaluate settles it, but its distribution cannot be summarised"
+    )]
+    Overflow {
+        /// The output's key (`net_contribution`, `fees_total`, …).
+        output: &'static str,
+        /// Its exact value, when `Decimal` holds it.
+        value: OverflowValue,
+    },
     /// Settlement failed.
     #[error(transparent)]
     Core(#[from] kasim_core::Error),
@@ -209,6 +220,24 @@ impl Error {
             Error::Core(e) => Some(e),
             Error::Scenario { source, .. } => source.core(),
             _ => None,
+        }
+    }
+}
+
+/// The value of an output that overflowed ([`Error::Overflow`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OverflowValue {
+    /// The exact value, in currency units (or percentage points for the fee ratio).
+    Exact(rust_decimal::Decimal),
+    /// Computing it overflowed `Decimal`'s ±7.9 × 10²⁸.
+    BeyondDecimal,
+}
+
+impl std::fmt::Display for OverflowValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OverflowValue::Exact(d) => write!(f, "{d}"),
+            OverflowValue::BeyondDecimal => f.write_str("beyond ±7.9e28"),
         }
     }
 }

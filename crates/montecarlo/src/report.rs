@@ -5,13 +5,14 @@
 
 use kasim_core::{Compiled, Contract, terms};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use crate::Error;
 use crate::analysis::{self, GoalSeek, Stat, Tornado};
 use crate::runner::{Results, Row, RunConfig, run_with_progress};
 use crate::sampler::Model;
-use crate::stats::{Summary, p_below};
+use crate::stats::Summary;
 
 /// Simulates contracts over the same scenarios (common random numbers), reporting progress as
 /// `(done, total)` scenarios.
@@ -146,8 +147,14 @@ impl Simulation {
         r: &Results,
         threshold: Option<Decimal>,
     ) -> Simulation {
+        // In i128 cents, so a threshold beyond the stored range compares exactly (every value
+        // is below a huge one, none below a hugely negative one) instead of being clamped.
         let threshold_cents = threshold.map(|t| {
-            (t * Decimal::ONE_HUNDRED).round().try_into().unwrap_or(if t > Decimal::ZERO { i64::MAX } else { i64::MIN })
+            t.checked_mul(Decimal::ONE_HUNDRED).and_then(|c| c.round().to_i128()).unwrap_or(if t > Decimal::ZERO {
+                i128::MAX
+            } else {
+                i128::MIN
+            })
         });
         let mut p_threshold = None;
         let outputs = OUTPUTS
@@ -156,7 +163,13 @@ impl Simulation {
             .map(|(i, o)| {
                 let v = sorted(r, o.get);
                 if i == 0 {
-                    p_threshold = threshold_cents.map(|t| p_below(&v, t));
+                    p_threshold = threshold_cents.map(|t| {
+                        if v.is_empty() {
+                            0.0
+                        } else {
+                            v.partition_point(|&x| i128::from(x) < t) as f64 / v.len() as f64
+                        }
+                    });
                 }
                 OutputSummary { output: o.key, unit: o.unit, summary: Summary::of_sorted_cents(&v) }
             })

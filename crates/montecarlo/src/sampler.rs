@@ -475,7 +475,8 @@ impl<'c> Model<'c> {
     /// # Errors
     ///
     /// [`Error::Term`] when a drawn term cannot be set; [`Error::Core`] when the contract
-    /// with the drawn terms is invalid or settlement fails.
+    /// with the drawn terms is invalid or settlement fails; [`Error::Overflow`] when an
+    /// output does not fit a row (see [`row_of`]).
     pub fn row(&self, seed: u64, index: u64, ws: &mut Workspace) -> Result<Row, Error> {
         let root = ScenarioKey::new(seed, index);
         self.sample_scenario(&root, &mut ws.outcome, self.cell_copula.is_none());

@@ -405,6 +405,33 @@ fn runs_that_would_not_fit_are_refused_before_starting() {
     assert!(e.to_string().contains("48 bytes per scenario"), "{e}");
 }
 
+/// Issue 9 item 6: an amount beyond the stored range (±2⁶³ cents) is an error naming the
+/// output and the scenario, never i64::MAX cents; `evaluate` settles the same contract.
+#[test]
+fn outputs_beyond_the_stored_range_are_errors_not_clamps() {
+    // 10^12 per unit on every unit bought: fees beyond 9.2 × 10^16.
+    let c = kasim_core::demo::contract(
+        "[uncertainty]\ndemand_cv = \"10%\"\n[[fees]]\nid = \"huge\"\nkind = \"tiered_rebate\"\nbasis = \"quantity\"\ntiers = [ { threshold = \"0\", per_unit = \"1000000000000\" } ]\n",
+    )
+    .unwrap();
+    let m = Compiled::new(&c).unwrap();
+    let plan = m.settle(m.plan_outcome()).unwrap();
+    assert!(plan.totals.fees_total() > rust_decimal::Decimal::from(i64::MAX / 100), "{}", plan.totals.fees_total());
+    let model = Model::new(&m).unwrap();
+    let e = run(std::slice::from_ref(&model), &RunConfig { runs: 10, ..Default::default() }).unwrap_err();
+    match &e {
+        kasim_montecarlo::Error::Scenario { index: 0, source } => match &**source {
+            kasim_montecarlo::Error::Overflow { output: "net_contribution", value } => {
+                let kasim_montecarlo::OverflowValue::Exact(v) = value else { panic!("{value:?}") };
+                assert!(*v < -rust_decimal::Decimal::from(i64::MAX / 100), "{v}");
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    assert!(e.to_string().starts_with("scenario 0: net_contribution is -"), "{e}");
+}
+
 /// Issue 8 item 5: the model's errors are typed, with their fields.
 #[test]
 fn model_errors_are_typed() {
