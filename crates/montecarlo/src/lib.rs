@@ -41,6 +41,7 @@ pub mod analysis;
 pub mod copula;
 pub mod dist;
 pub mod fastexp;
+pub mod memory;
 pub mod report;
 pub mod runner;
 pub mod sampler;
@@ -115,6 +116,21 @@ pub enum Error {
         index: u64,
         /// The cause.
         source: Box<Error>,
+    },
+    /// The memory for the results could not be reserved (the allocator refused, under a
+    /// process or cgroup limit below what [`memory::budget`] saw).
+    #[error(
+        "{runs} runs × {contracts} contracts need {bytes} bytes of results, and the system refused them; use fewer runs (results take 48 bytes per scenario per contract)"
+    )]
+    OutOfMemory {
+        /// Requested runs.
+        runs: u64,
+        /// Contracts.
+        contracts: usize,
+        /// Bytes requested.
+        bytes: u64,
+        /// The allocator's error.
+        source: std::collections::TryReserveError,
     },
     /// The run would not fit in memory.
     #[error(

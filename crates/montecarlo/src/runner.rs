@@ -189,6 +189,7 @@ fn row_in_cents(t: &kasim_core::settle::Totals) -> Option<Row> {
 /// # Errors
 ///
 /// [`Error::TooLarge`] when the results would exceed `cfg.max_memory`;
+/// [`Error::OutOfMemory`] when the system refuses the memory for them even so;
 /// [`Error::ThreadPool`] when the worker threads cannot start; [`Error::Scenario`] (with the
 /// scenario index) when a scenario's drawn terms make the contract invalid, its settlement
 /// fails, or an output does not fit a row ([`Error::Overflow`]).
@@ -215,8 +216,15 @@ pub fn run_with_progress(
         .num_threads(cfg.threads)
         .build()
         .map_err(|source| Error::ThreadPool { threads: cfg.threads, source })?;
-    let mut out: Vec<Results> =
-        models.iter().map(|_| Results { rows: Vec::with_capacity(cfg.runs as usize) }).collect();
+    // Reserved fallibly: under a process or cgroup limit the allocator may refuse what the
+    // budget allowed, and that must be an error, not an abort.
+    let mut out: Vec<Results> = Vec::new();
+    for _ in models {
+        let mut rows = Vec::new();
+        rows.try_reserve_exact(usize::try_from(cfg.runs).unwrap_or(usize::MAX))
+            .map_err(|source| Error::OutOfMemory { runs: cfg.runs, contracts: models.len(), bytes: need, source })?;
+        out.push(Results { rows });
+    }
     let (mut sum, mut sum_sq) = (0i128, 0f64);
     pool.install(|| -> Result<(), Error> {
         let m = models.len();
