@@ -87,6 +87,21 @@ pub enum Error {
         /// The pivot there.
         pivot: f64,
     },
+    /// A distribution reaches values the simulation would have to clamp.
+    #[error(
+        "{key}: the distribution's {which} is {value}, outside what the simulation can use ({allowed}); every draw beyond it would be clamped, so the model is refused"
+    )]
+    DrawOutOfRange {
+        /// The key (`uncertainty.store_openings`, or a drawn term's path).
+        key: String,
+        /// Which value of the distribution: `minimum`, `maximum`, `1st percentile`, `99th
+        /// percentile`.
+        which: &'static str,
+        /// That value.
+        value: f64,
+        /// The range allowed, as text (`0 to 100,000`).
+        allowed: &'static str,
+    },
     /// The worker pool cannot start.
     #[error("cannot start {threads} worker threads")]
     ThreadPool {

@@ -432,6 +432,31 @@ fn outputs_beyond_the_stored_range_are_errors_not_clamps() {
     assert!(e.to_string().starts_with("scenario 0: net_contribution is -"), "{e}");
 }
 
+/// Issue 9 item 15: distributions that would be clamped as a rule are refused at model build
+/// with the key; a normal trend whose far tail leaves the range is accepted (and clamped).
+#[test]
+fn distributions_beyond_what_the_sampler_uses_are_refused() {
+    let model_err = |u: &str| {
+        let c = kasim_core::demo::contract(&format!("[uncertainty]\ndemand_cv = \"10%\"\n{u}\n")).unwrap();
+        let m = Compiled::new(&c).unwrap();
+        Model::new(&m).err().map(|e| e.to_string())
+    };
+    let e = model_err("store_openings = { dist = \"fixed\", value = \"500000\" }").unwrap();
+    assert!(e.starts_with("uncertainty.store_openings: the distribution's maximum is 500000"), "{e}");
+    assert!(e.contains("0 to 100,000 openings"), "{e}");
+    let e = model_err("store_openings = { dist = \"normal\", mean = \"1000000000000\", sd = \"1\" }").unwrap();
+    assert!(e.starts_with("uncertainty.store_openings: the distribution's 99th percentile is 1000000000002"), "{e}");
+    let e = model_err("trend = { dist = \"uniform\", min = \"-150%\", max = \"0\" }").unwrap();
+    assert!(e.starts_with("uncertainty.trend: the distribution's minimum is -1.5"), "{e}");
+    let e = model_err("[[uncertainty.terms]]\npath = \"payment.days\"\ndist = \"normal\"\nmean = \"5\"\nsd = \"10\"\n")
+        .unwrap();
+    assert!(e.starts_with("payment.days: the distribution's 1st percentile is -18.2"), "{e}");
+    // Rare tails are fine: trend N(−50%, 20%) reaches −100% at 2.5σ (0.6% of draws).
+    assert_eq!(model_err("trend = { dist = \"normal\", mean = \"-50%\", sd = \"20%\" }"), None);
+    assert_eq!(model_err("store_openings = { dist = \"poisson\", mean = \"99000\" }"), None);
+    assert!(model_err("store_openings = { dist = \"poisson\", mean = \"100000\" }").is_some());
+}
+
 /// Issue 8 item 5: the model's errors are typed, with their fields.
 #[test]
 fn model_errors_are_typed() {
