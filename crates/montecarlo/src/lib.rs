@@ -143,7 +143,7 @@ pub enum Error {
         /// Contracts.
         contracts: usize,
         /// Bytes requested.
-        bytes: u64,
+        bytes: u128,
         /// The allocator's error.
         source: std::collections::TryReserveError,
     },
@@ -157,7 +157,7 @@ pub enum Error {
         /// Contracts.
         contracts: usize,
         /// Bytes needed.
-        bytes: u64,
+        bytes: u128,
         /// The limit.
         limit: u64,
     },

@@ -208,8 +208,9 @@ pub fn run_with_progress(
     cfg: &RunConfig,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<Vec<Results>, Error> {
-    let need = cfg.runs.saturating_mul(BYTES_PER_SCENARIO).saturating_mul(models.len().max(1) as u64);
-    if need > cfg.max_memory {
+    // In u128: runs × 48 × contracts always fits, so the figure in the message is exact.
+    let need = u128::from(cfg.runs) * u128::from(BYTES_PER_SCENARIO) * models.len().max(1) as u128;
+    if need > u128::from(cfg.max_memory) {
         return Err(Error::TooLarge { runs: cfg.runs, contracts: models.len(), bytes: need, limit: cfg.max_memory });
     }
     let pool = rayon::ThreadPoolBuilder::new()

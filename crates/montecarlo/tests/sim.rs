@@ -403,6 +403,12 @@ fn runs_that_would_not_fit_are_refused_before_starting() {
     let cfg = RunConfig { runs: 1_000_000, max_memory: 1 << 20, ..Default::default() };
     let e = run(std::slice::from_ref(&model), &cfg).unwrap_err();
     assert!(e.to_string().contains("48 bytes per scenario"), "{e}");
+    // The bytes needed are exact even where u64 would overflow (they saturated before).
+    let cfg = RunConfig { runs: u64::MAX, max_memory: u64::MAX, ..Default::default() };
+    match run(&[model], &cfg).unwrap_err() {
+        kasim_montecarlo::Error::TooLarge { bytes, .. } => assert_eq!(bytes, u128::from(u64::MAX) * 48),
+        other => panic!("{other:?}"),
+    }
 }
 
 /// Issue 9 item 6: an amount beyond the stored range (±2⁶³ cents) is an error naming the
