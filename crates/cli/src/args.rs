@@ -342,17 +342,10 @@ pub fn stat(s: &str) -> Result<Stat, String> {
     s.parse::<Stat>().map_err(|e| e.to_string())
 }
 
-/// Results may use up to half of the memory available now (Linux `MemAvailable`), or 2 GiB
-/// where that cannot be read.
+/// Results may use up to half of the memory this process can have now: the lowest of
+/// `MemAvailable`, the cgroup's headroom and `ulimit -v` (`kasim_montecarlo::memory`).
 fn memory_limit() -> u64 {
-    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
-        s.lines()
-            .find(|l| l.starts_with("MemAvailable:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<u64>().ok())
-            .map(|kb| kb * 1024)
-    });
-    available.map_or(2 << 30, |bytes| bytes / 2)
+    kasim_montecarlo::memory::budget()
 }
 
 /// Options of a simulation run.

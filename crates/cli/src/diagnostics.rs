@@ -375,10 +375,9 @@ mod tests {
         assert_eq!(render(&Failure::Core(e), false), "error: unknown SKU `Z`\n");
         let e = kasim_core::Error::Outcome(kasim_core::error::OutcomeError::StoreOpenings { entries: 3, periods: 12 });
         assert_eq!(render(&Failure::Core(e), false), "error: outcome has 3 store-opening entries for 12 periods\n");
-        let m = kasim_montecarlo::Error::Model("the correlation matrix is not positive definite".into());
-        assert_eq!(
-            render(&Failure::MonteCarlo(m), false),
-            "error: cannot simulate: the correlation matrix is not positive definite\n"
+        let m = kasim_montecarlo::Error::NotPositiveDefinite { drivers: vec![], row: 2, pivot: -0.5 };
+        assert!(
+            render(&Failure::MonteCarlo(m), false).starts_with("error: the correlation matrix is not positive definite"),
         );
     }
 

@@ -226,3 +226,20 @@ fn every_table_number_is_in_the_json() {
         }
     }
 }
+
+/// Issue 9 item 5: under `ulimit -v`, a run too large for the process's address space is
+/// refused with exit 2 and a message (it aborted with SIGABRT when only MemAvailable was read).
+#[cfg(target_os = "linux")]
+#[test]
+fn runs_beyond_a_process_memory_limit_are_refused() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let script = format!(
+        "ulimit -v 1048576 && exec '{}' simulate scenarios/hypermarket.toml --runs 50000000",
+        env!("CARGO_BIN_EXE_kasim")
+    );
+    let out = std::process::Command::new("sh").arg("-c").arg(script).current_dir(root).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("50000000 runs × 1 contracts need 2400000000 bytes of results, above the limit of"), "{err}");
+    assert!(out.stdout.is_empty());
+}

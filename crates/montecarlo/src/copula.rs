@@ -144,12 +144,13 @@ enum QKind {
 const TABLE: usize = 4096;
 
 impl Quantile {
-    /// The quantile function of a distribution.
+    /// The quantile function of a distribution; `what` names it in errors.
     ///
     /// # Errors
     ///
-    /// [`Error::Model`] for a Poisson mean of 700 or more (its CDF underflows in `f64`).
-    pub fn new(d: &kasim_core::uncertainty::Dist) -> Result<Quantile, Error> {
+    /// [`Error::CorrelatedPoisson`] for a Poisson mean of 700 or more (its CDF underflows in
+    /// `f64`).
+    pub fn new(d: &kasim_core::uncertainty::Dist, what: &str) -> Result<Quantile, Error> {
         use kasim_core::uncertainty::Dist;
         let f = crate::dist::f;
         let kind = match d {
@@ -201,9 +202,7 @@ impl Quantile {
             Dist::Poisson { mean } => {
                 let l = f(mean.0);
                 if l.partial_cmp(&700.0) != Some(std::cmp::Ordering::Less) {
-                    return Err(Error::Model(
-                        "a Poisson mean of 700 or more cannot be correlated (its CDF underflows)".into(),
-                    ));
+                    return Err(Error::CorrelatedPoisson { what: what.to_string(), mean: l });
                 }
                 // Cumulative probabilities by the pmf recursion p(k+1) = p(k) λ / (k+1).
                 let kmax = (l + 12.0 * l.sqrt() + 20.0) as usize;
@@ -250,8 +249,9 @@ impl Quantile {
 ///
 /// # Errors
 ///
-/// [`Error::Model`] when the matrix is not positive definite (a pivot at or below 10⁻¹²):
-/// the requested correlations cannot hold together.
+/// [`Error::NotPositiveDefinite`] (with no driver names: the caller knows them) when the
+/// matrix is not positive definite (a pivot at or below 10⁻¹²): the requested correlations
+/// cannot hold together.
 pub fn cholesky(m: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, Error> {
     let n = m.len();
     let mut l = vec![vec![0.0; n]; n];
@@ -261,9 +261,7 @@ pub fn cholesky(m: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, Error> {
             if i == j {
                 let d = m[i][i] - s;
                 if d <= 1e-12 {
-                    return Err(Error::Model(
-                        "the correlation matrix is not positive definite: lower some correlations".into(),
-                    ));
+                    return Err(Error::NotPositiveDefinite { drivers: Vec::new(), row: i, pivot: d });
                 }
                 l[i][j] = d.sqrt();
             } else {
@@ -319,6 +317,13 @@ mod tests {
         let ok = cholesky(&[vec![1.0, 0.5], vec![0.5, 1.0]]).unwrap();
         assert!((ok[1][1] - 0.75f64.sqrt()).abs() < 1e-15);
         let bad = vec![vec![1.0, 0.9, -0.9], vec![0.9, 1.0, 0.9], vec![-0.9, 0.9, 1.0]];
-        assert!(cholesky(&bad).is_err());
+        match cholesky(&bad) {
+            Err(Error::NotPositiveDefinite { drivers, row: 2, pivot }) => {
+                assert!(drivers.is_empty());
+                // 1 − 0.81 − (0.9 + 0.81)²/0.19 < 0: the third pivot fails.
+                assert!(pivot < 0.0, "{pivot}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

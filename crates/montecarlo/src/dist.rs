@@ -83,12 +83,12 @@ impl Sampler {
     ///
     /// # Errors
     ///
-    /// [`Error::Model`] (prefixed with `what`) when the parameters do not define a
+    /// [`Error::BadDistribution`] (naming `what`) when the parameters do not define a
     /// distribution, as `rand_distr` checks them: for example `min > max`, a mode outside the
     /// range, a negative standard deviation, a probability outside 0–1, or discrete weights
     /// that are negative or sum to 0.
     pub fn new(d: &Dist, what: &str) -> Result<Sampler, Error> {
-        let bad = |e: String| Error::Model(format!("{what}: {e}"));
+        let bad = |reason: String| Error::BadDistribution { what: what.to_string(), reason };
         Ok(match d {
             Dist::Fixed { value } => Sampler::Fixed(f(value.0)),
             Dist::Uniform { min, max } => {

@@ -41,6 +41,7 @@ pub mod analysis;
 pub mod copula;
 pub mod dist;
 pub mod fastexp;
+pub mod memory;
 pub mod report;
 pub mod runner;
 pub mod sampler;
@@ -56,10 +57,70 @@ pub use stats::Summary;
 /// by wrapping ([`Error::Scenario`]), not by rewriting messages.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The uncertainty model cannot be sampled (a distribution's parameters, a correlation
-    /// matrix, a worker pool that cannot start). Being replaced by typed variants.
-    #[error("cannot simulate: {0}")]
-    Model(String),
+    /// A distribution's parameters do not define a distribution (as `rand_distr` checks them:
+    /// `min > max`, a mode outside the range, a negative standard deviation, …).
+    #[error("{what}: {reason}")]
+    BadDistribution {
+        /// What the distribution is for (`uncertainty.trend`, or a drawn term and its path).
+        what: String,
+        /// Why it cannot be sampled.
+        reason: String,
+    },
+    /// A correlated Poisson driver whose mean is too large for its CDF in `f64`.
+    #[error("{what}: a Poisson mean of {mean} cannot be correlated (700 or more: its CDF underflows)")]
+    CorrelatedPoisson {
+        /// The driver (`uncertainty.store_openings`).
+        what: String,
+        /// The mean given.
+        mean: f64,
+    },
+    /// The requested correlations cannot hold together.
+    #[error(
+        "the correlation matrix{} is not positive definite (its Cholesky pivot {pivot:e} at row {row} is not above 1e-12): lower some correlations",
+        if drivers.is_empty() { String::new() } else { format!(" of {}", drivers.join(", ")) }
+    )]
+    NotPositiveDefinite {
+        /// The drivers of the matrix, in row order (empty when unnamed).
+        drivers: Vec<String>,
+        /// The row (0-based) whose pivot failed.
+        row: usize,
+        /// The pivot there.
+        pivot: f64,
+    },
+    /// A distribution reaches values the simulation would have to clamp.
+    #[error(
+        "{key}: the distribution's {which} is {value}, outside what the simulation can use ({allowed}); every draw beyond it would be clamped, so the model is refused"
+    )]
+    DrawOutOfRange {
+        /// The key (`uncertainty.store_openings`, or a drawn term's path).
+        key: String,
+        /// Which value of the distribution: `minimum`, `maximum`, `1st percentile`, `99th
+        /// percentile`.
+        which: &'static str,
+        /// That value.
+        value: f64,
+        /// The range allowed, as text (`0 to 100,000`).
+        allowed: &'static str,
+    },
+    /// The worker pool cannot start.
+    #[error("cannot start {threads} worker threads")]
+    ThreadPool {
+        /// Threads requested (0 = one per core).
+        threads: usize,
+        /// Rayon's reason.
+        source: rayon::ThreadPoolBuildError,
+    },
+    /// An output of a scenario does not fit the stored range of ±92,233,720,368,547,758.07
+    /// (`i64` cents): the simulation refuses rather than clamp it.
+    #[error(
+        "{output} is {value}, beyond what a simulation stores (±92,233,720,368,547,758.07 per scenario); evaluate settles it, but its distribution cannot be summarised"
+    )]
+    Overflow {
+        /// The output's key (`net_contribution`, `fees_total`, …).
+        output: &'static str,
+        /// Its exact value, when `Decimal` holds it.
+        value: OverflowValue,
+    },
     /// Settlement failed.
     #[error(transparent)]
     Core(#[from] kasim_core::Error),
@@ -71,6 +132,21 @@ pub enum Error {
         /// The cause.
         source: Box<Error>,
     },
+    /// The memory for the results could not be reserved (the allocator refused, under a
+    /// process or cgroup limit below what [`memory::budget`] saw).
+    #[error(
+        "{runs} runs × {contracts} contracts need {bytes} bytes of results, and the system refused them; use fewer runs (results take 48 bytes per scenario per contract)"
+    )]
+    OutOfMemory {
+        /// Requested runs.
+        runs: u64,
+        /// Contracts.
+        contracts: usize,
+        /// Bytes requested.
+        bytes: u128,
+        /// The allocator's error.
+        source: std::collections::TryReserveError,
+    },
     /// The run would not fit in memory.
     #[error(
         "{runs} runs × {contracts} contracts need {bytes} bytes of results, above the limit of {limit} bytes; use fewer runs (results take 48 bytes per scenario per contract)"
@@ -81,7 +157,7 @@ pub enum Error {
         /// Contracts.
         contracts: usize,
         /// Bytes needed.
-        bytes: u64,
+        bytes: u128,
         /// The limit.
         limit: u64,
     },
@@ -191,6 +267,24 @@ impl Error {
             Error::Core(e) => Some(e),
             Error::Scenario { source, .. } => source.core(),
             _ => None,
+        }
+    }
+}
+
+/// The value of an output that overflowed ([`Error::Overflow`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OverflowValue {
+    /// The exact value, in currency units (or percentage points for the fee ratio).
+    Exact(rust_decimal::Decimal),
+    /// Computing it overflowed `Decimal`'s ±7.9 × 10²⁸.
+    BeyondDecimal,
+}
+
+impl std::fmt::Display for OverflowValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OverflowValue::Exact(d) => write!(f, "{d}"),
+            OverflowValue::BeyondDecimal => f.write_str("beyond ±7.9e28"),
         }
     }
 }

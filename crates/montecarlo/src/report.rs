@@ -5,6 +5,7 @@
 
 use kasim_core::{Compiled, Contract, terms};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use crate::Error;
@@ -192,8 +193,14 @@ impl Simulation {
         r: &Results,
         threshold: Option<Decimal>,
     ) -> Simulation {
+        // In i128 cents, so a threshold beyond the stored range compares exactly (every value
+        // is below a huge one, none below a hugely negative one) instead of being clamped.
         let threshold_cents = threshold.map(|t| {
-            (t * Decimal::ONE_HUNDRED).round().try_into().unwrap_or(if t > Decimal::ZERO { i64::MAX } else { i64::MIN })
+            t.checked_mul(Decimal::ONE_HUNDRED).and_then(|c| c.round().to_i128()).unwrap_or(if t > Decimal::ZERO {
+                i128::MAX
+            } else {
+                i128::MIN
+            })
         });
         let mut p_threshold = None;
         let outputs = OUTPUTS

@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
-use crate::Error;
 use crate::sampler::Model;
+use crate::{Error, OverflowValue};
 
 /// Scenarios per parallel batch: large enough to amortise rayon's ~13 µs per call.
 pub const BATCH: u64 = 4096;
@@ -63,38 +63,79 @@ pub struct Results {
     pub rows: Vec<Row>,
 }
 
-fn cents(d: Decimal) -> i64 {
-    (d * Decimal::ONE_HUNDRED).round().to_i64().unwrap_or(i64::MAX)
-}
-
 /// The row of one settlement's totals.
 ///
 /// # Errors
 ///
-/// None today (amounts beyond the integer path go through `Decimal`, which saturates); the
-/// `Result` leaves room for outputs that can fail.
+/// [`Error::Overflow`] naming the output when one does not fit a row (beyond ±2⁶³ cents, or
+/// beyond `Decimal` while computing it): the simulation refuses rather than clamp, so what it
+/// reports always agrees with `evaluate`.
 pub fn row_of(t: kasim_core::settle::Totals) -> Result<Row, Error> {
     // Amounts with at most 2 decimals (the default rounding) are exact integers of cents:
     // the row is then computed in integers, with the same results as the `Decimal` path.
-    Ok(row_in_cents(&t).unwrap_or_else(|| row_in_decimal(&t)))
+    match row_in_cents(&t) {
+        Some(row) => Ok(row),
+        None => row_in_decimal(&t),
+    }
 }
 
-/// [`row_of`] in `Decimal` arithmetic (any number of decimals; saturates on overflow).
-fn row_in_decimal(t: &kasim_core::settle::Totals) -> Row {
-    let fees = t.fees_total();
-    let net = t.gross_invoiced - t.returns;
-    let ratio = if net.is_zero() { Decimal::ZERO } else { fees / net };
-    Row {
-        net_contribution: cents(t.net_contribution()),
-        fees_total: cents(fees),
-        net_invoiced: cents(net),
-        fee_ratio: (ratio * Decimal::from(10_000)).round().to_i64().unwrap_or(0),
-        retailer_margin: cents(t.retail_sales - t.retailer_cost_of_sales + fees),
-        net_net_price: {
-            let units = t.units_delivered - t.units_returned;
-            if units == 0 { 0 } else { cents((net - fees) / Decimal::from(units)) }
-        },
-    }
+/// An amount as whole cents (half to even), or [`Error::Overflow`] naming `output`.
+fn cents(output: &'static str, d: Decimal, per: u32) -> Result<i64, Error> {
+    d.checked_mul(Decimal::from(per)).and_then(|c| c.round().to_i64()).ok_or_else(|| Error::Overflow {
+        output,
+        value: if per == 100 { OverflowValue::Exact(d) } else { exact(d.checked_mul(Decimal::ONE_HUNDRED)) },
+    })
+}
+
+fn exact(d: Option<Decimal>) -> OverflowValue {
+    d.map_or(OverflowValue::BeyondDecimal, OverflowValue::Exact)
+}
+
+fn beyond(output: &'static str) -> Error {
+    Error::Overflow { output, value: OverflowValue::BeyondDecimal }
+}
+
+/// [`row_of`] in `Decimal` arithmetic (any number of decimals), checked.
+fn row_in_decimal(t: &kasim_core::settle::Totals) -> Result<Row, Error> {
+    use kasim_core::fees::FeeKind;
+    // `Totals::fees_total` and `net_contribution`, checked.
+    let fees = FeeKind::ALL
+        .iter()
+        .filter(|k| k.is_fee())
+        .try_fold(Decimal::ZERO, |acc, k| acc.checked_add(t.by_kind[k.index()]))
+        .ok_or_else(|| beyond("fees_total"))?;
+    let net = t.gross_invoiced.checked_sub(t.returns).ok_or_else(|| beyond("net_invoiced"))?;
+    let contribution = net
+        .checked_sub(fees)
+        .and_then(|x| x.checked_sub(t.cost_of_goods))
+        .and_then(|x| x.checked_sub(t.financing()))
+        .ok_or_else(|| beyond("net_contribution"))?;
+    let fee_ratio = if net.is_zero() {
+        0
+    } else {
+        // Hundredths of a percent.
+        cents("fee_ratio", fees.checked_div(net).ok_or_else(|| beyond("fee_ratio"))?, 10_000)?
+    };
+    let margin = t
+        .retail_sales
+        .checked_sub(t.retailer_cost_of_sales)
+        .and_then(|m| m.checked_add(fees))
+        .ok_or_else(|| beyond("retailer_margin"))?;
+    let units = t.units_delivered - t.units_returned;
+    let net_net_price = if units == 0 {
+        0
+    } else {
+        let v = net.checked_sub(fees).and_then(|x| x.checked_div(Decimal::from(units)));
+        cents("net_net_price", v.ok_or_else(|| beyond("net_net_price"))?, 100)?
+    };
+    Ok(Row {
+        net_contribution: cents("net_contribution", contribution, 100)?,
+        fees_total: cents("fees_total", fees, 100)?,
+        net_invoiced: cents("net_invoiced", net, 100)?,
+        fee_ratio,
+        retailer_margin: cents("retailer_margin", margin, 100)?,
+        net_net_price,
+    })
 }
 
 /// The exact number of cents of an amount with at most two decimals.
@@ -147,9 +188,11 @@ fn row_in_cents(t: &kasim_core::settle::Totals) -> Option<Row> {
 ///
 /// # Errors
 ///
-/// [`Error::TooLarge`] when the results would exceed `cfg.max_memory`; [`Error::Model`] when
-/// the worker threads cannot start; [`Error::Scenario`] (with the scenario index) when a
-/// scenario's drawn terms make the contract invalid or its settlement fails.
+/// [`Error::TooLarge`] when the results would exceed `cfg.max_memory`;
+/// [`Error::OutOfMemory`] when the system refuses the memory for them even so;
+/// [`Error::ThreadPool`] when the worker threads cannot start; [`Error::Scenario`] (with the
+/// scenario index) when a scenario's drawn terms make the contract invalid, its settlement
+/// fails, or an output does not fit a row ([`Error::Overflow`]).
 pub fn run(models: &[Model<'_>], cfg: &RunConfig) -> Result<Vec<Results>, Error> {
     run_with_progress(models, cfg, &mut |_, _| {})
 }
@@ -165,16 +208,24 @@ pub fn run_with_progress(
     cfg: &RunConfig,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<Vec<Results>, Error> {
-    let need = cfg.runs.saturating_mul(BYTES_PER_SCENARIO).saturating_mul(models.len().max(1) as u64);
-    if need > cfg.max_memory {
+    // In u128: runs × 48 × contracts always fits, so the figure in the message is exact.
+    let need = u128::from(cfg.runs) * u128::from(BYTES_PER_SCENARIO) * models.len().max(1) as u128;
+    if need > u128::from(cfg.max_memory) {
         return Err(Error::TooLarge { runs: cfg.runs, contracts: models.len(), bytes: need, limit: cfg.max_memory });
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
         .build()
-        .map_err(|e| Error::Model(format!("cannot start {} worker threads: {e}", cfg.threads)))?;
-    let mut out: Vec<Results> =
-        models.iter().map(|_| Results { rows: Vec::with_capacity(cfg.runs as usize) }).collect();
+        .map_err(|source| Error::ThreadPool { threads: cfg.threads, source })?;
+    // Reserved fallibly: under a process or cgroup limit the allocator may refuse what the
+    // budget allowed, and that must be an error, not an abort.
+    let mut out: Vec<Results> = Vec::new();
+    for _ in models {
+        let mut rows = Vec::new();
+        rows.try_reserve_exact(usize::try_from(cfg.runs).unwrap_or(usize::MAX))
+            .map_err(|source| Error::OutOfMemory { runs: cfg.runs, contracts: models.len(), bytes: need, source })?;
+        out.push(Results { rows });
+    }
     let (mut sum, mut sum_sq) = (0i128, 0f64);
     pool.install(|| -> Result<(), Error> {
         let m = models.len();
@@ -242,7 +293,7 @@ mod tests {
         for k in 0..300 {
             model.sample_into(9, k, &mut buf);
             let t = m.totals(&buf).unwrap();
-            assert_eq!(row_in_cents(&t), Some(row_in_decimal(&t)), "scenario {k}");
+            assert_eq!(row_in_cents(&t), Some(row_in_decimal(&t).unwrap()), "scenario {k}");
         }
         // Ties round half to even in both: 0.125 → 0.12, 0.135 → 0.14 (net-net price).
         let mut t = m.totals(m.plan_outcome()).unwrap();
@@ -252,7 +303,7 @@ mod tests {
             t.by_kind = [Decimal::ZERO; kasim_core::fees::FeeKind::COUNT];
             t.units_delivered = units;
             t.units_returned = 0;
-            assert_eq!(row_in_cents(&t), Some(row_in_decimal(&t)), "{net_cents} / {units}");
+            assert_eq!(row_in_cents(&t), Some(row_in_decimal(&t).unwrap()), "{net_cents} / {units}");
         }
     }
 }

@@ -124,7 +124,20 @@ struct ScenCopula {
 
 fn copulas(u: &Uncertainty) -> Result<(Option<CellCopula>, Option<ScenCopula>), Error> {
     use kasim_core::uncertainty::Driver;
-    let q = |d: &Option<kasim_core::uncertainty::Dist>| d.as_ref().map(Quantile::new).transpose();
+    let q = |d: &Option<kasim_core::uncertainty::Dist>, key: &str| {
+        d.as_ref().map(|d| Quantile::new(d, &format!("uncertainty.{key}"))).transpose()
+    };
+    // The drivers' names, for a matrix that is not positive definite.
+    let named = |names: Vec<&'static str>| {
+        move |e: Error| match e {
+            Error::NotPositiveDefinite { row, pivot, .. } => {
+                Error::NotPositiveDefinite { drivers: names.iter().map(|n| n.to_string()).collect(), row, pivot }
+            }
+            other => other,
+        }
+    };
+    let cell_names = ["demand", "fill_rate", "promo_uplift", "post_promo_dip"];
+    let scen_names = ["trend", "returns_rate", "store_openings"];
     let cell_order = [Driver::Demand, Driver::FillRate, Driver::PromoUplift, Driver::PostPromoDip];
     let scen_order = [Driver::Trend, Driver::ReturnsRate, Driver::StoreOpenings];
     let matrix = |order: &[Driver]| {
@@ -145,7 +158,7 @@ fn copulas(u: &Uncertainty) -> Result<(Option<CellCopula>, Option<ScenCopula>), 
     };
     let (m, members) = matrix(&cell_order);
     let cell = if members.iter().any(|x| *x) {
-        copula::cholesky(&m)?;
+        copula::cholesky(&m).map_err(named(cell_names.to_vec()))?;
         let chol = (0..16u32)
             .map(|mask| {
                 let idx: Vec<usize> = (0..4).filter(|i| mask & (1 << i) != 0).collect();
@@ -156,10 +169,10 @@ fn copulas(u: &Uncertainty) -> Result<(Option<CellCopula>, Option<ScenCopula>), 
         Some(CellCopula {
             members: [members[0], members[1], members[2], members[3]],
             chol,
-            fill: q(&u.fill_rate)?,
-            promo_fill: q(&u.promo_fill_rate)?,
-            uplift: q(&u.promo_uplift)?,
-            dip: q(&u.post_promo_dip)?,
+            fill: q(&u.fill_rate, "fill_rate")?,
+            promo_fill: q(&u.promo_fill_rate, "promo_fill_rate")?,
+            uplift: q(&u.promo_uplift, "promo_uplift")?,
+            dip: q(&u.post_promo_dip, "post_promo_dip")?,
         })
     } else {
         None
@@ -170,8 +183,12 @@ fn copulas(u: &Uncertainty) -> Result<(Option<CellCopula>, Option<ScenCopula>), 
         let sub: Vec<Vec<f64>> = idx.iter().map(|&i| idx.iter().map(|&j| m[i][j]).collect()).collect();
         Some(ScenCopula {
             members: [members[0], members[1], members[2]],
-            chol: copula::cholesky(&sub)?,
-            quantiles: [q(&u.trend)?, q(&u.returns_rate)?, q(&u.store_openings)?],
+            chol: copula::cholesky(&sub).map_err(named(idx.iter().map(|&i| scen_names[i]).collect()))?,
+            quantiles: [
+                q(&u.trend, "trend")?,
+                q(&u.returns_rate, "returns_rate")?,
+                q(&u.store_openings, "store_openings")?,
+            ],
         })
     } else {
         None
@@ -254,6 +271,89 @@ pub struct Workspace {
     contract: Option<Contract>,
 }
 
+/// Most store openings a scenario can draw (more are not a year of openings).
+pub const MAX_OPENINGS: u64 = 100_000;
+
+/// The share of draws a distribution may put beyond a range before it is refused: its 1st and
+/// 99th percentiles must lie inside (the rarer tails of a normal or Poisson are clamped).
+const TAIL_Z: f64 = 2.326_347_874_040_841;
+
+/// The lowest and highest values of a distribution that count: its bounds where it has them
+/// (exact), else its 1st and 99th percentiles; each with its name.
+fn reach(d: &kasim_core::uncertainty::Dist) -> [(&'static str, f64); 2] {
+    use kasim_core::uncertainty::Dist;
+    let (lo, hi) = d.bounds();
+    let (p1, p99) = match d {
+        Dist::Normal { mean, sd } => (f(mean.0) - TAIL_Z * f(sd.0), f(mean.0) + TAIL_Z * f(sd.0)),
+        Dist::Lognormal { mean, cv } => {
+            let (m, c) = (f(mean.0), f(cv.0));
+            let s2 = (1.0 + c * c).ln();
+            let mu = m.ln() - s2 / 2.0;
+            ((mu - TAIL_Z * s2.sqrt()).exp(), (mu + TAIL_Z * s2.sqrt()).exp())
+        }
+        Dist::Poisson { mean } => {
+            let m = f(mean.0);
+            ((m - TAIL_Z * m.sqrt()).max(0.0), m + TAIL_Z * m.sqrt())
+        }
+        _ => (f64::NAN, f64::NAN),
+    };
+    [
+        lo.map_or(("1st percentile", p1), |x| ("minimum", f(x))),
+        hi.map_or(("99th percentile", p99), |x| ("maximum", f(x))),
+    ]
+}
+
+/// Refuses distributions that reach values the sampler would clamp, with the key, where a
+/// clamp would be the rule rather than a rare tail: a bounded distribution (or `fixed`) must
+/// stay inside the range; an unbounded one (normal, lognormal, Poisson) must have its 1st and
+/// 99th percentiles inside, and its rarer draws beyond are clamped (documented in
+/// docs/simulation.md).
+///
+/// * `uncertainty.store_openings`: 0 to [`MAX_OPENINGS`];
+/// * `uncertainty.trend`: −100% or more (below, demand would turn negative late in the year);
+/// * each `[[uncertainty.terms]]` distribution: 0 or more (drawn terms are never negative).
+///
+/// The shares (fill, returns, dip, war depth) and the uplift are bounded by `kasim-core`'s
+/// validation already.
+///
+/// # Errors
+///
+/// [`Error::DrawOutOfRange`] naming the key, the value and the range.
+pub fn check_ranges(u: &Uncertainty) -> Result<(), Error> {
+    // (key, distribution, lowest allowed, highest allowed, the range as text)
+    type Check<'a> = (String, &'a kasim_core::uncertainty::Dist, Option<f64>, Option<f64>, &'static str);
+    let mut checks: Vec<Check<'_>> = Vec::new();
+    if let Some(d) = &u.store_openings {
+        checks.push((
+            "uncertainty.store_openings".into(),
+            d,
+            Some(0.0),
+            Some(MAX_OPENINGS as f64),
+            "0 to 100,000 openings",
+        ));
+    }
+    if let Some(d) = &u.trend {
+        checks.push(("uncertainty.trend".into(), d, Some(-1.0), None, "−100% or more"));
+    }
+    for t in &u.terms {
+        checks.push((t.path.clone(), &t.dist, Some(0.0), None, "0 or more: drawn terms are never negative"));
+    }
+    for (key, d, lo, hi, allowed) in checks {
+        let [(low_name, low), (high_name, high)] = reach(d);
+        let out = if lo.is_some_and(|l| low < l) {
+            Some((low_name, low))
+        } else if hi.is_some_and(|h| high > h) {
+            Some((high_name, high))
+        } else {
+            None
+        };
+        if let Some((which, value)) = out {
+            return Err(Error::DrawOutOfRange { key, which, value, allowed });
+        }
+    }
+    Ok(())
+}
+
 fn opt(d: &Option<kasim_core::uncertainty::Dist>, what: &str) -> Result<Option<Sampler>, Error> {
     d.as_ref().map(|d| Sampler::new(d, what)).transpose()
 }
@@ -299,9 +399,12 @@ impl<'c> Model<'c> {
     ///
     /// # Errors
     ///
-    /// [`Error::Model`] when a distribution has invalid parameters (see [`Sampler::new`]),
-    /// the correlations are not positive definite or a correlated Poisson mean is 700 or
-    /// more, or a drawn term's path does not name a term of the contract.
+    /// [`Error::BadDistribution`] when a distribution has invalid parameters (see
+    /// [`Sampler::new`]); [`Error::NotPositiveDefinite`] (naming the drivers) when the
+    /// correlations cannot hold together; [`Error::CorrelatedPoisson`] for a correlated
+    /// Poisson mean of 700 or more; [`Error::DrawOutOfRange`] when a distribution reaches
+    /// values the sampler would clamp (see [`check_ranges`]); [`Error::Term`] when a drawn
+    /// term's path does not name a term of the contract.
     pub fn new(compiled: &'c Compiled<'c>) -> Result<Model<'c>, Error> {
         let c = compiled.contract;
         let default = Uncertainty::default();
@@ -340,6 +443,7 @@ impl<'c> Model<'c> {
             (None, None) => 0.0,
         };
         let plan_fill = f(c.plan.fill_rate.0);
+        check_ranges(u)?;
         let (cell_copula, scen_copula) = copulas(u)?;
         let war = match &u.price_war {
             Some(w) => {
@@ -416,7 +520,8 @@ impl<'c> Model<'c> {
     /// contract: each call overwrites every drawn term, so the copy can be reused).
     fn set_drawn_terms(&self, root: &ScenarioKey, contract: &mut Contract) -> Result<(), Error> {
         for t in &self.terms {
-            terms::set(contract, &t.path, t.draw(root)).map_err(|reason| Error::Term { path: t.path.clone(), reason })?;
+            terms::set(contract, &t.path, t.draw(root))
+                .map_err(|reason| Error::Term { path: t.path.clone(), reason })?;
         }
         Ok(())
     }
@@ -427,7 +532,7 @@ impl<'c> Model<'c> {
     ///
     /// # Errors
     ///
-    /// [`Error::Model`] when a drawn value cannot be set (a count beyond `u32`).
+    /// [`Error::Term`] when a drawn value cannot be set (a count beyond `u32`).
     pub fn contract_for(&self, seed: u64, index: u64) -> Result<Option<Contract>, Error> {
         if self.terms.is_empty() {
             return Ok(None);
@@ -454,8 +559,9 @@ impl<'c> Model<'c> {
     ///
     /// # Errors
     ///
-    /// [`Error::Model`] when a drawn term cannot be set; [`Error::Core`] when the contract
-    /// with the drawn terms is invalid or settlement fails.
+    /// [`Error::Term`] when a drawn term cannot be set; [`Error::Core`] when the contract
+    /// with the drawn terms is invalid or settlement fails; [`Error::Overflow`] when an
+    /// output does not fit a row (see [`row_of`]).
     pub fn row(&self, seed: u64, index: u64, ws: &mut Workspace) -> Result<Row, Error> {
         let root = ScenarioKey::new(seed, index);
         self.sample_scenario(&root, &mut ws.outcome, self.cell_copula.is_none());
@@ -581,8 +687,8 @@ impl<'c> Model<'c> {
             _ => self.plan_returns,
         };
         let openings = match (openings, &self.openings, open_rng) {
-            (Some(x), _, Some(r)) => Some((units(x).min(100_000), r)),
-            (None, Some(d), Some(mut r)) => Some((units(d.sample(&mut r)).min(100_000), r)),
+            (Some(x), _, Some(r)) => Some((units(x).min(MAX_OPENINGS), r)),
+            (None, Some(d), Some(mut r)) => Some((units(d.sample(&mut r)).min(MAX_OPENINGS), r)),
             _ => None,
         };
         ScenarioDraws { trend, returns_rate, openings }

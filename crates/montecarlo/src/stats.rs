@@ -75,6 +75,16 @@ fn dec(cents: f64) -> Decimal {
     d
 }
 
+/// `sum` cents ÷ `n` (n > 0) rounded half away from zero to the cent, exactly: the quotient
+/// of `i64` values always fits, so no fallback is needed.
+fn mean_of(sum: i128, n: usize) -> Decimal {
+    let n = n.max(1) as i128;
+    let (q, r) = (sum / n, sum % n);
+    let q = if 2 * r.abs() >= n { q + sum.signum() } else { q };
+    // |q| ≤ 2⁶³, far inside `Decimal`'s 96-bit mantissa.
+    Decimal::try_from_i128_with_scale(q, 2).unwrap_or_default()
+}
+
 /// The q-quantile (0 ≤ q ≤ 1) of sorted values, type 7.
 pub fn quantile(sorted: &[i64], q: f64) -> f64 {
     if sorted.is_empty() {
@@ -122,11 +132,7 @@ impl Summary {
         }
         let sum: i128 = sorted.iter().map(|&v| v as i128).sum();
         let mean_cents = sum as f64 / n as f64;
-        let mean = Decimal::try_from_i128_with_scale(sum, 2)
-            .ok()
-            .and_then(|s| s.checked_div(Decimal::from(n)))
-            .map(|m| m.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
-            .unwrap_or_default();
+        let mean = mean_of(sum, n);
         // Sequential, in sorted order: deterministic.
         let ss: f64 = sorted.iter().map(|&v| (v as f64 - mean_cents).powi(2)).sum();
         let sd = if n > 1 { (ss / (n - 1) as f64).sqrt() / 100.0 } else { 0.0 };
@@ -145,7 +151,7 @@ impl Summary {
             max: Decimal::new(sorted[n - 1], 2),
             percentiles: PERCENTILES.iter().map(|&p| (p, dec(quantile(sorted, f64::from(p) / 100.0)))).collect(),
             var95: dec(quantile(sorted, var_q)),
-            cvar95: dec(tail_sum as f64 / tail as f64),
+            cvar95: mean_of(tail_sum, tail),
             p_loss: loss.then(|| sorted.partition_point(|&v| v < 0) as f64 / n as f64),
             better,
         }
@@ -153,11 +159,12 @@ impl Summary {
 }
 
 /// Share of values strictly below a threshold (cents), from sorted values.
-pub fn p_below(sorted: &[i64], threshold_cents: i64) -> f64 {
+pub fn p_below(sorted: &[i64], threshold_cents: i128) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
-    sorted.partition_point(|&v| v < threshold_cents) as f64 / sorted.len() as f64
+    // Compared in i128: a threshold beyond the stored range is not clamped into it.
+    sorted.partition_point(|&v| i128::from(v) < threshold_cents) as f64 / sorted.len() as f64
 }
 
 #[cfg(test)]
@@ -182,6 +189,21 @@ mod tests {
         assert_eq!(s.cvar95.to_string(), "1.00");
         assert_eq!(s.p_loss, Some(0.0));
         assert_eq!(p_below(&v, 301), 0.3);
+    }
+
+    /// The mean and CVaR are exact at the edges of the stored range (before: the mean of
+    /// values near ±2⁶³ cents fell back to 0 or went through `f64`).
+    #[test]
+    fn mean_and_tail_are_exact_at_the_edges() {
+        let s = Summary::of_cents(&[i64::MAX, i64::MAX - 1]);
+        assert_eq!(s.mean.to_string(), "92233720368547758.07"); // …06.5 rounds away
+        let s = Summary::of_cents(&[i64::MIN, i64::MIN + 1, i64::MIN + 2]);
+        assert_eq!(s.mean.to_string(), "-92233720368547758.07");
+        assert_eq!(s.cvar95.to_string(), "-92233720368547758.08");
+        // Ties round half away from zero, like before: 0.125 → 0.13, −0.125 → −0.13.
+        assert_eq!(Summary::of_cents(&[12, 13]).mean.to_string(), "0.13");
+        assert_eq!(Summary::of_cents(&[-12, -13]).mean.to_string(), "-0.13");
+        assert_eq!(Summary::of_cents(&[10, 11, 11]).mean.to_string(), "0.11");
     }
 
     #[test]

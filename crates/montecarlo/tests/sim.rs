@@ -403,4 +403,106 @@ fn runs_that_would_not_fit_are_refused_before_starting() {
     let cfg = RunConfig { runs: 1_000_000, max_memory: 1 << 20, ..Default::default() };
     let e = run(std::slice::from_ref(&model), &cfg).unwrap_err();
     assert!(e.to_string().contains("48 bytes per scenario"), "{e}");
+    // The bytes needed are exact even where u64 would overflow (they saturated before).
+    let cfg = RunConfig { runs: u64::MAX, max_memory: u64::MAX, ..Default::default() };
+    match run(&[model], &cfg).unwrap_err() {
+        kasim_montecarlo::Error::TooLarge { bytes, .. } => assert_eq!(bytes, u128::from(u64::MAX) * 48),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Issue 9 item 6: an amount beyond the stored range (±2⁶³ cents) is an error naming the
+/// output and the scenario, never i64::MAX cents; `evaluate` settles the same contract.
+#[test]
+fn outputs_beyond_the_stored_range_are_errors_not_clamps() {
+    // 10^12 per unit on every unit bought: fees beyond 9.2 × 10^16.
+    let c = kasim_core::demo::contract(
+        "[uncertainty]\ndemand_cv = \"10%\"\n[[fees]]\nid = \"huge\"\nkind = \"tiered_rebate\"\nbasis = \"quantity\"\ntiers = [ { threshold = \"0\", per_unit = \"1000000000000\" } ]\n",
+    )
+    .unwrap();
+    let m = Compiled::new(&c).unwrap();
+    let plan = m.settle(m.plan_outcome()).unwrap();
+    assert!(plan.totals.fees_total() > rust_decimal::Decimal::from(i64::MAX / 100), "{}", plan.totals.fees_total());
+    let model = Model::new(&m).unwrap();
+    let e = run(std::slice::from_ref(&model), &RunConfig { runs: 10, ..Default::default() }).unwrap_err();
+    match &e {
+        kasim_montecarlo::Error::Scenario { index: 0, source } => match &**source {
+            kasim_montecarlo::Error::Overflow { output: "net_contribution", value } => {
+                let kasim_montecarlo::OverflowValue::Exact(v) = value else { panic!("{value:?}") };
+                assert!(*v < -rust_decimal::Decimal::from(i64::MAX / 100), "{v}");
+            }
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    assert!(e.to_string().starts_with("scenario 0: net_contribution is -"), "{e}");
+}
+
+/// Issue 9 item 15: distributions that would be clamped as a rule are refused at model build
+/// with the key; a normal trend whose far tail leaves the range is accepted (and clamped).
+#[test]
+fn distributions_beyond_what_the_sampler_uses_are_refused() {
+    let model_err = |u: &str| {
+        let c = kasim_core::demo::contract(&format!("[uncertainty]\ndemand_cv = \"10%\"\n{u}\n")).unwrap();
+        let m = Compiled::new(&c).unwrap();
+        Model::new(&m).err().map(|e| e.to_string())
+    };
+    let e = model_err("store_openings = { dist = \"fixed\", value = \"500000\" }").unwrap();
+    assert!(e.starts_with("uncertainty.store_openings: the distribution's maximum is 500000"), "{e}");
+    assert!(e.contains("0 to 100,000 openings"), "{e}");
+    let e = model_err("store_openings = { dist = \"normal\", mean = \"1000000000000\", sd = \"1\" }").unwrap();
+    assert!(e.starts_with("uncertainty.store_openings: the distribution's 99th percentile is 1000000000002"), "{e}");
+    let e = model_err("trend = { dist = \"uniform\", min = \"-150%\", max = \"0\" }").unwrap();
+    assert!(e.starts_with("uncertainty.trend: the distribution's minimum is -1.5"), "{e}");
+    let e = model_err("[[uncertainty.terms]]\npath = \"payment.days\"\ndist = \"normal\"\nmean = \"5\"\nsd = \"10\"\n")
+        .unwrap();
+    assert!(e.starts_with("payment.days: the distribution's 1st percentile is -18.2"), "{e}");
+    // Rare tails are fine: trend N(−50%, 20%) reaches −100% at 2.5σ (0.6% of draws).
+    assert_eq!(model_err("trend = { dist = \"normal\", mean = \"-50%\", sd = \"20%\" }"), None);
+    assert_eq!(model_err("store_openings = { dist = \"poisson\", mean = \"99000\" }"), None);
+    assert!(model_err("store_openings = { dist = \"poisson\", mean = \"100000\" }").is_some());
+}
+
+/// Issue 8 item 5: the model's errors are typed, with their fields.
+#[test]
+fn model_errors_are_typed() {
+    use kasim_montecarlo::Error;
+    let model = |u: &str| {
+        let c = kasim_core::demo::contract(&format!("[uncertainty]\ndemand_cv = \"10%\"\n{u}\n")).unwrap();
+        let m = Compiled::new(&c).unwrap();
+        Model::new(&m).err()
+    };
+    // Fill rate and demand correlated at −100% with uplift at +100%, demand and uplift at
+    // +100%: the matrix cannot hold.
+    let e = model(
+        "fill_rate = { dist = \"uniform\", min = \"90%\", max = \"100%\" }\npromo_uplift = { dist = \"uniform\", min = \"1\", max = \"2\" }\ncorrelations = [ { a = \"demand\", b = \"fill_rate\", rho = \"90%\" }, { a = \"demand\", b = \"promo_uplift\", rho = \"90%\" }, { a = \"fill_rate\", b = \"promo_uplift\", rho = \"-90%\" } ]",
+    )
+    .unwrap();
+    match &e {
+        Error::NotPositiveDefinite { drivers, row: 2, pivot } => {
+            assert_eq!(drivers, &["demand", "fill_rate", "promo_uplift", "post_promo_dip"]);
+            assert!(*pivot < 0.0);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        e.to_string().starts_with(
+            "the correlation matrix of demand, fill_rate, promo_uplift, post_promo_dip is not positive definite"
+        ),
+        "{e}"
+    );
+    let e = model(
+        "store_openings = { dist = \"poisson\", mean = \"800\" }\ntrend = { dist = \"normal\", mean = \"0\", sd = \"1%\" }\ncorrelations = [ { a = \"trend\", b = \"store_openings\", rho = \"50%\" } ]",
+    )
+    .unwrap();
+    assert!(
+        matches!(&e, Error::CorrelatedPoisson { what, mean } if what == "uncertainty.store_openings" && *mean == 800.0),
+        "{e:?}"
+    );
+    let e = Sampler::new(
+        &Dist::Uniform { min: kasim_core::money::Num(2.into()), max: kasim_core::money::Num(1.into()) },
+        "x.y",
+    )
+    .unwrap_err();
+    assert!(matches!(&e, Error::BadDistribution { what, .. } if what == "x.y"), "{e:?}");
 }
