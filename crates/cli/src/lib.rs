@@ -97,10 +97,10 @@ pub fn run(cli: Cli) -> ExitCode {
             if tournament {
                 negotiate::tournament(&file, runs, seed, threads, format)
             } else {
-                negotiate::negotiate(&file, &supplier, &buyer, format)
+                negotiate::negotiate(&file, supplier, buyer, format)
             }
         }
-        Command::Advise { file, margin, format } => negotiate::advise(&file, &margin, format),
+        Command::Advise { file, margin, format } => negotiate::advise(&file, margin, format),
         Command::Schema { supplier } => {
             let v = if supplier { kasim_core::supplier_schema() } else { kasim_core::contract_schema() };
             Outcome::Output(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n")
