@@ -166,7 +166,8 @@ pub enum Command {
         /// Worker threads (with --tournament; default one per core).
         #[arg(long, default_value_t = 0)]
         threads: usize,
-        /// Output format (table or json).
+        /// Output format; the CSV is the transcript (with --tournament: one row per pair of
+        /// strategies).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -180,7 +181,7 @@ pub enum Command {
         /// safety.
         #[arg(long, default_value = "0", value_parser = margin)]
         margin: f64,
-        /// Output format (table or json).
+        /// Output format; the CSV is the counter-offer, one row per term.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },

@@ -46,6 +46,7 @@
 
 pub mod document;
 pub mod emit;
+mod negotiate;
 pub mod testing;
 
 pub use document::{Align, Block, Column, Document, KeyValues, Label, Lang, Table, Text, Value};
