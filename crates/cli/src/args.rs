@@ -179,7 +179,7 @@ pub enum Command {
         file: PathBuf,
         /// Extra buyer utility to leave above its reservation value, 0–1 (e.g. 0.05 or 5%), for
         /// safety.
-        #[arg(long, default_value = "0", value_parser = margin)]
+        #[arg(long, default_value = "0", value_parser = margin, allow_negative_numbers = true)]
         margin: f64,
         /// Output format; the CSV is the counter-offer, one row per term.
         #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -13,12 +13,21 @@ use kasim_report::Report;
 use crate::args::Format;
 use crate::{Failure, Outcome, done};
 
-/// A negotiation error as the CLI reports it: the core engine's with its locations.
+/// A negotiation error as the CLI reports it: the core engine's with its locations, any
+/// other with its causes.
 fn failure(e: kasim_negotiate::Error) -> Failure {
     match e {
         kasim_negotiate::Error::Core(c) => Failure::Core(c),
         kasim_negotiate::Error::Simulation(m) => Failure::from(m),
-        other => Failure::Message(other.to_string()),
+        other => {
+            let mut message = other.to_string();
+            let mut cause = std::error::Error::source(&other);
+            while let Some(c) = cause {
+                message.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            Failure::Message(message)
+        }
     }
 }
 

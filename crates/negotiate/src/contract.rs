@@ -36,9 +36,20 @@ pub struct Setup {
     pub buyer_params: BuyerParams,
     /// The anchoring buyer's fee income floor: last year's fees × (1 + growth), when given.
     pub anchor_fees: Option<f64>,
-    /// The flagship-first playbook, when configured: (pilot rounds, demand lift, BATNA gain in
-    /// currency).
-    pub flagship: Option<(usize, f64, f64)>,
+    /// The flagship-first playbook, when configured.
+    pub flagship: Option<Flagship>,
+}
+
+/// The flagship-first playbook of a set-up ([`negotiate_flagship`]).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Flagship {
+    /// Rounds the pilot in the flagship store takes.
+    pub pilot_rounds: usize,
+    /// The lift of the buyer's department-sales KPI the pilot proves (0.15 = 15%).
+    pub demand_lift: f64,
+    /// What the pilot adds to the supplier's BATNA, in currency: the batna lift × the plan's
+    /// net invoiced sales less cost of goods (other chains list the range).
+    pub batna_gain: f64,
 }
 
 /// The buyer's KPI weights and targets, in `f64`.
@@ -230,11 +241,11 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
     };
     let anchor_fees = b.last_year_fees.map(|l| f(l.0) * (1.0 + b.anchor_growth.map_or(0.1, |g| f(g.0))));
     let plan_margin = f(base_plan_totals.gross_invoiced - base_plan_totals.returns - base_plan_totals.cost_of_goods);
-    let flagship = n
-        .supplier
-        .flagship
-        .as_ref()
-        .map(|fl| (fl.pilot_rounds as usize, f(fl.demand_lift.0), f(fl.batna_lift.0) * plan_margin));
+    let flagship = n.supplier.flagship.as_ref().map(|fl| Flagship {
+        pilot_rounds: fl.pilot_rounds as usize,
+        demand_lift: f(fl.demand_lift.0),
+        batna_gain: f(fl.batna_lift.0) * plan_margin,
+    });
     Ok(Setup {
         grid,
         values,
@@ -321,7 +332,7 @@ pub fn strategy_for(kind: StrategyKind, side: Side, setup: &Setup) -> Result<Box
     })
 }
 
-fn flagship(setup: &Setup) -> Result<(usize, f64, f64), Error> {
+fn flagship(setup: &Setup) -> Result<Flagship, Error> {
     setup.flagship.ok_or(Error::StrategyNeedsSetting {
         strategy: StrategyKind::FlagshipFirst,
         setting: "[negotiation.supplier.flagship]",
@@ -334,7 +345,7 @@ impl Setup {
     /// to the BATNA as written.
     pub fn supplier_reservation(&self, supplier: StrategyKind) -> f64 {
         let gain = match (supplier, self.flagship) {
-            (StrategyKind::FlagshipFirst, Some((_, _, gain))) => gain,
+            (StrategyKind::FlagshipFirst, Some(fl)) => fl.batna_gain,
             _ => 0.0,
         };
         self.config.supplier.reservation + gain
@@ -469,7 +480,7 @@ pub fn negotiate_flagship(
     base: &mut dyn Strategy,
     buyer: &mut dyn Strategy,
 ) -> Result<Transcript, Error> {
-    let (pilot, lift, batna_gain) = flagship(setup)?;
+    let Flagship { pilot_rounds: pilot, demand_lift: lift, batna_gain } = flagship(setup)?;
     // The buyer now expects the range to sell: its sales KPI is scored on lifted sales.
     let lifted: Vec<f64> = setup
         .buyer_kpis

@@ -36,7 +36,7 @@ pub mod strategy;
 pub mod tournament;
 
 pub use metrics::{Frontier, frontier, kalai_smorodinsky, nash};
-pub use protocol::{Agreement, Config, Party, Side, Step, Transcript, negotiate};
+pub use protocol::{Agreement, Config, Ending, Party, Side, Step, Transcript, negotiate};
 pub use strategy::Strategy;
 
 pub use catalogue::StrategyKind;

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::contract::{Advice, Setup, advise, play};
 use crate::metrics::distance_to_frontier;
 use crate::tournament::{PairResult, TournamentConfig, field, tournament};
-use crate::{Error, Frontier, Scores, Side, StrategyKind, frontier, kalai_smorodinsky, nash};
+use crate::{Ending, Error, Frontier, Scores, Side, StrategyKind, frontier, kalai_smorodinsky, nash};
 
 /// One negotiation of a contract, with where it landed against what was possible.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -37,9 +37,8 @@ pub struct NegotiationReport {
     pub terms: Vec<String>,
     /// Every offer in order.
     pub transcript: Vec<Offer>,
-    /// Why it ended: "agreement", "round limit", "supplier deadline", "buyer deadline",
-    /// "supplier walked away", "buyer walked away".
-    pub ended_by: String,
+    /// Why it ended.
+    pub ended_by: Ending,
     /// The agreement, if any.
     pub agreement: Option<Deal>,
     /// The supplier's realised value: the agreement's risk-adjusted contribution after the cost
@@ -164,7 +163,7 @@ impl NegotiationReport {
                     accepted: st.accepted,
                 })
                 .collect(),
-            ended_by: t.ended_by.clone(),
+            ended_by: t.ended_by,
             agreement: t.agreement.as_ref().map(|a| {
                 let i = a.outcome;
                 Deal {

@@ -1,7 +1,7 @@
 //! Analytic checks of the protocol, strategies and metrics.
 
 use kasim_negotiate::strategy::{Strategy, TimeDependent, TitForTat, View};
-use kasim_negotiate::{Config, Grid, Issue, Party, Side, frontier, kalai_smorodinsky, nash, negotiate};
+use kasim_negotiate::{Config, Ending, Grid, Issue, Party, Side, frontier, kalai_smorodinsky, nash, negotiate};
 
 fn pie(step: f64) -> Grid {
     Grid::new(vec![Issue::new("supplier share", 0.0, 1.0, step)]).unwrap()
@@ -111,11 +111,11 @@ fn deadlines_reservations_and_delay_cost() {
     };
     let t = negotiate(&g, [&s, &b], [&mut TimeDependent::hardliner(), &mut TimeDependent::hardliner()], &cfg);
     assert!(t.agreement.is_none());
-    assert_eq!((t.ended_by.as_str(), t.u_supplier, t.u_buyer), ("round limit", 0.2, 0.3));
+    assert_eq!((t.ended_by, t.u_supplier, t.u_buyer), (Ending::RoundLimit, 0.2, 0.3));
     // The buyer's private deadline ends a negotiation the supplier stalls.
     let cfg = Config { rounds: 60, buyer: Party { deadline: Some(10), ..Party::default() }, ..cfg };
     let t = negotiate(&g, [&s, &b], [&mut TimeDependent::hardliner(), &mut TimeDependent::hardliner()], &cfg);
-    assert_eq!(t.ended_by, "buyer deadline");
+    assert_eq!(t.ended_by, Ending::BuyerDeadline);
     assert_eq!(t.steps.len(), 11);
     // Never below the reservation value: a linear buyer with reservation 0.3 accepts no share above 0.7.
     let cfg = Config {
@@ -256,7 +256,7 @@ fn delisting_threat_makes_the_offer_final_then_walks_away() {
     };
     // A hard-liner supplier ignores the threat: the buyer delists it.
     let t = negotiate(&g, [&s, &b], [&mut TimeDependent::hardliner(), &mut DelistingThreat::default()], &cfg);
-    assert_eq!(t.ended_by, "buyer walked away");
+    assert_eq!(t.ended_by, Ending::BuyerWalkedAway);
     assert_eq!((t.u_supplier, t.u_buyer), (0.0, 0.3));
     // A supplier that signs anything above its reservation takes the final offer; a conceder
     // whose target is still above the (Boulware-level) final offer is delisted.
@@ -325,7 +325,8 @@ fn flagship_first_negotiates_the_chain_from_strength() {
     let mut c = kasim_core::load(path).unwrap();
     c.negotiation.as_mut().unwrap().supplier.scenarios = 8;
     let s = setup(&c).unwrap();
-    let (pilot, lift, gain) = s.flagship.unwrap();
+    let kasim_negotiate::contract::Flagship { pilot_rounds: pilot, demand_lift: lift, batna_gain: gain } =
+        s.flagship.unwrap();
     assert_eq!((pilot, lift), (4, 0.15));
     assert!(gain > 0.0);
     let mut base = strategy_for(FlagshipFirst, Side::Supplier, &s).unwrap();

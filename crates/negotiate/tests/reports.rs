@@ -54,7 +54,7 @@ fn stalling_supplier_against_boulware_buyer() {
     assert_eq!(deal.terms, terms(&["80000", "0.02", "1500", "45"]));
     assert_eq!((whole(deal.supplier_value), milli(deal.buyer_utility)), (480_332, 926));
     assert_eq!((milli(deal.distance_to_pareto), whole(deal.supplier_left_on_the_table)), (0, 0));
-    assert_eq!(r.ended_by, "agreement");
+    assert_eq!(r.ended_by, kasim_negotiate::Ending::Agreement);
     assert_eq!((whole(r.supplier_utility), milli(r.buyer_utility)), (352_332, 846));
     assert_eq!((whole(r.supplier_reservation), milli(r.buyer_reservation)), (150_000, 600));
     let n = r.nash.as_ref().unwrap();
@@ -108,7 +108,8 @@ fn no_agreement_leaves_both_at_their_reservation() {
     )
     .unwrap();
     assert!(r.agreement.is_none());
-    assert_eq!(r.ended_by, "buyer deadline");
+    assert_eq!(r.ended_by, kasim_negotiate::Ending::BuyerDeadline);
+    assert_eq!(serde_json::to_value(&r).unwrap()["ended_by"], "buyer deadline");
     assert_eq!((whole(r.supplier_utility), milli(r.buyer_utility)), (150_000, 600));
 }
 

@@ -128,7 +128,7 @@ impl Report for NegotiationReport {
         }
 
         let mut outcome = KeyValues::new("outcome");
-        outcome.pair("ended_by", Text::both("Ended by", "结束原因"), Value::text(&self.ended_by));
+        outcome.pair("ended_by", Text::both("Ended by", "结束原因"), Value::text(self.ended_by.as_str()));
         if let Some(a) = &self.agreement {
             outcome.pair("agreement_round", Text::both("Agreement in round", "成交轮次"), count(a.round));
             outcome.pair("accepted_by", Text::both("Accepted by", "接受方"), side(a.accepted_by));
