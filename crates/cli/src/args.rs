@@ -148,23 +148,28 @@ pub enum Command {
         /// Contract file (TOML) with a [negotiation] section.
         file: PathBuf,
         /// The supplier's strategy.
-        #[arg(long, default_value = "boulware", value_parser = strategy(Side::Supplier))]
+        #[arg(long, default_value = "boulware", value_parser = strategy(Side::Supplier), conflicts_with = "tournament")]
         supplier: StrategyKind,
         /// The buyer's strategy.
-        #[arg(long, default_value = "boulware", value_parser = strategy(Side::Buyer))]
+        #[arg(long, default_value = "boulware", value_parser = strategy(Side::Buyer), conflicts_with = "tournament")]
         buyer: StrategyKind,
         /// Instead of one negotiation: every supplier strategy against every buyer strategy over
         /// many negotiations with uncertain buyer targets, deadlines and BATNA.
         #[arg(long)]
         tournament: bool,
         /// Negotiations per pair of strategies (with --tournament), 1 to 100,000.
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
+        #[arg(
+            long,
+            default_value_t = 100,
+            value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS),
+            requires = "tournament"
+        )]
         runs: u64,
         /// Seed of the buyer-parameter draws (with --tournament).
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, requires = "tournament")]
         seed: u64,
         /// Worker threads (with --tournament; default one per core).
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, requires = "tournament")]
         threads: usize,
         /// Output format; the CSV is the transcript (with --tournament: one row per pair of
         /// strategies).

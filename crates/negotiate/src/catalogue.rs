@@ -117,9 +117,10 @@ impl StrategyKind {
         StrategyKind::ALL.into_iter().filter(move |k| k.plays(side))
     }
 
-    /// Whether a tournament plays it by default when the set-up allows it (relative
-    /// tit-for-tat is left out: on a contract's grid it mostly repeats tit-for-tat's results at
-    /// the cost of another row per opponent).
+    /// Whether a tournament plays it by default when the set-up allows it
+    /// ([`crate::tournament::field`]). Relative tit-for-tat is left out, as it was from the
+    /// tournament's hand-kept list this replaces, so the published tournament figures stay;
+    /// [`crate::tournament::tournament`] plays it when asked.
     pub const fn in_tournament(self) -> bool {
         !matches!(self, RelativeTitForTat)
     }

@@ -62,10 +62,16 @@ impl Issue {
         Issue { name: name.to_string(), min, max, step }
     }
 
+    /// The number of values of the issue, without enumerating them (saturating: a step too
+    /// small for the range counts as `usize::MAX` values, which [`Grid::new`] refuses).
+    pub fn count(&self) -> usize {
+        // A float-to-int `as` saturates (and maps NaN to 0), so no range overflows.
+        (((self.max - self.min) / self.step + 1e-9).floor() as usize).saturating_add(1)
+    }
+
     /// The values of the issue, from min to max by step (max included).
     pub fn values(&self) -> Vec<f64> {
-        let n = ((self.max - self.min) / self.step + 1e-9).floor() as usize;
-        (0..=n).map(|i| self.min + self.step * i as f64).collect()
+        (0..self.count()).map(|i| self.min + self.step * i as f64).collect()
     }
 }
 
@@ -115,7 +121,7 @@ impl Grid {
             if i.step.is_nan() || i.step <= 0.0 || i.max < i.min || !i.min.is_finite() || !i.max.is_finite() {
                 return Err(Error::EmptyIssue { issue: i.name.clone(), min: i.min, max: i.max, step: i.step });
             }
-            size = size.saturating_mul(i.values().len());
+            size = size.saturating_mul(i.count());
         }
         if size > MAX_OUTCOMES {
             return Err(Error::TooManyOffers { offers: size, limit: MAX_OUTCOMES });
@@ -149,7 +155,7 @@ impl Grid {
     pub fn nearest(&self, values: &[f64]) -> usize {
         let mut index = 0;
         for (issue, v) in self.issues.iter().zip(values) {
-            let n = issue.values().len();
+            let n = issue.count();
             let k = (((v - issue.min) / issue.step).round().max(0.0) as usize).min(n - 1);
             index = index * n + k;
         }

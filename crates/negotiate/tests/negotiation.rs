@@ -370,6 +370,9 @@ fn malformed_spaces_are_typed_errors() {
     assert!(matches!(&e, Error::EmptyIssue { issue, .. } if issue == "share") && e.is_space(), "{e:?}");
     let e = Grid::new(vec![Issue::new("a", 0.0, 1.0, 1e-4), Issue::new("b", 0.0, 1.0, 1e-3)]).unwrap_err();
     assert!(matches!(e, Error::TooManyOffers { offers: 10_011_001, limit: 1_000_000 }), "{e:?}");
+    // A step too small for its range is refused before anything is enumerated.
+    let e = Grid::new(vec![Issue::new("fee", 0.0, 1e6, 1e-300)]).unwrap_err();
+    assert!(matches!(e, Error::TooManyOffers { offers: usize::MAX, .. }), "{e:?}");
     // A contract changed after validation is checked again, not divided by a zero step.
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/negotiation-seed-case.toml");
     let mut c = kasim_core::load(path).unwrap();
