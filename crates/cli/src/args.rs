@@ -1,5 +1,8 @@
-//! Command-line arguments (clap derive). These are raw strings and flags; `lib.rs` turns them
-//! into a validated run before any library call.
+//! Command-line arguments (clap derive), parsed once into typed values: money and term
+//! values as exact decimals (`50%` as in contract files), statistics as [`Stat`], ranges
+//! checked, so a bad value is a usage error (exit 2) before anything runs. Each command
+//! accepts only the formats its report has: commands without a CSV table take
+//! [`TableOrJson`], so `--format csv` is refused by the parser.
 //!
 //! Doc comments here are the `--help` text, where `[uncertainty]` names a TOML section, not an
 //! item to link.
@@ -9,8 +12,10 @@ use std::path::PathBuf;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
-use kasim_negotiate::tournament::MAX_RUNS;
+use kasim_montecarlo::RunConfig;
+use kasim_montecarlo::analysis::Stat;
 use kasim_negotiate::{Side, StrategyKind};
+use rust_decimal::Decimal;
 
 /// kasim — Key Account trade-terms contracts: evaluate, explain and compare what a retailer's
 /// contract really costs you.
@@ -58,9 +63,9 @@ pub enum Command {
         /// Run options.
         #[command(flatten)]
         run: RunArgs,
-        /// Also report P(net contribution < THRESHOLD), e.g. 500000.
-        #[arg(long)]
-        threshold: Option<String>,
+        /// Also report P(net contribution < THRESHOLD), e.g. 500000 or -500000.
+        #[arg(long, value_parser = money, allow_negative_numbers = true)]
+        threshold: Option<Decimal>,
         /// Write per-scenario results (scenarios.csv) and charts (histogram.svg, s-curve.svg)
         /// into this directory.
         #[arg(long)]
@@ -78,16 +83,16 @@ pub enum Command {
         /// Run options.
         #[command(flatten)]
         run: RunArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        /// Output format (compare has several tables, so no CSV).
+        #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
+        format: TableOrJson,
     },
     /// The full ledger of one simulated scenario (why was that one a loss?).
     Replay {
         /// Contract file (TOML).
         file: PathBuf,
         /// Scenario index (0-based), as in `simulate` results.
-        #[arg(long)]
+        #[arg(long, value_parser = clap::value_parser!(u64).range(..MAX_RUNS))]
         scenario: u64,
         /// Master seed of the run.
         #[arg(long, default_value_t = 1)]
@@ -105,14 +110,14 @@ pub enum Command {
         #[command(flatten)]
         run: SensitivityRunArgs,
         /// The statistic of net contribution: mean, or p1…p99 (e.g. p10).
-        #[arg(long, default_value = "mean")]
-        stat: String,
+        #[arg(long, default_value = "mean", value_parser = stat)]
+        stat: Stat,
         /// Write tornado.svg into this directory.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        /// Output format (two tables, so no CSV).
+        #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
+        format: TableOrJson,
     },
     /// Goal seek: the value of one term at which a statistic of net contribution reaches a
     /// target — e.g. the entry fee at which P10 contribution is zero (the break-even fee).
@@ -122,24 +127,24 @@ pub enum Command {
         /// The term's path, e.g. fees.entry.amount (see docs/simulation.md).
         #[arg(long)]
         term: String,
-        /// The target value of the statistic, e.g. 0.
-        #[arg(long)]
-        target: String,
+        /// The target value of the statistic, e.g. 0 or -500000.
+        #[arg(long, value_parser = money, allow_negative_numbers = true)]
+        target: Decimal,
         /// The statistic of net contribution: mean, or p1…p99.
-        #[arg(long, default_value = "mean")]
-        stat: String,
-        /// Lower end of the search range (default 0).
-        #[arg(long)]
-        low: Option<String>,
+        #[arg(long, default_value = "mean", value_parser = stat)]
+        stat: Stat,
+        /// Lower end of the search range (default 0); a rate may be written 5%.
+        #[arg(long, value_parser = term_value, allow_negative_numbers = true)]
+        low: Option<Decimal>,
         /// Upper end of the search range (default: 3 × the current value, at least 1).
-        #[arg(long)]
-        high: Option<String>,
+        #[arg(long, value_parser = term_value, allow_negative_numbers = true)]
+        high: Option<Decimal>,
         /// Run options (2,000 scenarios per evaluation by default).
         #[command(flatten)]
         run: SensitivityRunArgs,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        /// Output format (a single result, so no CSV).
+        #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
+        format: TableOrJson,
     },
     /// Simulate the negotiation of a contract's [negotiation] terms between the supplier and
     /// the buyer: the transcript round by round and the outcome against the Pareto frontier,
@@ -161,16 +166,16 @@ pub enum Command {
         #[arg(
             long,
             default_value_t = 100,
-            value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS),
+            value_parser = clap::value_parser!(u64).range(1..=kasim_negotiate::tournament::MAX_RUNS),
             requires = "tournament"
         )]
         runs: u64,
         /// Seed of the buyer-parameter draws (with --tournament).
         #[arg(long, default_value_t = 1, requires = "tournament")]
         seed: u64,
-        /// Worker threads (with --tournament; default one per core).
-        #[arg(long, default_value_t = 0, requires = "tournament")]
-        threads: usize,
+        /// Worker threads (with --tournament), up to 1,024 (default: one per core).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024), requires = "tournament")]
+        threads: u16,
         /// Output format; the CSV is the transcript (with --tournament: one row per pair of
         /// strategies).
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -198,7 +203,10 @@ pub enum Command {
     },
 }
 
-/// Output formats.
+/// Largest number of scenarios of a simulation.
+pub const MAX_RUNS: u64 = 100_000_000;
+
+/// Output formats of commands whose report has a CSV table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Aligned text for a terminal.
@@ -209,36 +217,137 @@ pub enum Format {
     Csv,
 }
 
+/// Output formats of commands whose report has no single table a spreadsheet would want.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TableOrJson {
+    /// Aligned text for a terminal.
+    Table,
+    /// Stable JSON; money as decimal strings.
+    Json,
+}
+
+impl From<Format> for kasim_report::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => kasim_report::Format::Table,
+            Format::Json => kasim_report::Format::Json,
+            Format::Csv => kasim_report::Format::Csv,
+        }
+    }
+}
+
+impl From<TableOrJson> for Format {
+    fn from(f: TableOrJson) -> Self {
+        match f {
+            TableOrJson::Table => Format::Table,
+            TableOrJson::Json => Format::Json,
+        }
+    }
+}
+
+impl From<TableOrJson> for kasim_report::Format {
+    fn from(f: TableOrJson) -> Self {
+        Format::from(f).into()
+    }
+}
+
+/// An amount of money, as in contract files (`500000`, `1_500_000`, `-500000`).
+pub fn money(s: &str) -> Result<Decimal, String> {
+    s.parse::<kasim_core::money::Money>().map(|m| m.0)
+}
+
+/// A positive amount of money.
+pub fn positive_money(s: &str) -> Result<Decimal, String> {
+    let d = money(s)?;
+    if d <= Decimal::ZERO {
+        return Err(format!("{s} is not positive"));
+    }
+    Ok(d)
+}
+
+/// A term's value: a rate as in contract files (`5%` or `0.05`), else an amount or count.
+pub fn term_value(s: &str) -> Result<Decimal, String> {
+    if s.trim_end().ends_with('%') { kasim_core::money::parse_rate(s) } else { money(s) }
+}
+
+/// A statistic of net contribution: `mean` or `p1`…`p99`.
+pub fn stat(s: &str) -> Result<Stat, String> {
+    s.parse::<Stat>().map_err(|e| e.to_string())
+}
+
+/// Results may use up to half of the memory available now (Linux `MemAvailable`), or 2 GiB
+/// where that cannot be read.
+fn memory_limit() -> u64 {
+    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
+        s.lines()
+            .find(|l| l.starts_with("MemAvailable:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+    });
+    available.map_or(2 << 30, |bytes| bytes / 2)
+}
+
 /// Options of a simulation run.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
     /// Number of scenarios (contract-years), 1 to 100,000,000.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=MAX_RUNS))]
     pub runs: u64,
     /// Master seed: the same seed gives byte-identical results at any thread count.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Worker threads (default: one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    /// Worker threads, up to 1,024 (default: one per core).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    pub threads: u16,
     /// Stop early once the standard error of mean net contribution is at most this (currency
     /// units); checked every 4,096 scenarios, so the result depends on the seed only.
-    #[arg(long)]
-    pub tolerance: Option<String>,
+    #[arg(long, value_parser = positive_money)]
+    pub tolerance: Option<Decimal>,
+}
+
+impl RunArgs {
+    /// The validated run configuration.
+    pub fn config(&self) -> RunConfig {
+        // `..default()` although every field is set today: fields the runner adds keep their
+        // defaults without a change here.
+        #[allow(clippy::needless_update)]
+        RunConfig {
+            runs: self.runs,
+            seed: self.seed,
+            threads: usize::from(self.threads),
+            max_memory: memory_limit(),
+            tolerance: self.tolerance.map(|t| t.to_string().parse().unwrap_or(f64::MAX)),
+            ..RunConfig::default()
+        }
+    }
 }
 
 /// Options of the repeated runs of sensitivity analysis and goal seek.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SensitivityRunArgs {
     /// Scenarios per variant, 1 to 1,000,000.
-    #[arg(long, default_value_t = 2_000)]
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub runs: u64,
     /// Master seed (every variant sees the same scenarios).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Worker threads (default: one per core).
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    /// Worker threads, up to 1,024 (default: one per core).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    pub threads: u16,
+}
+
+impl SensitivityRunArgs {
+    /// The validated run configuration.
+    pub fn config(&self) -> RunConfig {
+        RunConfig {
+            runs: self.runs,
+            seed: self.seed,
+            threads: usize::from(self.threads),
+            max_memory: memory_limit(),
+            ..RunConfig::default()
+        }
+    }
 }
 
 /// The parser of a side's strategy: its names with their one-line descriptions (the

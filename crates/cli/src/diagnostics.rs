@@ -1,7 +1,10 @@
-//! Renders library errors for people: every located problem as `file:line:col: key: message`
-//! followed by a source snippet pointing at the offending value (miette).
+//! Renders errors for people: every located problem of a contract as
+//! `file:line:col: key: message` followed by a source snippet pointing at the offending value
+//! (miette), any other error as its message followed by the causes it wraps.
 
 use kasim_core::Error;
+
+use crate::Failure;
 use kasim_core::error::Problem;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 
@@ -50,8 +53,8 @@ fn snippet(p: &Problem, source: &str, color: bool) -> String {
     s.lines().skip_while(|l| !l.contains('╭')).collect::<Vec<_>>().join("\n") + "\n"
 }
 
-/// Renders an error for stderr.
-pub fn render(e: &Error, color: bool) -> String {
+/// Renders a core error for stderr.
+pub fn render_core(e: &Error, color: bool) -> String {
     match e {
         Error::Invalid(ps) => {
             let mut out = String::new();
@@ -63,6 +66,39 @@ pub fn render(e: &Error, color: bool) -> String {
             }
             out
         }
-        other => format!("error: {other}\n"),
+        other => chain(other),
     }
+}
+
+/// Renders an error for stderr: located contract problems with snippets, anything else as its
+/// message and then each wrapped cause its message does not already include.
+pub fn render(f: &Failure, color: bool) -> String {
+    match f {
+        Failure::Core(e) => render_core(e, color),
+        Failure::MonteCarlo(e) => match (e, e.core()) {
+            // The scenario's context first, then its located problems with their snippets.
+            (kasim_montecarlo::Error::Scenario { index, .. }, Some(c @ Error::Invalid(_))) => {
+                format!("error: in scenario {index}:\n{}", render_core(c, color))
+            }
+            (_, Some(c @ Error::Invalid(_))) => render_core(c, color),
+            _ => chain(e),
+        },
+        Failure::InFile { source, .. } if source.is_located() => render(source, color),
+        other => chain(other),
+    }
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut out = format!("error: {text}\n");
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let msg = c.to_string();
+        if !text.contains(&msg) {
+            out.push_str(&format!("  caused by: {msg}\n"));
+            text.push_str(&msg);
+        }
+        cause = c.source();
+    }
+    out
 }

@@ -11,23 +11,15 @@ use kasim_negotiate::{AdviceReport, NegotiationReport, StrategyKind, TournamentR
 use kasim_report::Report;
 
 use crate::args::Format;
-use crate::{Failure, Outcome, done};
+use crate::{Failure, Outcome, done, emit};
 
-/// A negotiation error as the CLI reports it: the core engine's with its locations, any
-/// other with its causes.
+/// A negotiation error as the CLI reports it: the core engine's and the simulation's as
+/// theirs (located problems with their snippets), any other typed.
 fn failure(e: kasim_negotiate::Error) -> Failure {
     match e {
         kasim_negotiate::Error::Core(c) => Failure::Core(c),
         kasim_negotiate::Error::Simulation(m) => Failure::from(m),
-        other => {
-            let mut message = other.to_string();
-            let mut cause = std::error::Error::source(&other);
-            while let Some(c) = cause {
-                message.push_str(&format!(": {c}"));
-                cause = c.source();
-            }
-            Failure::Message(message)
-        }
+        other => Failure::Negotiate(other),
     }
 }
 
@@ -40,13 +32,7 @@ fn run<R: Report>(
     let result = (|| -> Result<String, Failure> {
         let contract = kasim_core::load(file).map_err(Failure::Core)?;
         let setup = setup(&contract).map_err(failure)?;
-        let r = report(&contract, &setup).map_err(failure)?;
-        let format = match format {
-            Format::Table => kasim_report::Format::Table,
-            Format::Json => kasim_report::Format::Json,
-            Format::Csv => kasim_report::Format::Csv,
-        };
-        kasim_report::emit(&r, format).map_err(|e| Failure::Message(e.to_string()))
+        emit(&report(&contract, &setup).map_err(failure)?, format)
     })();
     done(result)
 }

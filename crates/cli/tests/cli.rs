@@ -92,3 +92,127 @@ fn simulate_out_writes_csv_and_charts() {
     assert!(std::fs::read_to_string(dir.join("histogram.svg")).unwrap().starts_with("<svg"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn kasim(args: &[&str]) -> std::process::Output {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::process::Command::new(env!("CARGO_BIN_EXE_kasim")).current_dir(root).args(args).output().unwrap()
+}
+
+/// Commands whose report has no CSV table refuse `--format csv` in the parser (exit 2,
+/// nothing on stdout) instead of printing something else.
+#[test]
+fn commands_without_csv_refuse_it() {
+    for args in [
+        &["compare", "scenarios/supermarket.toml", "scenarios/pharmacy.toml"][..],
+        &["sensitivity", "scenarios/supermarket.toml"],
+        &["goal-seek", "scenarios/supermarket.toml", "--term", "fees.renewal.amount", "--target", "0"],
+    ] {
+        let mut a = args.to_vec();
+        a.extend(["--format", "csv"]);
+        let out = kasim(&a);
+        assert_eq!(out.status.code(), Some(2), "{a:?}");
+        assert!(out.stdout.is_empty(), "{a:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("invalid value 'csv'") && err.contains("[possible values: table, json]"), "{err}");
+    }
+}
+
+/// Negative amounts need no `=`: `--threshold -500000`, `--target -100000`.
+#[test]
+fn negative_numbers_parse_without_equals() {
+    let out = kasim(&["simulate", "scenarios/hypermarket.toml", "--runs", "200", "--threshold", "-500000"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("P(net contribution < -500000)"));
+    let json = kasim(&[
+        "simulate",
+        "scenarios/hypermarket.toml",
+        "--runs",
+        "200",
+        "--threshold",
+        "-500000",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["threshold"], "-500000");
+    assert!(v["p_net_contribution_below_threshold"].as_f64().unwrap() > 0.0);
+    let bad = kasim(&["simulate", "scenarios/hypermarket.toml", "--threshold", "lots"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// The numbers of a JSON document: every numeric leaf, and every string leaf that is a decimal.
+fn json_numbers(v: &serde_json::Value, out: &mut Vec<f64>) {
+    match v {
+        serde_json::Value::Number(n) => out.extend(n.as_f64()),
+        serde_json::Value::String(s) => out.extend(s.parse::<f64>().ok()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| json_numbers(x, out)),
+        serde_json::Value::Object(m) => m.values().for_each(|x| json_numbers(x, out)),
+        _ => {}
+    }
+}
+
+/// Every command's table shows only numbers its JSON has: each formatted number of the table
+/// (with a decimal point, a thousands separator or a percent sign) is a JSON value rounded to
+/// the shown decimals — as is, negated (costs), or × 100 (percentages).
+#[test]
+fn every_table_number_is_in_the_json() {
+    let commands: [&[&str]; 10] = [
+        &["evaluate", "scenarios/hypermarket.toml", "scenarios/warehouse-club.toml"],
+        &["explain", "scenarios/supermarket.toml"],
+        &["replay", "scenarios/supermarket.toml", "--scenario", "5"],
+        &["simulate", "scenarios/hypermarket.toml", "--runs", "300", "--threshold", "-500000"],
+        &["compare", "scenarios/supermarket.toml", "scenarios/pharmacy.toml", "--runs", "300"],
+        &["sensitivity", "scenarios/supermarket.toml", "--runs", "100"],
+        &[
+            "goal-seek",
+            "scenarios/supermarket.toml",
+            "--term",
+            "fees.renewal.amount",
+            "--target",
+            "-100000",
+            "--high",
+            "2000000",
+            "--runs",
+            "100",
+        ],
+        &["negotiate", "scenarios/negotiation-seed-case.toml", "--supplier", "conceder", "--buyer", "anchoring"],
+        &["advise", "scenarios/negotiation-seed-case.toml", "--margin", "0.35"],
+        &["negotiate", "scenarios/negotiation-seed-case.toml", "--tournament", "--runs", "5"],
+    ];
+    for args in commands {
+        let table = kasim(args);
+        assert!(table.status.success(), "{args:?}: {}", String::from_utf8_lossy(&table.stderr));
+        let mut a = args.to_vec();
+        a.extend(["--format", "json"]);
+        let json = kasim(&a);
+        let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        let mut numbers = Vec::new();
+        json_numbers(&v, &mut numbers);
+        let text = String::from_utf8_lossy(&table.stdout).into_owned();
+        // Prose lines (titles, notes, the formula column) are not table cells.
+        let cells: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                !l.contains(" = ") && !l.contains(" — ") && !l.starts_with("Base:") && !l.contains("Reconciliation")
+            })
+            .flat_map(|l| l.split("  "))
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        for cell in cells {
+            let t = cell.trim_end_matches('%');
+            let plain = t.replace(',', "");
+            let Ok(shown) = plain.parse::<f64>() else { continue };
+            if !(cell.contains('.') || cell.contains(',') || cell.contains('%')) {
+                continue;
+            }
+            let dp = plain.split_once('.').map_or(0, |(_, f)| f.len()) as i32;
+            let scale = 10f64.powi(dp);
+            let round = |x: f64| (x * scale).round() / scale;
+            let ok = numbers.iter().any(|&j| {
+                [j, -j, j * 100.0].iter().any(|&c| (round(c) - shown).abs() <= 0.5 / scale + 1e-9 * shown.abs())
+            });
+            assert!(ok, "{args:?}: table cell `{cell}` is not in the JSON");
+        }
+    }
+}

@@ -14,8 +14,9 @@ use crate::stats::{Summary, quantile};
 use crate::streams::{Factor, stream};
 use crate::{Error, Results};
 
-/// A statistic of net contribution to analyse.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// A statistic of net contribution to analyse. Serialised as it is written on the command
+/// line and shown in tables: `"mean"`, `"P10"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stat {
     /// The mean.
     Mean,
@@ -24,15 +25,15 @@ pub enum Stat {
 }
 
 impl std::str::FromStr for Stat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Stat, String> {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Stat, Error> {
         let t = s.trim().to_ascii_lowercase();
         if t == "mean" {
             return Ok(Stat::Mean);
         }
         match t.strip_prefix('p').and_then(|n| n.parse::<u32>().ok()) {
             Some(q) if (1..=99).contains(&q) => Ok(Stat::Percentile(q)),
-            _ => Err(format!("`{s}` is not a statistic: use mean or p1…p99 (e.g. p10)")),
+            _ => Err(Error::BadStatistic { text: s.to_string() }),
         }
     }
 }
@@ -43,6 +44,12 @@ impl std::fmt::Display for Stat {
             Stat::Mean => f.write_str("mean"),
             Stat::Percentile(q) => write!(f, "P{q}"),
         }
+    }
+}
+
+impl Serialize for Stat {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -62,6 +69,10 @@ impl Stat {
 }
 
 /// Runs one contract and returns the statistic of its net contribution.
+///
+/// # Errors
+///
+/// When the contract does not compile or a scenario fails to settle.
 pub fn statistic(contract: &Contract, cfg: &RunConfig, stat: Stat) -> Result<Decimal, Error> {
     let compiled = Compiled::new(contract)?;
     let model = Model::new(&compiled)?;
@@ -70,6 +81,10 @@ pub fn statistic(contract: &Contract, cfg: &RunConfig, stat: Stat) -> Result<Dec
 }
 
 /// Empirical quantiles of a distribution from a fixed stream (deterministic).
+///
+/// # Errors
+///
+/// When the distribution's parameters cannot be sampled.
 pub fn dist_quantiles(d: &Dist, qs: &[f64]) -> Result<Vec<f64>, Error> {
     let s = Sampler::new(d, "quantile")?;
     let mut rng = stream(0x5EED, Factor::Trend, 0, 0);
@@ -96,6 +111,10 @@ fn dec(x: f64) -> Decimal {
 /// The inputs of a contract's sensitivity analysis: every uncertain input at its P10 and P90,
 /// and every negotiated term (`uncertainty.terms`) at the ends of its range (P10/P90 when
 /// unbounded).
+///
+/// # Errors
+///
+/// When a distribution cannot be sampled.
 pub fn inputs(contract: &Contract) -> Result<Vec<Input>, Error> {
     let Some(u) = &contract.uncertainty else { return Ok(vec![]) };
     let mut out = Vec::new();
@@ -119,6 +138,11 @@ pub fn inputs(contract: &Contract) -> Result<Vec<Input>, Error> {
 }
 
 /// The contract with one input fixed at a value.
+///
+/// # Errors
+///
+/// [`Error::UnknownInput`], [`Error::NoPriceWar`], or [`Error::Term`] for a term path the
+/// contract lacks.
 pub fn with_input(contract: &Contract, name: &str, value: Decimal) -> Result<Contract, Error> {
     let mut c = contract.clone();
     let fixed = Dist::Fixed { value: kasim_core::money::Num(value) };
@@ -134,15 +158,15 @@ pub fn with_input(contract: &Contract, name: &str, value: Decimal) -> Result<Con
             "store_openings" => &mut u.store_openings,
             "price_war.depth" => match u.price_war.as_mut() {
                 Some(w) => &mut w.depth,
-                None => return Err(Error::Model(format!("`{name}`: the contract has no price war"))),
+                None => return Err(Error::NoPriceWar { name: name.to_string() }),
             },
-            _ => return Err(Error::Model(format!("`{name}` is not an uncertain input"))),
+            _ => return Err(Error::UnknownInput { name: name.to_string() }),
         };
         *slot = Some(fixed);
         return Ok(c);
     }
     u.terms.retain(|t| t.path != name);
-    terms::set(&mut c, name, value).map_err(Error::Model)?;
+    terms::set(&mut c, name, value).map_err(|reason| Error::Term { path: name.to_string(), reason })?;
     Ok(c)
 }
 
@@ -172,6 +196,10 @@ pub struct Tornado {
 
 /// One-at-a-time sensitivity: each input fixed at its low and high value, the others as
 /// modelled, all runs on the same seed (common random numbers).
+///
+/// # Errors
+///
+/// When a variant does not compile or settle.
 pub fn tornado(contract: &Contract, cfg: &RunConfig, stat: Stat) -> Result<Tornado, Error> {
     let base = statistic(contract, cfg, stat)?;
     let mut bars = Vec::new();
@@ -221,6 +249,10 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
 
 /// Rank correlation of each per-scenario input (trend, returns rate, store openings, drawn
 /// terms) with net contribution, over the scenarios of one run.
+///
+/// # Errors
+///
+/// When the contract does not compile or settle.
 pub fn rank_correlations(contract: &Contract, cfg: &RunConfig) -> Result<Vec<(String, f64)>, Error> {
     let compiled = Compiled::new(contract)?;
     let model = Model::new(&compiled)?;
@@ -255,9 +287,15 @@ pub struct GoalSeek {
     pub evaluations: u32,
 }
 
-/// Finds the value of a term in [low, high] at which the statistic of net contribution reaches
+/// Finds the value of a term in \[low, high\] at which the statistic of net contribution reaches
 /// `target`, by bisection on the same scenarios (the statistic must change sign across the
 /// range around the target; it is usually monotone in a fee or rate).
+///
+/// # Errors
+///
+/// [`Error::EmptyRange`] when `low >= high`, [`Error::Term`] for an unknown term,
+/// [`Error::GoalNotBracketed`] when the target is not between the statistic at both ends,
+/// and any error of running a variant.
 pub fn goal_seek(
     contract: &Contract,
     term: &str,
@@ -267,7 +305,10 @@ pub fn goal_seek(
     high: Decimal,
     cfg: &RunConfig,
 ) -> Result<GoalSeek, Error> {
-    let kind = terms::kind(contract, term).map_err(Error::Model)?;
+    if low >= high {
+        return Err(Error::EmptyRange { low, high });
+    }
+    let kind = terms::kind(contract, term).map_err(|reason| Error::Term { path: term.to_string(), reason })?;
     let step = match kind {
         terms::TermKind::Money => Decimal::new(1, 2),
         terms::TermKind::Rate => Decimal::new(1, 4),
@@ -286,9 +327,15 @@ pub fn goal_seek(
     } else if f_hi.is_zero() {
         lo = hi;
     } else if (f_lo > Decimal::ZERO) == (f_hi > Decimal::ZERO) {
-        return Err(Error::Model(format!(
-            "the target is not reached between {low} and {high}: {stat} − target is {f_lo} at {low} and {f_hi} at {high}"
-        )));
+        return Err(Error::GoalNotBracketed {
+            term: term.to_string(),
+            stat,
+            target,
+            low,
+            high,
+            at_low: f_lo + target,
+            at_high: f_hi + target,
+        });
     }
     while hi - lo > step {
         let mid = ((lo + hi) / Decimal::TWO).round_dp(dp);

@@ -124,7 +124,7 @@ pub struct KeyValues(pub Table);
 impl KeyValues {
     /// An empty block; `id` names it as a table does.
     pub fn new(id: impl Into<String>) -> KeyValues {
-        KeyValues(Table::new(id, vec![Column::text("item", "Item"), Column::number("value", "Value")]))
+        KeyValues(Table::new(id, vec![Column::text("item", "Item"), Column::text("value", "Value")]))
     }
 
     /// Adds a pair.
@@ -256,6 +256,15 @@ pub enum Value {
     Number(f64),
     /// A correlation coefficient, signed with three decimals.
     Correlation(f64),
+    /// A utility or score on a 0–1 scale (a negotiation party's utility, a distance to the
+    /// Pareto frontier), three decimals.
+    Score(f64),
+    /// A money amount estimated in floating point (a negotiation's risk-adjusted supplier
+    /// value), in whole currency units with separators: its cents are not meaningful.
+    Estimate(f64),
+    /// Any other floating-point measure, with this many decimals and separators (a mean round
+    /// number: `13.2`).
+    Fixed(f64, u8),
     /// A whole number (units, stores, evaluations), with thousands separators.
     Count(i64),
     /// Text from the data (a contract or rule name, a formula).

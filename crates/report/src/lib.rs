@@ -46,11 +46,15 @@
 
 pub mod document;
 pub mod emit;
+pub mod evaluate;
 mod negotiate;
+pub mod simulation;
+pub mod svg;
 pub mod testing;
 
 pub use document::{Align, Block, Column, Document, KeyValues, Label, Lang, Table, Text, Value};
 pub use emit::{Format, emit};
+pub use evaluate::{EvaluateReport, Evaluation, ExplainReport, ReplayReport};
 
 /// A command's result that every emitter can render.
 ///

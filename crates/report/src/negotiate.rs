@@ -3,10 +3,10 @@
 //! left on the table), `kasim advise` (the counter-offer term by term) and `kasim negotiate
 //! --tournament` (every pair of strategies, and the supplier strategies ranked).
 //!
-//! Supplier values are risk-adjusted contributions in currency, measured over simulated
-//! years in floating point: [`Value::Number`]. The buyer's utility is the weighted share of its
-//! KPI targets met, 0–1: [`Value::Probability`], so a terminal shows it as a percentage (as
-//! `--margin` accepts it). Each report's main table is its CSV.
+//! Supplier values are risk-adjusted contributions in currency estimated over simulated years
+//! in floating point: [`Value::Estimate`] (whole units). The buyer's utility — the weighted
+//! share of its KPI targets met, 0–1 — and distances to the Pareto frontier are
+//! [`Value::Score`]s (three decimals). Each report's main table is its CSV.
 
 use kasim_negotiate::report::{AdviceReport, NegotiationReport, TournamentReport};
 use kasim_negotiate::{Side, StrategyKind};
@@ -31,8 +31,8 @@ fn side_en(s: Side) -> &'static str {
 /// A utility of the side: currency for the supplier, a 0–1 share for the buyer.
 fn utility(s: Side, x: f64) -> Value {
     match s {
-        Side::Supplier => Value::Number(x),
-        Side::Buyer => Value::Probability(x),
+        Side::Supplier => Value::Estimate(x),
+        Side::Buyer => Value::Score(x),
     }
 }
 
@@ -80,8 +80,8 @@ impl Report for NegotiationReport {
             let mut row = vec![count(o.round), side(o.side)];
             row.extend(o.terms.iter().map(|v| Value::Decimal(*v)));
             row.extend([
-                Value::Number(o.supplier_value),
-                Value::Probability(o.buyer_utility),
+                Value::Estimate(o.supplier_value),
+                Value::Score(o.buyer_utility),
                 utility(o.side, o.concession),
                 if o.accepted { Value::label("accepted", Text::both("accepted", "接受")) } else { Value::Empty },
             ]);
@@ -99,7 +99,7 @@ impl Report for NegotiationReport {
         let mut point = |key: &str, label: Text, terms: &[rust_decimal::Decimal], supplier: f64, buyer: f64| {
             let mut row = vec![Value::label(key, label)];
             row.extend(terms.iter().map(|v| Value::Decimal(*v)));
-            row.extend([Value::Number(supplier), Value::Probability(buyer)]);
+            row.extend([Value::Estimate(supplier), Value::Score(buyer)]);
             points.row(row);
         };
         if let Some(a) = &self.agreement {
@@ -144,28 +144,24 @@ impl Report for NegotiationReport {
                 Text::both("Buyer utility (its BATNA)", "采购实得效用"),
             )
         };
-        outcome.pair("supplier_utility", s_label, Value::Number(self.supplier_utility));
+        outcome.pair("supplier_utility", s_label, Value::Estimate(self.supplier_utility));
         outcome.pair(
             "supplier_reservation",
             Text::both("Supplier BATNA", "供应商底线"),
-            Value::Number(self.supplier_reservation),
+            Value::Estimate(self.supplier_reservation),
         );
-        outcome.pair("buyer_utility", b_label, Value::Probability(self.buyer_utility));
-        outcome.pair(
-            "buyer_reservation",
-            Text::both("Buyer BATNA", "采购底线"),
-            Value::Probability(self.buyer_reservation),
-        );
+        outcome.pair("buyer_utility", b_label, Value::Score(self.buyer_utility));
+        outcome.pair("buyer_reservation", Text::both("Buyer BATNA", "采购底线"), Value::Score(self.buyer_reservation));
         if let Some(a) = &self.agreement {
             outcome.pair(
                 "distance_to_pareto",
                 Text::both("Distance to the Pareto frontier", "距帕累托前沿"),
-                Value::Number(a.distance_to_pareto),
+                Value::Score(a.distance_to_pareto),
             );
             outcome.pair(
                 "supplier_left_on_the_table",
                 Text::both("Left on the table by the supplier", "供应商少得"),
-                Value::Number(a.supplier_left_on_the_table),
+                Value::Estimate(a.supplier_left_on_the_table),
             );
         }
         doc.blocks.push(outcome.into());
@@ -205,7 +201,7 @@ impl Report for AdviceReport {
                 Value::text(&m.term),
                 Value::Decimal(m.draft),
                 Value::Decimal(m.counter_offer),
-                m.supplier_gain.map_or(Value::Missing, Value::Number),
+                m.supplier_gain.map_or(Value::Missing, Value::Estimate),
             ]);
         }
         doc.blocks.push(moves.into());
@@ -215,40 +211,36 @@ impl Report for AdviceReport {
             summary.pair(
                 "draft_supplier_value",
                 Text::both("Supplier value of the draft", "草案价值"),
-                Value::Number(d),
+                Value::Estimate(d),
             );
         }
         summary.pair(
             "supplier_value",
             Text::both("Supplier value of the counter-offer", "还价价值"),
-            Value::Number(a.supplier_value),
+            Value::Estimate(a.supplier_value),
         );
         if let Some(g) = self.supplier_gain {
-            summary.pair("supplier_gain", Text::both("Gain over the draft", "较草案增加"), Value::Number(g));
+            summary.pair("supplier_gain", Text::both("Gain over the draft", "较草案增加"), Value::Estimate(g));
         }
         if let Some(u) = self.draft_buyer_utility {
             summary.pair(
                 "draft_buyer_utility",
                 Text::both("Buyer utility of the draft", "草案采购效用"),
-                Value::Probability(u),
+                Value::Score(u),
             );
         }
         summary.pair(
             "buyer_utility",
             Text::both("Buyer utility of the counter-offer", "还价采购效用"),
-            Value::Probability(a.buyer_utility),
+            Value::Score(a.buyer_utility),
         );
-        summary.pair(
-            "buyer_reservation",
-            Text::both("Buyer BATNA", "采购底线"),
-            Value::Probability(self.buyer_reservation),
-        );
+        summary.pair("buyer_reservation", Text::both("Buyer BATNA", "采购底线"), Value::Score(self.buyer_reservation));
         summary.pair(
             "acceptance_margin",
             Text::both("Estimated acceptance margin", "预计接受余量"),
-            Value::Probability(a.acceptance_margin),
+            Value::Score(a.acceptance_margin),
         );
-        summary.pair("margin", Text::both("Margin asked (--margin)", "要求余量"), Value::Probability(self.margin));
+        summary.pair("margin", Text::both("Margin asked (--margin)", "要求余量"), Value::Score(self.margin));
         doc.blocks.push(summary.into());
         doc.notes.push(Text::en(
             "Supplier value: the risk-adjusted contribution (currency); buyer utility: the weighted share of its KPI \
@@ -302,13 +294,13 @@ impl Report for TournamentReport {
                 name(p.supplier),
                 name(p.buyer),
                 Value::Probability(p.agreement_rate),
-                Value::Number(p.supplier_mean),
-                Value::Number(p.supplier_sd),
-                Value::Number(p10),
-                Value::Number(p50),
-                Value::Number(p90),
-                Value::Probability(p.buyer_mean),
-                if p.agreement_rate > 0.0 { Value::Number(p.mean_round) } else { Value::Missing },
+                Value::Estimate(p.supplier_mean),
+                Value::Estimate(p.supplier_sd),
+                Value::Estimate(p10),
+                Value::Estimate(p50),
+                Value::Estimate(p90),
+                Value::Score(p.buyer_mean),
+                if p.agreement_rate > 0.0 { Value::Fixed(p.mean_round, 1) } else { Value::Missing },
             ]);
         }
         doc.blocks.push(pairs.into());
@@ -321,7 +313,7 @@ impl Report for TournamentReport {
         )
         .titled(Text::both("Supplier strategies, best first", "供应商策略排名"));
         for r in &self.ranking {
-            ranking.row(vec![name(r.strategy), Value::Number(r.supplier_mean)]);
+            ranking.row(vec![name(r.strategy), Value::Estimate(r.supplier_mean)]);
         }
         doc.blocks.push(ranking.into());
         doc.notes.push(Text::en(

@@ -53,9 +53,13 @@ fn found(v: &Value, j: &Leaves) -> bool {
         Value::Money(d) | Value::UnitPrice(d) | Value::Cost(d) | Value::Rate(d) | Value::Decimal(d) => {
             j.decimals.contains(d)
         }
-        Value::Percent(x) | Value::Probability(x) | Value::Number(x) | Value::Correlation(x) => {
-            j.numbers.iter().any(|y| close(*x, *y))
-        }
+        Value::Percent(x)
+        | Value::Probability(x)
+        | Value::Number(x)
+        | Value::Correlation(x)
+        | Value::Score(x)
+        | Value::Estimate(x)
+        | Value::Fixed(x, _) => j.numbers.iter().any(|y| close(*x, *y)),
         Value::Count(n) => j.decimals.contains(&Decimal::from(*n)),
         Value::Text(s) => j.strings.contains(s),
         Value::Name(t) => j.strings.contains(&t.en) && t.zh.as_ref().is_none_or(|zh| j.strings.contains(zh)),
@@ -254,6 +258,20 @@ units,1568067,,
         assert!(json.starts_with("{\n  \"format\": \"kasim.sample/1\",\n  \"contract\": \"Sunrise 2027\""), "{json}");
         assert!(json.contains("\"net_contribution\": \"-666241.49\""));
         assert!(json.ends_with("}\n"));
+    }
+
+    #[test]
+    fn floating_point_cells_read_at_their_precision() {
+        use crate::emit::table::cell;
+        assert_eq!(cell(&Value::Score(0.86349), Lang::Both), "0.863");
+        assert_eq!(cell(&Value::Estimate(303_960.4), Lang::Both), "303,960");
+        assert_eq!(cell(&Value::Fixed(13.25, 1), Lang::Both), "13.3");
+        assert_eq!(cell(&Value::Number(33_167.515), Lang::Both), "33,167.51");
+        assert_eq!(cell(&Value::Percent(39.77), Lang::Both), "39.77%");
+        assert_eq!(cell(&Value::Rate(Decimal::new(25, 2)), Lang::Both), "25.00%");
+        assert_eq!(cell(&Value::Correlation(-0.4291), Lang::Both), "-0.429");
+        assert_eq!(cell(&Value::UnitPrice(Decimal::new(68278, 4)), Lang::Both), "6.8278");
+        assert_eq!(crate::emit::csv::cell(&Value::Estimate(303_960.4)), "303960.4");
     }
 
     #[test]

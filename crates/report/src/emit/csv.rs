@@ -66,7 +66,13 @@ pub fn table_csv(t: &Table) -> Result<String, Error> {
 pub fn cell(v: &Value) -> String {
     match v {
         Value::Money(d) | Value::UnitPrice(d) | Value::Cost(d) | Value::Rate(d) | Value::Decimal(d) => d.to_string(),
-        Value::Percent(x) | Value::Probability(x) | Value::Number(x) | Value::Correlation(x) => x.to_string(),
+        Value::Percent(x)
+        | Value::Probability(x)
+        | Value::Number(x)
+        | Value::Correlation(x)
+        | Value::Score(x)
+        | Value::Estimate(x)
+        | Value::Fixed(x, _) => x.to_string(),
         Value::Count(n) => n.to_string(),
         Value::Text(s) => s.clone(),
         Value::Name(t) => t.en.clone(),

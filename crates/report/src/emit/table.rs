@@ -7,7 +7,7 @@ use kasim_core::money::format_money;
 use rust_decimal::Decimal;
 use unicode_width::UnicodeWidthStr;
 
-use crate::document::{Align, Block, Document, Lang, Table, Text, Value};
+use crate::document::{Align, Block, Document, Lang, Table, Value};
 
 /// Renders a document as terminal text.
 pub fn render(doc: &Document, lang: Lang) -> String {
@@ -59,6 +59,9 @@ pub fn cell(v: &Value, lang: Lang) -> String {
         Value::Probability(p) => format!("{:.2}%", p * 100.0),
         Value::Number(x) => float(*x),
         Value::Correlation(r) => format!("{r:+.3}"),
+        Value::Score(x) => format!("{x:.3}"),
+        Value::Estimate(x) => fixed(*x, 0),
+        Value::Fixed(x, dp) => fixed(*x, u32::from(*dp)),
         Value::Count(n) => format_money(Decimal::from(*n), 0),
         Value::Text(s) => s.clone(),
         Value::Name(t) => t.render(lang),
@@ -71,7 +74,11 @@ pub fn cell(v: &Value, lang: Lang) -> String {
 /// A measured `f64` to the cent with separators, rounded as money is (half away from zero on
 /// the binary value's exact decimal expansion).
 fn float(x: f64) -> String {
-    Decimal::from_f64_retain(x).map_or_else(|| format!("{x:.2}"), |d| format_money(d, 2))
+    fixed(x, 2)
+}
+
+fn fixed(x: f64, dp: u32) -> String {
+    Decimal::from_f64_retain(x).map_or_else(|| format!("{x:.*}", dp as usize), |d| format_money(d, dp))
 }
 
 fn table(t: &Table, lang: Lang, header: bool) -> String {
@@ -129,9 +136,4 @@ fn table(t: &Table, lang: Lang, header: bool) -> String {
         out.push('\n');
     }
     out
-}
-
-/// The plain text of a label, for callers that print one outside a table.
-pub fn text(t: &Text, lang: Lang) -> String {
-    t.render(lang)
 }

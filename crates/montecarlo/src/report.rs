@@ -1,0 +1,366 @@
+//! The report values of the simulation commands, with their analytics computed: what
+//! `simulate`, `compare`, `sensitivity` and `goal-seek` return. They are plain serialisable
+//! data — the JSON of each command is the value itself — and `kasim-report` renders them as
+//! tables and CSV from the same fields, so the formats cannot disagree.
+
+use kasim_core::{Compiled, Contract, terms};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::Error;
+use crate::analysis::{self, GoalSeek, Stat, Tornado};
+use crate::runner::{Results, Row, RunConfig, run_with_progress};
+use crate::sampler::Model;
+use crate::stats::{Summary, p_below};
+
+/// Simulates contracts over the same scenarios (common random numbers), reporting progress as
+/// `(done, total)` scenarios.
+///
+/// # Errors
+///
+/// When a contract does not compile, its uncertainty cannot be sampled, a scenario fails to
+/// settle, or the results would not fit in `cfg.max_memory`.
+pub fn simulate(
+    contracts: &[Contract],
+    cfg: &RunConfig,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<Vec<Results>, Error> {
+    let compiled = contracts.iter().map(Compiled::new).collect::<Result<Vec<_>, _>>()?;
+    let models = compiled.iter().map(Model::new).collect::<Result<Vec<_>, _>>()?;
+    run_with_progress(&models, cfg, progress)
+}
+
+/// Fails with [`Error::NoUncertainty`] when the contract has nothing to simulate.
+///
+/// # Errors
+///
+/// [`Error::NoUncertainty`] for a contract without an `[uncertainty]` section.
+pub fn require_uncertainty(contract: &Contract) -> Result<(), Error> {
+    if contract.uncertainty.is_none() {
+        return Err(Error::NoUncertainty { contract: contract.name.clone() });
+    }
+    Ok(())
+}
+
+/// The unit of a simulated output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Currency units.
+    Currency,
+    /// Percentage points (the fee ratio: 39.77 = 39.77%).
+    Percent,
+}
+
+/// One simulated output per scenario.
+#[derive(Clone, Copy, Debug)]
+pub struct Output {
+    /// Machine key (`net_contribution`).
+    pub key: &'static str,
+    /// English label.
+    pub en: &'static str,
+    /// Chinese label.
+    pub zh: &'static str,
+    /// Unit.
+    pub unit: Unit,
+    /// The value in a scenario's row, in hundredths of the unit.
+    pub get: fn(&Row) -> i64,
+}
+
+/// The outputs `simulate` summarises, in table order.
+pub const OUTPUTS: [Output; 6] = [
+    Output {
+        key: "net_contribution",
+        en: "Net contribution",
+        zh: "净贡献",
+        unit: Unit::Currency,
+        get: |r| r.net_contribution,
+    },
+    Output { key: "fees_total", en: "Fees total", zh: "费用合计", unit: Unit::Currency, get: |r| r.fees_total },
+    Output {
+        key: "net_invoiced", en: "Net invoiced", zh: "净销售额", unit: Unit::Currency, get: |r| r.net_invoiced
+    },
+    Output { key: "fee_ratio", en: "Fee ratio", zh: "费用率 (%)", unit: Unit::Percent, get: |r| r.fee_ratio },
+    Output {
+        key: "retailer_margin",
+        en: "Retailer margin",
+        zh: "零售商毛利",
+        unit: Unit::Currency,
+        get: |r| r.retailer_margin,
+    },
+    Output {
+        key: "net_net_price", en: "Net-net price", zh: "净净价", unit: Unit::Currency, get: |r| r.net_net_price
+    },
+];
+
+/// One output's values over all scenarios, sorted.
+pub fn sorted(results: &Results, get: fn(&Row) -> i64) -> Vec<i64> {
+    let mut v: Vec<i64> = results.rows.iter().map(get).collect();
+    v.sort_unstable();
+    v
+}
+
+/// The summary of one output.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OutputSummary {
+    /// The output's key.
+    pub output: &'static str,
+    /// Its unit.
+    pub unit: Unit,
+    /// Its distribution.
+    pub summary: Summary,
+}
+
+/// `kasim simulate`: the distribution of every output of one contract.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Simulation {
+    /// The contract file.
+    pub file: String,
+    /// Contract name.
+    pub contract: String,
+    /// Scenarios run (fewer than requested when the tolerance stopped the run).
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// One summary per output, in [`OUTPUTS`] order.
+    pub outputs: Vec<OutputSummary>,
+    /// P(net contribution < threshold), when a threshold was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_net_contribution_below_threshold: Option<f64>,
+    /// Retailer name.
+    pub retailer: String,
+    /// Scenarios requested.
+    pub requested_runs: u64,
+    /// The threshold, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<Decimal>,
+}
+
+impl Simulation {
+    /// Summarises one contract's results. One output is sorted at a time, so the peak memory
+    /// is the stored rows plus one column.
+    pub fn new(
+        file: &str,
+        contract: &Contract,
+        cfg: &RunConfig,
+        r: &Results,
+        threshold: Option<Decimal>,
+    ) -> Simulation {
+        let threshold_cents = threshold.map(|t| {
+            (t * Decimal::ONE_HUNDRED).round().try_into().unwrap_or(if t > Decimal::ZERO { i64::MAX } else { i64::MIN })
+        });
+        let mut p_threshold = None;
+        let outputs = OUTPUTS
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                let v = sorted(r, o.get);
+                if i == 0 {
+                    p_threshold = threshold_cents.map(|t| p_below(&v, t));
+                }
+                OutputSummary { output: o.key, unit: o.unit, summary: Summary::of_sorted_cents(&v) }
+            })
+            .collect();
+        Simulation {
+            file: file.to_string(),
+            contract: contract.name.clone(),
+            runs: r.rows.len() as u64,
+            seed: cfg.seed,
+            outputs,
+            p_net_contribution_below_threshold: p_threshold,
+            retailer: contract.retailer.name.clone(),
+            requested_runs: cfg.runs,
+            threshold,
+        }
+    }
+}
+
+/// One contract in a comparison.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Compared {
+    /// The file.
+    pub file: String,
+    /// Contract name.
+    pub contract: String,
+    /// Retailer name.
+    pub retailer: String,
+    /// Net contribution.
+    pub net_contribution: Summary,
+    /// Fee ratio in percentage points.
+    pub fee_ratio_percent: Summary,
+    /// Net-net price per unit.
+    pub net_net_price: Summary,
+    /// Mean net contribution per store at the start (0 without stores).
+    pub contribution_per_store: Decimal,
+    /// Mean net contribution per SKU carried.
+    pub contribution_per_sku: Decimal,
+}
+
+/// The difference of two contracts, scenario by scenario.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Difference {
+    /// Contract A.
+    pub a: String,
+    /// Contract B.
+    pub b: String,
+    /// Net contribution of A − B per scenario.
+    pub difference: Summary,
+    /// Share of scenarios where A's net contribution is higher.
+    pub p_a_beats_b: f64,
+}
+
+/// `kasim compare`: contracts over the same scenarios, their pairwise differences and a
+/// ranking by mean net contribution.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comparison {
+    /// Scenarios per contract.
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// Per contract, in argument order.
+    pub contracts: Vec<Compared>,
+    /// Every pair (A before B in argument order).
+    pub differences: Vec<Difference>,
+    /// Contract names, best mean net contribution first (ties in argument order).
+    pub ranking: Vec<String>,
+}
+
+impl Comparison {
+    /// Compares contracts' results of one run (`results[i]` of `contracts[i]` from `files[i]`).
+    pub fn new(files: &[String], contracts: &[Contract], cfg: &RunConfig, results: &[Results]) -> Comparison {
+        let mut list: Vec<Compared> = Vec::new();
+        for ((file, c), r) in files.iter().zip(contracts).zip(results) {
+            let net_contribution = Summary::of_sorted_cents(&sorted(r, |x| x.net_contribution));
+            let per = |n: u64| {
+                if n == 0 { Decimal::ZERO } else { (net_contribution.mean / Decimal::from(n)).round_dp(2) }
+            };
+            list.push(Compared {
+                file: file.clone(),
+                contract: c.name.clone(),
+                retailer: c.retailer.name.clone(),
+                contribution_per_store: per(u64::from(c.retailer.stores)),
+                contribution_per_sku: per(c.skus.len() as u64),
+                fee_ratio_percent: Summary::of_sorted_cents(&sorted(r, |x| x.fee_ratio)),
+                net_net_price: Summary::of_sorted_cents(&sorted(r, |x| x.net_net_price)),
+                net_contribution,
+            });
+        }
+        let mut differences = Vec::new();
+        for a in 0..list.len() {
+            for b in a + 1..list.len() {
+                let d: Vec<i64> = results[a]
+                    .rows
+                    .iter()
+                    .zip(&results[b].rows)
+                    .map(|(x, y)| x.net_contribution - y.net_contribution)
+                    .collect();
+                let wins = d.iter().filter(|&&x| x > 0).count();
+                differences.push(Difference {
+                    a: list[a].contract.clone(),
+                    b: list[b].contract.clone(),
+                    difference: Summary::of_cents(&d),
+                    p_a_beats_b: wins as f64 / d.len().max(1) as f64,
+                });
+            }
+        }
+        let mut order: Vec<usize> = (0..list.len()).collect();
+        order.sort_by(|&x, &y| list[y].net_contribution.mean.cmp(&list[x].net_contribution.mean).then(x.cmp(&y)));
+        let ranking = order.iter().map(|&i| list[i].contract.clone()).collect();
+        Comparison { runs: cfg.runs, seed: cfg.seed, contracts: list, differences, ranking }
+    }
+
+    /// The contracts in ranking order.
+    pub fn ranked(&self) -> impl Iterator<Item = &Compared> {
+        self.ranking.iter().filter_map(|name| self.contracts.iter().find(|c| &c.contract == name))
+    }
+}
+
+/// `kasim sensitivity`: the tornado and the rank correlations of one contract.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sensitivity {
+    /// Contract name.
+    pub contract: String,
+    /// Scenarios per variant.
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// Each input at its low and high value, widest swing first.
+    pub tornado: Tornado,
+    /// (per-scenario input, Spearman ρ with net contribution), strongest first.
+    pub rank_correlations: Vec<(String, f64)>,
+}
+
+impl Sensitivity {
+    /// Runs the tornado and the rank correlations.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoUncertainty`] for a contract without `[uncertainty]`, and any error of
+    /// running a variant.
+    pub fn run(contract: &Contract, cfg: &RunConfig, stat: Stat) -> Result<Sensitivity, Error> {
+        require_uncertainty(contract)?;
+        let tornado = analysis::tornado(contract, cfg, stat)?;
+        let rank_correlations = analysis::rank_correlations(contract, cfg)?;
+        Ok(Sensitivity { contract: contract.name.clone(), runs: cfg.runs, seed: cfg.seed, tornado, rank_correlations })
+    }
+}
+
+/// What kind of value a term holds, for display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TermUnit {
+    /// An amount of money.
+    Money,
+    /// A rate (a fraction).
+    Rate,
+    /// A whole count.
+    Count,
+}
+
+/// `kasim goal-seek`: the value of a term at which a statistic reaches a target.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GoalSeekReport {
+    /// Contract name.
+    pub contract: String,
+    /// Scenarios per evaluation.
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// The term's value in the contract.
+    pub current: Decimal,
+    /// The search and its result.
+    #[serde(flatten)]
+    pub result: GoalSeek,
+    /// The term's unit.
+    pub unit: TermUnit,
+}
+
+impl GoalSeekReport {
+    /// Seeks `term` in `[low, high]`; `low` defaults to 0 and `high` to 3 × the current value
+    /// (at least 1).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Term`] for a path that is not a numeric term, [`Error::EmptyRange`],
+    /// [`Error::GoalNotBracketed`], and any error of running a variant.
+    pub fn run(
+        contract: &Contract,
+        term: &str,
+        stat: Stat,
+        target: Decimal,
+        (low, high): (Option<Decimal>, Option<Decimal>),
+        cfg: &RunConfig,
+    ) -> Result<GoalSeekReport, Error> {
+        let bad = |reason: String| Error::Term { path: term.to_string(), reason };
+        let current = terms::get(contract, term).map_err(bad)?;
+        let unit = match terms::kind(contract, term).map_err(bad)? {
+            terms::TermKind::Money => TermUnit::Money,
+            terms::TermKind::Rate => TermUnit::Rate,
+            terms::TermKind::Count => TermUnit::Count,
+        };
+        let low = low.unwrap_or(Decimal::ZERO);
+        let high = high.unwrap_or_else(|| (current * Decimal::from(3)).max(Decimal::ONE));
+        let result = analysis::goal_seek(contract, term, stat, target, low, high, cfg)?;
+        Ok(GoalSeekReport { contract: contract.name.clone(), runs: cfg.runs, seed: cfg.seed, current, result, unit })
+    }
+}

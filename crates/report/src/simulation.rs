@@ -1,0 +1,313 @@
+//! How the simulation reports of `kasim-montecarlo` read: `simulate`, `compare`,
+//! `sensitivity` and `goal-seek`.
+
+use kasim_core::money::format_money;
+use kasim_montecarlo::Summary;
+use kasim_montecarlo::report::{Comparison, GoalSeekReport, OUTPUTS, Sensitivity, Simulation, TermUnit, Unit};
+use kasim_montecarlo::stats::PERCENTILES;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::Report;
+use crate::document::{Column, Document, KeyValues, Table, Text, Value};
+
+fn count(n: u64) -> String {
+    format_money(Decimal::from(n), 0)
+}
+
+/// A decimal of an output in its unit.
+fn of(d: Decimal, unit: Unit) -> Value {
+    match unit {
+        Unit::Currency => Value::Money(d),
+        Unit::Percent => Value::Percent(d.to_f64().unwrap_or(f64::NAN)),
+    }
+}
+
+/// A measured `f64` (standard deviation) of an output in its unit.
+fn of_f64(x: f64, unit: Unit) -> Value {
+    match unit {
+        Unit::Currency => Value::Number(x),
+        Unit::Percent => Value::Percent(x),
+    }
+}
+
+/// The rows of a summary table: one statistic per row, one column per summary.
+fn summary_rows(t: &mut Table, summaries: &[(&Summary, Unit)]) {
+    let mut row = |key: &str, label: Text, f: &dyn Fn(&Summary, Unit) -> Value| {
+        let mut r = vec![Value::label(key, label)];
+        r.extend(summaries.iter().map(|(s, u)| f(s, *u)));
+        t.row(r);
+    };
+    row("mean", Text::both("Mean", "均值"), &|s, u| of(s.mean, u));
+    row("sd", Text::both("Std deviation", "标准差"), &|s, u| of_f64(s.sd, u));
+    row("std_error", Text::en("Std error of mean"), &|s, u| of_f64(s.std_error, u));
+    row("min", Text::en("Min"), &|s, u| of(s.min, u));
+    for (i, q) in PERCENTILES.iter().enumerate() {
+        row(&format!("p{q}"), Text::en(format!("P{q}")), &|s, u| {
+            s.percentiles.get(i).map_or(Value::Missing, |p| of(p.1, u))
+        });
+    }
+    row("max", Text::en("Max"), &|s, u| of(s.max, u));
+    row("var95", Text::en("VaR 95% (P5)"), &|s, u| of(s.var95, u));
+    row("cvar95", Text::en("CVaR 95% (mean of worst 5%)"), &|s, u| of(s.cvar95, u));
+    row("p_loss", Text::en("P(< 0)"), &|s, _| Value::Probability(s.p_loss));
+}
+
+impl Report for Simulation {
+    fn schema(&self) -> &'static str {
+        "kasim.simulate/1"
+    }
+
+    fn document(&self) -> Document {
+        let mut columns = vec![Column::text("statistic", Text::both("Statistic", "统计量"))];
+        columns.extend(OUTPUTS.iter().map(|o| Column::number(o.key, Text::both(o.en, o.zh))));
+        let mut t = Table::new("summary", columns);
+        let pairs: Vec<(&Summary, Unit)> = self.outputs.iter().map(|o| (&o.summary, o.unit)).collect();
+        summary_rows(&mut t, &pairs);
+        if let (Some(p), Some(th)) = (self.p_net_contribution_below_threshold, self.threshold) {
+            t.row(vec![
+                Value::label("p_below_threshold", Text::en(format!("P(net contribution < {th})"))),
+                Value::Probability(p),
+            ]);
+        }
+        let stopped = if self.runs < self.requested_runs { " (standard error within --tolerance)" } else { "" };
+        let mut doc = Document::new(format!(
+            "{} — {} — {} scenarios{stopped}, seed {}",
+            self.contract,
+            self.retailer,
+            count(self.runs),
+            self.seed
+        ));
+        doc.blocks.push(t.into());
+        doc.notes.push(Text::en(format!(
+            "Same seed, same results at any thread count. Replay any scenario: kasim replay {} --seed {} --scenario K",
+            self.file, self.seed
+        )));
+        doc
+    }
+
+    fn csv_table(&self) -> Option<&str> {
+        Some("summary")
+    }
+}
+
+impl Report for Comparison {
+    fn schema(&self) -> &'static str {
+        "kasim.compare/1"
+    }
+
+    fn document(&self) -> Document {
+        let mut doc = Document::new(format!(
+            "{} contracts × {} scenarios, seed {}, common random numbers (scenario k sees the same draws in every contract)",
+            self.contracts.len(),
+            count(self.runs),
+            self.seed
+        ));
+        let mut columns = vec![Column::text("statistic", Text::both("Statistic", "统计量"))];
+        columns.extend(self.contracts.iter().map(|c| Column::number(c.contract.clone(), c.contract.clone())));
+        let mut t = Table::new("net_contribution", columns).titled(Text::both("Net contribution", "净贡献"));
+        let pairs: Vec<(&Summary, Unit)> =
+            self.contracts.iter().map(|c| (&c.net_contribution, Unit::Currency)).collect();
+        summary_rows(&mut t, &pairs);
+        doc.blocks.push(t.into());
+
+        let mut d = Table::new(
+            "differences",
+            vec![
+                Column::text("a", "A"),
+                Column::text("b", "B"),
+                Column::number("mean", "Mean"),
+                Column::number("sd", "SD"),
+                Column::number("p5", "P5"),
+                Column::number("p50", "P50"),
+                Column::number("p95", "P95"),
+                Column::number("p_a_beats_b", "P(A beats B)"),
+            ],
+        )
+        .titled(Text::both("Differences A − B, scenario by scenario", "逐情景差异"));
+        for x in &self.differences {
+            let p = |q: u32| {
+                x.difference.percentiles.iter().find(|p| p.0 == q).map_or(Value::Missing, |p| Value::Money(p.1))
+            };
+            d.row(vec![
+                Value::text(&x.a),
+                Value::text(&x.b),
+                Value::Money(x.difference.mean),
+                Value::Number(x.difference.sd),
+                p(5),
+                p(50),
+                p(95),
+                Value::Probability(x.p_a_beats_b),
+            ]);
+        }
+        doc.blocks.push(d.into());
+
+        let mut r = Table::new(
+            "ranking",
+            vec![
+                Column::text("rank", "#"),
+                Column::text("contract", "Contract"),
+                Column::text("retailer", "Retailer"),
+                Column::number("mean", "Mean contribution"),
+                Column::number("p5", "P5"),
+                Column::number("fee_ratio", "Fee ratio (mean)"),
+                Column::number("net_net_price", "Net-net price (mean)"),
+                Column::number("per_store", "Per store"),
+                Column::number("per_sku", "Per SKU"),
+            ],
+        )
+        .titled(Text::both("Ranking by mean net contribution", "排名"));
+        for (rank, c) in self.ranked().enumerate() {
+            let n = (rank + 1).to_string();
+            r.row(vec![
+                Value::label(n.clone(), n),
+                Value::text(&c.contract),
+                Value::text(&c.retailer),
+                Value::Money(c.net_contribution.mean),
+                Value::Money(c.net_contribution.var95),
+                of(c.fee_ratio_percent.mean, Unit::Percent),
+                Value::Money(c.net_net_price.mean),
+                Value::Money(c.contribution_per_store),
+                Value::Money(c.contribution_per_sku),
+            ]);
+        }
+        doc.blocks.push(r.into());
+        doc
+    }
+}
+
+impl Report for Sensitivity {
+    fn schema(&self) -> &'static str {
+        "kasim.sensitivity/1"
+    }
+
+    fn document(&self) -> Document {
+        let t = &self.tornado;
+        let mut doc = Document::new(format!(
+            "{} — sensitivity of {} net contribution ({} scenarios per variant, seed {}, common random numbers)",
+            self.contract,
+            t.stat,
+            count(self.runs),
+            self.seed
+        ));
+        doc.subtitle.push(Text::en(format!("Base: {}", format_money(t.base, 2))));
+        let mut bars = Table::new(
+            "tornado",
+            vec![
+                Column::text("input", "Input"),
+                Column::number("low", "Low"),
+                Column::number("high", "High"),
+                Column::number("at_low", "At low"),
+                Column::number("at_high", "At high"),
+                Column::number("swing", "Swing"),
+            ],
+        );
+        for b in &t.bars {
+            bars.row(vec![
+                Value::text(&b.input.name),
+                Value::Decimal(b.input.low),
+                Value::Decimal(b.input.high),
+                Value::Money(b.at_low),
+                Value::Money(b.at_high),
+                Value::Money(b.swing),
+            ]);
+        }
+        doc.blocks.push(bars.into());
+        if !self.rank_correlations.is_empty() {
+            let mut c = Table::new(
+                "rank_correlations",
+                vec![Column::text("input", "Per-scenario input"), Column::number("rho", "ρ")],
+            )
+            .titled(Text::both("Rank correlation with net contribution (Spearman)", "秩相关"));
+            for (name, rho) in &self.rank_correlations {
+                c.row(vec![Value::text(name), Value::Correlation(*rho)]);
+            }
+            doc.blocks.push(c.into());
+        }
+        doc
+    }
+}
+
+impl Report for GoalSeekReport {
+    fn schema(&self) -> &'static str {
+        "kasim.goal-seek/1"
+    }
+
+    fn document(&self) -> Document {
+        let g = &self.result;
+        let term_value = |d: Decimal| match self.unit {
+            TermUnit::Money => Value::Money(d),
+            TermUnit::Rate => Value::Rate(d),
+            TermUnit::Count => d.to_i64().map_or(Value::Decimal(d), Value::Count),
+        };
+        let mut doc = Document::new(format!(
+            "{} — goal seek on {} ({} scenarios per evaluation, seed {})",
+            self.contract,
+            g.term,
+            count(self.runs),
+            self.seed
+        ));
+        let mut kv = KeyValues::new("goal_seek");
+        kv.pair("term", Text::both("Term", "条款"), Value::text(&g.term));
+        kv.pair("stat", Text::both("Statistic of net contribution", "净贡献统计量"), Value::text(g.stat.to_string()));
+        kv.pair("target", Text::both("Target", "目标"), Value::Money(g.target));
+        kv.pair("value", Text::both("Value found", "求得值"), term_value(g.value));
+        kv.pair("achieved", Text::both("Statistic there", "该值下的统计量"), Value::Money(g.achieved));
+        kv.pair("current", Text::both("Current value", "当前值"), term_value(self.current));
+        kv.pair("evaluations", Text::both("Evaluations", "模拟次数"), Value::Count(i64::from(g.evaluations)));
+        doc.blocks.push(kv.into());
+        doc
+    }
+}
+
+/// The files `simulate --out` writes: per-scenario results (`scenarios.csv`) and the two
+/// charts of net contribution (`histogram.svg`, `s-curve.svg`).
+///
+/// # Errors
+///
+/// [`Error::Csv`](crate::Error::Csv) when the CSV writer fails.
+pub fn scenario_files(
+    contract: &str,
+    r: &kasim_montecarlo::Results,
+) -> Result<Vec<(&'static str, Vec<u8>)>, crate::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "scenario",
+        "net_contribution",
+        "fees_total",
+        "net_invoiced",
+        "fee_ratio_percent",
+        "retailer_margin",
+        "net_net_price",
+    ])?;
+    for (k, row) in r.rows.iter().enumerate() {
+        w.write_record([
+            k.to_string(),
+            Decimal::new(row.net_contribution, 2).to_string(),
+            Decimal::new(row.fees_total, 2).to_string(),
+            Decimal::new(row.net_invoiced, 2).to_string(),
+            Decimal::new(row.fee_ratio, 2).to_string(),
+            Decimal::new(row.retailer_margin, 2).to_string(),
+            Decimal::new(row.net_net_price, 2).to_string(),
+        ])?;
+    }
+    let bytes = w.into_inner().map_err(|e| crate::Error::Csv(e.into_error().into()))?;
+    let mut csv_bytes = crate::emit::csv::BOM.as_bytes().to_vec();
+    csv_bytes.extend(bytes);
+    let v = kasim_montecarlo::report::sorted(r, |x| x.net_contribution);
+    let title = format!("{contract} — net contribution, {} scenarios", r.rows.len());
+    Ok(vec![
+        ("scenarios.csv", csv_bytes),
+        ("histogram.svg", crate::svg::histogram(&v, &title, "net contribution (CNY)").into_bytes()),
+        ("s-curve.svg", crate::svg::s_curve(&v, &title, "net contribution (CNY)").into_bytes()),
+    ])
+}
+
+/// The tornado chart `sensitivity --out` writes (`tornado.svg`).
+pub fn tornado_svg(s: &Sensitivity) -> String {
+    let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
+    let bars: Vec<(String, f64, f64)> =
+        s.tornado.bars.iter().map(|b| (b.input.name.clone(), f(b.at_low), f(b.at_high))).collect();
+    let title = format!("{} — {} net contribution, {} scenarios per variant", s.contract, s.tornado.stat, s.runs);
+    crate::svg::tornado(&title, f(s.tornado.base), &bars)
+}
