@@ -17,7 +17,6 @@ pub mod args;
 mod commands;
 pub mod diagnostics;
 mod negotiate;
-pub mod table;
 
 use args::{Cli, Command};
 
