@@ -73,6 +73,25 @@ pub fn render_core(e: &Error, color: bool) -> String {
 /// Renders an error for stderr: located contract problems with snippets, anything else as its
 /// message and then each wrapped cause its message does not already include.
 pub fn render(f: &Failure, color: bool) -> String {
+    let mut out = render_failure(f, color);
+    if let Some(h) = help(f) {
+        out.push_str(&format!("  help: {h}\n"));
+    }
+    out
+}
+
+/// What to try next, for the errors where the CLI knows (the library does not know the flags).
+fn help(f: &Failure) -> Option<&'static str> {
+    match f {
+        Failure::InFile { source, .. } => help(source),
+        Failure::MonteCarlo(e) if e.is_unreachable_goal() => {
+            Some("widen the search range with --low and --high, or check the target's sign")
+        }
+        _ => None,
+    }
+}
+
+fn render_failure(f: &Failure, color: bool) -> String {
     match f {
         Failure::Core(e) => render_core(e, color),
         Failure::MonteCarlo(e) => match (e, e.core()) {
@@ -83,7 +102,7 @@ pub fn render(f: &Failure, color: bool) -> String {
             (_, Some(c @ Error::Invalid(_))) => render_core(c, color),
             _ => chain(e),
         },
-        Failure::InFile { source, .. } if source.is_located() => render(source, color),
+        Failure::InFile { source, .. } if source.is_located() => render_failure(source, color),
         other => chain(other),
     }
 }

@@ -129,7 +129,7 @@ pub enum Error {
     /// The goal is not bracketed: the statistic is on the same side of the target at both
     /// ends of the range.
     #[error(
-        "{stat} net contribution of {target} is not reached with {term} between {low} and {high}: it is {at_low} at {low} and {at_high} at {high}; widen the range with --low/--high"
+        "{stat} net contribution of {target} is not reached with {term} between {low} and {high}: it is {at_low} at {low} and {at_high} at {high}"
     )]
     GoalNotBracketed {
         /// The term searched.

@@ -213,7 +213,7 @@ pub struct Difference {
 /// ranking by mean net contribution.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Comparison {
-    /// Scenarios per contract.
+    /// Scenarios per contract (fewer than requested when the tolerance stopped the run).
     pub runs: u64,
     /// Master seed.
     pub seed: u64,
@@ -266,7 +266,9 @@ impl Comparison {
         let mut order: Vec<usize> = (0..list.len()).collect();
         order.sort_by(|&x, &y| list[y].net_contribution.mean.cmp(&list[x].net_contribution.mean).then(x.cmp(&y)));
         let ranking = order.iter().map(|&i| list[i].contract.clone()).collect();
-        Comparison { runs: cfg.runs, seed: cfg.seed, contracts: list, differences, ranking }
+        // The scenarios actually run: fewer than asked when the tolerance stopped the run.
+        let runs = results.first().map_or(0, |r| r.rows.len() as u64);
+        Comparison { runs, seed: cfg.seed, contracts: list, differences, ranking }
     }
 
     /// The contracts in ranking order.
