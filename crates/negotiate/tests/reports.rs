@@ -149,7 +149,15 @@ fn tournament_ranks_the_supplier_strategies() {
     let (c, s) = seed_case();
     let cfg = TournamentConfig { runs: 10, ..TournamentConfig::default() };
     let r = TournamentReport::new(c, s, &cfg).unwrap();
-    // 8 supplier strategies (flagship-first configured) × 9 buyer strategies (anchoring too).
+    // 8 supplier strategies (flagship-first configured) × 9 buyer strategies (anchoring too),
+    // in catalogue order: the field the CLI's hand-kept lists gave.
+    let (suppliers, buyers) = kasim_negotiate::tournament::field(s);
+    let names = |ks: &[kasim_negotiate::StrategyKind]| ks.iter().map(|k| k.name()).collect::<Vec<_>>().join(" ");
+    assert_eq!(names(&suppliers), "boulware linear conceder hardliner stall tit-for-tat strong-firm flagship-first");
+    assert_eq!(
+        names(&buyers),
+        "boulware linear conceder hardliner stall tit-for-tat strong-firm delisting-threat anchoring"
+    );
     assert_eq!(r.pairs.len(), 8 * 9);
     let p = &r.pairs[0];
     assert_eq!((p.supplier, p.buyer), (Boulware, Boulware));
