@@ -8,9 +8,10 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use kasim_negotiate::contract::{setup, strategy};
-use kasim_negotiate::negotiate;
+use kasim_negotiate::StrategyKind::{Boulware, Conceder, Hardliner, Linear, Stall, StrongFirm, TitForTat};
+use kasim_negotiate::contract::{setup, strategy_for};
 use kasim_negotiate::tournament::{TournamentConfig, tournament};
+use kasim_negotiate::{Side, negotiate};
 
 fn bench(c: &mut Criterion) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/negotiation-seed-case.toml");
@@ -26,12 +27,13 @@ fn bench(c: &mut Criterion) {
     g.sample_size(50);
     g.bench_function("one_negotiation_100_rounds_boulware_vs_boulware", |b| {
         b.iter(|| {
-            let (mut x, mut y) = (strategy("boulware").unwrap(), strategy("boulware").unwrap());
+            let (mut x, mut y) =
+                (strategy_for(Boulware, Side::Supplier, &s).unwrap(), strategy_for(Boulware, Side::Buyer, &s).unwrap());
             negotiate(&s.grid, [&s.supplier, &s.buyer], [x.as_mut(), y.as_mut()], black_box(&s.config))
         })
     });
     let runs = 20u64;
-    let names = ["boulware", "linear", "conceder", "hardliner", "stall", "tit-for-tat", "strong-firm"];
+    let names = [Boulware, Linear, Conceder, Hardliner, Stall, TitForTat, StrongFirm];
     g.throughput(Throughput::Elements(runs * (names.len() * names.len()) as u64));
     g.sample_size(10);
     for threads in [1usize, 2] {

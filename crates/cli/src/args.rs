@@ -10,9 +10,11 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 use kasim_montecarlo::RunConfig;
 use kasim_montecarlo::analysis::Stat;
+use kasim_negotiate::{Side, StrategyKind};
 use rust_decimal::Decimal;
 
 /// kasim — Key Account (KA) trade-terms contracts: what a retailer's contract really costs you.
@@ -225,29 +227,34 @@ pub enum Command {
     Negotiate {
         /// Contract file (TOML) with a [negotiation] section.
         file: PathBuf,
-        /// The supplier's strategy: boulware, linear, conceder, hardliner, stall, tit-for-tat,
-        /// strong-firm.
-        #[arg(long, default_value = "boulware")]
-        supplier: String,
-        /// The buyer's strategy (same names, plus anchoring and delisting-threat).
-        #[arg(long, default_value = "boulware")]
-        buyer: String,
+        /// The supplier's strategy.
+        #[arg(long, default_value = "boulware", value_parser = strategy(Side::Supplier), conflicts_with = "tournament")]
+        supplier: StrategyKind,
+        /// The buyer's strategy.
+        #[arg(long, default_value = "boulware", value_parser = strategy(Side::Buyer), conflicts_with = "tournament")]
+        buyer: StrategyKind,
         /// Instead of one negotiation: every supplier strategy against every buyer strategy over
         /// many negotiations with uncertain buyer targets, deadlines and BATNA.
         #[arg(long)]
         tournament: bool,
         /// Negotiations per pair of strategies (with --tournament), 1 to 100,000.
-        #[arg(long, default_value_t = 100)]
+        #[arg(
+            long,
+            default_value_t = 100,
+            value_parser = clap::value_parser!(u64).range(1..=kasim_negotiate::tournament::MAX_RUNS),
+            requires = "tournament"
+        )]
         runs: u64,
         /// Seed of the buyer-parameter draws (with --tournament).
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, requires = "tournament")]
         seed: u64,
-        /// Worker threads (with --tournament; default one per core).
-        #[arg(long, default_value_t = 0)]
-        threads: usize,
-        /// Output format (table or json).
-        #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
-        format: TableOrJson,
+        /// Worker threads (with --tournament), up to 1,024 (default: one per core).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024), requires = "tournament")]
+        threads: u16,
+        /// Output format; the CSV is the transcript (with --tournament: one row per pair of
+        /// strategies).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// The recommended counter-offer: the negotiable terms that maximise the supplier's
     /// risk-adjusted contribution while the buyer's estimated utility stays at or above its
@@ -255,12 +262,13 @@ pub enum Command {
     Advise {
         /// Contract file (TOML) with a [negotiation] section.
         file: PathBuf,
-        /// Extra buyer utility to leave above its reservation value (0–1), for safety.
-        #[arg(long, default_value = "0")]
-        margin: String,
-        /// Output format (table or json).
-        #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
-        format: TableOrJson,
+        /// Extra buyer utility to leave above its reservation value, 0–1 (e.g. 0.05 or 5%), for
+        /// safety.
+        #[arg(long, default_value = "0", value_parser = margin, allow_negative_numbers = true)]
+        margin: f64,
+        /// Output format; the CSV is the counter-offer, one row per term.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Print the JSON Schema of contract files (or supplier files with --supplier).
     Schema {
@@ -408,4 +416,18 @@ impl SensitivityRunArgs {
             ..RunConfig::default()
         }
     }
+}
+
+/// The parser of a side's strategy: its names with their one-line descriptions (the
+/// `--help` text), from kasim-negotiate's catalogue.
+fn strategy(side: Side) -> impl TypedValueParser<Value = StrategyKind> {
+    PossibleValuesParser::new(StrategyKind::for_side(side).map(|k| PossibleValue::new(k.name()).help(k.description())))
+        .try_map(move |name| StrategyKind::parse_for(&name, side))
+}
+
+/// A utility margin: a number or a percentage as in contract files, between 0 and 1.
+fn margin(s: &str) -> Result<f64, String> {
+    let rate: kasim_core::money::Rate = s.parse()?;
+    let m: f64 = rate.0.to_string().parse().map_err(|e| format!("{e}"))?;
+    if (0.0..=1.0).contains(&m) { Ok(m) } else { Err(format!("{m} is not between 0 and 1")) }
 }

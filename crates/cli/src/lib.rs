@@ -17,7 +17,6 @@ pub mod args;
 mod commands;
 pub mod diagnostics;
 mod negotiate;
-pub mod table;
 
 use args::{Cli, Command};
 
@@ -142,12 +141,12 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Negotiate { file, supplier, buyer, tournament, runs, seed, threads, format } => {
             if tournament {
-                negotiate::tournament(&file, runs, seed, threads, format.into())
+                negotiate::tournament(&file, runs, seed, usize::from(threads), format)
             } else {
-                negotiate::negotiate(&file, &supplier, &buyer, format.into())
+                negotiate::negotiate(&file, supplier, buyer, format)
             }
         }
-        Command::Advise { file, margin, format } => negotiate::advise(&file, &margin, format.into()),
+        Command::Advise { file, margin, format } => negotiate::advise(&file, margin, format),
         other => commands::run(other),
     };
     match result {

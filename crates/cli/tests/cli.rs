@@ -117,8 +117,6 @@ fn commands_without_csv_refuse_it() {
         &["compare", "scenarios/supermarket.toml", "scenarios/pharmacy.toml"][..],
         &["sensitivity", "scenarios/supermarket.toml"],
         &["goal-seek", "scenarios/supermarket.toml", "--term", "fees.renewal.amount", "--target", "0"],
-        &["negotiate", "scenarios/negotiation-seed-case.toml"],
-        &["advise", "scenarios/negotiation-seed-case.toml"],
     ] {
         let mut a = args.to_vec();
         a.extend(["--format", "csv"]);
@@ -169,7 +167,7 @@ fn json_numbers(v: &serde_json::Value, out: &mut Vec<f64>) {
 /// the shown decimals — as is, negated (costs), or × 100 (percentages).
 #[test]
 fn every_table_number_is_in_the_json() {
-    let commands: [&[&str]; 7] = [
+    let commands: [&[&str]; 10] = [
         &["evaluate", "scenarios/hypermarket.toml", "scenarios/warehouse-club.toml"],
         &["explain", "scenarios/supermarket.toml"],
         &["replay", "scenarios/supermarket.toml", "--scenario", "5"],
@@ -188,6 +186,9 @@ fn every_table_number_is_in_the_json() {
             "--runs",
             "100",
         ],
+        &["negotiate", "scenarios/negotiation-seed-case.toml", "--supplier", "conceder", "--buyer", "anchoring"],
+        &["advise", "scenarios/negotiation-seed-case.toml", "--margin", "0.35"],
+        &["negotiate", "scenarios/negotiation-seed-case.toml", "--tournament", "--runs", "5"],
     ];
     for args in commands {
         let table = kasim(args);

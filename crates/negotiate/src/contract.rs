@@ -13,8 +13,8 @@ use kasim_montecarlo::Model;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::strategy::{Strategy, TimeDependent, TitForTat, View};
-use crate::{Config, Error, Grid, Issue, Party, Scores, Side};
+use crate::strategy::{Anchoring, DelistingThreat, RelativeTitForTat, Strategy, TimeDependent, TitForTat, View};
+use crate::{Config, Error, Grid, Issue, MAX_OUTCOMES, Party, Scores, Side, StrategyKind, Transcript};
 
 /// Everything needed to negotiate one contract.
 pub struct Setup {
@@ -36,9 +36,20 @@ pub struct Setup {
     pub buyer_params: BuyerParams,
     /// The anchoring buyer's fee income floor: last year's fees × (1 + growth), when given.
     pub anchor_fees: Option<f64>,
-    /// The flagship-first playbook, when configured: (pilot rounds, demand lift, BATNA gain in
-    /// currency).
-    pub flagship: Option<(usize, f64, f64)>,
+    /// The flagship-first playbook, when configured.
+    pub flagship: Option<Flagship>,
+}
+
+/// The flagship-first playbook of a set-up ([`negotiate_flagship`]).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Flagship {
+    /// Rounds the pilot in the flagship store takes.
+    pub pilot_rounds: usize,
+    /// The lift of the buyer's department-sales KPI the pilot proves (0.15 = 15%).
+    pub demand_lift: f64,
+    /// What the pilot adds to the supplier's BATNA, in currency: the batna lift × the plan's
+    /// net invoiced sales less cost of goods (other chains list the range).
+    pub batna_gain: f64,
 }
 
 /// The buyer's KPI weights and targets, in `f64`.
@@ -75,34 +86,51 @@ fn f(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
 
-fn err(e: impl std::fmt::Display) -> Error {
-    Error::Space(e.to_string())
-}
-
-/// The contract with the terms of grid point `i`.
+/// The contract with the given values of the terms at `setup_paths` (one grid point's offer).
+///
+/// # Errors
+///
+/// [`Error::Term`] when a path is not a term of the contract or the value does not fit it.
 pub fn offer(contract: &Contract, setup_paths: &[String], values: &[Decimal]) -> Result<Contract, Error> {
     let mut c = contract.clone();
     for (p, v) in setup_paths.iter().zip(values) {
-        terms::set(&mut c, p, *v).map_err(err)?;
+        terms::set(&mut c, p, *v).map_err(|e| Error::term(p, e))?;
     }
     Ok(c)
 }
 
-/// Builds the negotiation of a contract with a `[negotiation]` section.
+/// Builds the negotiation of a contract with a `[negotiation]` section: settles every
+/// combination of the negotiable terms once, so negotiations only look scores up.
+///
+/// # Errors
+///
+/// [`Error::NoNegotiation`] without a `[negotiation]` section; [`Error::EmptyIssue`] or
+/// [`Error::TooManyOffers`] when the issues (changed after validation) give no or too many
+/// combinations; [`Error::Term`] when an issue's path is not a term of the contract;
+/// [`Error::Core`] or [`Error::Simulation`] when an offer cannot be settled or the common
+/// scenarios cannot be sampled.
 pub fn setup(contract: &Contract) -> Result<Setup, Error> {
-    let n = contract
-        .negotiation
-        .as_ref()
-        .ok_or_else(|| Error::Space("the contract has no [negotiation] section".into()))?;
-    // Exact values per issue, and the grid in the same nested order.
-    let per_issue: Vec<Vec<Decimal>> = n
-        .issues
-        .iter()
-        .map(|i| {
-            let count = ((i.max.0 - i.min.0) / i.step.0).floor().to_usize().unwrap_or(0);
-            (0..=count).map(|k| i.min.0 + i.step.0 * Decimal::from(k)).collect()
-        })
-        .collect();
+    let n = contract.negotiation.as_ref().ok_or(Error::NoNegotiation)?;
+    // Exact values per issue, and the grid in the same nested order. Validation has checked
+    // the ranges of a loaded contract; one changed since is checked here, before dividing.
+    let mut size: usize = 1;
+    let mut per_issue: Vec<Vec<Decimal>> = Vec::with_capacity(n.issues.len());
+    for i in &n.issues {
+        if i.step.0 <= Decimal::ZERO || i.max.0 < i.min.0 {
+            return Err(Error::EmptyIssue {
+                issue: i.path.clone(),
+                min: f(i.min.0),
+                max: f(i.max.0),
+                step: f(i.step.0),
+            });
+        }
+        let count = ((i.max.0 - i.min.0) / i.step.0).floor().to_usize().unwrap_or(usize::MAX);
+        size = size.saturating_mul(count.saturating_add(1));
+        if size > MAX_OUTCOMES {
+            return Err(Error::TooManyOffers { offers: size, limit: MAX_OUTCOMES });
+        }
+        per_issue.push((0..=count).map(|k| i.min.0 + i.step.0 * Decimal::from(k)).collect());
+    }
     let mut values: Vec<Vec<Decimal>> = vec![Vec::new()];
     for vs in &per_issue {
         values = values
@@ -123,10 +151,10 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
     let paths: Vec<String> = n.issues.iter().map(|i| i.path.clone()).collect();
 
     // Common scenarios, sampled once from the contract as written.
-    let base = Compiled::new(contract).map_err(err)?;
-    let base_plan_totals = base.totals(base.plan_outcome()).map_err(err)?;
+    let base = Compiled::new(contract)?;
+    let base_plan_totals = base.totals(base.plan_outcome())?;
     let outcomes: Vec<Outcome> = if contract.uncertainty.is_some() {
-        let model = Model::new(&base).map_err(err)?;
+        let model = Model::new(&base)?;
         (0..u64::from(n.supplier.scenarios)).map(|k| model.sample(n.supplier.seed, k)).collect()
     } else {
         vec![base.plan_outcome().clone()]
@@ -148,14 +176,13 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
     let mut buyer_kpis = Vec::with_capacity(values.len());
     for point in &values {
         let c = offer(contract, &paths, point)?;
-        let m = base.variant(&c).map_err(err)?;
+        let m = base.variant(&c)?;
         // Supplier: risk-adjusted contribution over the common scenarios.
         let mut scratch = kasim_core::settle::Scratch::default();
         let mut xs: Vec<f64> = outcomes
             .iter()
             .map(|o| m.totals_with(o, &mut scratch).map(|t| f(t.net_contribution())))
-            .collect::<Result<_, _>>()
-            .map_err(err)?;
+            .collect::<Result<_, _>>()?;
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;
         let u = match n.supplier.utility {
             RiskMeasure::Mean => mean,
@@ -171,7 +198,7 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
         };
         us.push(u);
         // Buyer: raw KPIs on the plan; scored against the targets (capped at 1 when met).
-        let s = m.settle(m.plan_outcome()).map_err(err)?;
+        let s = m.settle(m.plan_outcome())?;
         buyer_kpis.push([
             f(s.pnl.fees_total),
             s.pnl.effective_fee_ratio.map_or(0.0, f),
@@ -214,11 +241,11 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
     };
     let anchor_fees = b.last_year_fees.map(|l| f(l.0) * (1.0 + b.anchor_growth.map_or(0.1, |g| f(g.0))));
     let plan_margin = f(base_plan_totals.gross_invoiced - base_plan_totals.returns - base_plan_totals.cost_of_goods);
-    let flagship = n
-        .supplier
-        .flagship
-        .as_ref()
-        .map(|fl| (fl.pilot_rounds as usize, f(fl.demand_lift.0), f(fl.batna_lift.0) * plan_margin));
+    let flagship = n.supplier.flagship.as_ref().map(|fl| Flagship {
+        pilot_rounds: fl.pilot_rounds as usize,
+        demand_lift: f(fl.demand_lift.0),
+        batna_gain: f(fl.batna_lift.0) * plan_margin,
+    });
     Ok(Setup {
         grid,
         values,
@@ -267,54 +294,96 @@ impl Strategy for StrongFirm {
     }
 }
 
-/// The strategies available by name for a set-up: those of [`strategy`], plus `anchoring`
-/// (the buyer's "last year + X%", when `negotiation.buyer.last_year_fees` is given) and
-/// `flagship-first` (the supplier's chain tactic after the pilot, used with
-/// [`negotiate_flagship`], when `[negotiation.supplier.flagship]` is given).
-pub fn strategy_for(name: &str, setup: &Setup) -> Result<Box<dyn Strategy>, Error> {
-    if name == "flagship-first" {
-        // The playbook is a protocol wrapper (negotiate_flagship); its chain tactic is Boulware.
-        if setup.flagship.is_none() {
-            return Err(Error::Space("flagship-first needs [negotiation.supplier.flagship] in the contract".into()));
+/// The strategy of a kind for a side of this set-up: [`StrategyKind::Anchoring`] needs
+/// `negotiation.buyer.last_year_fees` (its floor is last year's fees × (1 + growth)),
+/// [`StrategyKind::FlagshipFirst`] needs `[negotiation.supplier.flagship]` and is the chain
+/// tactic (Boulware) that [`negotiate_flagship`] plays after the pilot.
+///
+/// # Errors
+///
+/// [`Error::WrongSide`] when the side cannot play it; [`Error::StrategyNeedsSetting`] when the
+/// contract lacks the setting it needs.
+pub fn strategy_for(kind: StrategyKind, side: Side, setup: &Setup) -> Result<Box<dyn Strategy>, Error> {
+    if !kind.plays(side) {
+        return Err(Error::WrongSide { strategy: kind, side });
+    }
+    Ok(match kind {
+        StrategyKind::Boulware => Box::new(TimeDependent::boulware()),
+        StrategyKind::Linear => Box::new(TimeDependent::linear()),
+        StrategyKind::Conceder => Box::new(TimeDependent::conceder()),
+        StrategyKind::Hardliner => Box::new(TimeDependent::hardliner()),
+        StrategyKind::Stall => Box::new(TimeDependent { e: 0.1, k: 0.0 }),
+        StrategyKind::TitForTat => Box::new(TitForTat::default()),
+        StrategyKind::RelativeTitForTat => Box::new(RelativeTitForTat::default()),
+        StrategyKind::StrongFirm => Box::new(StrongFirm),
+        StrategyKind::DelistingThreat => Box::new(DelistingThreat::default()),
+        StrategyKind::Anchoring => {
+            let floor = setup.anchor_fees.ok_or(Error::StrategyNeedsSetting {
+                strategy: kind,
+                setting: "negotiation.buyer.last_year_fees (and optionally anchor_growth)",
+            })?;
+            let allowed = setup.buyer_kpis.iter().map(|k| k[0] >= floor - 1e-6).collect();
+            Box::new(Anchoring { allowed, inner: TimeDependent::boulware(), release: 0.9 })
         }
-        return Ok(Box::new(TimeDependent::boulware()));
-    }
-    if name == "anchoring" {
-        let floor = setup.anchor_fees.ok_or_else(|| {
-            Error::Space(
-                "the anchoring tactic needs negotiation.buyer.last_year_fees (and optionally anchor_growth)".into(),
-            )
-        })?;
-        let allowed = setup.buyer_kpis.iter().map(|k| k[0] >= floor - 1e-6).collect();
-        return Ok(Box::new(crate::strategy::Anchoring { allowed, inner: TimeDependent::boulware(), release: 0.9 }));
-    }
-    strategy(name)
-}
-
-/// The strategies available by name: `boulware`, `linear`, `conceder`, `hardliner`,
-/// `tit-for-tat`, `stall` (holds out longer than Boulware: e = 0.1, for when the deadline is
-/// the other side's), `strong-firm`, and the buyer's `delisting-threat`.
-pub fn strategy(name: &str) -> Result<Box<dyn Strategy>, Error> {
-    Ok(match name {
-        "boulware" => Box::new(TimeDependent::boulware()),
-        "linear" => Box::new(TimeDependent::linear()),
-        "conceder" => Box::new(TimeDependent::conceder()),
-        "hardliner" => Box::new(TimeDependent::hardliner()),
-        "stall" => Box::new(TimeDependent { e: 0.1, k: 0.0 }),
-        "tit-for-tat" => Box::new(TitForTat::default()),
-        "relative-tit-for-tat" => Box::new(crate::strategy::RelativeTitForTat::default()),
-        "strong-firm" => Box::new(StrongFirm),
-        "delisting-threat" => Box::new(crate::strategy::DelistingThreat::default()),
-        other => {
-            return Err(Error::Space(format!(
-                "unknown strategy `{other}`: use boulware, linear, conceder, hardliner, stall, tit-for-tat, relative-tit-for-tat, strong-firm, or for the buyer anchoring and delisting-threat"
-            )));
+        StrategyKind::FlagshipFirst => {
+            flagship(setup)?;
+            Box::new(TimeDependent::boulware())
         }
     })
 }
 
+fn flagship(setup: &Setup) -> Result<Flagship, Error> {
+    setup.flagship.ok_or(Error::StrategyNeedsSetting {
+        strategy: StrategyKind::FlagshipFirst,
+        setting: "[negotiation.supplier.flagship]",
+    })
+}
+
+impl Setup {
+    /// The supplier's reservation value when it plays `supplier`: flagship-first adds the
+    /// BATNA the pilot proves (other chains list the range), every other strategy walks away
+    /// to the BATNA as written.
+    pub fn supplier_reservation(&self, supplier: StrategyKind) -> f64 {
+        let gain = match (supplier, self.flagship) {
+            (StrategyKind::FlagshipFirst, Some(fl)) => fl.batna_gain,
+            _ => 0.0,
+        };
+        self.config.supplier.reservation + gain
+    }
+}
+
+/// Negotiates the set-up's contract: the supplier playing `supplier`, the buyer `buyer`, with
+/// the protocol and the buyer's KPIs as written (flagship-first through
+/// [`negotiate_flagship`]).
+///
+/// # Errors
+///
+/// As [`strategy_for`], for either strategy.
+pub fn play(setup: &Setup, supplier: StrategyKind, buyer: StrategyKind) -> Result<Transcript, Error> {
+    play_against(setup, &setup.buyer_params, &setup.buyer, &setup.config, supplier, buyer)
+}
+
+/// [`play`] against a buyer whose KPI weights and targets (`buyer_params`, scoring the grid as
+/// `buyer_scores`) and protocol (`config`) differ from the set-up's — one tournament run.
+pub(crate) fn play_against(
+    setup: &Setup,
+    buyer_params: &BuyerParams,
+    buyer_scores: &Scores,
+    config: &Config,
+    supplier: StrategyKind,
+    buyer: StrategyKind,
+) -> Result<Transcript, Error> {
+    let mut s = strategy_for(supplier, Side::Supplier, setup)?;
+    let mut b = strategy_for(buyer, Side::Buyer, setup)?;
+    if supplier == StrategyKind::FlagshipFirst {
+        negotiate_flagship(setup, buyer_params, config, s.as_mut(), b.as_mut())
+    } else {
+        Ok(crate::negotiate(&setup.grid, [&setup.supplier, buyer_scores], [s.as_mut(), b.as_mut()], config))
+    }
+}
+
 /// A recommended counter-offer.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Advice {
     /// Grid index of the recommended terms.
     pub outcome: usize,
@@ -326,20 +395,43 @@ pub struct Advice {
     pub acceptance_margin: f64,
     /// The grid index of the contract as drafted (the terms as written), when on the grid.
     pub draft: Option<usize>,
-    /// Per term: (path, drafted value, recommended value, supplier value gained by moving this
-    /// term alone from the draft to the recommendation).
-    pub per_term: Vec<(String, Decimal, Decimal, f64)>,
+    /// Per term, in issue order: the drafted and recommended values and what moving this term
+    /// alone is worth to the supplier.
+    pub per_term: Vec<TermMove>,
+}
+
+/// One term of a counter-offer.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TermMove {
+    /// The term path.
+    pub term: String,
+    /// Its value in the contract as drafted (normalised: no trailing zeros).
+    pub draft: Decimal,
+    /// Its recommended value (normalised).
+    pub counter_offer: Decimal,
+    /// The supplier value gained by moving this term alone from the draft to the
+    /// recommendation; `None` when the draft is not on the grid.
+    pub supplier_gain: Option<f64>,
 }
 
 /// Counter-offer search: the terms that maximise the supplier's risk-adjusted contribution while
 /// the buyer's estimated utility stays at or above its reservation value plus `margin`.
+///
+/// # Errors
+///
+/// [`Error::NoAcceptableOffer`] when no combination leaves the buyer that much;
+/// [`Error::Term`] when a negotiable term cannot be read from the contract.
 pub fn advise(contract: &Contract, setup: &Setup, margin: f64) -> Result<Advice, Error> {
     let floor = setup.config.buyer.reservation + margin;
-    let best = setup.supplier.order.iter().copied().find(|&i| setup.buyer.u[i] >= floor).ok_or_else(|| {
-        Error::Space(format!("no combination of terms gives the buyer a utility of at least {floor:.3}"))
-    })?;
+    let best = setup
+        .supplier
+        .order
+        .iter()
+        .copied()
+        .find(|&i| setup.buyer.u[i] >= floor)
+        .ok_or(Error::NoAcceptableOffer { floor })?;
     let drafted: Vec<Decimal> =
-        setup.paths.iter().map(|p| terms::get(contract, p)).collect::<Result<_, _>>().map_err(err)?;
+        setup.paths.iter().map(|p| terms::get(contract, p).map_err(|e| Error::term(p, e))).collect::<Result<_, _>>()?;
     let draft = setup.values.iter().position(|v| *v == drafted);
     let index_of = |values: &[Decimal]| setup.values.iter().position(|v| v == values);
     let per_term = setup
@@ -349,11 +441,16 @@ pub fn advise(contract: &Contract, setup: &Setup, margin: f64) -> Result<Advice,
         .map(|(j, p)| {
             let mut moved = drafted.clone();
             moved[j] = setup.values[best][j];
-            let gain = match (draft, index_of(&moved)) {
-                (Some(d), Some(m)) => setup.supplier.u[m] - setup.supplier.u[d],
-                _ => f64::NAN,
+            let supplier_gain = match (draft, index_of(&moved)) {
+                (Some(d), Some(m)) => Some(setup.supplier.u[m] - setup.supplier.u[d]),
+                _ => None,
             };
-            (p.clone(), drafted[j], setup.values[best][j], gain)
+            TermMove {
+                term: p.clone(),
+                draft: drafted[j].normalize(),
+                counter_offer: setup.values[best][j].normalize(),
+                supplier_gain,
+            }
         })
         .collect();
     Ok(Advice {
@@ -372,16 +469,18 @@ pub fn advise(contract: &Contract, setup: &Setup, margin: f64) -> Result<Advice,
 /// supplier's BATNA by the BATNA gain, and the chain contract is then negotiated from that
 /// position with the supplier's `base` tactic in the rounds left. Round numbers in the
 /// transcript count from the start of the pilot; the delay cost runs from the start.
+///
+/// # Errors
+///
+/// [`Error::StrategyNeedsSetting`] when the contract has no `[negotiation.supplier.flagship]`.
 pub fn negotiate_flagship(
     setup: &Setup,
     buyer_params: &BuyerParams,
     config: &Config,
     base: &mut dyn Strategy,
     buyer: &mut dyn Strategy,
-) -> Result<crate::Transcript, Error> {
-    let (pilot, lift, batna_gain) = setup
-        .flagship
-        .ok_or_else(|| Error::Space("flagship-first needs [negotiation.supplier.flagship] in the contract".into()))?;
+) -> Result<Transcript, Error> {
+    let Flagship { pilot_rounds: pilot, demand_lift: lift, batna_gain } = flagship(setup)?;
     // The buyer now expects the range to sell: its sales KPI is scored on lifted sales.
     let lifted: Vec<f64> = setup
         .buyer_kpis

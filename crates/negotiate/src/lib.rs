@@ -4,11 +4,13 @@
 //! as an alternating-offers protocol between strategies, with the bargaining metrics of the
 //! literature (Pareto frontier, Nash and Kalai–Smorodinsky points, money left on the table).
 //!
-//! This first part is issue-agnostic: an outcome space is a grid over numeric issues (e.g.
+//! The protocol is issue-agnostic: an outcome space is a grid over numeric issues (e.g.
 //! `fees.entry.amount`, `payment.days`), each side scores every outcome with its own utility,
-//! and strategies choose outcomes by those scores. Binding the utilities to the contract
-//! economics (the supplier's simulated, risk-adjusted contribution; the buyer's KPIs) is the
-//! next step of issue #4.
+//! and strategies choose outcomes by those scores. [`contract`] binds the utilities to a
+//! contract's economics (the supplier's simulated, risk-adjusted contribution; the buyer's
+//! KPIs), [`StrategyKind`] lists the strategies available by name, and [`report`] turns a
+//! negotiation, a counter-offer search or a tournament into a report value with every figure
+//! computed.
 //!
 //! ```
 //! use kasim_negotiate::{Grid, Issue, Side, Config, Party, negotiate, strategy::TimeDependent};
@@ -24,23 +26,22 @@
 
 #![deny(missing_docs)]
 
+pub mod catalogue;
 pub mod contract;
+mod error;
 pub mod metrics;
 pub mod protocol;
+pub mod report;
 pub mod strategy;
 pub mod tournament;
 
 pub use metrics::{Frontier, frontier, kalai_smorodinsky, nash};
-pub use protocol::{Agreement, Config, Party, Side, Step, Transcript, negotiate};
+pub use protocol::{Agreement, Config, Ending, Party, Side, Step, Transcript, negotiate};
 pub use strategy::Strategy;
 
-/// Errors of the negotiation crate.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The outcome space is malformed or too large.
-    #[error("negotiation space error: {0}")]
-    Space(String),
-}
+pub use catalogue::StrategyKind;
+pub use error::Error;
+pub use report::{AdviceReport, NegotiationReport, TournamentReport};
 
 /// A negotiable numeric issue with its range and step.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -61,10 +62,16 @@ impl Issue {
         Issue { name: name.to_string(), min, max, step }
     }
 
+    /// The number of values of the issue, without enumerating them (saturating: a step too
+    /// small for the range counts as `usize::MAX` values, which [`Grid::new`] refuses).
+    pub fn count(&self) -> usize {
+        // A float-to-int `as` saturates (and maps NaN to 0), so no range overflows.
+        (((self.max - self.min) / self.step + 1e-9).floor() as usize).saturating_add(1)
+    }
+
     /// The values of the issue, from min to max by step (max included).
     pub fn values(&self) -> Vec<f64> {
-        let n = ((self.max - self.min) / self.step + 1e-9).floor() as usize;
-        (0..=n).map(|i| self.min + self.step * i as f64).collect()
+        (0..self.count()).map(|i| self.min + self.step * i as f64).collect()
     }
 }
 
@@ -102,16 +109,22 @@ impl Scores {
 
 impl Grid {
     /// Enumerates the outcomes of the issues (at most [`MAX_OUTCOMES`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EmptyIssue`] when an issue has no values (its min is above its max, a bound is
+    /// not finite, or its step is not positive); [`Error::TooManyOffers`] when the issues have
+    /// more than [`MAX_OUTCOMES`] combinations.
     pub fn new(issues: Vec<Issue>) -> Result<Grid, Error> {
         let mut size: usize = 1;
         for i in &issues {
             if i.step.is_nan() || i.step <= 0.0 || i.max < i.min || !i.min.is_finite() || !i.max.is_finite() {
-                return Err(Error::Space(format!("issue `{}` needs min ≤ max and a positive step", i.name)));
+                return Err(Error::EmptyIssue { issue: i.name.clone(), min: i.min, max: i.max, step: i.step });
             }
-            size = size.saturating_mul(i.values().len());
+            size = size.saturating_mul(i.count());
         }
         if size > MAX_OUTCOMES {
-            return Err(Error::Space(format!("{size} outcomes is more than {MAX_OUTCOMES}: use coarser steps")));
+            return Err(Error::TooManyOffers { offers: size, limit: MAX_OUTCOMES });
         }
         let mut points = vec![Vec::with_capacity(issues.len())];
         for issue in &issues {
@@ -142,7 +155,7 @@ impl Grid {
     pub fn nearest(&self, values: &[f64]) -> usize {
         let mut index = 0;
         for (issue, v) in self.issues.iter().zip(values) {
-            let n = issue.values().len();
+            let n = issue.count();
             let k = (((v - issue.min) / issue.step).round().max(0.0) as usize).min(n - 1);
             index = index * n + k;
         }

@@ -95,6 +95,63 @@ pub struct Agreement {
     pub u_buyer: f64,
 }
 
+/// Why a negotiation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Ending {
+    /// A side accepted an offer.
+    #[serde(rename = "agreement")]
+    Agreement,
+    /// The round limit passed without agreement.
+    #[serde(rename = "round limit")]
+    RoundLimit,
+    /// The supplier's private deadline passed.
+    #[serde(rename = "supplier deadline")]
+    SupplierDeadline,
+    /// The buyer's private deadline passed.
+    #[serde(rename = "buyer deadline")]
+    BuyerDeadline,
+    /// The supplier's strategy walked away.
+    #[serde(rename = "supplier walked away")]
+    SupplierWalkedAway,
+    /// The buyer's strategy walked away (the delisting threat carried out).
+    #[serde(rename = "buyer walked away")]
+    BuyerWalkedAway,
+}
+
+impl Ending {
+    /// How transcripts and JSON name it ("round limit", "buyer walked away", …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Ending::Agreement => "agreement",
+            Ending::RoundLimit => "round limit",
+            Ending::SupplierDeadline => "supplier deadline",
+            Ending::BuyerDeadline => "buyer deadline",
+            Ending::SupplierWalkedAway => "supplier walked away",
+            Ending::BuyerWalkedAway => "buyer walked away",
+        }
+    }
+
+    fn deadline(side: Side) -> Ending {
+        match side {
+            Side::Supplier => Ending::SupplierDeadline,
+            Side::Buyer => Ending::BuyerDeadline,
+        }
+    }
+
+    fn walked_away(side: Side) -> Ending {
+        match side {
+            Side::Supplier => Ending::SupplierWalkedAway,
+            Side::Buyer => Ending::BuyerWalkedAway,
+        }
+    }
+}
+
+impl std::fmt::Display for Ending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The record of one negotiation.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Transcript {
@@ -102,9 +159,8 @@ pub struct Transcript {
     pub steps: Vec<Step>,
     /// The agreement, if any.
     pub agreement: Option<Agreement>,
-    /// Why it ended: "agreement", "round limit", "supplier deadline", "buyer deadline",
-    /// "supplier walked away", "buyer walked away".
-    pub ended_by: String,
+    /// Why it ended.
+    pub ended_by: Ending,
     /// Final utilities (agreement, or each side's reservation on breakdown).
     pub u_supplier: f64,
     /// Final utilities of the buyer.
@@ -135,18 +191,17 @@ pub fn negotiate(grid: &Grid, scores: [&Scores; 2], strategies: [&mut dyn Strate
     let mut offers: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
     let mut steps = Vec::new();
     let mut side = cfg.opens;
-    let breakdown = |steps: Vec<Step>, why: &str| Transcript {
+    let breakdown = |steps: Vec<Step>, why: Ending| Transcript {
         steps,
         agreement: None,
-        ended_by: why.to_string(),
+        ended_by: why,
         u_supplier: cfg.supplier.reservation,
         u_buyer: cfg.buyer.reservation,
     };
     for round in 0..cfg.rounds {
         for s in [Side::Supplier, Side::Buyer] {
             if parties[s.index()].deadline.is_some_and(|d| round > d) {
-                let why = if s == Side::Supplier { "supplier deadline" } else { "buyer deadline" };
-                return breakdown(steps, why);
+                return breakdown(steps, Ending::deadline(s));
             }
         }
         let (me, other) = (side.index(), side.other().index());
@@ -154,8 +209,7 @@ pub fn negotiate(grid: &Grid, scores: [&Scores; 2], strategies: [&mut dyn Strate
         let outcome = {
             let v = view(grid, scores[me], &parties[me], t(me), round, &offers[me], &offers[other]);
             if strategies[me].walk_away(&v) {
-                let why = if side == Side::Supplier { "supplier walked away" } else { "buyer walked away" };
-                return breakdown(steps, why);
+                return breakdown(steps, Ending::walked_away(side));
             }
             strategies[me].propose(&v)
         };
@@ -182,12 +236,12 @@ pub fn negotiate(grid: &Grid, scores: [&Scores; 2], strategies: [&mut dyn Strate
             return Transcript {
                 steps,
                 agreement: Some(Agreement { round, outcome, accepted_by: side.other(), u_supplier: us, u_buyer: ub }),
-                ended_by: "agreement".into(),
+                ended_by: Ending::Agreement,
                 u_supplier: us,
                 u_buyer: ub,
             };
         }
         side = side.other();
     }
-    breakdown(steps, "round limit")
+    breakdown(steps, Ending::RoundLimit)
 }

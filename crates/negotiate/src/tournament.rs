@@ -8,8 +8,8 @@ use rand::RngExt;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::contract::{Setup, negotiate_flagship, scores, strategy_for};
-use crate::{Error, negotiate};
+use crate::contract::{Setup, play_against, scores, strategy_for};
+use crate::{Error, Side, StrategyKind};
 
 /// How the buyer's parameters vary between runs.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -48,9 +48,9 @@ impl Default for TournamentConfig {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PairResult {
     /// The supplier's strategy.
-    pub supplier: String,
+    pub supplier: StrategyKind,
     /// The buyer's strategy.
-    pub buyer: String,
+    pub buyer: StrategyKind,
     /// Share of runs that reached agreement.
     pub agreement_rate: f64,
     /// Mean realised supplier value (agreement after delay, or BATNA).
@@ -65,24 +65,43 @@ pub struct PairResult {
     pub mean_round: f64,
 }
 
-/// The strategies compared by default.
-pub const STRATEGIES: [&str; 7] =
-    ["boulware", "linear", "conceder", "hardliner", "stall", "tit-for-tat", "strong-firm"];
+/// The strategies compared by default on a set-up: per side, every strategy of the catalogue
+/// the side can play and the set-up configures (anchoring needs last year's fees,
+/// flagship-first its playbook), except those [`StrategyKind::in_tournament`] leaves out.
+/// Returns (supplier strategies, buyer strategies).
+pub fn field(setup: &Setup) -> (Vec<StrategyKind>, Vec<StrategyKind>) {
+    let side = |side: Side| -> Vec<StrategyKind> {
+        StrategyKind::for_side(side).filter(|k| k.in_tournament() && strategy_for(*k, side, setup).is_ok()).collect()
+    };
+    (side(Side::Supplier), side(Side::Buyer))
+}
+
+/// Most negotiations per pair a tournament plays.
+pub const MAX_RUNS: u64 = 100_000;
 
 /// Runs the tournament of `suppliers` × `buyers` strategies.
+///
+/// # Errors
+///
+/// [`Error::OutOfRange`] when `cfg.runs` is 0 or above [`MAX_RUNS`]; as
+/// [`strategy_for`] when a strategy is not for its side or lacks a setting;
+/// [`Error::Threads`] when the worker threads cannot be started.
 pub fn tournament(
     setup: &Setup,
-    suppliers: &[&str],
-    buyers: &[&str],
+    suppliers: &[StrategyKind],
+    buyers: &[StrategyKind],
     cfg: &TournamentConfig,
 ) -> Result<Vec<PairResult>, Error> {
-    for n in suppliers.iter().chain(buyers) {
-        strategy_for(n, setup)?;
+    if cfg.runs == 0 || cfg.runs > MAX_RUNS {
+        return Err(Error::OutOfRange { name: "runs", value: cfg.runs.to_string(), range: "between 1 and 100,000" });
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads)
-        .build()
-        .map_err(|e| Error::Space(format!("cannot start worker threads: {e}")))?;
+    for s in suppliers {
+        strategy_for(*s, Side::Supplier, setup)?;
+    }
+    for b in buyers {
+        strategy_for(*b, Side::Buyer, setup)?;
+    }
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(cfg.threads).build().map_err(Error::Threads)?;
     let horizon = setup.config.buyer.deadline.map_or(setup.config.rounds, |d| d.min(setup.config.rounds)) as f64;
     let key = sku_key("negotiation.buyer");
     // Per run: one (agreed, supplier value, buyer utility, round) per pair, in pair order.
@@ -106,16 +125,9 @@ pub fn tournament(
                 let mut out = Vec::with_capacity(suppliers.len() * buyers.len());
                 for s in suppliers {
                     for bn in buyers {
-                        let (Ok(mut ss), Ok(mut bs)) = (strategy_for(s, setup), strategy_for(bn, setup)) else {
+                        // Checked before the runs: every pair plays.
+                        let Ok(t) = play_against(setup, &params, &buyer, &config, *s, *bn) else {
                             continue;
-                        };
-                        let t = if *s == "flagship-first" {
-                            match negotiate_flagship(setup, &params, &config, ss.as_mut(), bs.as_mut()) {
-                                Ok(t) => t,
-                                Err(_) => continue,
-                            }
-                        } else {
-                            negotiate(&setup.grid, [&setup.supplier, &buyer], [ss.as_mut(), bs.as_mut()], &config)
                         };
                         let round = t.agreement.as_ref().map_or(0, |x| x.round + 1);
                         out.push((t.agreement.is_some(), t.u_supplier, t.u_buyer, round));
@@ -140,8 +152,8 @@ pub fn tournament(
             values.get(lo).map_or(0.0, |a| a + (h - lo as f64) * (values.get(hi).unwrap_or(a) - a))
         };
         results.push(PairResult {
-            supplier: s.to_string(),
-            buyer: b.to_string(),
+            supplier: *s,
+            buyer: *b,
             agreement_rate: agreed as f64 / n,
             supplier_mean: mean,
             supplier_sd: var.sqrt(),

@@ -1,7 +1,7 @@
 //! Analytic checks of the protocol, strategies and metrics.
 
 use kasim_negotiate::strategy::{Strategy, TimeDependent, TitForTat, View};
-use kasim_negotiate::{Config, Grid, Issue, Party, Side, frontier, kalai_smorodinsky, nash, negotiate};
+use kasim_negotiate::{Config, Ending, Grid, Issue, Party, Side, frontier, kalai_smorodinsky, nash, negotiate};
 
 fn pie(step: f64) -> Grid {
     Grid::new(vec![Issue::new("supplier share", 0.0, 1.0, step)]).unwrap()
@@ -111,11 +111,11 @@ fn deadlines_reservations_and_delay_cost() {
     };
     let t = negotiate(&g, [&s, &b], [&mut TimeDependent::hardliner(), &mut TimeDependent::hardliner()], &cfg);
     assert!(t.agreement.is_none());
-    assert_eq!((t.ended_by.as_str(), t.u_supplier, t.u_buyer), ("round limit", 0.2, 0.3));
+    assert_eq!((t.ended_by, t.u_supplier, t.u_buyer), (Ending::RoundLimit, 0.2, 0.3));
     // The buyer's private deadline ends a negotiation the supplier stalls.
     let cfg = Config { rounds: 60, buyer: Party { deadline: Some(10), ..Party::default() }, ..cfg };
     let t = negotiate(&g, [&s, &b], [&mut TimeDependent::hardliner(), &mut TimeDependent::hardliner()], &cfg);
-    assert_eq!(t.ended_by, "buyer deadline");
+    assert_eq!(t.ended_by, Ending::BuyerDeadline);
     assert_eq!(t.steps.len(), 11);
     // Never below the reservation value: a linear buyer with reservation 0.3 accepts no share above 0.7.
     let cfg = Config {
@@ -214,24 +214,33 @@ fn tournament_is_seeded_and_thread_count_independent() {
     let mut c = kasim_core::load(path).unwrap();
     c.negotiation.as_mut().unwrap().supplier.scenarios = 8;
     let s = setup(&c).unwrap();
-    let names = ["boulware", "hardliner", "strong-firm"];
+    use kasim_negotiate::StrategyKind::{Anchoring, Boulware, Hardliner, StrongFirm};
+    let names = [Boulware, Hardliner, StrongFirm];
     let one = tournament(&s, &names, &names, &TournamentConfig { runs: 40, threads: 1, ..Default::default() }).unwrap();
     let two = tournament(&s, &names, &names, &TournamentConfig { runs: 40, threads: 2, ..Default::default() }).unwrap();
     assert_eq!(one, two);
     assert_eq!(one.len(), 9);
-    let pair = |a: &str, b: &str| one.iter().find(|r| r.supplier == a && r.buyer == b).unwrap();
-    assert_eq!(pair("hardliner", "hardliner").agreement_rate, 0.0, "two hard-liners never agree");
-    assert_eq!(pair("strong-firm", "boulware").agreement_rate, 1.0, "the strong-firm supplier signs the draft");
-    assert!(tournament(&s, &["genius"], &names, &TournamentConfig::default()).is_err());
+    let pair = |a, b| one.iter().find(|r| r.supplier == a && r.buyer == b).unwrap();
+    assert_eq!(pair(Hardliner, Hardliner).agreement_rate, 0.0, "two hard-liners never agree");
+    assert_eq!(pair(StrongFirm, Boulware).agreement_rate, 1.0, "the strong-firm supplier signs the draft");
+    // The buyer's tactics are refused for the supplier, and runs must be in range.
+    let e = tournament(&s, &[Anchoring], &names, &TournamentConfig::default()).unwrap_err();
+    assert!(matches!(e, kasim_negotiate::Error::WrongSide { .. }), "{e:?}");
+    let e = tournament(&s, &names, &names, &TournamentConfig { runs: 0, ..Default::default() }).unwrap_err();
+    assert!(matches!(e, kasim_negotiate::Error::OutOfRange { name: "runs", .. }), "{e:?}");
     // The anchoring buyer holds "last year + 10%" until late in its time.
     let anchored =
-        tournament(&s, &["boulware"], &["anchoring"], &TournamentConfig { runs: 10, ..Default::default() }).unwrap();
+        tournament(&s, &[Boulware], &[Anchoring], &TournamentConfig { runs: 10, ..Default::default() }).unwrap();
     assert_eq!(anchored.len(), 1);
-    // Without last year's fees in the file, anchoring is refused with a message.
+    // Without last year's fees in the file, anchoring is refused, naming the setting.
     c.negotiation.as_mut().unwrap().buyer.last_year_fees = None;
     let s2 = setup(&c).unwrap();
-    let e = tournament(&s2, &names, &["anchoring"], &TournamentConfig::default()).unwrap_err();
-    assert!(e.to_string().contains("last_year_fees"), "{e}");
+    let e = tournament(&s2, &names, &[Anchoring], &TournamentConfig::default()).unwrap_err();
+    assert!(
+        matches!(e, kasim_negotiate::Error::StrategyNeedsSetting { strategy: Anchoring, setting } if setting.contains("last_year_fees")),
+        "{e:?}"
+    );
+    assert!(e.is_strategy() && e.to_string().contains("last_year_fees"), "{e}");
 }
 
 #[test]
@@ -247,7 +256,7 @@ fn delisting_threat_makes_the_offer_final_then_walks_away() {
     };
     // A hard-liner supplier ignores the threat: the buyer delists it.
     let t = negotiate(&g, [&s, &b], [&mut TimeDependent::hardliner(), &mut DelistingThreat::default()], &cfg);
-    assert_eq!(t.ended_by, "buyer walked away");
+    assert_eq!(t.ended_by, Ending::BuyerWalkedAway);
     assert_eq!((t.u_supplier, t.u_buyer), (0.0, 0.3));
     // A supplier that signs anything above its reservation takes the final offer; a conceder
     // whose target is still above the (Boulware-level) final offer is delisted.
@@ -310,16 +319,18 @@ fn missed_signing_penalty_and_recovered_volume_set_the_reservations() {
 
 #[test]
 fn flagship_first_negotiates_the_chain_from_strength() {
+    use kasim_negotiate::StrategyKind::{FlagshipFirst, Hardliner};
     use kasim_negotiate::contract::{negotiate_flagship, setup, strategy_for};
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/negotiation-seed-case.toml");
     let mut c = kasim_core::load(path).unwrap();
     c.negotiation.as_mut().unwrap().supplier.scenarios = 8;
     let s = setup(&c).unwrap();
-    let (pilot, lift, gain) = s.flagship.unwrap();
+    let kasim_negotiate::contract::Flagship { pilot_rounds: pilot, demand_lift: lift, batna_gain: gain } =
+        s.flagship.unwrap();
     assert_eq!((pilot, lift), (4, 0.15));
     assert!(gain > 0.0);
-    let mut base = strategy_for("flagship-first", &s).unwrap();
-    let mut buyer = strategy_for("hardliner", &s).unwrap();
+    let mut base = strategy_for(FlagshipFirst, Side::Supplier, &s).unwrap();
+    let mut buyer = strategy_for(Hardliner, Side::Buyer, &s).unwrap();
     let t = negotiate_flagship(&s, &s.buyer_params, &s.config, base.as_mut(), buyer.as_mut()).unwrap();
     // The chain negotiation starts after the pilot, and a breakdown leaves the supplier with
     // the BATNA the flagship raised.
@@ -327,10 +338,12 @@ fn flagship_first_negotiates_the_chain_from_strength() {
     if t.agreement.is_none() {
         assert!((t.u_supplier - (s.config.supplier.reservation + gain)).abs() < 1e-6);
     }
-    // Without the playbook configured it is refused with a message.
+    // The playbook is the supplier's; without it configured it is refused, naming the setting.
+    assert!(strategy_for(FlagshipFirst, Side::Buyer, &s).is_err());
     c.negotiation.as_mut().unwrap().supplier.flagship = None;
     let s2 = setup(&c).unwrap();
-    assert!(strategy_for("flagship-first", &s2).is_err());
+    let e = strategy_for(FlagshipFirst, Side::Supplier, &s2).err().unwrap();
+    assert_eq!(e.to_string(), "the `flagship-first` strategy needs [negotiation.supplier.flagship] in the contract");
 }
 
 #[test]
@@ -347,4 +360,24 @@ fn last_mover_is_configurable() {
     let s = setup(&c).unwrap();
     assert_eq!(s.config.rounds, 23);
     assert_eq!(s.config.opens, Side::Buyer);
+}
+
+#[test]
+fn malformed_spaces_are_typed_errors() {
+    use kasim_negotiate::Error;
+    use kasim_negotiate::contract::setup;
+    let e = Grid::new(vec![Issue::new("share", 1.0, 0.0, 0.1)]).unwrap_err();
+    assert!(matches!(&e, Error::EmptyIssue { issue, .. } if issue == "share") && e.is_space(), "{e:?}");
+    let e = Grid::new(vec![Issue::new("a", 0.0, 1.0, 1e-4), Issue::new("b", 0.0, 1.0, 1e-3)]).unwrap_err();
+    assert!(matches!(e, Error::TooManyOffers { offers: 10_011_001, limit: 1_000_000 }), "{e:?}");
+    // A step too small for its range is refused before anything is enumerated.
+    let e = Grid::new(vec![Issue::new("fee", 0.0, 1e6, 1e-300)]).unwrap_err();
+    assert!(matches!(e, Error::TooManyOffers { offers: usize::MAX, .. }), "{e:?}");
+    // A contract changed after validation is checked again, not divided by a zero step.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/negotiation-seed-case.toml");
+    let mut c = kasim_core::load(path).unwrap();
+    c.negotiation.as_mut().unwrap().issues[0].step = kasim_core::money::Num(rust_decimal::Decimal::ZERO);
+    assert!(matches!(setup(&c), Err(Error::EmptyIssue { .. })));
+    c.negotiation = None;
+    assert!(matches!(setup(&c), Err(Error::NoNegotiation)));
 }

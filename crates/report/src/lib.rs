@@ -47,6 +47,7 @@
 pub mod document;
 pub mod emit;
 pub mod evaluate;
+mod negotiate;
 pub mod simulation;
 pub mod svg;
 pub mod testing;

@@ -1,0 +1,147 @@
+//! The one error type of `kasim-negotiate`: every way a negotiation can fail to be set up or
+//! run, each variant with the fields a caller branches on (the CLI renders them; a library
+//! user can, say, offer the suggested strategy name instead of failing).
+
+use crate::{Side, StrategyKind};
+
+/// Errors of the negotiation crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A strategy name that is not in [`StrategyKind::ALL`].
+    #[error("unknown strategy `{name}`{}: use {}", did_you_mean(*suggestion), known.join(", "))]
+    UnknownStrategy {
+        /// The name as given.
+        name: String,
+        /// Every strategy name for the side it was asked for, in catalogue order.
+        known: Vec<&'static str>,
+        /// The known name closest to the one given, when one is close (a likely typo).
+        suggestion: Option<&'static str>,
+    },
+    /// A strategy played by the side it is not for (e.g. the buyer's delisting threat as the
+    /// supplier's strategy).
+    #[error("`{strategy}` is a {} strategy, not the {}'s", side_name(side.other()), side_name(*side))]
+    WrongSide {
+        /// The strategy.
+        strategy: StrategyKind,
+        /// The side it was asked to play.
+        side: Side,
+    },
+    /// A strategy that needs a setting the contract's `[negotiation]` does not give (the
+    /// flagship playbook, last year's fees for anchoring).
+    #[error("the `{strategy}` strategy needs {setting} in the contract")]
+    StrategyNeedsSetting {
+        /// The strategy.
+        strategy: StrategyKind,
+        /// The missing setting, as written in a contract file.
+        setting: &'static str,
+    },
+    /// The contract has no `[negotiation]` section.
+    #[error("the contract has no [negotiation] section")]
+    NoNegotiation,
+    /// An issue with no values: min above max, a bound not finite, or a step that is not
+    /// positive.
+    #[error(
+        "issue `{issue}` has no values: it needs min ≤ max and a positive step (min {min}, max {max}, step {step})"
+    )]
+    EmptyIssue {
+        /// The issue's name or term path.
+        issue: String,
+        /// Its lowest value.
+        min: f64,
+        /// Its highest value.
+        max: f64,
+        /// Its step.
+        step: f64,
+    },
+    /// More combinations of terms than are enumerated.
+    #[error("{offers} combinations of terms is more than {limit}: use coarser steps")]
+    TooManyOffers {
+        /// Combinations the issues give.
+        offers: usize,
+        /// The most that are enumerated ([`crate::MAX_OUTCOMES`]).
+        limit: usize,
+    },
+    /// A negotiable term that cannot be read or set on the contract.
+    #[error("term `{path}` cannot be negotiated: {message}")]
+    Term {
+        /// The term path, as in `[[negotiation.issues]]`.
+        path: String,
+        /// Why, from `kasim_core::terms`.
+        message: String,
+    },
+    /// No combination of terms leaves the buyer the utility asked for (advice).
+    #[error("no combination of terms gives the buyer a utility of at least {floor:.3}")]
+    NoAcceptableOffer {
+        /// The buyer utility asked for: its reservation value plus the margin.
+        floor: f64,
+    },
+    /// A parameter outside its range (e.g. a tournament of zero runs).
+    #[error("{name} {value} must be {range}")]
+    OutOfRange {
+        /// The parameter.
+        name: &'static str,
+        /// Its value as given.
+        value: String,
+        /// The range it must be in, in words.
+        range: &'static str,
+    },
+    /// The worker threads of a tournament could not be started.
+    #[error("cannot start worker threads")]
+    Threads(#[source] rayon::ThreadPoolBuildError),
+    /// An offer could not be compiled or settled by the core engine.
+    #[error(transparent)]
+    Core(#[from] kasim_core::Error),
+    /// The contract's uncertainty model could not be sampled for the common scenarios.
+    #[error(transparent)]
+    Simulation(#[from] kasim_montecarlo::Error),
+}
+
+fn did_you_mean(suggestion: Option<&str>) -> String {
+    suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Supplier => "supplier",
+        Side::Buyer => "buyer",
+    }
+}
+
+impl Error {
+    /// True when a strategy name is unknown, or the strategy is not for the side or lacks a
+    /// setting: the choice of strategy is at fault, not the contract.
+    pub fn is_strategy(&self) -> bool {
+        matches!(self, Error::UnknownStrategy { .. } | Error::WrongSide { .. } | Error::StrategyNeedsSetting { .. })
+    }
+
+    /// True when the contract's negotiable terms are at fault: no `[negotiation]`, an issue
+    /// without values, too many combinations, or a term that cannot be set.
+    pub fn is_space(&self) -> bool {
+        matches!(
+            self,
+            Error::NoNegotiation | Error::EmptyIssue { .. } | Error::TooManyOffers { .. } | Error::Term { .. }
+        )
+    }
+
+    /// The known strategy name closest to an unknown one, when one is close.
+    pub fn suggestion(&self) -> Option<&'static str> {
+        match self {
+            Error::UnknownStrategy { suggestion, .. } => *suggestion,
+            _ => None,
+        }
+    }
+
+    /// The core engine's error inside, if that is the cause.
+    pub fn core(&self) -> Option<&kasim_core::Error> {
+        match self {
+            Error::Core(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// A term-path error from `kasim_core::terms`, with the path.
+    pub(crate) fn term(path: &str, message: impl std::fmt::Display) -> Error {
+        Error::Term { path: path.to_string(), message: message.to_string() }
+    }
+}
