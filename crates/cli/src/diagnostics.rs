@@ -282,23 +282,14 @@ fn render_failure(f: &Failure, color: bool) -> String {
     }
 }
 
-/// Category prefixes of library messages that read oddly after `error:` ("error: uncertainty
-/// error: the target is not reached"): the category says nothing the message does not.
-const PREFIXES: [&str; 4] = ["contract error: ", "outcome error: ", "negotiation space error: ", "uncertainty error: "];
-
-/// A message without a leading category prefix ([`PREFIXES`]).
-fn unprefixed(text: &str) -> &str {
-    PREFIXES.iter().find_map(|p| text.strip_prefix(p)).unwrap_or(text)
-}
-
 fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
-    let mut out = format!("error: {}\n", unprefixed(&text));
+    let mut out = format!("error: {text}\n");
     let mut cause = e.source();
     while let Some(c) = cause {
         let msg = c.to_string();
         if !text.contains(&msg) {
-            out.push_str(&format!("  caused by: {}\n", unprefixed(&msg)));
+            out.push_str(&format!("  caused by: {msg}\n"));
             text.push_str(&msg);
         }
         cause = c.source();
