@@ -12,7 +12,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::contract::{Contract, Supplier, SupplierSource};
-use crate::error::{Error, Problem, Problems};
+use crate::error::{Error, InputError, Problem, Problems};
 pub use crate::source::line_col;
 use crate::source::{find_path, locate};
 
@@ -49,14 +49,127 @@ pub fn load_supplier(path: impl AsRef<Path>) -> Result<Supplier, Error> {
 /// True when a file looks like a supplier portfolio (top-level `cost_of_capital`, no
 /// `retailer`) rather than a contract.
 pub fn is_supplier_file(path: impl AsRef<Path>) -> bool {
-    let Ok(src) = std::fs::read_to_string(path) else { return false };
+    let Ok(src) = read(path.as_ref()) else { return false };
     let Ok(doc) = DeTable::parse(&src) else { return false };
     let has = |k: &str| doc.get_ref().iter().any(|(key, _)| key.get_ref() == k);
     has("cost_of_capital") && !has("retailer")
 }
 
+/// The largest contract or supplier file read (16 MiB). A contract is kilobytes; the limit
+/// keeps a mistaken argument (a disk image, `/dev/zero`) from being read into memory.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads an input file: refuses anything but a regular file (a FIFO would block, a device
+/// never end) and files above [`MAX_FILE_BYTES`], reading at most one byte past the limit;
+/// decodes it as UTF-8, locating the first byte that is not.
 fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    let bytes = read_bytes(path)?;
+    decode(path, bytes).map_err(|p| Error::Invalid(Problems { problems: vec![*p], sources: vec![] }))
+}
+
+/// The bytes of a regular file of at most [`MAX_FILE_BYTES`].
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    let refuse = |reason| Error::Input { path: path.to_path_buf(), reason };
+    // Checked before opening: opening a FIFO for reading blocks until a writer appears.
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(refuse(InputError::NotARegularFile { kind: file_kind(&meta.file_type()) }));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(refuse(InputError::TooLarge { size: Some(meta.len()), limit: MAX_FILE_BYTES }));
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(refuse(InputError::TooLarge { size: None, limit: MAX_FILE_BYTES }));
+    }
+    Ok(bytes)
+}
+
+fn file_kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() { "a directory" } else { "not a regular file" }
+}
+
+/// Decodes UTF-8, or a problem at the line and column of the first byte that is not UTF-8,
+/// with a guess at the encoding the file was saved in.
+pub(crate) fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, Box<Problem>> {
+    let err = match String::from_utf8(bytes) {
+        Ok(s) => return Ok(s),
+        Err(e) => e,
+    };
+    let at = err.utf8_error().valid_up_to();
+    let bytes = err.into_bytes();
+    let before = &bytes[..at];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    // Valid UTF-8 up to `at`, so the column counts characters.
+    let column = std::str::from_utf8(&before[line_start..]).map_or(1, |s| s.chars().count() + 1);
+    let shown: Vec<String> = bytes[at..].iter().take(4).map(|b| format!("{b:02X}")).collect();
+    Err(Box::new(Problem {
+        file: path.to_path_buf(),
+        line,
+        column,
+        span: None,
+        key_path: String::new(),
+        message: format!(
+            "the file is not UTF-8 (byte {} is 0x{}); {} — re-save it as UTF-8",
+            at + 1,
+            shown.join(" 0x"),
+            guess_encoding(&bytes)
+        ),
+    }))
+}
+
+/// A simple guess at the encoding of text that is not UTF-8, from its bytes.
+fn guess_encoding(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return "it looks like UTF-16 (it starts with a UTF-16 byte-order mark)";
+    }
+    let nuls = bytes.iter().filter(|&&b| b == 0).count();
+    if nuls * 4 > bytes.len() {
+        return "it looks like UTF-16 (every other byte is zero)";
+    }
+    // GBK / GB18030: a lead byte 0x81–0xFE followed by a trail byte 0x40–0xFE (not 0x7F).
+    let (mut pairs, mut high, mut i) = (0usize, 0usize, 0usize);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        high += 1;
+        if (0x81..=0xFE).contains(&b) && bytes.get(i + 1).is_some_and(|&t| (0x40..=0xFE).contains(&t) && t != 0x7F) {
+            pairs += 1;
+            high += 1;
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    if high > 0 && pairs * 2 * 10 >= high * 9 {
+        "it looks like GBK/GB18030 (as saved by a Chinese-language Windows editor)"
+    } else {
+        "it may be Latin-1 / Windows-1252"
+    }
 }
 
 /// Loads a contract from text. `name` is the file name used in messages; `base_dir` resolves a
@@ -74,13 +187,18 @@ pub fn load_str(src: &str, name: &Path, base_dir: Option<&Path>) -> Result<Contr
             Some(d) => d.join(rel),
             None => rel.clone(),
         };
-        let ssrc = match std::fs::read_to_string(&full) {
-            Ok(s) => s,
-            Err(e) => {
-                let problem =
-                    locate(name, src, "supplier", format!("cannot read supplier file {}: {e}", full.display()));
-                return Err(Error::Invalid(Problems { problems: vec![problem], sources }));
-            }
+        let refused = |why: String| {
+            let problem = locate(name, src, "supplier", format!("cannot read supplier file {}: {why}", full.display()));
+            Error::Invalid(Problems { problems: vec![problem], sources: sources.clone() })
+        };
+        let ssrc = match read_bytes(&full) {
+            Ok(bytes) => match decode(&full, bytes) {
+                Ok(s) => s,
+                Err(p) => return Err(refused(format!("line {}, column {}: {}", p.line, p.column, p.message))),
+            },
+            Err(Error::Io { source, .. }) => return Err(refused(source.to_string())),
+            Err(Error::Input { reason, .. }) => return Err(refused(reason.to_string())),
+            Err(e) => return Err(e),
         };
         let supplier: Supplier = parse(&ssrc, &full).map_err(|e| match e {
             Error::Invalid(mut p) => {

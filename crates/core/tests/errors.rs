@@ -221,3 +221,96 @@ fn errors_have_fields_and_predicates() {
     assert!(e.is_outcome(), "predicates look through context");
     assert!(e.to_string().starts_with("c.toml: outcome error: outcome has 3 periods"), "{e}");
 }
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kasim-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const SUPPLIER_CONTRACT: &str = "name = \"C\"\nsupplier = \"supplier.toml\"\n[retailer]\nname = \"R\"\nchannel = \"hypermarket\"\nstores = 1\n\
+     [[skus]]\nsku = \"A\"\nshelf_price = { policy = \"fixed\", price = \"9\" }\n[plan]\n[[plan.lines]]\nsku = \"A\"\nunits_per_period = 1\n";
+
+/// Non-regular and oversized files are refused before they are read (a FIFO would block, a
+/// device never end, a sparse 1 GB file would be read into memory), naming the path — for the
+/// contract and for the supplier file it references.
+#[cfg(unix)]
+#[test]
+fn input_files_are_regular_and_bounded() {
+    use kasim_core::error::InputError;
+    let dir = temp_dir("input");
+    // A FIFO: opening it would block forever.
+    let fifo = dir.join("fifo.toml");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let e = kasim_core::load(&fifo).unwrap_err();
+    assert!(
+        matches!(&e, Error::Input { path, reason: InputError::NotARegularFile { kind } } if path == &fifo && kind.contains("FIFO")),
+        "{e}"
+    );
+    assert!(e.to_string().contains("fifo.toml") && e.is_input(), "{e}");
+    assert!(!kasim_core::load::is_supplier_file(&fifo), "the supplier sniffing must not block either");
+    // A device.
+    let e = kasim_core::load("/dev/zero").unwrap_err();
+    assert!(
+        matches!(e, Error::Input { reason: InputError::NotARegularFile { kind: "a character device" }, .. }),
+        "{e}"
+    );
+    // A directory.
+    let e = kasim_core::load(&dir).unwrap_err();
+    assert!(matches!(e, Error::Input { reason: InputError::NotARegularFile { kind: "a directory" }, .. }), "{e}");
+    // A sparse 1 GB file: refused from its size, nothing read.
+    let big = dir.join("big.toml");
+    std::fs::File::create(&big).unwrap().set_len(1 << 30).unwrap();
+    let e = kasim_core::load(&big).unwrap_err();
+    assert!(
+        matches!(e, Error::Input { reason: InputError::TooLarge { size: Some(s), limit }, .. } if s == 1 << 30 && limit == kasim_core::load::MAX_FILE_BYTES),
+        "{e}"
+    );
+    // Just above the limit is refused, the limit itself is read.
+    std::fs::File::create(&big).unwrap().set_len(kasim_core::load::MAX_FILE_BYTES + 1).unwrap();
+    assert!(kasim_core::load(&big).unwrap_err().is_input());
+    // The supplier file: refused, located at the contract's `supplier` key.
+    for (target, why) in [(&fifo, "FIFO"), (&big, "larger than the limit")] {
+        let sup = dir.join("supplier.toml");
+        let _ = std::fs::remove_file(&sup);
+        std::os::unix::fs::symlink(target, &sup).unwrap();
+        std::fs::write(dir.join("c.toml"), SUPPLIER_CONTRACT).unwrap();
+        let e = kasim_core::load(dir.join("c.toml")).unwrap_err();
+        let p = &e.problems()[0];
+        assert_eq!((p.key_path.as_str(), p.line), ("supplier", 2), "{e}");
+        assert!(p.message.contains("supplier.toml") && p.message.contains(why), "{e}");
+        std::fs::remove_file(&sup).unwrap();
+    }
+    std::fs::remove_file(&big).unwrap();
+}
+
+/// A file saved as GBK (a Chinese Windows editor) is located at its first bad byte, with the
+/// encoding guessed; a Latin-1 file gets another guess.
+#[test]
+fn files_that_are_not_utf8_are_located_with_the_encoding_guessed() {
+    let dir = temp_dir("utf8");
+    let f = dir.join("gbk.toml");
+    // "保底" in GBK is B1 A3 B5 D7.
+    let mut bytes = b"name = \"C\"\n# ok\nfloor_note = \"".to_vec();
+    bytes.extend([0xB1, 0xA3, 0xB5, 0xD7]);
+    bytes.extend(b"\"\n");
+    std::fs::write(&f, &bytes).unwrap();
+    let e = kasim_core::load(&f).unwrap_err();
+    let p = &e.problems()[0];
+    assert_eq!((p.line, p.column), (3, 15), "{e}");
+    assert!(p.message.contains("not UTF-8") && p.message.contains("GBK/GB18030"), "{e}");
+    assert!(p.message.contains("re-save it as UTF-8") && p.message.contains("0xB1"), "{e}");
+    std::fs::write(&f, b"name = \"Caf\xE9\"\n").unwrap();
+    let e = kasim_core::load(&f).unwrap_err();
+    let p = &e.problems()[0];
+    assert_eq!((p.line, p.column), (1, 12), "{e}");
+    assert!(p.message.contains("Latin-1"), "{e}");
+    // In a supplier file: located at the reference, with the supplier file's line and column.
+    std::fs::write(dir.join("supplier.toml"), &bytes).unwrap();
+    std::fs::write(dir.join("c.toml"), SUPPLIER_CONTRACT).unwrap();
+    let e = kasim_core::load(dir.join("c.toml")).unwrap_err();
+    let p = &e.problems()[0];
+    assert_eq!(p.key_path, "supplier", "{e}");
+    assert!(p.message.contains("line 3, column 15") && p.message.contains("GBK"), "{e}");
+}
