@@ -201,10 +201,7 @@ pub fn load_str(src: &str, name: &Path, base_dir: Option<&Path>) -> Result<Contr
             Err(e) => return Err(e),
         };
         let supplier: Supplier = parse(&ssrc, &full).map_err(|e| match e {
-            Error::Invalid(mut p) => {
-                p.sources.extend(sources.clone());
-                Error::Invalid(p)
-            }
+            Error::Invalid(p) => supplier_problems(name, src, &full, &ssrc, p, sources.clone()),
             other => other,
         })?;
         contract.supplier = SupplierSource::Inline(supplier);
@@ -219,6 +216,52 @@ pub fn load_str(src: &str, name: &Path, base_dir: Option<&Path>) -> Result<Contr
     let mut problems = contract.source.problems(issues);
     problems.sources = sources;
     Err(Error::Invalid(problems))
+}
+
+/// Problems parsing a referenced supplier file. A contract can name any local file, so the
+/// file's text is shown only as far as it is a supplier file: when it is not TOML, or has none
+/// of a supplier file's keys, the problem is reported at the contract's `supplier` key with no
+/// line of the file; otherwise only the offending lines are kept for snippets.
+fn supplier_problems(
+    name: &Path,
+    src: &str,
+    full: &Path,
+    ssrc: &str,
+    p: Problems,
+    mut sources: Vec<(PathBuf, String)>,
+) -> Error {
+    let looks_like_supplier = DeTable::parse(ssrc).is_ok_and(|doc| {
+        doc.get_ref()
+            .iter()
+            .any(|(k, _)| ["cost_of_capital", "skus", "returns_recovery"].contains(&k.get_ref().as_ref()))
+    });
+    if !looks_like_supplier {
+        let first = p.problems.first();
+        let what = if DeTable::parse(ssrc).is_err() {
+            "is not a TOML file"
+        } else {
+            "is not a supplier file (it has no `skus` or `cost_of_capital`)"
+        };
+        let at = first.map_or(String::new(), |q| format!(" (line {}, column {})", q.line, q.column));
+        let problem = locate(name, src, "supplier", format!("supplier file {} {what}{at}", full.display()));
+        return Error::Invalid(Problems { problems: vec![problem], sources });
+    }
+    let lines: Vec<usize> = p.problems.iter().map(|q| q.line).collect();
+    sources.push((full.to_path_buf(), only_lines(ssrc, &lines)));
+    Error::Invalid(Problems { problems: p.problems, sources })
+}
+
+/// The text with every line but `keep` (1-based) blanked, byte offsets unchanged.
+fn only_lines(text: &str, keep: &[usize]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if keep.contains(&(i + 1)) {
+            out.push_str(line);
+        } else {
+            out.extend(line.bytes().map(|b| if b == b'\n' { '\n' } else { ' ' }));
+        }
+    }
+    out
 }
 
 /// Parses TOML text into `T`, locating any problem.

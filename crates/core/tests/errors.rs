@@ -314,3 +314,34 @@ fn files_that_are_not_utf8_are_located_with_the_encoding_guessed() {
     assert_eq!(p.key_path, "supplier", "{e}");
     assert!(p.message.contains("line 3, column 15") && p.message.contains("GBK"), "{e}");
 }
+
+/// A contract can name any local file as its supplier: its text is never echoed when it is not
+/// TOML or not a supplier file, and a malformed supplier file shows only its offending line.
+#[test]
+fn supplier_files_that_are_not_supplier_files_are_not_echoed() {
+    let dir = temp_dir("echo");
+    std::fs::write(dir.join("c.toml"), SUPPLIER_CONTRACT).unwrap();
+    let secret = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n";
+    let not_supplier = "title = \"secret-notes\"\n[db]\npassword = \"hunter2\"\n";
+    for (text, why) in [(secret, "is not a TOML file"), (not_supplier, "is not a supplier file")] {
+        std::fs::write(dir.join("supplier.toml"), text).unwrap();
+        let Err(Error::Invalid(p)) = kasim_core::load(dir.join("c.toml")) else { panic!("expected problems") };
+        assert_eq!(p.problems.len(), 1, "{p}");
+        assert_eq!((p.problems[0].key_path.as_str(), p.problems[0].line), ("supplier", 2), "{p}");
+        assert!(p.problems[0].message.contains(why), "{p}");
+        assert!(!p.to_string().contains("root:") && !p.to_string().contains("hunter2"), "{p}");
+        assert!(p.sources.iter().all(|(_, s)| !s.contains("root:") && !s.contains("hunter2")), "no source to echo");
+    }
+    // A supplier file with a bad value: its snippet text keeps only the offending line.
+    std::fs::write(
+        dir.join("supplier.toml"),
+        "name = \"S\"\ncost_of_capital = \"6%\"\n# private\n[[skus]]\nid = \"A\"\nname = \"a\"\nunit_cost = \"x\"\nlist_price = \"10\"\n",
+    )
+    .unwrap();
+    let Err(Error::Invalid(p)) = kasim_core::load(dir.join("c.toml")) else { panic!("expected problems") };
+    let pr = &p.problems[0];
+    assert!(pr.file.ends_with("supplier.toml") && pr.line == 7, "{p}");
+    let text = p.source_of(&pr.file).unwrap();
+    assert!(text.contains("unit_cost = \"x\"") && !text.contains("private") && !text.contains("list_price"), "{text}");
+    assert_eq!(text.len(), std::fs::read_to_string(dir.join("supplier.toml")).unwrap().len(), "offsets kept");
+}
