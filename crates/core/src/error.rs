@@ -391,13 +391,19 @@ impl TermError {
             TermReason::UnknownSku { .. } => self.path.split('.').nth(1).unwrap_or(given),
             _ => given,
         };
-        self.alternatives()
-            .into_iter()
-            .map(|a| (edit_distance(a, given), a))
-            .filter(|(d, a)| *d <= a.chars().count().max(given.chars().count()) / 2)
-            .min()
-            .map(|(_, a)| a)
+        closest(given, self.alternatives())
     }
+}
+
+/// The alternative closest to `given` by edit distance, if any is close (at most half the
+/// longer name's characters differ).
+pub fn closest<'a>(given: &str, alternatives: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    alternatives
+        .into_iter()
+        .map(|a| (edit_distance(a, given), a))
+        .filter(|(d, a)| *d > 0 && *d <= a.chars().count().max(given.chars().count()) / 2)
+        .min()
+        .map(|(_, a)| a)
 }
 
 /// Levenshtein distance in characters.

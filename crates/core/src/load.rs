@@ -7,6 +7,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -276,7 +277,8 @@ pub fn parse<T: DeserializeOwned>(src: &str, name: &Path) -> Result<T, Error> {
     let doc = match DeTable::parse(src) {
         Ok(d) => d,
         Err(e) => {
-            let span = e.span().unwrap_or(0..0);
+            // Errors without a span (a nesting too deep to parse) point at the deepest line.
+            let span = e.span().unwrap_or_else(|| deepest_line(src));
             let (line, column) = line_col(src, span.start);
             return Err(invalid(vec![Problem {
                 file: name.to_path_buf(),
@@ -310,44 +312,226 @@ pub fn parse<T: DeserializeOwned>(src: &str, name: &Path) -> Result<T, Error> {
             .collect();
         return Err(invalid(problems));
     }
-    match toml::from_str::<T>(src) {
-        Ok(v) => Ok(v),
-        Err(e) => {
-            let message = e.message().trim().to_string();
-            let (mut path, mut span) = match e.span() {
-                Some(s) => deepest(&root, &s, String::new(), s.clone()),
-                None => (String::new(), 0..0),
-            };
-            // Serde reports unknown keys of tagged tables at the table: point at the key.
-            if let Some(key) = message.strip_prefix("unknown field `").and_then(|r| r.split('`').next())
-                && let Some((p, s)) = node_at(&root, &path).and_then(|v| match v {
-                    DeValue::Table(t) => {
-                        t.iter().find(|(k, _)| k.get_ref() == key).map(|(k, _)| (join(&path, key), k.span()))
-                    }
-                    _ => None,
-                })
-            {
-                path = p;
-                span = s;
+    let shapes = wrong_shapes(&root);
+    if !shapes.is_empty() {
+        let problems = shapes
+            .into_iter()
+            .map(|(path, span, msg)| {
+                let (line, column) = line_col(src, span.start);
+                Problem { file: name.to_path_buf(), line, column, span: Some(span), key_path: path, message: msg }
+            })
+            .collect();
+        return Err(invalid(problems));
+    }
+    let e = match toml::from_str::<T>(src) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let whole: Option<toml::Value> = toml::from_str::<toml::Table>(src).ok().map(toml::Value::Table);
+    let probe = |path: &str| -> Option<String> {
+        let mut v = whole.clone()?;
+        remove_at(&mut v, path)?;
+        Some(match T::deserialize(v) {
+            Ok(_) => String::new(),
+            Err(e) => e.message().trim().to_string(),
+        })
+    };
+    let (path, span) = match e.span() {
+        Some(s) => deepest(&root, &s, String::new(), s.clone()),
+        None => (String::new(), 0..0),
+    };
+    let first = serde_problem(src, name, &root, path, span, e.message().trim(), &probe);
+    let mut problems = vec![first];
+    // One bad fee rule must not hide the others: deserialize every entry on its own.
+    if let Some(DeValue::Array(fees)) = node_at(&root, "fees")
+        && let Some(toml::Value::Array(values)) = whole.as_ref().and_then(|w| w.get("fees"))
+    {
+        for (i, (entry, value)) in fees.iter().zip(values).enumerate() {
+            let base = format!("fees[{i}]");
+            if problems[0].key_path == base || problems[0].key_path.starts_with(&format!("{base}.")) {
+                continue;
             }
-            // Serde reports a bad value inside a tagged table at the table: find the value.
-            else if let Some(value) = message.split('`').nth(1)
-                && let Some(node) = node_at(&root, &path)
-                && let Some((p, s)) = find_value(node, &path, value)
-            {
-                path = p;
-                span = s;
+            if let Err(e) = crate::fees::FeeRule::deserialize(value.clone()) {
+                let probe_entry = |path: &str| -> Option<String> {
+                    let mut v = value.clone();
+                    remove_at(&mut v, path.strip_prefix(&base)?.trim_start_matches('.'))?;
+                    Some(match crate::fees::FeeRule::deserialize(v) {
+                        Ok(_) => String::new(),
+                        Err(e) => e.message().trim().to_string(),
+                    })
+                };
+                problems.push(serde_problem(
+                    src,
+                    name,
+                    &root,
+                    base.clone(),
+                    entry.span(),
+                    e.message().trim(),
+                    &probe_entry,
+                ));
             }
-            let (line, column) = line_col(src, span.start);
-            Err(invalid(vec![Problem {
-                file: name.to_path_buf(),
-                line,
-                column,
-                span: Some(span),
-                key_path: path,
-                message,
-            }]))
         }
+        problems.sort_by_key(|p| p.span.as_ref().map_or(0, |s| s.start));
+    }
+    Err(invalid(problems))
+}
+
+/// Locates a serde error reported at `path` (often a whole table) at the key it concerns, and
+/// adds a "did you mean" to unknown names.
+fn serde_problem(
+    src: &str,
+    name: &Path,
+    root: &DeValue<'_>,
+    mut path: String,
+    mut span: Range<usize>,
+    message: &str,
+    probe: &dyn Fn(&str) -> Option<String>,
+) -> Problem {
+    let mut message = message.to_string();
+    // Serde reports unknown keys of tagged tables at the table: point at the key.
+    if let Some(key) = message.strip_prefix("unknown field `").and_then(|r| r.split('`').next())
+        && let Some((p, s)) = node_at(root, &path).and_then(|v| match v {
+            DeValue::Table(t) => t.iter().find(|(k, _)| k.get_ref() == key).map(|(k, _)| (join(&path, key), k.span())),
+            _ => None,
+        })
+    {
+        path = p;
+        span = s;
+    }
+    // Serde reports a bad value inside a tagged table at the table: find the value.
+    else if let Some(value) = message.split('`').nth(1)
+        && let Some(node) = node_at(root, &path)
+        && let Some((p, s)) = find_value(node, &path, value)
+    {
+        path = p;
+        span = s;
+    }
+    // Otherwise, when the error is at a table, the key whose removal changes the error is the
+    // one it is about (a money amount out of range names no value serde can point at).
+    else if let Some(DeValue::Table(t)) = node_at(root, &path)
+        && let Some((k, v)) = t.iter().find(|(k, _)| probe(&join(&path, k.get_ref())).is_some_and(|m| m != message))
+    {
+        path = join(&path, k.get_ref());
+        span = v.span();
+    }
+    if let Some(hint) = did_you_mean(&message) {
+        message.push_str(&hint);
+    }
+    let (line, column) = line_col(src, span.start);
+    Problem { file: name.to_path_buf(), line, column, span: Some(span), key_path: path, message }
+}
+
+/// "; did you mean `x`?" for serde's "unknown field/variant `y`, expected one of `x`, …".
+fn did_you_mean(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (given, expected) = rest.split_once('`')?;
+    let expected = expected.split_once("expected")?.1;
+    let names = expected.split('`').skip(1).step_by(2);
+    crate::error::closest(given, names).map(|n| format!("; did you mean `{n}`?"))
+}
+
+/// Removes the value at a key path (`a.b[2].c`) from a TOML value: `None` when absent.
+fn remove_at(v: &mut toml::Value, path: &str) -> Option<()> {
+    let (parent, last) = match path.rfind(['.', '[']) {
+        Some(i) if path.as_bytes()[i] == b'[' => (&path[..i], &path[i..]),
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => ("", path),
+    };
+    let mut node = v;
+    for seg in parent.split('.').filter(|s| !s.is_empty()) {
+        let (key, idx) = seg.split_once('[').map_or((seg, ""), |(k, r)| (k, r));
+        if !key.is_empty() {
+            node = node.get_mut(key)?;
+        }
+        for i in idx.split('[').filter(|s| !s.is_empty()) {
+            node = node.get_mut(i.trim_end_matches(']').parse::<usize>().ok()?)?;
+        }
+    }
+    if let Some(i) = last.strip_prefix('[') {
+        let i: usize = i.trim_end_matches(']').parse().ok()?;
+        let a = node.as_array_mut()?;
+        (i < a.len()).then(|| {
+            a.remove(i);
+        })
+    } else {
+        node.as_table_mut()?.remove(last).map(|_| ())
+    }
+}
+
+/// The span of the most deeply nested line (most `.`, `[` and `{`): where a nesting too deep
+/// for the parser is.
+fn deepest_line(src: &str) -> Range<usize> {
+    let mut best = (0, 0..0);
+    let mut start = 0;
+    for line in src.split_inclusive('\n') {
+        let depth = line.bytes().filter(|b| matches!(b, b'.' | b'[' | b'{')).count();
+        if depth > best.0 {
+            best = (depth, start..start + line.trim_end().len());
+        }
+        start += line.len();
+    }
+    best.1
+}
+
+/// Arrays written where a table belongs: serde accepts a table's fields positionally
+/// (`shelf_price = ["retail_minus", "28%"]`), which no one can read back. Each with the
+/// shape expected.
+fn wrong_shapes(root: &DeValue<'_>) -> Vec<(String, Range<usize>, String)> {
+    const TABLES: &[(&str, &str)] = &[
+        ("skus[].shelf_price", "shelf_price = { policy = \"retail_minus\", margin = \"28%\" }"),
+        ("fees[]", "[[fees]] tables, one per rule"),
+        ("fees[].tiers[]", "tiers = [{ threshold = \"500000\", rate = \"2%\" }, …]"),
+        ("payment", "[payment] with days = …"),
+        ("payment.early_payment", "early_payment = { discount = \"2%\", days = 10 }"),
+        ("payment.financing", "a [payment.financing] table"),
+        ("retailer", "[retailer] with name, channel and stores"),
+        ("retailer.store_openings[]", "store_openings = [{ period = 4, count = 2 }, …]"),
+        ("uncertainty.correlations[]", "correlations = [{ a = \"demand\", b = \"fill_rate\", rho = \"30%\" }, …]"),
+        ("uncertainty.terms[]", "[[uncertainty.terms]] tables with path and a distribution"),
+        ("skus[]", "[[skus]] tables"),
+        ("supplier.skus[]", "[[supplier.skus]] tables"),
+        ("plan", "a [plan] table"),
+        ("plan.lines[]", "[[plan.lines]] tables"),
+        ("plan.promotions[]", "[[plan.promotions]] tables"),
+        ("plan.price_matches[]", "[[plan.price_matches]] tables"),
+        ("calendar", "a [calendar] table"),
+        ("calendar.promotion_periods[]", "[[calendar.promotion_periods]] tables"),
+        ("rounding", "a [rounding] table"),
+        ("negotiation.issues[]", "[[negotiation.issues]] tables"),
+    ];
+    let mut out = Vec::new();
+    shapes_in(root, "", "", TABLES, &mut out);
+    out
+}
+
+fn shapes_in(
+    v: &DeValue<'_>,
+    path: &str,
+    pattern: &str,
+    tables: &[(&str, &str)],
+    out: &mut Vec<(String, Range<usize>, String)>,
+) {
+    let mut check = |p: String, pat: String, val: &Spanned<DeValue<'_>>| {
+        if let DeValue::Array(_) = val.get_ref()
+            && let Some((_, shape)) = tables.iter().find(|(t, _)| *t == pat)
+        {
+            out.push((p, val.span(), format!("expected a table here, not an array: write {shape}")));
+            return;
+        }
+        shapes_in(val.get_ref(), &p, &pat, tables, out);
+    };
+    match v {
+        DeValue::Table(t) => {
+            for (k, val) in t.iter() {
+                check(join(path, k.get_ref()), join(pattern, k.get_ref()), val);
+            }
+        }
+        DeValue::Array(a) => {
+            for (i, val) in a.iter().enumerate() {
+                check(format!("{path}[{i}]"), format!("{pattern}[]"), val);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -214,7 +214,7 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
 
 fn check_money(d: Decimal) -> Result<Decimal, String> {
     if d.abs() > MAX_MONEY {
-        return Err(format!("amount {d} is larger than the maximum of 1,000,000,000,000"));
+        return Err(format!("amount `{d}` is larger than the maximum of 1,000,000,000,000"));
     }
     Ok(d)
 }
@@ -226,18 +226,43 @@ fn check_money(d: Decimal) -> Result<Decimal, String> {
 /// A message when the text is not a rate (`"3.5%"` or a decimal) in range.
 pub fn parse_rate(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
-    let d =
-        if let Some(p) = t.strip_suffix('%') { parse_decimal(p)? / Decimal::ONE_HUNDRED } else { parse_decimal(t)? };
+    // A full-width percent sign (％, as a Chinese input method types it) is a percent sign.
+    let d = if let Some(p) = t.strip_suffix('%').or_else(|| t.strip_suffix('％')) {
+        parse_decimal(p)? / Decimal::ONE_HUNDRED
+    } else {
+        parse_decimal(t)?
+    };
     if d.abs() > MAX_RATE {
         return Err(format!("rate `{t}` is larger than the maximum of 100 (10000%)"));
     }
     Ok(d.normalize())
 }
 
+/// Parses a money amount: a decimal (`"1500000.00"`, `"1,500,000"`), optionally in 万 (10⁴)
+/// or 亿 (10⁸), exactly: `"150万"` is 1,500,000 and `"1.2亿"` is 120,000,000.
+///
+/// # Errors
+///
+/// A message when the text is not an amount in range.
+pub fn parse_money(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    let (num, unit) = if let Some(n) = t.strip_suffix('万') {
+        (n, Decimal::from(10_000))
+    } else if let Some(n) = t.strip_suffix('亿') {
+        (n, Decimal::from(100_000_000))
+    } else {
+        return parse_decimal(t).and_then(check_money);
+    };
+    let d = parse_decimal(num).map_err(|_| format!("`{t}` is not an amount (e.g. \"150万\" or \"1500000\")"))?;
+    d.checked_mul(unit)
+        .ok_or_else(|| format!("amount `{t}` is larger than the maximum of 1,000,000,000,000"))
+        .and_then(check_money)
+}
+
 impl FromStr for Money {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        parse_decimal(s).and_then(check_money).map(Money)
+        parse_money(s).map(Money)
     }
 }
 
@@ -318,9 +343,9 @@ impl JsonSchema for Money {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "An exact money amount: a decimal string such as \"1500.00\" or an integer. Floats are rejected.",
+            "description": "An exact money amount: a decimal string such as \"1500.00\" (or in 万/亿: \"150万\"), or an integer. Floats are rejected.",
             "anyOf": [
-                {"type": "string", "pattern": "^[+-]?[0-9][0-9_,]*(\\.[0-9]+)?$"},
+                {"type": "string", "pattern": "^[+-]?[0-9][0-9_,]*(\\.[0-9]+)?(万|亿)?$"},
                 {"type": "integer"}
             ]
         })
@@ -334,7 +359,7 @@ impl JsonSchema for Rate {
         json_schema!({
             "description": "An exact rate: a fraction \"0.15\", a percentage \"15%\", or an integer. Floats are rejected.",
             "anyOf": [
-                {"type": "string", "pattern": "^[+-]?[0-9][0-9_]*(\\.[0-9]+)?%?$"},
+                {"type": "string", "pattern": "^[+-]?[0-9][0-9_]*(\\.[0-9]+)?[%％]?$"},
                 {"type": "integer"}
             ]
         })

@@ -54,7 +54,9 @@ impl V<'_> {
     fn sku_in_contract(&mut self, path: &str, id: &str) {
         if !self.c.skus.iter().any(|t| t.sku == id) {
             let known: Vec<&str> = self.c.skus.iter().map(|t| t.sku.as_str()).collect();
-            self.err(path, format!("SKU `{id}` is not one of the contract's SKUs ({})", known.join(", ")));
+            let hint = crate::error::closest(id, known.iter().copied())
+                .map_or(String::new(), |k| format!("; did you mean `{k}`?"));
+            self.err(path, format!("SKU `{id}` is not one of the contract's SKUs ({}){hint}", known.join(", ")));
         }
     }
     fn selection(&mut self, path: &str, skus: &[String]) {
@@ -388,9 +390,11 @@ pub fn check(c: &Contract) -> Vec<Issue> {
             && !s.skus.iter().any(|k| k.id == t.sku)
         {
             let known: Vec<&str> = s.skus.iter().map(|k| k.id.as_str()).collect();
+            let hint = crate::error::closest(&t.sku, known.iter().copied())
+                .map_or(String::new(), |k| format!("; did you mean `{k}`?"));
             v.err(
                 format!("{p}.sku"),
-                format!("SKU `{}` is not in the supplier portfolio ({})", t.sku, known.join(", ")),
+                format!("SKU `{}` is not in the supplier portfolio ({}){hint}", t.sku, known.join(", ")),
             );
         }
         if let Some(ip) = t.invoice_price {

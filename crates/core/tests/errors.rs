@@ -345,3 +345,118 @@ fn supplier_files_that_are_not_supplier_files_are_not_echoed() {
     assert!(text.contains("unit_cost = \"x\"") && !text.contains("private") && !text.contains("list_price"), "{text}");
     assert_eq!(text.len(), std::fs::read_to_string(dir.join("supplier.toml")).unwrap().len(), "offsets kept");
 }
+
+/// Money errors point at the key, not the `[[fees]]` header; a nesting too deep for the parser
+/// points at its line; planned units above the cell maximum point at the plan line.
+#[test]
+fn errors_point_at_the_key_they_concern() {
+    let src = Demo::default()
+        .toml("[[fees]]\nid = \"x\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"99999999999999999999\"\n");
+    let ps = problems(&src);
+    assert_eq!((ps[0].key_path.as_str(), ps[0].line), ("fees[0].amount", line_number(&src, "amount = ")), "{ps:?}");
+    assert_eq!(ps[0].column, 10);
+    // Written as an integer with separators, the value text does not match: the key is found anyway.
+    let src = Demo::default()
+        .toml("[[fees]]\nid = \"x\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = 9_999_999_999_999_999\n");
+    let ps = problems(&src);
+    assert_eq!((ps[0].key_path.as_str(), ps[0].line), ("fees[0].amount", line_number(&src, "amount = ")), "{ps:?}");
+    let deep = format!("[{}]\n", vec!["a"; 200].join("."));
+    let src = format!("{}\n# deep\n{deep}", Demo::default().toml(""));
+    let ps = problems(&src);
+    assert_eq!(ps[0].line, line_number(&src, "[a.a.a"), "{ps:?}");
+    assert!(ps[0].message.contains("recursion limit"), "{ps:?}");
+    let src = Demo { units: Some(vec![1_000_000_000]), ..Demo::default() }
+        .toml("[[plan.promotions]]\nskus = [\"A\"]\nperiods = [1]\nslot = \"dm\"\nuplift = \"2\"\n");
+    let c = load_str(&src, Path::new("c.toml"), None).unwrap();
+    let e = kasim_core::Compiled::new(&c).unwrap_err();
+    let p = &e.problems()[0];
+    assert_eq!((p.key_path.as_str(), p.line), ("plan.lines[0].units[0]", line_number(&src, "units = [")), "{e}");
+    assert!(p.message.contains("planned units 2000000000 of SKU `A` in period 1 exceed the maximum"), "{e}");
+}
+
+/// One run reports a problem in every fee rule, not only the first; unknown names get a
+/// "did you mean"; the usual slips get hints or are accepted.
+#[test]
+fn every_entry_is_checked_and_slips_get_hints() {
+    let src = Demo::default().toml(
+        "[[fees]]\nid = \"x\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"1\"\n\
+         [[fees]]\nid = \"y\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"x\"\n\
+         [[fees]]\nid = \"z\"\nkind = \"unconditional_rebate\"\nrat = \"3%\"\n\
+         [[fees]]\nid = \"k\"\nkind = \"unconditional_rebat\"\nrate = \"3%\"\n",
+    );
+    let ps = problems(&src);
+    let paths: Vec<&str> = ps.iter().map(|p| p.key_path.as_str()).collect();
+    assert_eq!(paths, ["fees[1].amount", "fees[2].rat", "fees[3].kind"], "{ps:#?}");
+    assert_eq!(ps[1].line, line_number(&src, "rat = "));
+    assert!(ps[1].message.ends_with("did you mean `rate`?"), "{}", ps[1].message);
+    assert!(ps[2].message.ends_with("did you mean `unconditional_rebate`?"), "{}", ps[2].message);
+    // SKU ids.
+    let src = Demo { skus: 2, ..Demo::default() }
+        .toml("[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = \"3%\"\nskus = [\"AA\"]\n")
+        .replace("id = \"A\"", "id = \"SNK-01\"")
+        .replace("sku = \"A\"", "sku = \"SNK-01\"")
+        .replace("skus = [\"AA\"]", "skus = [\"SNK-10\"]");
+    let ps = problems(&src);
+    assert!(ps[0].message.contains("did you mean `SNK-01`?"), "{ps:?}");
+    // `rate = 15` is 1500%: say how to write 15%.
+    let src = Demo::default().toml("[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = 15\n");
+    let ps = problems(&src);
+    assert!(ps[0].message.contains("write \"15%\""), "{}", ps[0].message);
+    // A full-width percent sign and 万/亿 amounts are accepted, exactly.
+    let c = kasim_core::demo::contract(
+        "[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = \"3％\"\n\
+         [[fees]]\nid = \"e\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"1.5万\"\n",
+    )
+    .unwrap();
+    let s = kasim_core::evaluate(&c).unwrap();
+    assert_eq!(s.pnl.fees_total.to_string(), "51000.00"); // 3% × 1,200,000 + 15,000
+    assert_eq!("150万".parse::<kasim_core::money::Money>().unwrap().0, rust_decimal::Decimal::from(1_500_000));
+    assert_eq!("1.2亿".parse::<kasim_core::money::Money>().unwrap().0, rust_decimal::Decimal::from(120_000_000));
+    assert!("1万亿".parse::<kasim_core::money::Money>().is_err());
+    assert!("20000亿".parse::<kasim_core::money::Money>().unwrap_err().contains("maximum"));
+}
+
+/// Arrays where tables belong (fields given positionally) are refused with the shape expected.
+#[test]
+fn arrays_where_tables_belong_are_refused() {
+    let base = Demo::default().toml("");
+    let cases = [
+        (
+            base.replace(
+                "shelf_price = { policy = \"retail_minus\", margin = \"30%\" }",
+                "shelf_price = [\"retail_minus\", \"28%\"]",
+            ),
+            "skus[0].shelf_price",
+            "policy = ",
+        ),
+        (
+            Demo::default().toml("[[fees]]\nid = \"t\"\nkind = \"tiered_rebate\"\ntiers = [[\"0\", \"1%\"]]\n"),
+            "fees[0].tiers[0]",
+            "threshold",
+        ),
+        (
+            Demo::default().toml("[payment]\ndays = 30\nearly_payment = [\"2%\", 10]\n"),
+            "payment.early_payment",
+            "discount",
+        ),
+        (
+            base.replace("stores = 100\n", "stores = 100\nstore_openings = [[4, 2]]\n"),
+            "retailer.store_openings[0]",
+            "period",
+        ),
+        (
+            Demo::default().toml("[uncertainty]\ncorrelations = [[\"demand\", \"fill_rate\", \"30%\"]]\n"),
+            "uncertainty.correlations[0]",
+            "rho",
+        ),
+    ];
+    for (src, path, shape) in cases {
+        let ps = problems(&src);
+        assert_eq!(ps[0].key_path, path, "{ps:?}");
+        assert!(
+            ps[0].message.starts_with("expected a table here, not an array") && ps[0].message.contains(shape),
+            "{ps:?}"
+        );
+        assert!(ps[0].line > 1);
+    }
+}

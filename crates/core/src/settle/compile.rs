@@ -277,7 +277,7 @@ fn build_plan(
             12 if periods != 12 => plan.seasonality[c.calendar.granularity.month_of(p as u16 + 1) as usize - 1].0,
             _ => plan.seasonality[p].0,
         };
-        for line in &plan.lines {
+        for (li, line) in plan.lines.iter().enumerate() {
             let Some(s) = sku_index(&line.sku) else { continue };
             // Nothing sells before the SKU is listed.
             if (p as u16) + 1 < c.skus[s].listing_period {
@@ -297,10 +297,30 @@ fn build_plan(
             plan_cells[i] = PlanCell { baseline, uplift: uplift[i] };
             let q = mul(baseline, uplift[i])?;
             let cell = &mut o.cells[i];
-            cell.ordered = round_units(q)?;
+            // Too many units is the plan line's problem: locate it there.
+            let at = |e: Error| match e {
+                Error::Outcome(crate::error::OutcomeError::PlannedUnits { units, max_units }) => {
+                    let key = if line.units_per_period.is_some() {
+                        format!("plan.lines[{li}].units_per_period")
+                    } else if line.units.is_some() {
+                        format!("plan.lines[{li}].units[{p}]")
+                    } else {
+                        format!("plan.lines[{li}].units_per_store")
+                    };
+                    let msg = format!(
+                        "planned units {units} of SKU `{}` in period {} exceed the maximum of {max_units} per cell \
+                         (the plan line × seasonality × promotion uplift)",
+                        line.sku,
+                        p + 1
+                    );
+                    Error::Invalid(c.source.problems([(key, msg)]))
+                }
+                e => e,
+            };
+            cell.ordered = round_units(q).map_err(at)?;
             let f = if cell.promoted() { promo_fill } else { fill };
-            cell.delivered = round_units(mul(Decimal::from(cell.ordered), f)?)?;
-            cell.returned = round_units(mul(Decimal::from(cell.delivered), plan.returns_rate.0)?)?;
+            cell.delivered = round_units(mul(Decimal::from(cell.ordered), f)?).map_err(at)?;
+            cell.returned = round_units(mul(Decimal::from(cell.delivered), plan.returns_rate.0)?).map_err(at)?;
             cell.sold = cell.delivered - cell.returned.min(cell.delivered);
         }
     }
