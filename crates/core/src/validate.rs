@@ -120,6 +120,8 @@ impl V<'_> {
                 self.err(format!("{p}.path"), format!("term `{}` is given twice", t.path));
             }
         }
+        self.drawn_terms(u);
+        self.positive_definite(u);
         for (i, c) in u.correlations.iter().enumerate() {
             use crate::uncertainty::Driver;
             let p = format!("uncertainty.correlations[{i}]");
@@ -158,6 +160,98 @@ impl V<'_> {
             && (s.0 < Decimal::ZERO || s.0 > Decimal::from(3))
         {
             self.err("uncertainty.demand_sigma", format!("must be between 0 and 3, but is {}", s.0));
+        }
+    }
+
+    /// A drawn term must stay inside its rule's bounds over the whole range of its
+    /// distribution: the contract is checked with the term at each end.
+    fn drawn_terms(&mut self, u: &crate::uncertainty::Uncertainty) {
+        use crate::uncertainty::Dist;
+        let mut plain = self.c.clone();
+        plain.uncertainty = None;
+        plain.negotiation = None;
+        let before = check(&plain);
+        for (i, t) in u.terms.iter().enumerate() {
+            if crate::terms::get(self.c, &t.path).is_err() || !t.dist.problems().is_empty() {
+                continue;
+            }
+            let (lo, hi) = t.dist.bounds();
+            for (end, value) in [("min", lo), ("max", hi)] {
+                let Some(value) = value else { continue };
+                let key = match &t.dist {
+                    Dist::Uniform { .. } | Dist::Triangular { .. } | Dist::Pert { .. } => end,
+                    Dist::Fixed { .. } => "value",
+                    Dist::Discrete { .. } => "values",
+                    _ => "dist",
+                };
+                let at = format!("uncertainty.terms[{i}].{key}");
+                let mut v = plain.clone();
+                // A count beyond what a count can hold: check the largest one, so the message
+                // names the real bound of the term.
+                let set = match crate::terms::set(&mut v, &t.path, value) {
+                    Err(e)
+                        if matches!(e.reason, crate::terms::TermReason::NotACount { .. }) && value > Decimal::ZERO =>
+                    {
+                        crate::terms::set(&mut v, &t.path, Decimal::from(u32::MAX))
+                    }
+                    r => r,
+                };
+                if let Err(e) = set {
+                    self.err(&at, format!("`{}` can be drawn as {value}: {}", t.path, e.reason));
+                    continue;
+                }
+                if let Some((_, m)) = check(&v).into_iter().find(|x| !before.contains(x)) {
+                    self.err(
+                        &at,
+                        format!("`{}` can be drawn as {}, which the contract refuses: {m}", t.path, value.normalize()),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The correlations of each group of drivers must form a positive-definite matrix, or no
+    /// simulation can draw them: the correlation that makes it fail is reported.
+    fn positive_definite(&mut self, u: &crate::uncertainty::Uncertainty) {
+        use crate::uncertainty::Driver;
+        use rust_decimal::prelude::ToPrimitive;
+        let groups: [&[Driver]; 2] = [
+            &[Driver::Demand, Driver::FillRate, Driver::PromoUplift, Driver::PostPromoDip],
+            &[Driver::Trend, Driver::ReturnsRate, Driver::StoreOpenings],
+        ];
+        for order in groups {
+            let n = order.len();
+            let mut m = vec![vec![0.0f64; n]; n];
+            for (i, row) in m.iter_mut().enumerate() {
+                row[i] = 1.0;
+            }
+            for (k, c) in u.correlations.iter().enumerate() {
+                let (Some(i), Some(j)) = (order.iter().position(|d| *d == c.a), order.iter().position(|d| *d == c.b))
+                else {
+                    continue;
+                };
+                if i == j || c.rho.0.abs() > Decimal::ONE {
+                    continue;
+                }
+                let r = c.rho.0.to_f64().unwrap_or(0.0);
+                m[i][j] = r;
+                m[j][i] = r;
+                if !positive_definite(&m) {
+                    let msg = if c.rho.0.abs() == Decimal::ONE {
+                        format!(
+                            "a correlation of {} makes `{:?}` and `{:?}` the same draw: the simulation needs it strictly between −100% and 100%",
+                            c.rho, c.a, c.b
+                        )
+                    } else {
+                        format!(
+                            "with this correlation ({}) the correlations are impossible together (the matrix is not positive definite): lower some of them",
+                            c.rho
+                        )
+                    };
+                    self.err(format!("uncertainty.correlations[{k}].rho"), msg);
+                    break;
+                }
+            }
         }
     }
 
@@ -520,4 +614,26 @@ pub fn check(c: &Contract) -> Vec<Issue> {
         v.negotiation(n);
     }
     v.out
+}
+
+/// True when a symmetric matrix has a Cholesky factor (the same test, and tolerance, as the
+/// simulation's).
+fn positive_definite(m: &[Vec<f64>]) -> bool {
+    let n = m.len();
+    let mut l = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                let d = m[i][i] - s;
+                if d <= 1e-12 {
+                    return false;
+                }
+                l[i][j] = d.sqrt();
+            } else {
+                l[i][j] = (m[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    true
 }

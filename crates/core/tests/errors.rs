@@ -460,3 +460,52 @@ fn arrays_where_tables_belong_are_refused() {
         assert!(ps[0].line > 1);
     }
 }
+
+/// What a simulation would refuse is refused at validation, located at the key: correlations
+/// that are impossible together (or ρ = 100% off the diagonal), and a drawn term whose range
+/// leaves its rule's bounds (with the real bound, not 4,294,967,295).
+#[test]
+fn validation_refuses_what_simulation_would() {
+    let unc = "[uncertainty]\ndemand_cv = \"20%\"\nfill_rate = { dist = \"uniform\", min = \"90%\", max = \"100%\" }\n\
+               promo_uplift = { dist = \"uniform\", min = \"1\", max = \"2\" }\n";
+    let src = Demo::default().toml(&format!(
+        "{unc}[[uncertainty.correlations]]\na = \"demand\"\nb = \"fill_rate\"\nrho = \"60%\"\n\
+         [[uncertainty.correlations]]\na = \"demand\"\nb = \"promo_uplift\"\nrho = \"60%\"\n\
+         [[uncertainty.correlations]]\na = \"fill_rate\"\nb = \"promo_uplift\"\nrho = \"-60%\"\n"
+    ));
+    let ps = problems(&src);
+    assert_eq!(ps.len(), 1, "{ps:?}");
+    assert_eq!(
+        (ps[0].key_path.as_str(), ps[0].line),
+        ("uncertainty.correlations[2].rho", line_number(&src, "rho = \"-60%\""))
+    );
+    assert!(ps[0].message.contains("not positive definite"), "{}", ps[0].message);
+    let src = Demo::default()
+        .toml(&format!("{unc}[[uncertainty.correlations]]\na = \"demand\"\nb = \"fill_rate\"\nrho = \"100%\"\n"));
+    let ps = problems(&src);
+    assert_eq!(ps[0].key_path, "uncertainty.correlations[0].rho", "{ps:?}");
+    assert!(ps[0].message.contains("strictly between"), "{}", ps[0].message);
+    // Valid correlations still pass.
+    let ok = Demo::default()
+        .toml(&format!("{unc}[[uncertainty.correlations]]\na = \"demand\"\nb = \"fill_rate\"\nrho = \"50%\"\n"));
+    load_str(&ok, Path::new("c.toml"), None).unwrap();
+    // A drawn rate reaching 139%.
+    let src = Demo::default().toml(
+        "[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = \"3%\"\n\
+         [uncertainty]\n[[uncertainty.terms]]\npath = \"fees.r.rate\"\ndist = \"uniform\"\nmin = \"1%\"\nmax = \"139%\"\n",
+    );
+    let ps = problems(&src);
+    assert_eq!(ps.len(), 1, "{ps:?}");
+    assert_eq!(
+        (ps[0].key_path.as_str(), ps[0].line),
+        ("uncertainty.terms[0].max", line_number(&src, "max = \"139%\""))
+    );
+    assert!(ps[0].message.contains("1.39") && ps[0].message.contains("between 0% and 100%"), "{}", ps[0].message);
+    // A store count beyond the real bound names 1,000,000.
+    let src = Demo::default().toml(
+        "[uncertainty]\n[[uncertainty.terms]]\npath = \"retailer.stores\"\ndist = \"uniform\"\nmin = 50\nmax = 9000000000\n",
+    );
+    let ps = problems(&src);
+    assert_eq!(ps[0].key_path, "uncertainty.terms[0].max", "{ps:?}");
+    assert!(ps[0].message.contains("1,000,000") && !ps[0].message.contains("4,294,967,295"), "{}", ps[0].message);
+}
