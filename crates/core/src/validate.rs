@@ -371,7 +371,66 @@ impl V<'_> {
     fn fee(&mut self, i: usize, f: &FeeRule) {
         let mut ck = Check::new(i, self.periods, &self.sku_codes, &self.c.fees, &mut self.out);
         f.check(&mut ck);
+        // A lump sum charged only outside its window can never charge: a slip, refused.
+        if let crate::fees::Rule::LumpSum(l) = &f.rule
+            && l.months.is_empty()
+        {
+            let (from, to) = window(f, self.periods);
+            let charged = if l.periods.is_empty() { vec![1] } else { l.periods.clone() };
+            let valid = charged.iter().all(|&p| p >= 1 && usize::from(p) <= self.periods);
+            if valid && from <= to && !charged.iter().any(|&p| (from..=to).contains(&usize::from(p))) {
+                let listed: Vec<String> = charged.iter().map(u16::to_string).collect();
+                let (key, which) = if l.periods.is_empty() {
+                    (format!("fees[{i}].from_period"), "period 1 (the default when `periods` is not given)".to_string())
+                } else {
+                    (format!("fees[{i}].periods"), format!("period(s) {}", listed.join(", ")))
+                };
+                self.err(
+                    key,
+                    format!(
+                        "this lump sum is charged in {which}, outside the rule's window (periods {from}–{to}): it can \
+                         never charge; list `periods` inside the window"
+                    ),
+                );
+            }
+        }
     }
+}
+
+/// The 1-based periods `from..=to` a rule is active in.
+fn window(f: &FeeRule, periods: usize) -> (usize, usize) {
+    (f.from_period.map_or(1, usize::from), f.to_period.map_or(periods, usize::from))
+}
+
+/// What is valid but probably not meant, as (key path, message): a rule that can never charge
+/// with this contract's SKUs (a listing fee with no new listing in its window — it books a
+/// 0.00 line). Not errors: a contract template may keep such a clause for another year.
+pub fn warnings(c: &Contract) -> Vec<Issue> {
+    let mut out = Vec::new();
+    for (i, f) in c.fees.iter().enumerate() {
+        if let crate::fees::Rule::Listing(l) = &f.rule {
+            let (from, to) = window(f, c.periods());
+            let charges = c.skus.iter().any(|t| {
+                t.new_listing
+                    && (l.skus.is_empty() || l.skus.contains(&t.sku))
+                    && (from..=to).contains(&usize::from(t.listing_period))
+            });
+            if !charges {
+                out.push((
+                    format!("fees[{i}]"),
+                    "this listing fee can never charge: no SKU it covers is a new listing (`new_listing = true`) \
+                     listed in its periods; it books 0.00"
+                        .to_string(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// [`warnings`], located in the contract's files (for printing after a successful load).
+pub fn located_warnings(c: &Contract) -> crate::error::Problems {
+    c.source.problems(warnings(c))
 }
 
 /// Checks a supplier portfolio on its own (key paths relative to the supplier file).

@@ -136,6 +136,11 @@ pub enum Formula {
         /// Target margin.
         target: Decimal,
     },
+    /// Nothing due, and why (a fixed charge with nothing to charge is still booked, at 0.00).
+    Nothing {
+        /// Why nothing is due, e.g. "no new SKU listed".
+        reason: &'static str,
+    },
     /// Σ gap × units sold in the match window (× share).
     PriceMatch {
         /// Units sold in the window.
@@ -172,7 +177,7 @@ impl Formula {
     /// The line's base (money or units), when it has one.
     pub fn base(&self) -> Option<Decimal> {
         match *self {
-            Formula::Fixed { .. } => None,
+            Formula::Fixed { .. } | Formula::Nothing { .. } => None,
             Formula::Count { count, .. } => Some(count),
             Formula::Percent { base, .. } | Formula::Graduated { base } | Formula::TrueUp { base, .. } => Some(base),
             Formula::PerUnit { units, .. }
@@ -252,6 +257,7 @@ impl Formula {
                 format_percent(target),
                 num(units)
             ),
+            Formula::Nothing { reason } => format!("nothing due: {reason} = {a}"),
             Formula::PriceMatch { units, share } => {
                 format!("Σ price gap × units sold ({} units) × {} = {a}", num(units), format_percent(share))
             }

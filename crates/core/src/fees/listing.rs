@@ -87,10 +87,12 @@ impl Clause for ListingFee {
                 listed[lp - 1] += 1;
             }
         }
+        let mut charged = false;
         for (p, &n) in listed.iter().enumerate().take(cx.periods()) {
             if n == 0 || !cx.rule.active(p) {
                 continue;
             }
+            charged = true;
             let count = Decimal::from(n);
             let stores = match self.per {
                 ListingPer::Chain => None,
@@ -100,6 +102,38 @@ impl Clause for ListingFee {
             let f = Formula::Count { count, what: "new SKUs", unit: self.amount.0, times: stores.map(Times::stores) };
             out.emit_product(p, kind, f, i128::from(n) * times, 0, self.amount.0, true)?;
         }
+        // A fixed charge is always booked: with no new listing, a 0.00 line says why.
+        if !charged && let Some(p) = (0..cx.periods()).find(|&p| cx.rule.active(p)) {
+            let reason = "no new SKU listed in the rule's periods";
+            out.emit(p, kind, Formula::Nothing { reason }, Decimal::ZERO, true);
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// With no new listing the fee does not vanish: a 0.00 line says why, and
+    /// `validate::warnings` says the rule can never charge.
+    #[test]
+    fn no_new_listing_books_a_zero_line_and_warns() {
+        let c = crate::demo::contract("[[fees]]\nid = \"listing\"\nkind = \"listing\"\namount = \"1500\"\n").unwrap();
+        let s = crate::evaluate(&c).unwrap();
+        assert_eq!(s.ledger.len(), 1);
+        let l = &s.ledger[0];
+        assert_eq!((l.period, l.amount.to_string()), (1, "0.00".to_string()));
+        assert_eq!(l.formula, "nothing due: no new SKU listed in the rule's periods = 0.00");
+        assert_eq!(s.pnl.fees_total.to_string(), "0.00");
+        let w = crate::validate::warnings(&c);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].0, "fees[0]");
+        assert!(w[0].1.contains("never charge"));
+        // With new listings: no warning, no zero line.
+        let c = crate::demo::contract_with_new_skus("[[fees]]\nid = \"listing\"\nkind = \"listing\"\namount = \"1500\"\n")
+            .unwrap();
+        assert!(crate::validate::warnings(&c).is_empty());
+        let s = crate::evaluate(&c).unwrap();
+        assert_eq!(s.ledger.len(), 1);
+        assert_eq!(s.ledger[0].amount.to_string(), "3000.00");
     }
 }

@@ -127,6 +127,13 @@ impl Clause for LumpSum {
         } else {
             vec![0]
         };
+        if !charged.iter().any(|&p| cx.rule.active(p))
+            && let Some(p) = (0..cx.periods()).find(|&p| cx.rule.active(p))
+        {
+            // Always booked: a lump sum whose periods all fall outside its window says so.
+            let reason = "the periods charged are outside the rule's window";
+            out.emit(p, kind, Formula::Nothing { reason }, Decimal::ZERO, true);
+        }
         for p in charged {
             if !cx.rule.active(p) {
                 continue;
@@ -149,5 +156,49 @@ impl Clause for LumpSum {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A lump sum whose only (default) period lies before its window can never charge:
+    /// validation refuses it at `from_period`, naming the default period.
+    #[test]
+    fn a_lump_sum_outside_its_window_is_refused() {
+        let e = crate::demo::contract(
+            "[[fees]]\nid = \"e\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"1000\"\nfrom_period = 4\n",
+        )
+        .unwrap_err();
+        let p = &e.problems()[0];
+        assert_eq!(p.key_path, "fees[0].from_period", "{e}");
+        assert!(p.message.contains("period 1 (the default") && p.message.contains("never charge"), "{e}");
+        let e = crate::demo::contract(
+            "[[fees]]\nid = \"e\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"1000\"\nto_period = 3\nperiods = [5, 6]\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.problems()[0].key_path, "fees[0].periods", "{e}");
+        // One period inside the window is enough.
+        let c = crate::demo::contract(
+            "[[fees]]\nid = \"e\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"1000\"\nfrom_period = 4\nperiods = [2, 4]\n",
+        )
+        .unwrap();
+        let s = crate::evaluate(&c).unwrap();
+        assert_eq!(s.ledger.len(), 1);
+        assert_eq!((s.ledger[0].period, s.ledger[0].amount.to_string()), (4, "1000.00".to_string()));
+    }
+
+    /// Charged by month, outside the window: a 0.00 line says why (fixed charges are always
+    /// booked).
+    #[test]
+    fn nothing_charged_books_a_zero_line_with_its_reason() {
+        let c = crate::demo::contract(
+            "[[fees]]\nid = \"f\"\nkind = \"lump_sum\"\nevent = \"festival\"\namount = \"1000\"\nmonths = [2]\nfrom_period = 6\n",
+        )
+        .unwrap();
+        let s = crate::evaluate(&c).unwrap();
+        assert_eq!(s.ledger.len(), 1);
+        let l = &s.ledger[0];
+        assert_eq!((l.period, l.amount.to_string()), (6, "0.00".to_string()));
+        assert_eq!(l.formula, "nothing due: the periods charged are outside the rule's window = 0.00");
     }
 }
