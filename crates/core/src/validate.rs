@@ -526,6 +526,9 @@ pub fn check(c: &Contract) -> Vec<Issue> {
             v.period(&format!("calendar.promotion_periods[{i}].periods[{j}]"), p);
         }
     }
+    if let Some(pr) = &c.proration {
+        v.period("proration.start_period", pr.start_period);
+    }
     if c.rounding.decimals > 4 {
         v.err("rounding.decimals", format!("at most 4 decimals, but {} given", c.rounding.decimals));
     }

@@ -163,6 +163,19 @@ pub enum Formula {
         /// Target margin.
         target: Decimal,
     },
+    /// An annual fixed fee prorated for a partial year: count × unit (× stores) × num/den.
+    Prorated {
+        /// How many (charges, SKUs, stores).
+        count: Decimal,
+        /// What is counted.
+        what: &'static str,
+        /// The annual amount per counted item.
+        unit: Decimal,
+        /// Store multiplier, when priced per store.
+        times: Option<Times>,
+        /// The share of the year in force.
+        share: crate::fees::api::Share,
+    },
     /// Nothing due, and why (a fixed charge with nothing to charge is still booked, at 0.00).
     Nothing {
         /// Why nothing is due, e.g. "no new SKU listed".
@@ -209,7 +222,7 @@ impl Formula {
     pub fn base(&self) -> Option<Decimal> {
         match *self {
             Formula::Fixed { .. } | Formula::Nothing { .. } => None,
-            Formula::Count { count, .. } => Some(count),
+            Formula::Count { count, .. } | Formula::Prorated { count, .. } => Some(count),
             Formula::Percent { base, .. }
             | Formula::Graduated { base, .. }
             | Formula::TrueUp { base, .. }
@@ -242,7 +255,10 @@ impl Formula {
     /// The amount per unit or per item, when the line counts items.
     pub fn unit_amount(&self) -> Option<Decimal> {
         match *self {
-            Formula::Count { unit, .. } | Formula::PerUnit { unit, .. } | Formula::Shortfall { unit, .. } => Some(unit),
+            Formula::Count { unit, .. }
+            | Formula::PerUnit { unit, .. }
+            | Formula::Shortfall { unit, .. }
+            | Formula::Prorated { unit, .. } => Some(unit),
             Formula::Capped { rate, per_unit: true, .. } => Some(rate),
             Formula::Fixed { amount } => Some(amount),
             _ => None,
@@ -329,6 +345,15 @@ impl Formula {
                 num(units)
             ),
             Formula::Nothing { reason } => format!("nothing due: {reason} = {a}"),
+            Formula::Prorated { count, what, unit, times: t, share } => format!(
+                "{} {what} × {}{} × {}/{} {} in force = {a}",
+                num(count),
+                m(unit),
+                times(t),
+                share.num,
+                share.den,
+                share.of
+            ),
             Formula::PriceMatch { units, share } => {
                 format!("Σ price gap × units sold ({} units) × {} = {a}", num(units), format_percent(share))
             }

@@ -2,7 +2,8 @@
 //!
 //! **Formula.** In each listing period: `new SKUs listed that period × amount`, times the
 //! stores trading in that period when `per = "store"`. Only SKUs with `new_listing = true`
-//! (optionally restricted by `skus`) are charged.
+//! (optionally restricted by `skus`) are charged. With `[proration]`, each SKU pays the share
+//! of the year in force from its listing period (monthly 6/12 for a July listing).
 //!
 //! **Worked example.** 2 new SKUs at 1,500 per SKU per store, 100 stores → 300,000.00.
 //!
@@ -99,6 +100,14 @@ impl Clause for ListingFee {
                 ListingPer::Store => Some(cx.stores(p)),
             };
             let times = i128::from(stores.unwrap_or(1));
+            // A SKU listed mid-year pays its share of the year when the contract prorates.
+            if let Some(share) = cx.share(p) {
+                let unit = self.amount.0;
+                let f = Formula::Prorated { count, what: "new SKUs", unit, times: stores.map(Times::stores), share };
+                let whole = crate::fees::book::mul(Decimal::from(i128::from(n) * times), unit)?;
+                out.emit(p, kind, f, crate::fees::lump_sum::prorated(whole, share)?, true);
+                continue;
+            }
             let f = Formula::Count { count, what: "new SKUs", unit: self.amount.0, times: stores.map(Times::stores) };
             out.emit_product(p, kind, f, i128::from(n) * times, 0, self.amount.0, true)?;
         }
@@ -135,5 +144,21 @@ mod tests {
         let s = crate::evaluate(&c).unwrap();
         assert_eq!(s.ledger.len(), 1);
         assert_eq!(s.ledger[0].amount.to_string(), "3000.00");
+    }
+}
+
+#[cfg(test)]
+mod proration_tests {
+    /// Two SKUs listed in July at 1,500 each: monthly proration 6/12 → 1,500.00 (not 3,000).
+    #[test]
+    fn a_sku_listed_mid_year_pays_its_share() {
+        let src = crate::demo::Demo { skus: 2, new_listings: true, ..crate::demo::Demo::default() }
+            .toml("[proration]\nconvention = \"monthly\"\n[[fees]]\nid = \"listing\"\nkind = \"listing\"\namount = \"1500\"\n")
+            .replace("new_listing = true\n", "new_listing = true\nlisting_period = 7\n");
+        let c = crate::load_str(&src, std::path::Path::new("c.toml"), None).unwrap();
+        let s = crate::evaluate(&c).unwrap();
+        assert_eq!(s.ledger.len(), 1);
+        assert_eq!((s.ledger[0].period, s.ledger[0].amount.to_string()), (7, "1500.00".to_string()));
+        assert_eq!(s.ledger[0].formula, "2 new SKUs × 1,500.00 × 6/12 months in force = 1,500.00");
     }
 }

@@ -165,6 +165,15 @@ fn plan_model(contract: &Contract, skus: &[SkuModel]) -> Result<PlanModel, Error
         .iter()
         .map(|t| contract.plan.lines.iter().any(|l| l.sku == t.sku && l.units_per_store.is_some()))
         .collect();
+    let shares = contract.proration.as_ref().map_or_else(Vec::new, |pr| {
+        (1..=periods as u16)
+            .map(|p| {
+                let (num, den, of) = pr.share(contract.calendar.granularity, contract.year, p);
+                crate::fees::api::Share { num, den, of }
+            })
+            .collect()
+    });
+    let contract_start = contract.proration.as_ref().map_or(0, |pr| usize::from(pr.start_period.max(1)) - 1);
     let stores_start = contract.retailer.stores;
     let (plan, plan_cells) = build_plan(contract, skus, periods, stores_start)?;
     let recovery = contract.supplier().map_or(Decimal::ZERO, |s| s.returns_recovery.0);
@@ -173,6 +182,8 @@ fn plan_model(contract: &Contract, skus: &[SkuModel]) -> Result<PlanModel, Error
         stores_start,
         promo_period,
         months,
+        shares,
+        contract_start,
         plan,
         plan_cells,
         per_store,
