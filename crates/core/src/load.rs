@@ -7,7 +7,6 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -342,38 +341,66 @@ pub fn parse<T: DeserializeOwned>(src: &str, name: &Path) -> Result<T, Error> {
     };
     let first = serde_problem(src, name, &root, path, span, e.message().trim(), &probe);
     let mut problems = vec![first];
-    // One bad fee rule must not hide the others: deserialize every entry on its own.
-    if let Some(DeValue::Array(fees)) = node_at(&root, "fees")
-        && let Some(toml::Value::Array(values)) = whole.as_ref().and_then(|w| w.get("fees"))
-    {
-        for (i, (entry, value)) in fees.iter().zip(values).enumerate() {
-            let base = format!("fees[{i}]");
-            if problems[0].key_path == base || problems[0].key_path.starts_with(&format!("{base}.")) {
+    // One bad entry must not hide the others: deserialize every entry of every array of
+    // tables on its own (a fee rule, a SKU, a plan line…).
+    if let Some(whole) = &whole {
+        for (array, check) in ENTRY_CHECKS {
+            let (Some(DeValue::Array(nodes)), Some(toml::Value::Array(values))) =
+                (node_at(&root, array), value_at(whole, array))
+            else {
                 continue;
-            }
-            if let Err(e) = crate::fees::FeeRule::deserialize(value.clone()) {
-                let probe_entry = |path: &str| -> Option<String> {
-                    let mut v = value.clone();
-                    remove_at(&mut v, path.strip_prefix(&base)?.trim_start_matches('.'))?;
-                    Some(match crate::fees::FeeRule::deserialize(v) {
-                        Ok(_) => String::new(),
-                        Err(e) => e.message().trim().to_string(),
-                    })
-                };
-                problems.push(serde_problem(
-                    src,
-                    name,
-                    &root,
-                    base.clone(),
-                    entry.span(),
-                    e.message().trim(),
-                    &probe_entry,
-                ));
+            };
+            for (i, (entry, value)) in nodes.iter().zip(values).enumerate() {
+                let base = format!("{array}[{i}]");
+                if problems.iter().any(|p| p.key_path == base || p.key_path.starts_with(&format!("{base}."))) {
+                    continue;
+                }
+                if let Err(message) = check(value.clone()) {
+                    let probe_entry = |path: &str| -> Option<String> {
+                        let mut v = value.clone();
+                        remove_at(&mut v, path.strip_prefix(&base)?.trim_start_matches('.'))?;
+                        Some(check(v).err().unwrap_or_default())
+                    };
+                    problems.push(serde_problem(src, name, &root, base.clone(), entry.span(), &message, &probe_entry));
+                }
             }
         }
         problems.sort_by_key(|p| p.span.as_ref().map_or(0, |s| s.start));
     }
     Err(invalid(problems))
+}
+
+/// Deserializes one entry of an array of tables: the serde message when it fails.
+type EntryCheck = fn(toml::Value) -> Result<(), String>;
+
+fn entry<T: DeserializeOwned>(v: toml::Value) -> Result<(), String> {
+    T::deserialize(v).map(|_| ()).map_err(|e| e.message().trim().to_string())
+}
+
+/// The arrays of tables of a contract (and a supplier file) whose entries are read one by one.
+const ENTRY_CHECKS: &[(&str, EntryCheck)] = &[
+    ("fees", entry::<crate::fees::FeeRule>),
+    ("skus", entry_sku),
+    ("supplier.skus", entry::<crate::contract::Sku>),
+    ("retailer.store_openings", entry::<crate::contract::StoreOpening>),
+    ("calendar.promotion_periods", entry::<crate::contract::PromotionPeriod>),
+    ("plan.lines", entry::<crate::contract::PlanLine>),
+    ("plan.promotions", entry::<crate::contract::PlannedPromotion>),
+    ("plan.price_matches", entry::<crate::contract::PlannedPriceMatch>),
+    ("uncertainty.terms", entry::<crate::uncertainty::TermDist>),
+    ("uncertainty.correlations", entry::<crate::uncertainty::Correlation>),
+    ("negotiation.issues", entry::<crate::negotiation::NegotiableIssue>),
+];
+
+/// `skus` is a contract's SKU terms, or a supplier file's SKUs.
+fn entry_sku(v: toml::Value) -> Result<(), String> {
+    let supplier_sku = v.get("id").is_some() && v.get("sku").is_none();
+    if supplier_sku { entry::<crate::contract::Sku>(v) } else { entry::<crate::contract::SkuTerms>(v) }
+}
+
+/// The value at a dotted path of tables (`plan.lines`).
+fn value_at<'a>(v: &'a toml::Value, path: &str) -> Option<&'a toml::Value> {
+    path.split('.').try_fold(v, |node, key| node.get(key))
 }
 
 /// Locates a serde error reported at `path` (often a whole table) at the key it concerns, and
@@ -408,7 +435,8 @@ fn serde_problem(
     }
     // Otherwise, when the error is at a table, the key whose removal changes the error is the
     // one it is about (a money amount out of range names no value serde can point at).
-    else if let Some(DeValue::Table(t)) = node_at(root, &path)
+    else if !message.starts_with("missing field")
+        && let Some(DeValue::Table(t)) = node_at(root, &path)
         && let Some((k, v)) = t.iter().find(|(k, _)| probe(&join(&path, k.get_ref())).is_some_and(|m| m != message))
     {
         path = join(&path, k.get_ref());

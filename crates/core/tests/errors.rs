@@ -390,6 +390,14 @@ fn every_entry_is_checked_and_slips_get_hints() {
     assert_eq!(ps[1].line, line_number(&src, "rat = "));
     assert!(ps[1].message.ends_with("did you mean `rate`?"), "{}", ps[1].message);
     assert!(ps[2].message.ends_with("did you mean `unconditional_rebate`?"), "{}", ps[2].message);
+    // Other arrays of tables too: a bad SKU, a bad plan line and a bad fee, all at once.
+    let src = Demo { skus: 2, ..Demo::default() }
+        .toml("[[fees]]\nid = \"y\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"x\"\n")
+        .replacen("margin = \"30%\"", "margin = \"30\u{25A1}\"", 1)
+        .replacen("units_per_period = 10000", "units_per_period = \"lots\"", 1);
+    let ps = problems(&src);
+    let paths: Vec<&str> = ps.iter().map(|p| p.key_path.as_str()).collect();
+    assert_eq!(paths, ["skus[0].shelf_price.margin", "plan.lines[0].units_per_period", "fees[0].amount"], "{ps:#?}");
     // SKU ids.
     let src = Demo { skus: 2, ..Demo::default() }
         .toml("[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = \"3%\"\nskus = [\"AA\"]\n")
