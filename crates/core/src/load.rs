@@ -277,7 +277,11 @@ pub fn parse<T: DeserializeOwned>(src: &str, name: &Path) -> Result<T, Error> {
         Ok(d) => d,
         Err(e) => {
             // Errors without a span (a nesting too deep to parse) point at the deepest line.
-            let span = e.span().unwrap_or_else(|| deepest_line(src));
+            let span = match e.span() {
+                Some(s) => s,
+                None if e.message().contains("recursion") => deepest_line(src),
+                None => 0..0,
+            };
             let (line, column) = line_col(src, span.start);
             return Err(invalid(vec![Problem {
                 file: name.to_path_buf(),

@@ -72,7 +72,7 @@ impl de::Visitor<'_> for NumVisitor {
         f.write_str("a number as a string (\"1.5\", \"3%\") or an integer")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Num, E> {
-        if v.trim().ends_with('%') {
+        if v.trim().ends_with(['%', '％']) {
             parse_rate(v).map(Num).map_err(E::custom)
         } else {
             v.parse::<Money>().map(|m| Num(m.0)).map_err(E::custom)
@@ -456,6 +456,21 @@ impl Rounding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 万 and 亿 are exact multipliers of money (and of distribution parameters); a
+    /// full-width ％ is a percent sign for rates and parameters.
+    #[test]
+    fn chinese_units_and_full_width_percent() {
+        for (text, want) in [("150万", "1500000"), ("1.5万", "15000.0"), ("2亿", "200000000"), (" 3万 ", "30000")] {
+            assert_eq!(text.parse::<Money>().unwrap().0.to_string(), want, "{text}");
+        }
+        for bad in ["万", "1万万", "-万", "1e3万"] {
+            assert!(bad.parse::<Money>().is_err(), "{bad}");
+        }
+        assert_eq!("15％".parse::<Rate>().unwrap().0.to_string(), "0.15");
+        let n: Num = toml::from_str::<std::collections::BTreeMap<String, Num>>("x = \"20％\"").unwrap()["x"];
+        assert_eq!(n.0.to_string(), "0.2");
+    }
 
     #[test]
     fn parses_money_and_rates() {
