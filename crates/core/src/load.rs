@@ -437,14 +437,29 @@ fn serde_problem(
         path = p;
         span = s;
     }
-    // Otherwise, when the error is at a table, the key whose removal changes the error is the
-    // one it is about (a money amount out of range names no value serde can point at).
+    // Otherwise, when the error is at a table, find the key it is about by removing each in
+    // turn: the key whose removal clears the error, or else the last one whose removal only
+    // makes it missing (required keys checked before the bad one are missing too, and keys
+    // are usually written header first).
     else if !message.starts_with("missing field")
         && let Some(DeValue::Table(t)) = node_at(root, &path)
-        && let Some((k, v)) = t.iter().find(|(k, _)| probe(&join(&path, k.get_ref())).is_some_and(|m| m != message))
     {
-        path = join(&path, k.get_ref());
-        span = v.span();
+        let mut clears = None;
+        let mut missing = None;
+        for (k, v) in t.iter() {
+            let Some(m) = probe(&join(&path, k.get_ref())) else { continue };
+            if m.is_empty() {
+                clears = Some((k, v));
+                break;
+            }
+            if m == format!("missing field `{}`", k.get_ref()) {
+                missing = Some((k, v));
+            }
+        }
+        if let Some((k, v)) = clears.or(missing) {
+            path = join(&path, k.get_ref());
+            span = v.span();
+        }
     }
     if let Some(hint) = did_you_mean(&message) {
         message.push_str(&hint);
@@ -569,9 +584,12 @@ fn shapes_in(
 
 /// The first value under `node` whose text is `text`: its key path and span.
 fn find_value(node: &DeValue<'_>, path: &str, text: &str) -> Option<(String, Range<usize>)> {
+    // Numbers match by value too: `9_999_999` is reported as `9999999`.
+    let number = |t: &str| t.replace(['_', ','], "").parse::<rust_decimal::Decimal>().ok();
+    let same_number = |t: &str| number(t).is_some_and(|n| Some(n) == number(text));
     let matches = |v: &DeValue<'_>| match v {
         DeValue::String(s) => s.as_ref() == text,
-        DeValue::Integer(i) => i.as_str() == text,
+        DeValue::Integer(i) => i.as_str() == text || same_number(i.as_str()),
         DeValue::Float(f) => f.as_str() == text,
         _ => false,
     };

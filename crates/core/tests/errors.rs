@@ -360,6 +360,11 @@ fn errors_point_at_the_key_they_concern() {
         .toml("[[fees]]\nid = \"x\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = 9_999_999_999_999_999\n");
     let ps = problems(&src);
     assert_eq!((ps[0].key_path.as_str(), ps[0].line), ("fees[0].amount", line_number(&src, "amount = ")), "{ps:?}");
+    // A type error serde reports at the table, with required keys before it: the bad key.
+    let src = Demo::default()
+        .toml("[[fees]]\nid = \"x\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"5\"\nperiods = \"x\"\n");
+    let ps = problems(&src);
+    assert_eq!((ps[0].key_path.as_str(), ps[0].line), ("fees[0].periods", line_number(&src, "periods = ")), "{ps:?}");
     let deep = format!("[{}]\n", vec!["a"; 200].join("."));
     let src = format!("{}\n# deep\n{deep}", Demo::default().toml(""));
     let ps = problems(&src);
