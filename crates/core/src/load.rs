@@ -3,6 +3,13 @@
 //! Problems carry the file, line and column and the key path (`fees[2].tiers[1].threshold`).
 //! Floats anywhere in a contract are reported at their exact position before deserializing,
 //! so a `rate = 0.15` is caught with a pointer to it rather than silently converted.
+//!
+//! * Files are read only when regular and at most [`MAX_FILE_BYTES`], and must be UTF-8 (the
+//!   first bad byte is located, with a guess at the encoding).
+//! * Arrays written where tables belong are refused with the shape expected.
+//! * Every entry of an array of tables is deserialized on its own, so one bad fee rule does
+//!   not hide the next; unknown names get a "did you mean".
+//! * A referenced supplier file is echoed in snippets only as far as it is a supplier file.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
