@@ -45,6 +45,10 @@ pub struct Contract {
     pub skus: Vec<SkuTerms>,
     /// The supplier's sales plan for this retailer: the expected outcome `evaluate` settles.
     pub plan: SalesPlan,
+    /// Proration of annual fixed fees for a partial year (default: none, every annual fee is
+    /// charged in full).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proration: Option<Proration>,
     /// The fee rules (back margin), evaluated in order; guaranteed minimums last.
     #[serde(default)]
     pub fees: Vec<FeeRule>,
@@ -210,6 +214,76 @@ impl Granularity {
         match self {
             Granularity::Monthly => period,
             Granularity::Weekly => ((period.saturating_sub(1) as u32 * 12) / 52) as u16 + 1,
+        }
+    }
+}
+
+/// Proration of annual fixed fees (entry and renewal lump sums, listing fees) for what is in
+/// force only part of the year: a contract starting mid-year, an SKU listed mid-year, a store
+/// opened mid-year. See docs/contract-format.md, "`[proration]`".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Proration {
+    /// `monthly` (months in force ÷ 12, a started month counts whole) or `daily` (days in
+    /// force ÷ the days of the year).
+    pub convention: ProrationConvention,
+    /// Days of the year for the daily convention: `"365"` (default) or `"actual"` (366 in a
+    /// leap `year`).
+    #[serde(default)]
+    pub year_days: YearDays,
+    /// The period the contract comes into force (default 1): contract-wide annual fees are
+    /// prorated from it.
+    #[serde(default = "one")]
+    pub start_period: u16,
+}
+
+/// How a partial year is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProrationConvention {
+    /// Months in force ÷ 12 (the month of the start counts whole).
+    Monthly,
+    /// Days in force ÷ 365 (or the actual days of the year).
+    Daily,
+}
+
+/// The denominator of daily proration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum YearDays {
+    /// 365 days.
+    #[default]
+    #[serde(rename = "365")]
+    Fixed365,
+    /// 365, or 366 in a leap contract `year`.
+    #[serde(rename = "actual")]
+    Actual,
+}
+
+impl Proration {
+    /// The share of the year in force when starting at 1-based `period`: (numerator,
+    /// denominator, what is counted).
+    pub fn share(&self, granularity: Granularity, year: Option<i32>, period: u16) -> (u32, u32, &'static str) {
+        let month = u32::from(granularity.month_of(period.max(1)));
+        match self.convention {
+            ProrationConvention::Monthly => (12 - month.min(12) + 1, 12, "months"),
+            ProrationConvention::Daily => {
+                let leap = year.is_some_and(|y| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0);
+                let total: u32 = if leap { 366 } else { 365 };
+                let den = match self.year_days {
+                    YearDays::Fixed365 => 365,
+                    YearDays::Actual => total,
+                };
+                // Day of the year the period starts on (1-based).
+                let first = match granularity {
+                    Granularity::Monthly => {
+                        let feb = if leap { 29 } else { 28 };
+                        let lens = [31, feb, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+                        lens.iter().take(month as usize - 1).sum::<u32>() + 1
+                    }
+                    Granularity::Weekly => (u32::from(period.max(1)) - 1) * 7 + 1,
+                };
+                ((total + 1).saturating_sub(first).min(den), den, "days")
+            }
         }
     }
 }

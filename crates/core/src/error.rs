@@ -19,6 +19,15 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+    /// A file was refused before reading: not a regular file (a FIFO, a device, a directory)
+    /// or larger than [`MAX_FILE_BYTES`](crate::load::MAX_FILE_BYTES).
+    #[error("cannot read {}: {reason}", path.display())]
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// Why it was refused.
+        reason: InputError,
+    },
     /// The contract (or its supplier file) is malformed or breaks a rule: every problem found,
     /// each with its file, line, column and key path.
     #[error("{0}")]
@@ -77,6 +86,10 @@ impl Error {
     pub fn is_io(&self) -> bool {
         matches!(self.root(), Error::Io { .. })
     }
+    /// True when a file was refused before reading (not a regular file, or too large).
+    pub fn is_input(&self) -> bool {
+        matches!(self.root(), Error::Input { .. })
+    }
     /// True when an amount left the range of exact arithmetic.
     pub fn is_overflow(&self) -> bool {
         matches!(self.root(), Error::Overflow(_))
@@ -130,7 +143,7 @@ impl Error {
     /// (I/O errors and located problems).
     pub fn in_file(self, file: impl Into<PathBuf>) -> Error {
         match self {
-            e @ (Error::Io { .. } | Error::Invalid(_) | Error::InFile { .. }) => e,
+            e @ (Error::Io { .. } | Error::Input { .. } | Error::Invalid(_) | Error::InFile { .. }) => e,
             e => Error::InFile { file: file.into(), source: Box::new(e) },
         }
     }
@@ -155,6 +168,25 @@ impl Error {
     pub(crate) fn overflow_value(value: i128, scale: u32) -> Error {
         Error::Overflow(OverflowError::new(Overflowed::Amount { value, scale }))
     }
+}
+
+/// Why an input file was refused before it was read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// Not a regular file: reading a FIFO can block forever and a device can be endless.
+    #[error("it is {kind}, not a regular file")]
+    NotARegularFile {
+        /// What it is ("a directory", "a FIFO (named pipe)", "a character device", …).
+        kind: &'static str,
+    },
+    /// Larger than the limit (a contract is kilobytes).
+    #[error("it is larger than the limit of {limit} bytes (16 MiB) for a contract or supplier file")]
+    TooLarge {
+        /// The size, when the file system reports it (`None` when it grew while read).
+        size: Option<u64>,
+        /// The limit in bytes.
+        limit: u64,
+    },
 }
 
 /// An amount that left the range exact arithmetic can hold.
@@ -359,13 +391,19 @@ impl TermError {
             TermReason::UnknownSku { .. } => self.path.split('.').nth(1).unwrap_or(given),
             _ => given,
         };
-        self.alternatives()
-            .into_iter()
-            .map(|a| (edit_distance(a, given), a))
-            .filter(|(d, a)| *d <= a.chars().count().max(given.chars().count()) / 2)
-            .min()
-            .map(|(_, a)| a)
+        closest(given, self.alternatives())
     }
+}
+
+/// The alternative closest to `given` by edit distance, if any is close (at most half the
+/// longer name's characters differ).
+pub fn closest<'a>(given: &str, alternatives: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    alternatives
+        .into_iter()
+        .map(|a| (edit_distance(a, given), a))
+        .filter(|(d, a)| *d > 0 && *d <= a.chars().count().max(given.chars().count()) / 2)
+        .min()
+        .map(|(_, a)| a)
 }
 
 /// Levenshtein distance in characters.

@@ -72,7 +72,7 @@ impl de::Visitor<'_> for NumVisitor {
         f.write_str("a number as a string (\"1.5\", \"3%\") or an integer")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Num, E> {
-        if v.trim().ends_with('%') {
+        if v.trim().ends_with(['%', '％']) {
             parse_rate(v).map(Num).map_err(E::custom)
         } else {
             v.parse::<Money>().map(|m| Num(m.0)).map_err(E::custom)
@@ -214,7 +214,7 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
 
 fn check_money(d: Decimal) -> Result<Decimal, String> {
     if d.abs() > MAX_MONEY {
-        return Err(format!("amount {d} is larger than the maximum of 1,000,000,000,000"));
+        return Err(format!("amount `{d}` is larger than the maximum of 1,000,000,000,000"));
     }
     Ok(d)
 }
@@ -226,18 +226,43 @@ fn check_money(d: Decimal) -> Result<Decimal, String> {
 /// A message when the text is not a rate (`"3.5%"` or a decimal) in range.
 pub fn parse_rate(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
-    let d =
-        if let Some(p) = t.strip_suffix('%') { parse_decimal(p)? / Decimal::ONE_HUNDRED } else { parse_decimal(t)? };
+    // A full-width percent sign (％, as a Chinese input method types it) is a percent sign.
+    let d = if let Some(p) = t.strip_suffix('%').or_else(|| t.strip_suffix('％')) {
+        parse_decimal(p)? / Decimal::ONE_HUNDRED
+    } else {
+        parse_decimal(t)?
+    };
     if d.abs() > MAX_RATE {
         return Err(format!("rate `{t}` is larger than the maximum of 100 (10000%)"));
     }
     Ok(d.normalize())
 }
 
+/// Parses a money amount: a decimal (`"1500000.00"`, `"1,500,000"`), optionally in 万 (10⁴)
+/// or 亿 (10⁸), exactly: `"150万"` is 1,500,000 and `"1.2亿"` is 120,000,000.
+///
+/// # Errors
+///
+/// A message when the text is not an amount in range.
+pub fn parse_money(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    let (num, unit) = if let Some(n) = t.strip_suffix('万') {
+        (n, Decimal::from(10_000))
+    } else if let Some(n) = t.strip_suffix('亿') {
+        (n, Decimal::from(100_000_000))
+    } else {
+        return parse_decimal(t).and_then(check_money);
+    };
+    let d = parse_decimal(num).map_err(|_| format!("`{t}` is not an amount (e.g. \"150万\" or \"1500000\")"))?;
+    d.checked_mul(unit)
+        .ok_or_else(|| format!("amount `{t}` is larger than the maximum of 1,000,000,000,000"))
+        .and_then(check_money)
+}
+
 impl FromStr for Money {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        parse_decimal(s).and_then(check_money).map(Money)
+        parse_money(s).map(Money)
     }
 }
 
@@ -318,9 +343,9 @@ impl JsonSchema for Money {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "An exact money amount: a decimal string such as \"1500.00\" or an integer. Floats are rejected.",
+            "description": "An exact money amount: a decimal string such as \"1500.00\" (or in 万/亿: \"150万\"), or an integer. Floats are rejected.",
             "anyOf": [
-                {"type": "string", "pattern": "^[+-]?[0-9][0-9_,]*(\\.[0-9]+)?$"},
+                {"type": "string", "pattern": "^[+-]?[0-9][0-9_,]*(\\.[0-9]+)?(万|亿)?$"},
                 {"type": "integer"}
             ]
         })
@@ -334,7 +359,7 @@ impl JsonSchema for Rate {
         json_schema!({
             "description": "An exact rate: a fraction \"0.15\", a percentage \"15%\", or an integer. Floats are rejected.",
             "anyOf": [
-                {"type": "string", "pattern": "^[+-]?[0-9][0-9_]*(\\.[0-9]+)?%?$"},
+                {"type": "string", "pattern": "^[+-]?[0-9][0-9_]*(\\.[0-9]+)?[%％]?$"},
                 {"type": "integer"}
             ]
         })
@@ -431,6 +456,21 @@ impl Rounding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 万 and 亿 are exact multipliers of money (and of distribution parameters); a
+    /// full-width ％ is a percent sign for rates and parameters.
+    #[test]
+    fn chinese_units_and_full_width_percent() {
+        for (text, want) in [("150万", "1500000"), ("1.5万", "15000.0"), ("2亿", "200000000"), (" 3万 ", "30000")] {
+            assert_eq!(text.parse::<Money>().unwrap().0.to_string(), want, "{text}");
+        }
+        for bad in ["万", "1万万", "-万", "1e3万"] {
+            assert!(bad.parse::<Money>().is_err(), "{bad}");
+        }
+        assert_eq!("15％".parse::<Rate>().unwrap().0.to_string(), "0.15");
+        let n: Num = toml::from_str::<std::collections::BTreeMap<String, Num>>("x = \"20％\"").unwrap()["x"];
+        assert_eq!(n.0.to_string(), "0.2");
+    }
 
     #[test]
     fn parses_money_and_rates() {

@@ -54,7 +54,9 @@ impl V<'_> {
     fn sku_in_contract(&mut self, path: &str, id: &str) {
         if !self.c.skus.iter().any(|t| t.sku == id) {
             let known: Vec<&str> = self.c.skus.iter().map(|t| t.sku.as_str()).collect();
-            self.err(path, format!("SKU `{id}` is not one of the contract's SKUs ({})", known.join(", ")));
+            let hint = crate::error::closest(id, known.iter().copied())
+                .map_or(String::new(), |k| format!("; did you mean `{k}`?"));
+            self.err(path, format!("SKU `{id}` is not one of the contract's SKUs ({}){hint}", known.join(", ")));
         }
     }
     fn selection(&mut self, path: &str, skus: &[String]) {
@@ -118,6 +120,8 @@ impl V<'_> {
                 self.err(format!("{p}.path"), format!("term `{}` is given twice", t.path));
             }
         }
+        self.drawn_terms(u);
+        self.positive_definite(u);
         for (i, c) in u.correlations.iter().enumerate() {
             use crate::uncertainty::Driver;
             let p = format!("uncertainty.correlations[{i}]");
@@ -156,6 +160,98 @@ impl V<'_> {
             && (s.0 < Decimal::ZERO || s.0 > Decimal::from(3))
         {
             self.err("uncertainty.demand_sigma", format!("must be between 0 and 3, but is {}", s.0));
+        }
+    }
+
+    /// A drawn term must stay inside its rule's bounds over the whole range of its
+    /// distribution: the contract is checked with the term at each end.
+    fn drawn_terms(&mut self, u: &crate::uncertainty::Uncertainty) {
+        use crate::uncertainty::Dist;
+        let mut plain = self.c.clone();
+        plain.uncertainty = None;
+        plain.negotiation = None;
+        let before = check(&plain);
+        for (i, t) in u.terms.iter().enumerate() {
+            if crate::terms::get(self.c, &t.path).is_err() || !t.dist.problems().is_empty() {
+                continue;
+            }
+            let (lo, hi) = t.dist.bounds();
+            for (end, value) in [("min", lo), ("max", hi)] {
+                let Some(value) = value else { continue };
+                let key = match &t.dist {
+                    Dist::Uniform { .. } | Dist::Triangular { .. } | Dist::Pert { .. } => end,
+                    Dist::Fixed { .. } => "value",
+                    Dist::Discrete { .. } => "values",
+                    _ => "dist",
+                };
+                let at = format!("uncertainty.terms[{i}].{key}");
+                let mut v = plain.clone();
+                // A count beyond what a count can hold: check the largest one, so the message
+                // names the real bound of the term.
+                let set = match crate::terms::set(&mut v, &t.path, value) {
+                    Err(e)
+                        if matches!(e.reason, crate::terms::TermReason::NotACount { .. }) && value > Decimal::ZERO =>
+                    {
+                        crate::terms::set(&mut v, &t.path, Decimal::from(u32::MAX))
+                    }
+                    r => r,
+                };
+                if let Err(e) = set {
+                    self.err(&at, format!("`{}` can be drawn as {value}: {}", t.path, e.reason));
+                    continue;
+                }
+                if let Some((_, m)) = check(&v).into_iter().find(|x| !before.contains(x)) {
+                    self.err(
+                        &at,
+                        format!("`{}` can be drawn as {}, which the contract refuses: {m}", t.path, value.normalize()),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The correlations of each group of drivers must form a positive-definite matrix, or no
+    /// simulation can draw them: the correlation that makes it fail is reported.
+    fn positive_definite(&mut self, u: &crate::uncertainty::Uncertainty) {
+        use crate::uncertainty::Driver;
+        use rust_decimal::prelude::ToPrimitive;
+        let groups: [&[Driver]; 2] = [
+            &[Driver::Demand, Driver::FillRate, Driver::PromoUplift, Driver::PostPromoDip],
+            &[Driver::Trend, Driver::ReturnsRate, Driver::StoreOpenings],
+        ];
+        for order in groups {
+            let n = order.len();
+            let mut m = vec![vec![0.0f64; n]; n];
+            for (i, row) in m.iter_mut().enumerate() {
+                row[i] = 1.0;
+            }
+            for (k, c) in u.correlations.iter().enumerate() {
+                let (Some(i), Some(j)) = (order.iter().position(|d| *d == c.a), order.iter().position(|d| *d == c.b))
+                else {
+                    continue;
+                };
+                if i == j || c.rho.0.abs() > Decimal::ONE {
+                    continue;
+                }
+                let r = c.rho.0.to_f64().unwrap_or(0.0);
+                m[i][j] = r;
+                m[j][i] = r;
+                if !positive_definite(&m) {
+                    let msg = if c.rho.0.abs() == Decimal::ONE {
+                        format!(
+                            "a correlation of {} makes `{:?}` and `{:?}` the same draw: the simulation needs it strictly between −100% and 100%",
+                            c.rho, c.a, c.b
+                        )
+                    } else {
+                        format!(
+                            "with this correlation ({}) the correlations are impossible together (the matrix is not positive definite): lower some of them",
+                            c.rho
+                        )
+                    };
+                    self.err(format!("uncertainty.correlations[{k}].rho"), msg);
+                    break;
+                }
+            }
         }
     }
 
@@ -275,7 +371,66 @@ impl V<'_> {
     fn fee(&mut self, i: usize, f: &FeeRule) {
         let mut ck = Check::new(i, self.periods, &self.sku_codes, &self.c.fees, &mut self.out);
         f.check(&mut ck);
+        // A lump sum charged only outside its window can never charge: a slip, refused.
+        if let crate::fees::Rule::LumpSum(l) = &f.rule
+            && l.months.is_empty()
+        {
+            let (from, to) = window(f, self.periods);
+            let charged = if l.periods.is_empty() { vec![1] } else { l.periods.clone() };
+            let valid = charged.iter().all(|&p| p >= 1 && usize::from(p) <= self.periods);
+            if valid && from <= to && !charged.iter().any(|&p| (from..=to).contains(&usize::from(p))) {
+                let listed: Vec<String> = charged.iter().map(u16::to_string).collect();
+                let (key, which) = if l.periods.is_empty() {
+                    (format!("fees[{i}].from_period"), "period 1 (the default when `periods` is not given)".to_string())
+                } else {
+                    (format!("fees[{i}].periods"), format!("period(s) {}", listed.join(", ")))
+                };
+                self.err(
+                    key,
+                    format!(
+                        "this lump sum is charged in {which}, outside the rule's window (periods {from}–{to}): it can \
+                         never charge; list `periods` inside the window"
+                    ),
+                );
+            }
+        }
     }
+}
+
+/// The 1-based periods `from..=to` a rule is active in.
+fn window(f: &FeeRule, periods: usize) -> (usize, usize) {
+    (f.from_period.map_or(1, usize::from), f.to_period.map_or(periods, usize::from))
+}
+
+/// What is valid but probably not meant, as (key path, message): a rule that can never charge
+/// with this contract's SKUs (a listing fee with no new listing in its window — it books a
+/// 0.00 line). Not errors: a contract template may keep such a clause for another year.
+pub fn warnings(c: &Contract) -> Vec<Issue> {
+    let mut out = Vec::new();
+    for (i, f) in c.fees.iter().enumerate() {
+        if let crate::fees::Rule::Listing(l) = &f.rule {
+            let (from, to) = window(f, c.periods());
+            let charges = c.skus.iter().any(|t| {
+                t.new_listing
+                    && (l.skus.is_empty() || l.skus.contains(&t.sku))
+                    && (from..=to).contains(&usize::from(t.listing_period))
+            });
+            if !charges {
+                out.push((
+                    format!("fees[{i}]"),
+                    "this listing fee can never charge: no SKU it covers is a new listing (`new_listing = true`) \
+                     listed in its periods; it books 0.00"
+                        .to_string(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// [`warnings`], located in the contract's files (for printing after a successful load).
+pub fn located_warnings(c: &Contract) -> crate::error::Problems {
+    c.source.problems(warnings(c))
 }
 
 /// Checks a supplier portfolio on its own (key paths relative to the supplier file).
@@ -371,6 +526,9 @@ pub fn check(c: &Contract) -> Vec<Issue> {
             v.period(&format!("calendar.promotion_periods[{i}].periods[{j}]"), p);
         }
     }
+    if let Some(pr) = &c.proration {
+        v.period("proration.start_period", pr.start_period);
+    }
     if c.rounding.decimals > 4 {
         v.err("rounding.decimals", format!("at most 4 decimals, but {} given", c.rounding.decimals));
     }
@@ -388,9 +546,11 @@ pub fn check(c: &Contract) -> Vec<Issue> {
             && !s.skus.iter().any(|k| k.id == t.sku)
         {
             let known: Vec<&str> = s.skus.iter().map(|k| k.id.as_str()).collect();
+            let hint = crate::error::closest(&t.sku, known.iter().copied())
+                .map_or(String::new(), |k| format!("; did you mean `{k}`?"));
             v.err(
                 format!("{p}.sku"),
-                format!("SKU `{}` is not in the supplier portfolio ({})", t.sku, known.join(", ")),
+                format!("SKU `{}` is not in the supplier portfolio ({}){hint}", t.sku, known.join(", ")),
             );
         }
         if let Some(ip) = t.invoice_price {
@@ -516,4 +676,26 @@ pub fn check(c: &Contract) -> Vec<Issue> {
         v.negotiation(n);
     }
     v.out
+}
+
+/// True when a symmetric matrix has a Cholesky factor (the same test, and tolerance, as the
+/// simulation's).
+fn positive_definite(m: &[Vec<f64>]) -> bool {
+    let n = m.len();
+    let mut l = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                let d = m[i][i] - s;
+                if d <= 1e-12 {
+                    return false;
+                }
+                l[i][j] = d.sqrt();
+            } else {
+                l[i][j] = (m[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    true
 }

@@ -221,3 +221,304 @@ fn errors_have_fields_and_predicates() {
     assert!(e.is_outcome(), "predicates look through context");
     assert!(e.to_string().starts_with("c.toml: outcome has 3 periods"), "{e}");
 }
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kasim-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const SUPPLIER_CONTRACT: &str = "name = \"C\"\nsupplier = \"supplier.toml\"\n[retailer]\nname = \"R\"\nchannel = \"hypermarket\"\nstores = 1\n\
+     [[skus]]\nsku = \"A\"\nshelf_price = { policy = \"fixed\", price = \"9\" }\n[plan]\n[[plan.lines]]\nsku = \"A\"\nunits_per_period = 1\n";
+
+/// Non-regular and oversized files are refused before they are read (a FIFO would block, a
+/// device never end, a sparse 1 GB file would be read into memory), naming the path — for the
+/// contract and for the supplier file it references.
+#[cfg(unix)]
+#[test]
+fn input_files_are_regular_and_bounded() {
+    use kasim_core::error::InputError;
+    let dir = temp_dir("input");
+    // A FIFO: opening it would block forever.
+    let fifo = dir.join("fifo.toml");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let e = kasim_core::load(&fifo).unwrap_err();
+    assert!(
+        matches!(&e, Error::Input { path, reason: InputError::NotARegularFile { kind } } if path == &fifo && kind.contains("FIFO")),
+        "{e}"
+    );
+    assert!(e.to_string().contains("fifo.toml") && e.is_input(), "{e}");
+    assert!(!kasim_core::load::is_supplier_file(&fifo), "the supplier sniffing must not block either");
+    // A device.
+    let e = kasim_core::load("/dev/zero").unwrap_err();
+    assert!(
+        matches!(e, Error::Input { reason: InputError::NotARegularFile { kind: "a character device" }, .. }),
+        "{e}"
+    );
+    // A directory.
+    let e = kasim_core::load(&dir).unwrap_err();
+    assert!(matches!(e, Error::Input { reason: InputError::NotARegularFile { kind: "a directory" }, .. }), "{e}");
+    // A sparse 1 GB file: refused from its size, nothing read.
+    let big = dir.join("big.toml");
+    std::fs::File::create(&big).unwrap().set_len(1 << 30).unwrap();
+    let e = kasim_core::load(&big).unwrap_err();
+    assert!(
+        matches!(e, Error::Input { reason: InputError::TooLarge { size: Some(s), limit }, .. } if s == 1 << 30 && limit == kasim_core::load::MAX_FILE_BYTES),
+        "{e}"
+    );
+    // Just above the limit is refused, the limit itself is read.
+    std::fs::File::create(&big).unwrap().set_len(kasim_core::load::MAX_FILE_BYTES + 1).unwrap();
+    assert!(kasim_core::load(&big).unwrap_err().is_input());
+    // The supplier file: refused, located at the contract's `supplier` key.
+    for (target, why) in [(&fifo, "FIFO"), (&big, "larger than the limit")] {
+        let sup = dir.join("supplier.toml");
+        let _ = std::fs::remove_file(&sup);
+        std::os::unix::fs::symlink(target, &sup).unwrap();
+        std::fs::write(dir.join("c.toml"), SUPPLIER_CONTRACT).unwrap();
+        let e = kasim_core::load(dir.join("c.toml")).unwrap_err();
+        let p = &e.problems()[0];
+        assert_eq!((p.key_path.as_str(), p.line), ("supplier", 2), "{e}");
+        assert!(p.message.contains("supplier.toml") && p.message.contains(why), "{e}");
+        std::fs::remove_file(&sup).unwrap();
+    }
+    std::fs::remove_file(&big).unwrap();
+}
+
+/// A file saved as GBK (a Chinese Windows editor) is located at its first bad byte, with the
+/// encoding guessed; a Latin-1 file gets another guess.
+#[test]
+fn files_that_are_not_utf8_are_located_with_the_encoding_guessed() {
+    let dir = temp_dir("utf8");
+    let f = dir.join("gbk.toml");
+    // "保底" in GBK is B1 A3 B5 D7.
+    let mut bytes = b"name = \"C\"\n# ok\nfloor_note = \"".to_vec();
+    bytes.extend([0xB1, 0xA3, 0xB5, 0xD7]);
+    bytes.extend(b"\"\n");
+    std::fs::write(&f, &bytes).unwrap();
+    let e = kasim_core::load(&f).unwrap_err();
+    let p = &e.problems()[0];
+    assert_eq!((p.line, p.column), (3, 15), "{e}");
+    assert!(p.message.contains("not UTF-8") && p.message.contains("GBK/GB18030"), "{e}");
+    assert!(p.message.contains("re-save it as UTF-8") && p.message.contains("0xB1"), "{e}");
+    std::fs::write(&f, b"name = \"Caf\xE9\"\n").unwrap();
+    let e = kasim_core::load(&f).unwrap_err();
+    let p = &e.problems()[0];
+    assert_eq!((p.line, p.column), (1, 12), "{e}");
+    assert!(p.message.contains("Latin-1"), "{e}");
+    // In a supplier file: located at the reference, with the supplier file's line and column.
+    std::fs::write(dir.join("supplier.toml"), &bytes).unwrap();
+    std::fs::write(dir.join("c.toml"), SUPPLIER_CONTRACT).unwrap();
+    let e = kasim_core::load(dir.join("c.toml")).unwrap_err();
+    let p = &e.problems()[0];
+    assert_eq!(p.key_path, "supplier", "{e}");
+    assert!(p.message.contains("line 3, column 15") && p.message.contains("GBK"), "{e}");
+}
+
+/// A contract can name any local file as its supplier: its text is never echoed when it is not
+/// TOML or not a supplier file, and a malformed supplier file shows only its offending line.
+#[test]
+fn supplier_files_that_are_not_supplier_files_are_not_echoed() {
+    let dir = temp_dir("echo");
+    std::fs::write(dir.join("c.toml"), SUPPLIER_CONTRACT).unwrap();
+    let secret = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n";
+    let not_supplier = "title = \"secret-notes\"\n[db]\npassword = \"hunter2\"\n";
+    for (text, why) in [(secret, "is not a TOML file"), (not_supplier, "is not a supplier file")] {
+        std::fs::write(dir.join("supplier.toml"), text).unwrap();
+        let Err(Error::Invalid(p)) = kasim_core::load(dir.join("c.toml")) else { panic!("expected problems") };
+        assert_eq!(p.problems.len(), 1, "{p}");
+        assert_eq!((p.problems[0].key_path.as_str(), p.problems[0].line), ("supplier", 2), "{p}");
+        assert!(p.problems[0].message.contains(why), "{p}");
+        assert!(!p.to_string().contains("root:") && !p.to_string().contains("hunter2"), "{p}");
+        assert!(p.sources.iter().all(|(_, s)| !s.contains("root:") && !s.contains("hunter2")), "no source to echo");
+    }
+    // A supplier file with a bad value: its snippet text keeps only the offending line.
+    std::fs::write(
+        dir.join("supplier.toml"),
+        "name = \"S\"\ncost_of_capital = \"6%\"\n# private\n[[skus]]\nid = \"A\"\nname = \"a\"\nunit_cost = \"x\"\nlist_price = \"10\"\n",
+    )
+    .unwrap();
+    let Err(Error::Invalid(p)) = kasim_core::load(dir.join("c.toml")) else { panic!("expected problems") };
+    let pr = &p.problems[0];
+    assert!(pr.file.ends_with("supplier.toml") && pr.line == 7, "{p}");
+    let text = p.source_of(&pr.file).unwrap();
+    assert!(text.contains("unit_cost = \"x\"") && !text.contains("private") && !text.contains("list_price"), "{text}");
+    assert_eq!(text.len(), std::fs::read_to_string(dir.join("supplier.toml")).unwrap().len(), "offsets kept");
+}
+
+/// Money errors point at the key, not the `[[fees]]` header; a nesting too deep for the parser
+/// points at its line; planned units above the cell maximum point at the plan line.
+#[test]
+fn errors_point_at_the_key_they_concern() {
+    let src = Demo::default()
+        .toml("[[fees]]\nid = \"x\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"99999999999999999999\"\n");
+    let ps = problems(&src);
+    assert_eq!((ps[0].key_path.as_str(), ps[0].line), ("fees[0].amount", line_number(&src, "amount = ")), "{ps:?}");
+    assert_eq!(ps[0].column, 10);
+    // Written as an integer with separators, the value text does not match: the key is found anyway.
+    let src = Demo::default()
+        .toml("[[fees]]\nid = \"x\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = 9_999_999_999_999_999\n");
+    let ps = problems(&src);
+    assert_eq!((ps[0].key_path.as_str(), ps[0].line), ("fees[0].amount", line_number(&src, "amount = ")), "{ps:?}");
+    // A type error serde reports at the table, with required keys before it: the bad key.
+    let src = Demo::default()
+        .toml("[[fees]]\nid = \"x\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"5\"\nperiods = \"x\"\n");
+    let ps = problems(&src);
+    assert_eq!((ps[0].key_path.as_str(), ps[0].line), ("fees[0].periods", line_number(&src, "periods = ")), "{ps:?}");
+    let deep = format!("[{}]\n", vec!["a"; 200].join("."));
+    let src = format!("{}\n# deep\n{deep}", Demo::default().toml(""));
+    let ps = problems(&src);
+    assert_eq!(ps[0].line, line_number(&src, "[a.a.a"), "{ps:?}");
+    assert!(ps[0].message.contains("recursion limit"), "{ps:?}");
+    let src = Demo { units: Some(vec![1_000_000_000]), ..Demo::default() }
+        .toml("[[plan.promotions]]\nskus = [\"A\"]\nperiods = [1]\nslot = \"dm\"\nuplift = \"2\"\n");
+    let c = load_str(&src, Path::new("c.toml"), None).unwrap();
+    let e = kasim_core::Compiled::new(&c).unwrap_err();
+    let p = &e.problems()[0];
+    assert_eq!((p.key_path.as_str(), p.line), ("plan.lines[0].units[0]", line_number(&src, "units = [")), "{e}");
+    assert!(p.message.contains("planned units 2000000000 of SKU `A` in period 1 exceed the maximum"), "{e}");
+}
+
+/// One run reports a problem in every fee rule, not only the first; unknown names get a
+/// "did you mean"; the usual slips get hints or are accepted.
+#[test]
+fn every_entry_is_checked_and_slips_get_hints() {
+    let src = Demo::default().toml(
+        "[[fees]]\nid = \"x\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"1\"\n\
+         [[fees]]\nid = \"y\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"x\"\n\
+         [[fees]]\nid = \"z\"\nkind = \"unconditional_rebate\"\nrat = \"3%\"\n\
+         [[fees]]\nid = \"k\"\nkind = \"unconditional_rebat\"\nrate = \"3%\"\n",
+    );
+    let ps = problems(&src);
+    let paths: Vec<&str> = ps.iter().map(|p| p.key_path.as_str()).collect();
+    assert_eq!(paths, ["fees[1].amount", "fees[2].rat", "fees[3].kind"], "{ps:#?}");
+    assert_eq!(ps[1].line, line_number(&src, "rat = "));
+    assert!(ps[1].message.ends_with("did you mean `rate`?"), "{}", ps[1].message);
+    assert!(ps[2].message.ends_with("did you mean `unconditional_rebate`?"), "{}", ps[2].message);
+    // Other arrays of tables too: a bad SKU, a bad plan line and a bad fee, all at once.
+    let src = Demo { skus: 2, ..Demo::default() }
+        .toml("[[fees]]\nid = \"y\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"x\"\n")
+        .replacen("margin = \"30%\"", "margin = \"30\u{25A1}\"", 1)
+        .replacen("units_per_period = 10000", "units_per_period = \"lots\"", 1);
+    let ps = problems(&src);
+    let paths: Vec<&str> = ps.iter().map(|p| p.key_path.as_str()).collect();
+    assert_eq!(paths, ["skus[0].shelf_price.margin", "plan.lines[0].units_per_period", "fees[0].amount"], "{ps:#?}");
+    // SKU ids.
+    let src = Demo { skus: 2, ..Demo::default() }
+        .toml("[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = \"3%\"\nskus = [\"AA\"]\n")
+        .replace("id = \"A\"", "id = \"SNK-01\"")
+        .replace("sku = \"A\"", "sku = \"SNK-01\"")
+        .replace("skus = [\"AA\"]", "skus = [\"SNK-10\"]");
+    let ps = problems(&src);
+    assert!(ps[0].message.contains("did you mean `SNK-01`?"), "{ps:?}");
+    // `rate = 15` is 1500%: say how to write 15%.
+    let src = Demo::default().toml("[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = 15\n");
+    let ps = problems(&src);
+    assert!(ps[0].message.contains("write \"15%\""), "{}", ps[0].message);
+    // A full-width percent sign and 万/亿 amounts are accepted, exactly.
+    let c = kasim_core::demo::contract(
+        "[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = \"3％\"\n\
+         [[fees]]\nid = \"e\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"1.5万\"\n",
+    )
+    .unwrap();
+    let s = kasim_core::evaluate(&c).unwrap();
+    assert_eq!(s.pnl.fees_total.to_string(), "51000.00"); // 3% × 1,200,000 + 15,000
+    assert_eq!("150万".parse::<kasim_core::money::Money>().unwrap().0, rust_decimal::Decimal::from(1_500_000));
+    assert_eq!("1.2亿".parse::<kasim_core::money::Money>().unwrap().0, rust_decimal::Decimal::from(120_000_000));
+    assert!("1万亿".parse::<kasim_core::money::Money>().is_err());
+    assert!("20000亿".parse::<kasim_core::money::Money>().unwrap_err().contains("maximum"));
+}
+
+/// Arrays where tables belong (fields given positionally) are refused with the shape expected.
+#[test]
+fn arrays_where_tables_belong_are_refused() {
+    let base = Demo::default().toml("");
+    let cases = [
+        (
+            base.replace(
+                "shelf_price = { policy = \"retail_minus\", margin = \"30%\" }",
+                "shelf_price = [\"retail_minus\", \"28%\"]",
+            ),
+            "skus[0].shelf_price",
+            "policy = ",
+        ),
+        (
+            Demo::default().toml("[[fees]]\nid = \"t\"\nkind = \"tiered_rebate\"\ntiers = [[\"0\", \"1%\"]]\n"),
+            "fees[0].tiers[0]",
+            "threshold",
+        ),
+        (
+            Demo::default().toml("[payment]\ndays = 30\nearly_payment = [\"2%\", 10]\n"),
+            "payment.early_payment",
+            "discount",
+        ),
+        (
+            base.replace("stores = 100\n", "stores = 100\nstore_openings = [[4, 2]]\n"),
+            "retailer.store_openings[0]",
+            "period",
+        ),
+        (
+            Demo::default().toml("[uncertainty]\ncorrelations = [[\"demand\", \"fill_rate\", \"30%\"]]\n"),
+            "uncertainty.correlations[0]",
+            "rho",
+        ),
+    ];
+    for (src, path, shape) in cases {
+        let ps = problems(&src);
+        assert_eq!(ps[0].key_path, path, "{ps:?}");
+        assert!(
+            ps[0].message.starts_with("expected a table here, not an array") && ps[0].message.contains(shape),
+            "{ps:?}"
+        );
+        assert!(ps[0].line > 1);
+    }
+}
+
+/// What a simulation would refuse is refused at validation, located at the key: correlations
+/// that are impossible together (or ρ = 100% off the diagonal), and a drawn term whose range
+/// leaves its rule's bounds (with the real bound, not 4,294,967,295).
+#[test]
+fn validation_refuses_what_simulation_would() {
+    let unc = "[uncertainty]\ndemand_cv = \"20%\"\nfill_rate = { dist = \"uniform\", min = \"90%\", max = \"100%\" }\n\
+               promo_uplift = { dist = \"uniform\", min = \"1\", max = \"2\" }\n";
+    let src = Demo::default().toml(&format!(
+        "{unc}[[uncertainty.correlations]]\na = \"demand\"\nb = \"fill_rate\"\nrho = \"60%\"\n\
+         [[uncertainty.correlations]]\na = \"demand\"\nb = \"promo_uplift\"\nrho = \"60%\"\n\
+         [[uncertainty.correlations]]\na = \"fill_rate\"\nb = \"promo_uplift\"\nrho = \"-60%\"\n"
+    ));
+    let ps = problems(&src);
+    assert_eq!(ps.len(), 1, "{ps:?}");
+    assert_eq!(
+        (ps[0].key_path.as_str(), ps[0].line),
+        ("uncertainty.correlations[2].rho", line_number(&src, "rho = \"-60%\""))
+    );
+    assert!(ps[0].message.contains("not positive definite"), "{}", ps[0].message);
+    let src = Demo::default()
+        .toml(&format!("{unc}[[uncertainty.correlations]]\na = \"demand\"\nb = \"fill_rate\"\nrho = \"100%\"\n"));
+    let ps = problems(&src);
+    assert_eq!(ps[0].key_path, "uncertainty.correlations[0].rho", "{ps:?}");
+    assert!(ps[0].message.contains("strictly between"), "{}", ps[0].message);
+    // Valid correlations still pass.
+    let ok = Demo::default()
+        .toml(&format!("{unc}[[uncertainty.correlations]]\na = \"demand\"\nb = \"fill_rate\"\nrho = \"50%\"\n"));
+    load_str(&ok, Path::new("c.toml"), None).unwrap();
+    // A drawn rate reaching 139%.
+    let src = Demo::default().toml(
+        "[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = \"3%\"\n\
+         [uncertainty]\n[[uncertainty.terms]]\npath = \"fees.r.rate\"\ndist = \"uniform\"\nmin = \"1%\"\nmax = \"139%\"\n",
+    );
+    let ps = problems(&src);
+    assert_eq!(ps.len(), 1, "{ps:?}");
+    assert_eq!(
+        (ps[0].key_path.as_str(), ps[0].line),
+        ("uncertainty.terms[0].max", line_number(&src, "max = \"139%\""))
+    );
+    assert!(ps[0].message.contains("1.39") && ps[0].message.contains("between 0% and 100%"), "{}", ps[0].message);
+    // A store count beyond the real bound names 1,000,000.
+    let src = Demo::default().toml(
+        "[uncertainty]\n[[uncertainty.terms]]\npath = \"retailer.stores\"\ndist = \"uniform\"\nmin = 50\nmax = 9000000000\n",
+    );
+    let ps = problems(&src);
+    assert_eq!(ps[0].key_path, "uncertainty.terms[0].max", "{ps:?}");
+    assert!(ps[0].message.contains("1,000,000") && !ps[0].message.contains("4,294,967,295"), "{}", ps[0].message);
+}

@@ -22,6 +22,9 @@ struct Case {
     fees: String,
     lines: Vec<String>,
     total: String,
+    /// The fee lines' formula text, when the case checks it.
+    #[serde(default)]
+    formulas: Option<Vec<String>>,
 }
 
 #[test]
@@ -50,6 +53,12 @@ fn worked_examples_match_published_figures() {
         };
         let s = kasim_core::evaluate(&contract).expect("settles");
         let lines: Vec<String> = s.ledger.iter().filter(|l| l.kind.is_fee()).map(|l| l.amount.to_string()).collect();
+        if let Some(expected) = &case.formulas {
+            let formulas: Vec<&str> = s.ledger.iter().filter(|l| l.kind.is_fee()).map(|l| l.formula.as_str()).collect();
+            if formulas != *expected {
+                failures.push(format!("{}: formulas {formulas:?} (expected {expected:?})", case.name));
+            }
+        }
         if lines != case.lines || s.pnl.fees_total.to_string() != case.total {
             failures.push(format!(
                 "{}: lines {:?} total {} (expected {:?} total {})",

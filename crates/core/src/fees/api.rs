@@ -103,6 +103,22 @@ pub struct Cx<'a> {
     pub(crate) promo_period: &'a [bool],
     /// Month (1–12) of each period.
     pub(crate) months: &'a [u16],
+    /// Share of the year in force from each period (empty without proration).
+    pub(crate) shares: &'a [Share],
+    /// 0-based period the contract comes into force.
+    pub(crate) contract_start: usize,
+}
+
+/// The share of the year something starting in a period is in force (`num / den` of the
+/// year, counted in `of`: "months" or "days").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Share {
+    /// Months or days in force.
+    pub num: u32,
+    /// Months or days of the year.
+    pub den: u32,
+    /// What is counted.
+    pub of: &'static str,
 }
 
 impl Cx<'_> {
@@ -213,6 +229,17 @@ impl Cx<'_> {
     #[inline]
     pub fn month_end(&self, p: usize) -> bool {
         p + 1 == self.periods() || self.month_of(p + 1) != self.month_of(p)
+    }
+    /// The share of the year in force of something starting in 0-based period `p` (and not
+    /// before the contract comes into force), when the contract prorates annual fixed fees and
+    /// the share is less than the whole year.
+    pub fn share(&self, p: usize) -> Option<Share> {
+        let s = *self.shares.get(p.max(self.contract_start))?;
+        (s.num < s.den).then_some(s)
+    }
+    /// The 0-based period the contract comes into force (0 without proration).
+    pub fn contract_start(&self) -> usize {
+        self.contract_start
     }
     /// The listing period (1-based) of SKU `s` when it is newly listed this year.
     #[inline]

@@ -90,7 +90,15 @@ pub(crate) fn negative(m: Money) -> Option<String> {
 
 /// "must be between 0% and 100%".
 pub(crate) fn not_fraction(r: Rate) -> Option<String> {
-    (r.0 < Decimal::ZERO || r.0 > Decimal::ONE).then(|| format!("must be between 0% and 100%, but is {r}"))
+    (r.0 < Decimal::ZERO || r.0 > Decimal::ONE).then(|| {
+        let mut m = format!("must be between 0% and 100%, but is {r}");
+        if r.0 > Decimal::ONE && r.0.fract().is_zero() {
+            // `rate = 15` meant 15%: a plain number is a fraction.
+            let n = r.0.normalize();
+            m.push_str(&format!(" (a plain number is a fraction: {n} means {r}; for {n}% write \"{n}%\")"));
+        }
+        m
+    })
 }
 
 /// "period outside the contract year".
@@ -192,7 +200,9 @@ impl<'a> Check<'a> {
     pub fn selection(&mut self, field: &str, skus: &[String]) {
         for (j, s) in skus.iter().enumerate() {
             if !self.skus.contains(&s.as_str()) {
-                let msg = format!("SKU `{s}` is not one of the contract's SKUs ({})", self.skus.join(", "));
+                let hint = crate::error::closest(s, self.skus.iter().copied())
+                    .map_or(String::new(), |k| format!("; did you mean `{k}`?"));
+                let msg = format!("SKU `{s}` is not one of the contract's SKUs ({}){hint}", self.skus.join(", "));
                 self.err_at(|| format!("{field}[{j}]"), msg);
             }
         }

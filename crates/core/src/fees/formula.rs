@@ -58,10 +58,33 @@ pub enum Formula {
         /// Amount per unit.
         unit: Decimal,
     },
-    /// A graduated (marginal) scale applied to a base.
+    /// A graduated (marginal) scale applied to a base; the ledger itemises each band (see
+    /// [`Formula::render_bands`]).
     Graduated {
         /// The scale base (money or units).
         base: Decimal,
+        /// The cap, when it limited the amount.
+        cap: Option<Decimal>,
+    },
+    /// base × rate (or units × amount per unit), limited by a cap.
+    Capped {
+        /// The money base, or the units.
+        base: Decimal,
+        /// The rate, or the amount per unit.
+        rate: Decimal,
+        /// True when `rate` is an amount per unit of `base` units.
+        per_unit: bool,
+        /// The cap that limited the amount.
+        cap: Decimal,
+    },
+    /// A target that was not reached: nothing due.
+    MissedTarget {
+        /// The base reached (money or units).
+        base: Decimal,
+        /// The target.
+        target: Decimal,
+        /// True when the base is units.
+        units: bool,
     },
     /// Annual-to-date amount on the cumulative base less what was already settled.
     TrueUp {
@@ -75,6 +98,8 @@ pub enum Formula {
         settled: Decimal,
         /// True when the base is units (quantity basis) rather than money.
         units: bool,
+        /// The cap, when it limited the amount due to date.
+        cap: Option<Decimal>,
     },
     /// A growth rebate: the tier reached by growth, applied to the whole or the increment.
     Growth {
@@ -88,6 +113,8 @@ pub enum Formula {
         applied: Decimal,
         /// True when the bases are units and the tier pays per unit.
         units: bool,
+        /// The cap, when it limited the amount.
+        cap: Option<Decimal>,
     },
     /// Guaranteed minimum: min(cap, max(floor, covered)) − covered.
     Floor {
@@ -136,6 +163,24 @@ pub enum Formula {
         /// Target margin.
         target: Decimal,
     },
+    /// An annual fixed fee prorated for a partial year: count × unit (× stores) × num/den.
+    Prorated {
+        /// How many (charges, SKUs, stores).
+        count: Decimal,
+        /// What is counted.
+        what: &'static str,
+        /// The annual amount per counted item.
+        unit: Decimal,
+        /// Store multiplier, when priced per store.
+        times: Option<Times>,
+        /// The share of the year in force.
+        share: crate::fees::api::Share,
+    },
+    /// Nothing due, and why (a fixed charge with nothing to charge is still booked, at 0.00).
+    Nothing {
+        /// Why nothing is due, e.g. "no new SKU listed".
+        reason: &'static str,
+    },
     /// Σ gap × units sold in the match window (× share).
     PriceMatch {
         /// Units sold in the window.
@@ -164,6 +209,10 @@ fn tier_value(d: Decimal, per_unit: bool) -> String {
     if per_unit { format!("{} per unit", num(d)) } else { format_percent(d) }
 }
 
+fn capped(cap: Option<Decimal>) -> String {
+    cap.map(|c| format!(", capped at {}", m(c))).unwrap_or_default()
+}
+
 fn times(t: Option<Times>) -> String {
     t.map(|t| format!(" × {} {}", t.count, t.what)).unwrap_or_default()
 }
@@ -172,9 +221,13 @@ impl Formula {
     /// The line's base (money or units), when it has one.
     pub fn base(&self) -> Option<Decimal> {
         match *self {
-            Formula::Fixed { .. } => None,
-            Formula::Count { count, .. } => Some(count),
-            Formula::Percent { base, .. } | Formula::Graduated { base } | Formula::TrueUp { base, .. } => Some(base),
+            Formula::Fixed { .. } | Formula::Nothing { .. } => None,
+            Formula::Count { count, .. } | Formula::Prorated { count, .. } => Some(count),
+            Formula::Percent { base, .. }
+            | Formula::Graduated { base, .. }
+            | Formula::TrueUp { base, .. }
+            | Formula::Capped { base, .. }
+            | Formula::MissedTarget { base, .. } => Some(base),
             Formula::PerUnit { units, .. }
             | Formula::PromoFunding { units, .. }
             | Formula::PriceMatch { units, .. } => Some(units),
@@ -190,6 +243,7 @@ impl Formula {
     pub fn rate(&self) -> Option<Decimal> {
         match *self {
             Formula::Percent { rate, .. } | Formula::Financing { rate, .. } => Some(rate),
+            Formula::Capped { rate, per_unit: false, .. } => Some(rate),
             Formula::MarginShortfall { target, .. } | Formula::PromoFunding { target, .. } => Some(target),
             Formula::PriceMatch { share, .. } => Some(share),
             Formula::TrueUp { rate, .. } => rate,
@@ -201,10 +255,35 @@ impl Formula {
     /// The amount per unit or per item, when the line counts items.
     pub fn unit_amount(&self) -> Option<Decimal> {
         match *self {
-            Formula::Count { unit, .. } | Formula::PerUnit { unit, .. } | Formula::Shortfall { unit, .. } => Some(unit),
+            Formula::Count { unit, .. }
+            | Formula::PerUnit { unit, .. }
+            | Formula::Shortfall { unit, .. }
+            | Formula::Prorated { unit, .. } => Some(unit),
+            Formula::Capped { rate, per_unit: true, .. } => Some(rate),
             Formula::Fixed { amount } => Some(amount),
             _ => None,
         }
+    }
+
+    /// A graduated scale's formula with a term per band, as SAP itemises it:
+    /// `graduated scale on 140: 10 × 10.00 + 10 × 11.00 + 120 × 12.00 = 1,650.00` (value bases
+    /// show `rate × slice`). Other formulas render as [`Formula::render`].
+    pub fn render_bands(&self, amount: Decimal, bands: &[(Decimal, Decimal, bool)]) -> String {
+        let Formula::Graduated { base, cap } = *self else { return self.render(amount) };
+        if bands.is_empty() {
+            return self.render(amount);
+        }
+        let terms: Vec<String> = bands
+            .iter()
+            .map(|&(slice, value, per_unit)| {
+                if per_unit {
+                    format!("{} × {}", num(slice), m(value))
+                } else {
+                    format!("{} × {}", format_percent(value), m(slice))
+                }
+            })
+            .collect();
+        format!("graduated scale on {}: {}{} = {}", num(base), terms.join(" + "), capped(cap), m(amount))
     }
 
     /// The formula with its numbers filled in; `amount` is the line's (rounded) amount.
@@ -217,22 +296,35 @@ impl Formula {
             }
             Formula::Percent { base, rate } => format!("{} × {} = {a}", m(base), format_percent(rate)),
             Formula::PerUnit { units, unit } => format!("{} units × {} = {a}", num(units), num(unit)),
-            Formula::Graduated { base } => format!("graduated scale on {} = {a}", num(base)),
-            Formula::TrueUp { base: b, rate, to_date, settled, units } => {
+            Formula::Graduated { base, cap } => format!("graduated scale on {}{} = {a}", num(base), capped(cap)),
+            Formula::Capped { base: b, rate, per_unit, cap } => {
+                let uncapped = b.checked_mul(rate).map_or_else(|| "…".to_string(), m);
+                if per_unit {
+                    format!("{} units × {} = {uncapped}, capped at {} = {a}", num(b), num(rate), m(cap))
+                } else {
+                    format!("{} × {} = {uncapped}, capped at {} = {a}", m(b), format_percent(rate), m(cap))
+                }
+            }
+            Formula::MissedTarget { base: b, target, units } => {
+                format!("target {} not reached ({} reached) = {a}", base(target, units), base(b, units))
+            }
+            Formula::TrueUp { base: b, rate, to_date, settled, units, cap } => {
                 let r = rate.map(|r| format!(" at {}", tier_value(r, units))).unwrap_or_default();
                 format!(
-                    "to date: scale on cumulative {}{r} = {} − settled {} = {a}",
+                    "to date: scale on cumulative {}{r}{} = {} − settled {} = {a}",
                     base(b, units),
+                    capped(cap),
                     m(to_date),
                     m(settled)
                 )
             }
-            Formula::Growth { prior, current, rate, applied, units } => format!(
-                "current {} vs prior year {}; tier {} on {} = {a}",
+            Formula::Growth { prior, current, rate, applied, units, cap } => format!(
+                "current {} vs prior year {}; tier {} on {}{} = {a}",
                 base(current, units),
                 base(prior, units),
                 tier_value(rate, units),
-                base(applied, units)
+                base(applied, units),
+                capped(cap)
             ),
             Formula::Floor { floor, covered, cap } => match cap {
                 Some(c) => format!("min({}, max({}, {})) − {} = {a}", m(c), m(floor), m(covered), m(covered)),
@@ -252,9 +344,58 @@ impl Formula {
                 format_percent(target),
                 num(units)
             ),
+            Formula::Nothing { reason } => format!("nothing due: {reason} = {a}"),
+            Formula::Prorated { count, what, unit, times: t, share } => format!(
+                "{} {what} × {}{} × {}/{} {} in force = {a}",
+                num(count),
+                m(unit),
+                times(t),
+                share.num,
+                share.den,
+                share.of
+            ),
             Formula::PriceMatch { units, share } => {
                 format!("Σ price gap × units sold ({} units) × {} = {a}", num(units), format_percent(share))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cap that limited an amount is shown, whatever the formula.
+    #[test]
+    fn caps_are_shown() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        let g = Formula::Growth {
+            prior: d("1000000"),
+            current: d("1200000"),
+            rate: d("0.02"),
+            applied: d("1200000"),
+            units: false,
+            cap: Some(d("5000")),
+        };
+        assert_eq!(
+            g.render(d("5000")),
+            "current 1,200,000.00 vs prior year 1,000,000.00; tier 2% on 1,200,000.00, capped at 5,000.00 = 5,000.00"
+        );
+        let t = Formula::TrueUp {
+            base: d("300000"),
+            rate: Some(d("0.01")),
+            to_date: d("500"),
+            settled: d("200"),
+            units: false,
+            cap: Some(d("500")),
+        };
+        assert_eq!(
+            t.render(d("300")),
+            "to date: scale on cumulative 300,000.00 at 1%, capped at 500.00 = 500.00 − settled 200.00 = 300.00"
+        );
+        let c = Formula::Capped { base: d("140"), rate: d("20"), per_unit: true, cap: d("1000") };
+        assert_eq!(c.render(d("1000")), "140 units × 20 = 2,800.00, capped at 1,000.00 = 1,000.00");
+        assert_eq!(c.unit_amount(), Some(d("20")));
+        assert_eq!(c.rate(), None);
     }
 }

@@ -197,8 +197,9 @@ impl Clause for GrowthRebate {
             Basis::Quantity => Decimal::from(u),
         };
         let (amount, rate, applied) = self.amount(current)?;
-        let f =
-            Formula::Growth { prior: self.prior_year.0, current, rate, applied, units: self.basis == Basis::Quantity };
+        let cap = self.cap.map(|c| c.0).filter(|&c| amount == c);
+        let units = self.basis == Basis::Quantity;
+        let f = Formula::Growth { prior: self.prior_year.0, current, rate, applied, units, cap };
         out.emit(r.to, kind, f, amount, true);
         Ok(())
     }

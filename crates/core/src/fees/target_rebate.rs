@@ -93,7 +93,9 @@ impl Clause for TargetRebate {
             Basis::Quantity => Decimal::from(u),
         };
         let hit = base >= self.target.0;
+        let missed = Formula::MissedTarget { base, target: self.target.0, units: self.basis == Basis::Quantity };
         let (f, amount) = match (self.amount, self.rate) {
+            _ if !hit => (missed, Decimal::ZERO),
             (Some(a), _) => {
                 let amt = if hit { a.0 } else { Decimal::ZERO };
                 (Formula::Fixed { amount: amt }, amt)

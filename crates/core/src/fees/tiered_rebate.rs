@@ -168,12 +168,18 @@ impl TieredRebate {
 
     /// How a (non-cumulative) amount was computed: the tier reached and what it pays, a
     /// graduated scale, or no tier reached (0% of the base).
-    fn formula(&self, value: Decimal, units: Decimal, rate: Option<Decimal>) -> Formula {
-        match (self.method, rate) {
-            (TierMethod::Graduated, _) => Formula::Graduated { base: self.scale_base(value, units) },
-            (TierMethod::Retroactive, Some(rate)) if self.pays_rate(rate) => Formula::Percent { base: value, rate },
-            (TierMethod::Retroactive, Some(rate)) => Formula::PerUnit { units, unit: rate },
-            (TierMethod::Retroactive, None) => Formula::Percent { base: value, rate: Decimal::ZERO },
+    /// A cap shows when the amount equals it (the amount is min(uncapped, cap)).
+    fn formula(&self, value: Decimal, units: Decimal, rate: Option<Decimal>, amount: Decimal) -> Formula {
+        let cap = self.cap.map(|c| c.0).filter(|&c| amount == c);
+        match (self.method, rate, cap) {
+            (TierMethod::Graduated, _, cap) => Formula::Graduated { base: self.scale_base(value, units), cap },
+            (TierMethod::Retroactive, Some(rate), Some(cap)) => {
+                let per_unit = !self.pays_rate(rate);
+                Formula::Capped { base: if per_unit { units } else { value }, rate, per_unit, cap }
+            }
+            (TierMethod::Retroactive, Some(rate), None) if self.pays_rate(rate) => Formula::Percent { base: value, rate },
+            (TierMethod::Retroactive, Some(rate), None) => Formula::PerUnit { units, unit: rate },
+            (TierMethod::Retroactive, None, _) => Formula::Percent { base: value, rate: Decimal::ZERO },
         }
     }
 
@@ -238,13 +244,13 @@ impl Clause for TieredRebate {
                 let (v, u) = cx.window_base();
                 let (value, units) = (dec(v)?, Decimal::from(u));
                 let (amount, rate) = self.amount(value, units)?;
-                out.emit(r.to, kind, self.formula(value, units, rate), amount, true);
+                out.emit(r.to, kind, self.formula(value, units, rate, amount), amount, true);
             }
             Settle::Period => {
                 for p in r.from..=r.to {
                     let (value, units) = (dec(cx.net_value(p))?, Decimal::from(cx.net_units(p)));
                     let (amount, rate) = self.amount(value, units)?;
-                    out.emit(p, kind, self.formula(value, units, rate), amount, false);
+                    out.emit(p, kind, self.formula(value, units, rate, amount), amount, false);
                 }
             }
             Settle::Periodic => {
@@ -265,6 +271,7 @@ impl Clause for TieredRebate {
                         to_date,
                         settled,
                         units: self.basis == Basis::Quantity,
+                        cap: self.cap.map(|c| c.0).filter(|&c| to_date == c),
                     };
                     settled += out.emit(p, kind, f, to_date - settled, p == r.to);
                 }

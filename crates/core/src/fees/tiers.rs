@@ -171,6 +171,21 @@ pub fn graduated(tiers: &[Tier], base: Decimal) -> Result<Decimal, Error> {
     Ok(total)
 }
 
+/// The bands of a graduated scale a base reaches: (slice of the base in the band, the band's
+/// rate or amount per unit, true when per unit).
+pub fn graduated_bands(tiers: &[Tier], base: Decimal) -> Vec<(Decimal, Decimal, bool)> {
+    let mut out = Vec::new();
+    for (i, t) in tiers.iter().enumerate() {
+        let lo = t.threshold.0;
+        if base <= lo {
+            break;
+        }
+        let hi = tiers.get(i + 1).map_or(base, |n| n.threshold.0.min(base));
+        out.push((hi - lo, t.value.amount(), matches!(t.value, TierValue::PerUnit(_))));
+    }
+    out
+}
+
 /// Checks a scale written at `field` (`"tiers"`): at least one tier, each paying one way, all
 /// the same way, with strictly increasing thresholds; rates between 0% and 100% when
 /// `rates_are_fractions`.

@@ -165,6 +165,15 @@ fn plan_model(contract: &Contract, skus: &[SkuModel]) -> Result<PlanModel, Error
         .iter()
         .map(|t| contract.plan.lines.iter().any(|l| l.sku == t.sku && l.units_per_store.is_some()))
         .collect();
+    let shares = contract.proration.as_ref().map_or_else(Vec::new, |pr| {
+        (1..=periods as u16)
+            .map(|p| {
+                let (num, den, of) = pr.share(contract.calendar.granularity, contract.year, p);
+                crate::fees::api::Share { num, den, of }
+            })
+            .collect()
+    });
+    let contract_start = contract.proration.as_ref().map_or(0, |pr| usize::from(pr.start_period.max(1)) - 1);
     let stores_start = contract.retailer.stores;
     let (plan, plan_cells) = build_plan(contract, skus, periods, stores_start)?;
     let recovery = contract.supplier().map_or(Decimal::ZERO, |s| s.returns_recovery.0);
@@ -173,6 +182,8 @@ fn plan_model(contract: &Contract, skus: &[SkuModel]) -> Result<PlanModel, Error
         stores_start,
         promo_period,
         months,
+        shares,
+        contract_start,
         plan,
         plan_cells,
         per_store,
@@ -277,7 +288,7 @@ fn build_plan(
             12 if periods != 12 => plan.seasonality[c.calendar.granularity.month_of(p as u16 + 1) as usize - 1].0,
             _ => plan.seasonality[p].0,
         };
-        for line in &plan.lines {
+        for (li, line) in plan.lines.iter().enumerate() {
             let Some(s) = sku_index(&line.sku) else { continue };
             // Nothing sells before the SKU is listed.
             if (p as u16) + 1 < c.skus[s].listing_period {
@@ -297,10 +308,30 @@ fn build_plan(
             plan_cells[i] = PlanCell { baseline, uplift: uplift[i] };
             let q = mul(baseline, uplift[i])?;
             let cell = &mut o.cells[i];
-            cell.ordered = round_units(q)?;
+            // Too many units is the plan line's problem: locate it there.
+            let at = |e: Error| match e {
+                Error::Outcome(crate::error::OutcomeError::PlannedUnits { units, max_units }) => {
+                    let key = if line.units_per_period.is_some() {
+                        format!("plan.lines[{li}].units_per_period")
+                    } else if line.units.is_some() {
+                        format!("plan.lines[{li}].units[{p}]")
+                    } else {
+                        format!("plan.lines[{li}].units_per_store")
+                    };
+                    let msg = format!(
+                        "planned units {units} of SKU `{}` in period {} exceed the maximum of {max_units} per cell \
+                         (the plan line × seasonality × promotion uplift)",
+                        line.sku,
+                        p + 1
+                    );
+                    Error::Invalid(c.source.problems([(key, msg)]))
+                }
+                e => e,
+            };
+            cell.ordered = round_units(q).map_err(at)?;
             let f = if cell.promoted() { promo_fill } else { fill };
-            cell.delivered = round_units(mul(Decimal::from(cell.ordered), f)?)?;
-            cell.returned = round_units(mul(Decimal::from(cell.delivered), plan.returns_rate.0)?)?;
+            cell.delivered = round_units(mul(Decimal::from(cell.ordered), f)?).map_err(at)?;
+            cell.returned = round_units(mul(Decimal::from(cell.delivered), plan.returns_rate.0)?).map_err(at)?;
             cell.sold = cell.delivered - cell.returned.min(cell.delivered);
         }
     }

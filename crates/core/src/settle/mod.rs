@@ -59,6 +59,10 @@ struct PlanModel {
     promo_period: Vec<bool>,
     /// Month (1–12) of each period.
     months: Vec<u16>,
+    /// Share of the year in force from each period (empty without proration).
+    shares: Vec<crate::fees::api::Share>,
+    /// 0-based period the contract comes into force.
+    contract_start: usize,
     plan: Outcome,
     plan_cells: Vec<PlanCell>,
     per_store: Vec<bool>,

@@ -237,7 +237,14 @@ impl Settlement {
                     rate: l.formula.rate(),
                     unit_amount: l.formula.unit_amount(),
                     amount: l.amount,
-                    formula: l.formula.render(l.amount),
+                    formula: match (l.formula, l.rule.map(|i| &c.fees[i].rule)) {
+                        // A graduated scale itemises its bands.
+                        (
+                            crate::fees::formula::Formula::Graduated { base, .. },
+                            Some(crate::fees::Rule::TieredRebate(t)),
+                        ) => l.formula.render_bands(l.amount, &crate::fees::tiers::graduated_bands(&t.tiers, base)),
+                        _ => l.formula.render(l.amount),
+                    },
                 }
             })
             .collect();

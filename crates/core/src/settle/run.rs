@@ -58,6 +58,8 @@ impl Compiled<'_> {
                 net_to,
                 promo_period: &self.plan.promo_period,
                 months: &self.plan.months,
+                shares: &self.plan.shares,
+                contract_start: self.plan.contract_start,
             };
             out.begin(Some(i));
             let kind = rule.kind();
