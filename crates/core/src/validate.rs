@@ -225,6 +225,10 @@ impl V<'_> {
             for (i, row) in m.iter_mut().enumerate() {
                 row[i] = 1.0;
             }
+            // The whole matrix is checked, not each correlation as it is added: a matrix can be
+            // positive definite only once all its correlations are in (ρ = 90% between each pair
+            // of three drivers is; the first two alone, with the third at 0, are not).
+            let mut members: Vec<(usize, usize, usize)> = vec![];
             for (k, c) in u.correlations.iter().enumerate() {
                 let (Some(i), Some(j)) = (order.iter().position(|d| *d == c.a), order.iter().position(|d| *d == c.b))
                 else {
@@ -233,24 +237,42 @@ impl V<'_> {
                 if i == j || c.rho.0.abs() > Decimal::ONE {
                     continue;
                 }
-                let r = c.rho.0.to_f64().unwrap_or(0.0);
-                m[i][j] = r;
-                m[j][i] = r;
-                if !positive_definite(&m) {
-                    let msg = if c.rho.0.abs() == Decimal::ONE {
+                if c.rho.0.abs() == Decimal::ONE {
+                    self.err(
+                        format!("uncertainty.correlations[{k}].rho"),
                         format!(
                             "a correlation of {} makes `{:?}` and `{:?}` the same draw: the simulation needs it strictly between −100% and 100%",
                             c.rho, c.a, c.b
-                        )
-                    } else {
-                        format!(
-                            "with this correlation ({}) the correlations are impossible together (the matrix is not positive definite): lower some of them",
-                            c.rho
-                        )
-                    };
-                    self.err(format!("uncertainty.correlations[{k}].rho"), msg);
+                        ),
+                    );
+                    members.clear();
                     break;
                 }
+                let r = c.rho.0.to_f64().unwrap_or(0.0);
+                m[i][j] = r;
+                m[j][i] = r;
+                members.push((k, i.max(j), i.min(j)));
+            }
+            if members.is_empty() {
+                continue;
+            }
+            if let Some(row) = cholesky_failure(&m) {
+                // Report the strongest correlation of the row whose pivot failed with an
+                // earlier driver: the one that makes the matrix impossible.
+                let k = members
+                    .iter()
+                    .filter(|(_, hi, _)| *hi == row)
+                    .max_by(|a, b| m[a.1][a.2].abs().total_cmp(&m[b.1][b.2].abs()))
+                    .or(members.last())
+                    .map(|(k, _, _)| *k)
+                    .unwrap_or(0);
+                self.err(
+                    format!("uncertainty.correlations[{k}].rho"),
+                    format!(
+                        "with this correlation ({}) the correlations are impossible together (the matrix is not positive definite): lower some of them",
+                        u.correlations[k].rho
+                    ),
+                );
             }
         }
     }
@@ -680,7 +702,9 @@ pub fn check(c: &Contract) -> Vec<Issue> {
 
 /// True when a symmetric matrix has a Cholesky factor (the same test, and tolerance, as the
 /// simulation's).
-fn positive_definite(m: &[Vec<f64>]) -> bool {
+/// The row whose Cholesky pivot is not above 1e-12 (the matrix is not positive definite), the
+/// same test the simulation's copula applies; `None` when the matrix is positive definite.
+fn cholesky_failure(m: &[Vec<f64>]) -> Option<usize> {
     let n = m.len();
     let mut l = vec![vec![0.0; n]; n];
     for i in 0..n {
@@ -689,7 +713,7 @@ fn positive_definite(m: &[Vec<f64>]) -> bool {
             if i == j {
                 let d = m[i][i] - s;
                 if d <= 1e-12 {
-                    return false;
+                    return Some(i);
                 }
                 l[i][j] = d.sqrt();
             } else {
@@ -697,5 +721,5 @@ fn positive_definite(m: &[Vec<f64>]) -> bool {
             }
         }
     }
-    true
+    None
 }

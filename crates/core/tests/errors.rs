@@ -502,6 +502,14 @@ fn validation_refuses_what_simulation_would() {
     let ok = Demo::default()
         .toml(&format!("{unc}[[uncertainty.correlations]]\na = \"demand\"\nb = \"fill_rate\"\nrho = \"50%\"\n"));
     load_str(&ok, Path::new("c.toml"), None).unwrap();
+    // The whole matrix is checked, not each correlation as it is added: 90% between each pair
+    // of three drivers is positive definite, though the first two alone (third at 0) are not.
+    let ok = Demo::default().toml(&format!(
+        "{unc}[[uncertainty.correlations]]\na = \"demand\"\nb = \"fill_rate\"\nrho = \"90%\"\n\
+         [[uncertainty.correlations]]\na = \"demand\"\nb = \"promo_uplift\"\nrho = \"90%\"\n\
+         [[uncertainty.correlations]]\na = \"fill_rate\"\nb = \"promo_uplift\"\nrho = \"90%\"\n"
+    ));
+    load_str(&ok, Path::new("c.toml"), None).unwrap();
     // A drawn rate reaching 139%.
     let src = Demo::default().toml(
         "[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = \"3%\"\n\
