@@ -164,13 +164,17 @@ fn validate(files: &[PathBuf]) -> Outcome {
     match load_all(&contracts) {
         Ok(list) => {
             for (f, c) in list {
-                let summary = format!(
+                let mut summary = format!(
                     "ok — {} ({} SKUs, {} fee rules, {} periods)",
                     c.name,
                     c.skus.len(),
                     c.fees.len(),
                     c.periods()
                 );
+                // Valid, but worth a look: e.g. a clause that can never charge this year.
+                for w in kasim_core::validate::located_warnings(&c).problems {
+                    summary.push_str(&format!("\n  warning: {w}"));
+                }
                 lines.push((f, summary));
             }
         }
