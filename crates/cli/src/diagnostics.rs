@@ -269,13 +269,13 @@ fn help(f: &Failure) -> Option<&'static str> {
 fn render_failure(f: &Failure, color: bool) -> String {
     match f {
         Failure::Core(e) => render_core(e, color),
-        Failure::MonteCarlo(e) => match (e, e.core()) {
+        Failure::MonteCarlo(e) => match (&**e, e.core()) {
             // The scenario's context first, then its located problems with their snippets.
             (kasim_montecarlo::Error::Scenario { index, .. }, Some(c @ Error::Invalid(_))) => {
                 format!("error: in scenario {index}:\n{}", render_core(c, color))
             }
             (_, Some(c @ Error::Invalid(_))) => render_core(c, color),
-            _ => chain(e),
+            _ => chain(&**e),
         },
         Failure::InFile { source, .. } if source.is_located() => render_failure(source, color),
         other => chain(other),
@@ -368,7 +368,8 @@ mod tests {
         assert_eq!(render(&Failure::Core(e), false), "error: outcome has 3 store-opening entries for 12 periods\n");
         let m = kasim_montecarlo::Error::NotPositiveDefinite { drivers: vec![], row: 2, pivot: -0.5 };
         assert!(
-            render(&Failure::MonteCarlo(m), false).starts_with("error: the correlation matrix is not positive definite"),
+            render(&Failure::MonteCarlo(Box::new(m)), false)
+                .starts_with("error: the correlation matrix is not positive definite"),
         );
     }
 

@@ -32,9 +32,10 @@ pub enum Failure {
     /// From kasim-core, possibly with located problems.
     #[error(transparent)]
     Core(kasim_core::Error),
-    /// From the simulation.
+    /// From the simulation (boxed: its errors carry their fields, and every `Result` of the
+    /// CLI stays small).
     #[error(transparent)]
-    MonteCarlo(kasim_montecarlo::Error),
+    MonteCarlo(Box<kasim_montecarlo::Error>),
     /// From an emitter.
     #[error(transparent)]
     Report(kasim_report::Error),
@@ -64,7 +65,7 @@ impl From<kasim_montecarlo::Error> for Failure {
     fn from(e: kasim_montecarlo::Error) -> Self {
         match e {
             kasim_montecarlo::Error::Core(c) => Failure::Core(c),
-            other => Failure::MonteCarlo(other),
+            other => Failure::MonteCarlo(Box::new(other)),
         }
     }
 }

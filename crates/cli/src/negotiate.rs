@@ -18,7 +18,7 @@ use crate::{Failure, Outcome, done, emit};
 fn failure(e: kasim_negotiate::Error) -> Failure {
     match e {
         kasim_negotiate::Error::Core(c) => Failure::Core(c),
-        kasim_negotiate::Error::Simulation(m) => Failure::from(m),
+        kasim_negotiate::Error::Simulation(m) => Failure::from(*m),
         other => Failure::Negotiate(other),
     }
 }

@@ -495,10 +495,7 @@ fn model_errors_are_typed() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(
-        e.to_string().starts_with("the correlation matrix is not positive definite"),
-        "{e}"
-    );
+    assert!(e.to_string().starts_with("the correlation matrix is not positive definite"), "{e}");
     let e = model(
         "store_openings = { dist = \"poisson\", mean = \"800\" }\ntrend = { dist = \"normal\", mean = \"0\", sd = \"1%\" }\ncorrelations = [ { a = \"trend\", b = \"store_openings\", rho = \"50%\" } ]",
     )

@@ -92,9 +92,16 @@ pub enum Error {
     /// An offer could not be compiled or settled by the core engine.
     #[error(transparent)]
     Core(#[from] kasim_core::Error),
-    /// The contract's uncertainty model could not be sampled for the common scenarios.
+    /// The contract's uncertainty model could not be sampled for the common scenarios (boxed:
+    /// the simulation's errors carry their fields, and every `Result` here stays small).
     #[error(transparent)]
-    Simulation(#[from] kasim_montecarlo::Error),
+    Simulation(Box<kasim_montecarlo::Error>),
+}
+
+impl From<kasim_montecarlo::Error> for Error {
+    fn from(e: kasim_montecarlo::Error) -> Error {
+        Error::Simulation(Box::new(e))
+    }
 }
 
 fn did_you_mean(suggestion: Option<&str>) -> String {
