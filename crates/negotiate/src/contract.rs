@@ -405,6 +405,8 @@ pub struct Advice {
 pub struct TermMove {
     /// The term path.
     pub term: String,
+    /// What kind of value it holds (money, rate, count).
+    pub unit: kasim_montecarlo::report::TermUnit,
     /// Its value in the contract as drafted (normalised: no trailing zeros).
     pub draft: Decimal,
     /// Its recommended value (normalised).
@@ -447,6 +449,7 @@ pub fn advise(contract: &Contract, setup: &Setup, margin: f64) -> Result<Advice,
             };
             TermMove {
                 term: p.clone(),
+                unit: crate::report::term_unit(contract, p),
                 draft: drafted[j].normalize(),
                 counter_offer: setup.values[best][j].normalize(),
                 supplier_gain,

@@ -9,6 +9,7 @@
 //! count meetings; the protocol's [`crate::Step::round`] and [`crate::Agreement::round`] are
 //! 0-based.
 
+use kasim_montecarlo::report::TermUnit;
 use kasim_core::Contract;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -35,6 +36,9 @@ pub struct NegotiationReport {
     pub combinations: usize,
     /// The negotiable terms' paths, in the order of every `terms` list below.
     pub terms: Vec<String>,
+    /// What kind of value each term holds (money, rate, count), in the same order, so every
+    /// rendering shows a rate as a percentage and money with separators.
+    pub units: Vec<TermUnit>,
     /// Every offer in order.
     pub transcript: Vec<Offer>,
     /// Why it ended.
@@ -150,6 +154,7 @@ impl NegotiationReport {
             opens: setup.config.opens,
             combinations: setup.grid.points.len(),
             terms: setup.paths.clone(),
+            units: term_units(contract, &setup.paths),
             transcript: t
                 .steps
                 .iter()
@@ -277,5 +282,20 @@ impl TournamentReport {
     /// The supplier strategy with the best mean value, and the one with the worst.
     pub fn best_and_worst(&self) -> Option<(&StrategyMean, &StrategyMean)> {
         Some((self.ranking.first()?, self.ranking.last()?))
+    }
+}
+
+/// The unit of each term path (money when the contract cannot say, which never happens for a
+/// validated negotiation: its issues' paths are checked when it is loaded).
+pub fn term_units(contract: &Contract, paths: &[String]) -> Vec<TermUnit> {
+    paths.iter().map(|p| term_unit(contract, p)).collect()
+}
+
+/// The unit of one term path.
+pub fn term_unit(contract: &Contract, path: &str) -> TermUnit {
+    match kasim_core::terms::kind(contract, path) {
+        Ok(kasim_core::terms::TermKind::Rate) => TermUnit::Rate,
+        Ok(kasim_core::terms::TermKind::Count) => TermUnit::Count,
+        _ => TermUnit::Money,
     }
 }

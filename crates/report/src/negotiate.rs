@@ -78,7 +78,7 @@ impl Report for NegotiationReport {
         let mut transcript = Table::new("transcript", columns);
         for o in &self.transcript {
             let mut row = vec![count(o.round), side(o.side)];
-            row.extend(o.terms.iter().map(|v| Value::Decimal(*v)));
+            row.extend(o.terms.iter().zip(&self.units).map(|(v, u)| term_value(*u, *v)));
             row.extend([
                 Value::Estimate(o.supplier_value),
                 Value::Score(o.buyer_utility),
@@ -96,9 +96,10 @@ impl Report for NegotiationReport {
             Column::number("buyer_utility", Text::both("Buyer utility", "采购效用")),
         ]);
         let mut points = Table::new("points", columns);
+        let units = &self.units;
         let mut point = |key: &str, label: Text, terms: &[rust_decimal::Decimal], supplier: f64, buyer: f64| {
             let mut row = vec![Value::label(key, label)];
-            row.extend(terms.iter().map(|v| Value::Decimal(*v)));
+            row.extend(terms.iter().zip(units).map(|(v, u)| term_value(*u, *v)));
             row.extend([Value::Estimate(supplier), Value::Score(buyer)]);
             points.row(row);
         };
@@ -199,8 +200,8 @@ impl Report for AdviceReport {
         for m in &a.per_term {
             moves.row(vec![
                 Value::text(&m.term),
-                Value::Decimal(m.draft),
-                Value::Decimal(m.counter_offer),
+                term_value(m.unit, m.draft),
+                term_value(m.unit, m.counter_offer),
                 m.supplier_gain.map_or(Value::Missing, Value::Estimate),
             ]);
         }
@@ -378,5 +379,16 @@ mod tests {
         let t = TournamentReport::new(c, s, &TournamentConfig { runs: 4, ..TournamentConfig::default() }).unwrap();
         assert_consistent(&t);
         assert_eq!(emit(&t, Format::Csv).unwrap().lines().count(), t.pairs.len() + 1);
+    }
+}
+
+/// A negotiable term's value as its unit reads: money with separators, a rate as a percentage,
+/// a count as written.
+fn term_value(unit: kasim_montecarlo::report::TermUnit, v: rust_decimal::Decimal) -> Value {
+    use kasim_montecarlo::report::TermUnit;
+    match unit {
+        TermUnit::Money => Value::Money(v),
+        TermUnit::Rate => Value::Rate(v),
+        TermUnit::Count => Value::Decimal(v),
     }
 }
