@@ -102,7 +102,7 @@ impl Report for Simulation {
             "风险行按各指标的不利尾部计算：收益类取 P5，费用类（费用、费用率）取 P95；CVaR 为最差 5% 情景的均值。",
         ));
         doc.notes.push(Text::en(format!(
-            "Same seed, same results at any thread count. Replay any scenario: kasim replay {} --seed {} --scenario K",
+            "Same seed, same results at any thread count. Replay any scenario:\n  kasim replay {} --seed {} --scenario K",
             self.file, self.seed
         )));
         doc
