@@ -327,11 +327,19 @@ impl From<TableOrJson> for kasim_report::Format {
 }
 
 /// An amount of money, as in contract files (`500000`, `1_500_000`, `-500000`).
+///
+/// # Errors
+///
+/// The contract format's message for text that is not an exact amount (a float, a typo).
 pub fn money(s: &str) -> Result<Decimal, String> {
     s.parse::<kasim_core::money::Money>().map(|m| m.0)
 }
 
 /// A positive amount of money.
+///
+/// # Errors
+///
+/// As [`money`], and when the amount is zero or negative.
 pub fn positive_money(s: &str) -> Result<Decimal, String> {
     let d = money(s)?;
     if d <= Decimal::ZERO {
@@ -341,11 +349,19 @@ pub fn positive_money(s: &str) -> Result<Decimal, String> {
 }
 
 /// A term's value: a rate as in contract files (`5%` or `0.05`), else an amount or count.
+///
+/// # Errors
+///
+/// The contract format's message for text that is neither a rate nor an amount.
 pub fn term_value(s: &str) -> Result<Decimal, String> {
     if s.trim_end().ends_with('%') { kasim_core::money::parse_rate(s) } else { money(s) }
 }
 
 /// A statistic of net contribution: `mean` or `p1`…`p99`.
+///
+/// # Errors
+///
+/// For any other name, saying which are accepted.
 pub fn stat(s: &str) -> Result<Stat, String> {
     s.parse::<Stat>().map_err(|e| e.to_string())
 }
