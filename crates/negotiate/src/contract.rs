@@ -500,17 +500,16 @@ pub fn negotiate_flagship(
     cfg.supplier.reservation += batna_gain;
     cfg.supplier.deadline = config.supplier.deadline.map(|d| d.saturating_sub(pilot));
     cfg.buyer.deadline = config.buyer.deadline.map(|d| d.saturating_sub(pilot));
-    let mut t = crate::negotiate(&setup.grid, [&setup.supplier, &buyer_scores], [base, buyer], &cfg);
-    // Shift to the calendar of the whole negotiation and charge the pilot's delay.
+    // The pilot's delay is charged by the protocol, so no side accepts below its reservation
+    // value after it.
+    let mut t =
+        crate::protocol::negotiate_after(&setup.grid, [&setup.supplier, &buyer_scores], [base, buyer], &cfg, pilot);
+    // Shift to the calendar of the whole negotiation.
     for st in &mut t.steps {
         st.round += pilot;
     }
     if let Some(a) = &mut t.agreement {
         a.round += pilot;
-        a.u_supplier -= config.supplier.delay_cost * pilot as f64;
-        a.u_buyer -= config.buyer.delay_cost * pilot as f64;
-        t.u_supplier = a.u_supplier;
-        t.u_buyer = a.u_buyer;
     }
     Ok(t)
 }
