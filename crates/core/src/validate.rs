@@ -333,6 +333,22 @@ impl V<'_> {
                 "negotiation.supplier.scenarios",
                 format!("must be between 1 and 100,000, but is {}", s.scenarios),
             );
+        } else {
+            // Every offer is settled on every common scenario (on the plan alone without
+            // `[uncertainty]`): bound the product, not each factor.
+            let scenarios = if self.c.uncertainty.is_some() { f64::from(s.scenarios) } else { 1.0 };
+            let limit = crate::negotiation::MAX_OFFER_SCENARIOS;
+            if outcomes * scenarios > limit as f64 {
+                self.err(
+                    "negotiation.supplier.scenarios",
+                    format!(
+                        "{outcomes} offers × {} scenarios is {} settlements, more than {}: use fewer scenarios or coarser steps",
+                        s.scenarios,
+                        outcomes * scenarios,
+                        "50,000,000"
+                    ),
+                );
+            }
         }
         let b = &n.buyer;
         self.non_negative("negotiation.buyer.fee_target", b.fee_target);

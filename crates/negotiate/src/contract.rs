@@ -106,7 +106,8 @@ pub fn offer(contract: &Contract, setup_paths: &[String], values: &[Decimal]) ->
 ///
 /// [`Error::NoNegotiation`] without a `[negotiation]` section; [`Error::EmptyIssue`] or
 /// [`Error::TooManyOffers`] when the issues (changed after validation) give no or too many
-/// combinations; [`Error::Term`] when an issue's path is not a term of the contract;
+/// combinations; [`Error::TooMuchWork`] when offers × scenarios is above
+/// [`kasim_core::negotiation::MAX_OFFER_SCENARIOS`]; [`Error::Term`] when an issue's path is not a term of the contract;
 /// [`Error::Core`] or [`Error::Simulation`] when an offer cannot be settled or the common
 /// scenarios cannot be sampled.
 pub fn setup(contract: &Contract) -> Result<Setup, Error> {
@@ -130,6 +131,11 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
             return Err(Error::TooManyOffers { offers: size, limit: MAX_OUTCOMES });
         }
         per_issue.push((0..=count).map(|k| i.min.0 + i.step.0 * Decimal::from(k)).collect());
+    }
+    let scenarios = if contract.uncertainty.is_some() { u64::from(n.supplier.scenarios) } else { 1 };
+    let limit = kasim_core::negotiation::MAX_OFFER_SCENARIOS;
+    if (size as u64).saturating_mul(scenarios) > limit {
+        return Err(Error::TooMuchWork { offers: size, scenarios, limit });
     }
     let mut values: Vec<Vec<Decimal>> = vec![Vec::new()];
     for vs in &per_issue {

@@ -562,3 +562,49 @@ fn no_catalogue_pair_agrees_below_a_reservation_on_the_seed_case() {
         }
     }
 }
+
+/// Issue 9 item 4: 20,000 offers × 100,000 scenarios passed validation and then ran for hours.
+/// Offers × scenarios is bounded at validation, located at the scenario count, and the library
+/// refuses a contract changed since; a tournament's runs × pairs × rounds is bounded too.
+#[test]
+fn negotiation_work_is_bounded() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/negotiation-seed-case.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // 81 renewal fees × 5 × 4 × 2 = 3,240 offers.
+    let fine = text.replacen("step = \"10000\"", "step = \"1000\"", 1);
+    let with = |n: u32| fine.replacen("scenarios = 64", &format!("scenarios = {n}"), 1);
+    let load = |src: &str| kasim_core::load_str(src, &path, path.parent());
+    // 3,240 × 15,000 = 48.6 million settlements: allowed.
+    assert!(load(&with(15_000)).is_ok());
+    // 3,240 × 20,000 = 64.8 million: refused, at the scenario count.
+    let e = load(&with(20_000)).unwrap_err();
+    let p = &e.problems()[0];
+    assert_eq!(p.key_path, "negotiation.supplier.scenarios", "{e}");
+    assert!(p.message.contains("3240 offers × 20000 scenarios") && p.message.contains("50,000,000"), "{}", p.message);
+    assert_eq!(p.line, fine.lines().position(|l| l.starts_with("scenarios = 64")).unwrap() + 1);
+    // Changed after loading: the set-up refuses it with a typed error, before any settlement.
+    let mut c = load(&with(15_000)).unwrap();
+    c.negotiation.as_mut().unwrap().supplier.scenarios = 20_000;
+    let e = kasim_negotiate::contract::setup(&c).err().unwrap();
+    assert!(
+        matches!(e, kasim_negotiate::Error::TooMuchWork { offers: 3240, scenarios: 20_000, limit: 50_000_000 }),
+        "{e:?}"
+    );
+    assert!(e.is_space());
+    // Tournament: 100,000 runs of every pair of the field × 24 rounds is refused before any
+    // run, saying how many runs fit.
+    use kasim_negotiate::tournament::{MAX_TOURNAMENT_OFFERS, TournamentConfig, field, tournament};
+    let s = kasim_negotiate::contract::setup(&seed_case()).unwrap();
+    let (sup, buy) = field(&s);
+    let pairs = (sup.len() * buy.len()) as u64;
+    let cfg = TournamentConfig { runs: 100_000, ..Default::default() };
+    let e = tournament(&s, &sup, &buy, &cfg).unwrap_err();
+    match e {
+        kasim_negotiate::Error::TournamentTooLarge { runs, pairs: p, rounds, limit, max_runs } => {
+            assert_eq!((runs, p, rounds, limit), (100_000, pairs, 24, MAX_TOURNAMENT_OFFERS));
+            assert_eq!(max_runs, 100_000_000 / (pairs * 24));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(pairs * 24 * 100_000 > MAX_TOURNAMENT_OFFERS);
+}
