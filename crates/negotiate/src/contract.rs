@@ -401,8 +401,9 @@ pub struct Advice {
     pub acceptance_margin: f64,
     /// The grid index of the contract as drafted (the terms as written), when on the grid.
     pub draft: Option<usize>,
-    /// Per term, in issue order: the drafted and recommended values and what moving this term
-    /// alone is worth to the supplier.
+    /// Per term, in issue order: the drafted and recommended values, what moving this term
+    /// alone is worth to the supplier, what it adds within the counter-offer, and whether it
+    /// pays off only together with other moves (and with which).
     pub per_term: Vec<TermMove>,
 }
 
@@ -420,7 +421,24 @@ pub struct TermMove {
     /// The supplier value gained by moving this term alone from the draft to the
     /// recommendation; `None` when the draft is not on the grid.
     pub supplier_gain: Option<f64>,
+    /// The supplier value this move adds within the counter-offer: the counter-offer's value
+    /// minus that of the counter-offer with this one term put back to the draft (marginal,
+    /// given the other moves); `None` when that contract is not on the grid.
+    pub marginal_gain: Option<f64>,
+    /// True when the move pays off only together with others: it is worth more than
+    /// [`INTERACTION_TOLERANCE`] in the counter-offer and either nothing alone or less than half
+    /// of its marginal value (e.g. a sales-fee rate cut masked by a guaranteed minimum that still
+    /// binds).
+    pub pays_off_together: bool,
+    /// For a move that pays off together: the other terms whose move makes it pay — those whose
+    /// pair value (both moved from the draft) exceeds the sum of the two moves alone by more
+    /// than [`INTERACTION_TOLERANCE`], in issue order.
+    pub partners: Vec<String>,
 }
+
+/// Currency below which a difference between move values is noise (a unit of the contract's
+/// currency), for flagging moves that pay off only together.
+pub const INTERACTION_TOLERANCE: f64 = 1.0;
 
 /// Counter-offer search: the terms that maximise the supplier's risk-adjusted contribution while
 /// the buyer's estimated utility stays at or above its reservation value plus `margin`.
@@ -442,23 +460,52 @@ pub fn advise(contract: &Contract, setup: &Setup, margin: f64) -> Result<Advice,
         setup.paths.iter().map(|p| terms::get(contract, p).map_err(|e| Error::term(p, e))).collect::<Result<_, _>>()?;
     let draft = setup.values.iter().position(|v| *v == drafted);
     let index_of = |values: &[Decimal]| setup.values.iter().position(|v| v == values);
+    let u = |i: usize| setup.supplier.u[i];
+    // The draft with the terms `moved` set to the counter-offer's values, when on the grid.
+    let from_draft = |moved: &[usize]| -> Option<f64> {
+        let mut v = drafted.clone();
+        for &j in moved {
+            v[j] = setup.values[best][j];
+        }
+        index_of(&v).map(u)
+    };
+    let draft_value = draft.map(u);
+    let alone: Vec<Option<f64>> = (0..setup.paths.len()).map(|j| Some(from_draft(&[j])? - draft_value?)).collect();
     let per_term = setup
         .paths
         .iter()
         .enumerate()
         .map(|(j, p)| {
-            let mut moved = drafted.clone();
-            moved[j] = setup.values[best][j];
-            let supplier_gain = match (draft, index_of(&moved)) {
-                (Some(d), Some(m)) => Some(setup.supplier.u[m] - setup.supplier.u[d]),
-                _ => None,
+            let mut back = setup.values[best].clone();
+            back[j] = drafted[j];
+            let marginal_gain = index_of(&back).map(|b| u(best) - u(b));
+            let pays_off_together = match (alone[j], marginal_gain) {
+                (Some(a), Some(m)) => {
+                    m > INTERACTION_TOLERANCE && (a <= INTERACTION_TOLERANCE || m - a > a.max(INTERACTION_TOLERANCE))
+                }
+                _ => false,
+            };
+            let partners = if pays_off_together {
+                (0..setup.paths.len())
+                    .filter(|&k| k != j)
+                    .filter(|&k| match (from_draft(&[j, k]), draft_value, alone[j], alone[k]) {
+                        (Some(pair), Some(d), Some(a), Some(b)) => pair - d > a + b + INTERACTION_TOLERANCE,
+                        _ => false,
+                    })
+                    .map(|k| setup.paths[k].clone())
+                    .collect()
+            } else {
+                Vec::new()
             };
             TermMove {
                 term: p.clone(),
                 unit: crate::report::term_unit(contract, p),
                 draft: drafted[j].normalize(),
                 counter_offer: setup.values[best][j].normalize(),
-                supplier_gain,
+                supplier_gain: alone[j],
+                marginal_gain,
+                pays_off_together,
+                partners,
             }
         })
         .collect();

@@ -248,7 +248,7 @@ pub(crate) fn negotiate_after(
             // Utility is non-increasing over rounds only for a discount ≤ 1; the best outcome's
             // realised value is checked either way (NaN-safe: a NaN never beats the BATNA).
             let best = realised(p, scores[s.index()].max(), round, delayed);
-            if scores[s.index()].u.is_empty() || !(best >= p.reservation) {
+            if scores[s.index()].u.is_empty() || best.is_nan() || best < p.reservation {
                 return breakdown(steps, Ending::nothing_acceptable(s));
             }
         }

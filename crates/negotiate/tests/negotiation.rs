@@ -446,7 +446,10 @@ fn tit_for_tat_with_an_empty_acceptable_set_does_not_panic() {
 }
 
 /// Every named strategy (contract-independent ones) plus the user's own.
-fn grid_strategies() -> Vec<(&'static str, Box<dyn Fn() -> Box<dyn Strategy>>)> {
+/// A named maker of fresh strategies.
+type Maker = (&'static str, Box<dyn Fn() -> Box<dyn Strategy>>);
+
+fn grid_strategies() -> Vec<Maker> {
     use kasim_negotiate::strategy::{DelistingThreat, RelativeTitForTat};
     vec![
         ("boulware", Box::new(|| Box::new(TimeDependent::boulware()) as Box<dyn Strategy>)),
@@ -607,4 +610,65 @@ fn negotiation_work_is_bounded() {
         other => panic!("{other:?}"),
     }
     assert!(pairs * 24 * 100_000 > MAX_TOURNAMENT_OFFERS);
+}
+
+/// Issue 9 item 10: `advise` valued each move alone, so a sales-fee rate cut under a binding
+/// guaranteed minimum (保底) read as worth nothing. The seed clause (15% of 6,000,000 with a
+/// 1,500,000 floor) negotiated over the rate (15% or 5%) and the floor (1.5M or 0): alone, the
+/// rate cut is worth 0 (the floor still binds: 1.5M either way) and the floor cut 600,000 (fees
+/// 900,000); together they are worth 1,200,000 (fees 300,000). The rate cut's value in the
+/// counter-offer is 600,000 and it is flagged as paying off only with the floor.
+#[test]
+fn advice_shows_moves_that_pay_off_only_together() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/seed-clause.toml");
+    let text = std::fs::read_to_string(&path).unwrap().replace("guaranteed-1.5m", "guaranteed");
+    let text = format!(
+        "{text}
+[negotiation]
+rounds = 10
+
+[[negotiation.issues]]
+path = \"fees.sales-fee.rate\"
+min = \"5%\"
+max = \"15%\"
+step = \"10%\"
+
+[[negotiation.issues]]
+path = \"fees.guaranteed.floor\"
+min = \"0\"
+max = \"1500000\"
+step = \"1500000\"
+
+[negotiation.supplier]
+batna = \"0\"
+
+[negotiation.buyer]
+fee_target = \"0\"
+weights = {{ sales = \"100%\" }}
+sales_target = \"1000000\"
+batna = \"0.5\"
+"
+    );
+    let c = kasim_core::load_str(&text, &path, path.parent()).unwrap();
+    let s = kasim_negotiate::contract::setup(&c).unwrap();
+    let a = kasim_negotiate::contract::advise(&c, &s, 0.0).unwrap();
+    let [rate, floor] = &a.per_term[..] else { panic!("{:?}", a.per_term) };
+    let near = |x: Option<f64>, y: f64| x.is_some_and(|x| (x - y).abs() < 0.01);
+    assert_eq!((rate.term.as_str(), floor.term.as_str()), ("fees.sales-fee.rate", "fees.guaranteed.floor"));
+    assert!(near(rate.supplier_gain, 0.0), "{rate:?}");
+    assert!(near(floor.supplier_gain, 600_000.0), "{floor:?}");
+    assert!(near(rate.marginal_gain, 600_000.0), "{rate:?}");
+    assert!(near(floor.marginal_gain, 1_200_000.0), "{floor:?}");
+    assert!(rate.pays_off_together, "{rate:?}");
+    assert_eq!(rate.partners, ["fees.guaranteed.floor"]);
+    // The floor pays on its own (600,000 alone, 1,200,000 in the counter-offer: not more than
+    // twice its value alone).
+    assert!(!floor.pays_off_together && floor.partners.is_empty(), "{floor:?}");
+    // The counter-offer is both cuts, worth 1,200,000 more than the draft.
+    let draft = a.draft.unwrap();
+    assert!((a.supplier_value - s.supplier.u[draft] - 1_200_000.0).abs() < 0.01);
+    // The JSON carries the new fields.
+    let j = serde_json::to_value(&a).unwrap();
+    assert_eq!(j["per_term"][0]["pays_off_together"], true);
+    assert_eq!(j["per_term"][0]["partners"][0], "fees.guaranteed.floor");
 }
