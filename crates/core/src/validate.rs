@@ -342,10 +342,11 @@ impl V<'_> {
                 self.err(
                     "negotiation.supplier.scenarios",
                     format!(
-                        "{outcomes} offers × {} scenarios is {} settlements, more than {}: use fewer scenarios or coarser steps",
-                        s.scenarios,
-                        outcomes * scenarios,
-                        "50,000,000"
+                        "{} offers × {} scenarios is {} settlements, more than {}: use fewer scenarios or coarser steps",
+                        grouped(outcomes),
+                        grouped(f64::from(s.scenarios)),
+                        grouped(outcomes * scenarios),
+                        grouped(limit as f64)
                     ),
                 );
             }
@@ -738,4 +739,20 @@ fn cholesky_failure(m: &[Vec<f64>]) -> Option<usize> {
         }
     }
     None
+}
+
+/// A whole count with thousands separators (`64,800,000`); counts beyond `u64` as written.
+fn grouped(x: f64) -> String {
+    if !(0.0..1e19).contains(&x) {
+        return format!("{x}");
+    }
+    let digits = (x.round() as u64).to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
