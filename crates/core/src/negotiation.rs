@@ -36,6 +36,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::money::{Money, Rate};
 
+/// Most offer-scenario settlements a negotiation's set-up makes: the combinations of the
+/// negotiable terms × `negotiation.supplier.scenarios` (one scenario, the plan, without an
+/// `[uncertainty]` section). Validation refuses more, located at
+/// `negotiation.supplier.scenarios`: a few seconds to minutes of work, never hours.
+pub const MAX_OFFER_SCENARIOS: u64 = 50_000_000;
+
 /// The negotiation set-up.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

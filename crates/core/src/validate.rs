@@ -333,6 +333,23 @@ impl V<'_> {
                 "negotiation.supplier.scenarios",
                 format!("must be between 1 and 100,000, but is {}", s.scenarios),
             );
+        } else {
+            // Every offer is settled on every common scenario (on the plan alone without
+            // `[uncertainty]`): bound the product, not each factor.
+            let scenarios = if self.c.uncertainty.is_some() { f64::from(s.scenarios) } else { 1.0 };
+            let limit = crate::negotiation::MAX_OFFER_SCENARIOS;
+            if outcomes * scenarios > limit as f64 {
+                self.err(
+                    "negotiation.supplier.scenarios",
+                    format!(
+                        "{} offers × {} scenarios is {} settlements, more than {}: use fewer scenarios or coarser steps",
+                        grouped(outcomes),
+                        grouped(f64::from(s.scenarios)),
+                        grouped(outcomes * scenarios),
+                        grouped(limit as f64)
+                    ),
+                );
+            }
         }
         let b = &n.buyer;
         self.non_negative("negotiation.buyer.fee_target", b.fee_target);
@@ -722,4 +739,20 @@ fn cholesky_failure(m: &[Vec<f64>]) -> Option<usize> {
         }
     }
     None
+}
+
+/// A whole count with thousands separators (`64,800,000`); counts beyond `u64` as written.
+fn grouped(x: f64) -> String {
+    if !(0.0..1e19).contains(&x) {
+        return format!("{x}");
+    }
+    let digits = (x.round() as u64).to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -106,7 +106,8 @@ pub fn offer(contract: &Contract, setup_paths: &[String], values: &[Decimal]) ->
 ///
 /// [`Error::NoNegotiation`] without a `[negotiation]` section; [`Error::EmptyIssue`] or
 /// [`Error::TooManyOffers`] when the issues (changed after validation) give no or too many
-/// combinations; [`Error::Term`] when an issue's path is not a term of the contract;
+/// combinations; [`Error::TooMuchWork`] when offers × scenarios is above
+/// [`kasim_core::negotiation::MAX_OFFER_SCENARIOS`]; [`Error::Term`] when an issue's path is not a term of the contract;
 /// [`Error::Core`] or [`Error::Simulation`] when an offer cannot be settled or the common
 /// scenarios cannot be sampled.
 pub fn setup(contract: &Contract) -> Result<Setup, Error> {
@@ -130,6 +131,11 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
             return Err(Error::TooManyOffers { offers: size, limit: MAX_OUTCOMES });
         }
         per_issue.push((0..=count).map(|k| i.min.0 + i.step.0 * Decimal::from(k)).collect());
+    }
+    let scenarios = if contract.uncertainty.is_some() { u64::from(n.supplier.scenarios) } else { 1 };
+    let limit = kasim_core::negotiation::MAX_OFFER_SCENARIOS;
+    if (size as u64).saturating_mul(scenarios) > limit {
+        return Err(Error::TooMuchWork { offers: size, scenarios, limit });
     }
     let mut values: Vec<Vec<Decimal>> = vec![Vec::new()];
     for vs in &per_issue {
@@ -395,8 +401,9 @@ pub struct Advice {
     pub acceptance_margin: f64,
     /// The grid index of the contract as drafted (the terms as written), when on the grid.
     pub draft: Option<usize>,
-    /// Per term, in issue order: the drafted and recommended values and what moving this term
-    /// alone is worth to the supplier.
+    /// Per term, in issue order: the drafted and recommended values, what moving this term
+    /// alone is worth to the supplier, what it adds within the counter-offer, and whether it
+    /// pays off only together with other moves (and with which).
     pub per_term: Vec<TermMove>,
 }
 
@@ -414,7 +421,24 @@ pub struct TermMove {
     /// The supplier value gained by moving this term alone from the draft to the
     /// recommendation; `None` when the draft is not on the grid.
     pub supplier_gain: Option<f64>,
+    /// The supplier value this move adds within the counter-offer: the counter-offer's value
+    /// minus that of the counter-offer with this one term put back to the draft (marginal,
+    /// given the other moves); `None` when that contract is not on the grid.
+    pub marginal_gain: Option<f64>,
+    /// True when the move pays off only together with others: it is worth more than
+    /// [`INTERACTION_TOLERANCE`] in the counter-offer and either nothing alone or less than half
+    /// of its marginal value (e.g. a sales-fee rate cut masked by a guaranteed minimum that still
+    /// binds).
+    pub pays_off_together: bool,
+    /// For a move that pays off together: the other terms whose move makes it pay — those whose
+    /// pair value (both moved from the draft) exceeds the sum of the two moves alone by more
+    /// than [`INTERACTION_TOLERANCE`], in issue order.
+    pub partners: Vec<String>,
 }
+
+/// Currency below which a difference between move values is noise (a unit of the contract's
+/// currency), for flagging moves that pay off only together.
+pub const INTERACTION_TOLERANCE: f64 = 1.0;
 
 /// Counter-offer search: the terms that maximise the supplier's risk-adjusted contribution while
 /// the buyer's estimated utility stays at or above its reservation value plus `margin`.
@@ -436,23 +460,52 @@ pub fn advise(contract: &Contract, setup: &Setup, margin: f64) -> Result<Advice,
         setup.paths.iter().map(|p| terms::get(contract, p).map_err(|e| Error::term(p, e))).collect::<Result<_, _>>()?;
     let draft = setup.values.iter().position(|v| *v == drafted);
     let index_of = |values: &[Decimal]| setup.values.iter().position(|v| v == values);
+    let u = |i: usize| setup.supplier.u[i];
+    // The draft with the terms `moved` set to the counter-offer's values, when on the grid.
+    let from_draft = |moved: &[usize]| -> Option<f64> {
+        let mut v = drafted.clone();
+        for &j in moved {
+            v[j] = setup.values[best][j];
+        }
+        index_of(&v).map(u)
+    };
+    let draft_value = draft.map(u);
+    let alone: Vec<Option<f64>> = (0..setup.paths.len()).map(|j| Some(from_draft(&[j])? - draft_value?)).collect();
     let per_term = setup
         .paths
         .iter()
         .enumerate()
         .map(|(j, p)| {
-            let mut moved = drafted.clone();
-            moved[j] = setup.values[best][j];
-            let supplier_gain = match (draft, index_of(&moved)) {
-                (Some(d), Some(m)) => Some(setup.supplier.u[m] - setup.supplier.u[d]),
-                _ => None,
+            let mut back = setup.values[best].clone();
+            back[j] = drafted[j];
+            let marginal_gain = index_of(&back).map(|b| u(best) - u(b));
+            let pays_off_together = match (alone[j], marginal_gain) {
+                (Some(a), Some(m)) => {
+                    m > INTERACTION_TOLERANCE && (a <= INTERACTION_TOLERANCE || m - a > a.max(INTERACTION_TOLERANCE))
+                }
+                _ => false,
+            };
+            let partners = if pays_off_together {
+                (0..setup.paths.len())
+                    .filter(|&k| k != j)
+                    .filter(|&k| match (from_draft(&[j, k]), draft_value, alone[j], alone[k]) {
+                        (Some(pair), Some(d), Some(a), Some(b)) => pair - d > a + b + INTERACTION_TOLERANCE,
+                        _ => false,
+                    })
+                    .map(|k| setup.paths[k].clone())
+                    .collect()
+            } else {
+                Vec::new()
             };
             TermMove {
                 term: p.clone(),
                 unit: crate::report::term_unit(contract, p),
                 draft: drafted[j].normalize(),
                 counter_offer: setup.values[best][j].normalize(),
-                supplier_gain,
+                supplier_gain: alone[j],
+                marginal_gain,
+                pays_off_together,
+                partners,
             }
         })
         .collect();
@@ -500,17 +553,16 @@ pub fn negotiate_flagship(
     cfg.supplier.reservation += batna_gain;
     cfg.supplier.deadline = config.supplier.deadline.map(|d| d.saturating_sub(pilot));
     cfg.buyer.deadline = config.buyer.deadline.map(|d| d.saturating_sub(pilot));
-    let mut t = crate::negotiate(&setup.grid, [&setup.supplier, &buyer_scores], [base, buyer], &cfg);
-    // Shift to the calendar of the whole negotiation and charge the pilot's delay.
+    // The pilot's delay is charged by the protocol, so no side accepts below its reservation
+    // value after it.
+    let mut t =
+        crate::protocol::negotiate_after(&setup.grid, [&setup.supplier, &buyer_scores], [base, buyer], &cfg, pilot);
+    // Shift to the calendar of the whole negotiation.
     for st in &mut t.steps {
         st.round += pilot;
     }
     if let Some(a) = &mut t.agreement {
         a.round += pilot;
-        a.u_supplier -= config.supplier.delay_cost * pilot as f64;
-        a.u_buyer -= config.buyer.delay_cost * pilot as f64;
-        t.u_supplier = a.u_supplier;
-        t.u_buyer = a.u_buyer;
     }
     Ok(t)
 }

@@ -62,6 +62,37 @@ pub enum Error {
         /// The most that are enumerated ([`crate::MAX_OUTCOMES`]).
         limit: usize,
     },
+    /// More offer-scenario settlements than a set-up makes
+    /// ([`kasim_core::negotiation::MAX_OFFER_SCENARIOS`]; validation refuses such a file, this
+    /// guards a contract changed since).
+    #[error(
+        "{offers} offers × {scenarios} scenarios is more than {limit} settlements: use fewer scenarios (negotiation.supplier.scenarios) or coarser steps"
+    )]
+    TooMuchWork {
+        /// Combinations of the negotiable terms.
+        offers: usize,
+        /// Common scenarios each offer is settled on.
+        scenarios: u64,
+        /// The most settlements made.
+        limit: u64,
+    },
+    /// A tournament of more offers than are played
+    /// ([`crate::tournament::MAX_TOURNAMENT_OFFERS`]): runs × pairs × rounds.
+    #[error(
+        "a tournament of {runs} runs × {pairs} pairs of strategies × {rounds} rounds is more than {limit} offers: use fewer runs (at most {max_runs} here)"
+    )]
+    TournamentTooLarge {
+        /// Negotiations per pair asked for.
+        runs: u64,
+        /// Pairs of strategies.
+        pairs: u64,
+        /// The round limit of each negotiation.
+        rounds: u64,
+        /// The most offers a tournament plays.
+        limit: u64,
+        /// The most runs that fit the limit with these pairs and rounds.
+        max_runs: u64,
+    },
     /// A negotiable term that cannot be read or set on the contract.
     #[error("term `{path}` cannot be negotiated: {message}")]
     Term {
@@ -127,7 +158,11 @@ impl Error {
     pub fn is_space(&self) -> bool {
         matches!(
             self,
-            Error::NoNegotiation | Error::EmptyIssue { .. } | Error::TooManyOffers { .. } | Error::Term { .. }
+            Error::NoNegotiation
+                | Error::EmptyIssue { .. }
+                | Error::TooManyOffers { .. }
+                | Error::TooMuchWork { .. }
+                | Error::Term { .. }
         )
     }
 

@@ -116,6 +116,14 @@ pub enum Ending {
     /// The buyer's strategy walked away (the delisting threat carried out).
     #[serde(rename = "buyer walked away")]
     BuyerWalkedAway,
+    /// No outcome is worth the supplier's reservation value after the cost of delay so far
+    /// (e.g. a contract with no stores, no units or 100% returns against a positive BATNA): its
+    /// acceptable set is empty, so it walks away to its BATNA.
+    #[serde(rename = "nothing beats supplier BATNA")]
+    SupplierNothingAcceptable,
+    /// No outcome is worth the buyer's reservation value after the cost of delay so far.
+    #[serde(rename = "nothing beats buyer BATNA")]
+    BuyerNothingAcceptable,
 }
 
 impl Ending {
@@ -128,6 +136,8 @@ impl Ending {
             Ending::BuyerDeadline => "buyer deadline",
             Ending::SupplierWalkedAway => "supplier walked away",
             Ending::BuyerWalkedAway => "buyer walked away",
+            Ending::SupplierNothingAcceptable => "nothing beats supplier BATNA",
+            Ending::BuyerNothingAcceptable => "nothing beats buyer BATNA",
         }
     }
 
@@ -135,6 +145,13 @@ impl Ending {
         match side {
             Side::Supplier => Ending::SupplierDeadline,
             Side::Buyer => Ending::BuyerDeadline,
+        }
+    }
+
+    fn nothing_acceptable(side: Side) -> Ending {
+        match side {
+            Side::Supplier => Ending::SupplierNothingAcceptable,
+            Side::Buyer => Ending::BuyerNothingAcceptable,
         }
     }
 
@@ -180,12 +197,34 @@ fn view<'a>(
     View { grid, me, reservation: party.reservation, t, round, mine, theirs }
 }
 
-fn realised(p: &Party, u: f64, round: usize) -> f64 {
-    u * p.discount.powi(round as i32) - p.delay_cost * round as f64
+/// The utility of agreeing on an outcome worth `u` at `round`, after discounting and the cost
+/// of `round + delayed` rounds of delay (`delayed`: rounds already spent before this protocol
+/// started, e.g. a flagship pilot).
+fn realised(p: &Party, u: f64, round: usize, delayed: usize) -> f64 {
+    let r = i32::try_from(round).unwrap_or(i32::MAX);
+    u * p.discount.powi(r) - p.delay_cost * round.saturating_add(delayed) as f64
 }
 
 /// Runs one negotiation: `scores` and `strategies` are [supplier, buyer].
+///
+/// The reservation values bind after the cost of delay: whatever a strategy decides, the
+/// protocol never lets a side accept an offer whose realised utility (discounted, less the
+/// delay cost of the rounds so far) is below its reservation value, since walking away is worth
+/// the reservation value at any round. A side none of whose outcomes is worth its reservation
+/// value after the delay so far walks away before offering
+/// ([`Ending::SupplierNothingAcceptable`], [`Ending::BuyerNothingAcceptable`]).
 pub fn negotiate(grid: &Grid, scores: [&Scores; 2], strategies: [&mut dyn Strategy; 2], cfg: &Config) -> Transcript {
+    negotiate_after(grid, scores, strategies, cfg, 0)
+}
+
+/// [`negotiate`] after `delayed` rounds already spent (their delay cost is charged on top).
+pub(crate) fn negotiate_after(
+    grid: &Grid,
+    scores: [&Scores; 2],
+    strategies: [&mut dyn Strategy; 2],
+    cfg: &Config,
+    delayed: usize,
+) -> Transcript {
     let parties = [cfg.supplier, cfg.buyer];
     let horizon = |p: &Party| p.deadline.map_or(cfg.rounds, |d| d.min(cfg.rounds)).max(1);
     let mut offers: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
@@ -204,6 +243,15 @@ pub fn negotiate(grid: &Grid, scores: [&Scores; 2], strategies: [&mut dyn Strate
                 return breakdown(steps, Ending::deadline(s));
             }
         }
+        for s in [Side::Supplier, Side::Buyer] {
+            let p = &parties[s.index()];
+            // Utility is non-increasing over rounds only for a discount ≤ 1; the best outcome's
+            // realised value is checked either way (NaN-safe: a NaN never beats the BATNA).
+            let best = realised(p, scores[s.index()].max(), round, delayed);
+            if scores[s.index()].u.is_empty() || best.is_nan() || best < p.reservation {
+                return breakdown(steps, Ending::nothing_acceptable(s));
+            }
+        }
         let (me, other) = (side.index(), side.other().index());
         let t = |who: usize| round as f64 / horizon(&parties[who]) as f64;
         let outcome = {
@@ -217,7 +265,13 @@ pub fn negotiate(grid: &Grid, scores: [&Scores; 2], strategies: [&mut dyn Strate
         offers[me].push(outcome);
         let accepted = {
             let v = view(grid, scores[other], &parties[other], t(other), round, &offers[other], &offers[me]);
-            strategies[other].accept(&v, outcome)
+            // The reservations bind whatever the strategies say (after the cost of delay): an
+            // offer worth less than its reservation to either side (the one accepting, or the
+            // one bound by its own offer) is never agreed.
+            let above = |who: usize| {
+                realised(&parties[who], scores[who].u[outcome], round, delayed) >= parties[who].reservation
+            };
+            strategies[other].accept(&v, outcome) && above(other) && above(me)
         };
         steps.push(Step {
             round,
@@ -230,8 +284,8 @@ pub fn negotiate(grid: &Grid, scores: [&Scores; 2], strategies: [&mut dyn Strate
         });
         if accepted {
             let (us, ub) = (
-                realised(&cfg.supplier, scores[0].u[outcome], round),
-                realised(&cfg.buyer, scores[1].u[outcome], round),
+                realised(&cfg.supplier, scores[0].u[outcome], round, delayed),
+                realised(&cfg.buyer, scores[1].u[outcome], round, delayed),
             );
             return Transcript {
                 steps,

@@ -9,8 +9,8 @@
 //! count meetings; the protocol's [`crate::Step::round`] and [`crate::Agreement::round`] are
 //! 0-based.
 
-use kasim_montecarlo::report::TermUnit;
 use kasim_core::Contract;
+use kasim_montecarlo::report::TermUnit;
 use rust_decimal::Decimal;
 use serde::Serialize;
 

@@ -24,9 +24,14 @@ pub struct View<'a> {
 }
 
 impl View<'_> {
-    /// The best and worst acceptable utility: `[max(min u, reservation), max u]`.
+    /// The best and worst acceptable utility: `[max(min u, reservation), max u]`. When the
+    /// reservation value is above every outcome (the acceptable set is empty) both ends are the
+    /// best utility, so `lo ≤ hi` always holds (the protocol ends such a negotiation before
+    /// asking for an offer, and never lets a side accept below its reservation value).
     pub fn range(&self) -> (f64, f64) {
-        (self.me.min().max(self.reservation), self.me.max())
+        let hi = self.me.max();
+        let lo = self.me.min().max(self.reservation);
+        (if lo <= hi { lo } else { hi }, hi)
     }
 
     /// The outcome with utility ≥ `target` that is most similar to the other side's last offer
@@ -149,7 +154,7 @@ impl RelativeTitForTat {
             .map(|(j, issue)| {
                 let (p, l, m) = (g.points[*prev][j], g.points[*last][j], g.points[mine][j]);
                 let x = if l.abs() > f64::EPSILON { p / l * m } else { m };
-                x.clamp(issue.min, issue.max)
+                x.max(issue.min).min(issue.max)
             })
             .collect();
         let candidate = g.nearest(&values);
@@ -305,7 +310,8 @@ impl Strategy for TitForTat {
         if let [.., prev, last] = view.theirs {
             a -= view.me.u[*last] - view.me.u[*prev];
         }
-        a = a.clamp(lo, hi);
+        // Not `clamp`: it panics on lo > hi or NaN; `range` keeps lo ≤ hi, and this stays safe.
+        a = a.max(lo).min(hi);
         self.target = Some(a);
         view.bid_at(a)
     }

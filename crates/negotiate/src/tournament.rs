@@ -79,11 +79,17 @@ pub fn field(setup: &Setup) -> (Vec<StrategyKind>, Vec<StrategyKind>) {
 /// Most negotiations per pair a tournament plays.
 pub const MAX_RUNS: u64 = 100_000;
 
+/// Most offers a tournament plays: runs × pairs of strategies × the round limit (each
+/// negotiation makes at most one offer a round).
+pub const MAX_TOURNAMENT_OFFERS: u64 = 100_000_000;
+
 /// Runs the tournament of `suppliers` × `buyers` strategies.
 ///
 /// # Errors
 ///
-/// [`Error::OutOfRange`] when `cfg.runs` is 0 or above [`MAX_RUNS`]; as
+/// [`Error::OutOfRange`] when `cfg.runs` is 0 or above [`MAX_RUNS`];
+/// [`Error::TournamentTooLarge`] when runs × pairs × rounds is above
+/// [`MAX_TOURNAMENT_OFFERS`]; as
 /// [`strategy_for`] when a strategy is not for its side or lacks a setting;
 /// [`Error::Threads`] when the worker threads cannot be started.
 pub fn tournament(
@@ -94,6 +100,18 @@ pub fn tournament(
 ) -> Result<Vec<PairResult>, Error> {
     if cfg.runs == 0 || cfg.runs > MAX_RUNS {
         return Err(Error::OutOfRange { name: "runs", value: cfg.runs.to_string(), range: "between 1 and 100,000" });
+    }
+    let pairs = (suppliers.len() as u64).saturating_mul(buyers.len() as u64);
+    let rounds = (setup.config.rounds as u64).max(1);
+    let per_run = pairs.saturating_mul(rounds);
+    if cfg.runs.saturating_mul(per_run) > MAX_TOURNAMENT_OFFERS {
+        return Err(Error::TournamentTooLarge {
+            runs: cfg.runs,
+            pairs,
+            rounds,
+            limit: MAX_TOURNAMENT_OFFERS,
+            max_runs: MAX_TOURNAMENT_OFFERS / per_run.max(1),
+        });
     }
     for s in suppliers {
         strategy_for(*s, Side::Supplier, setup)?;

@@ -381,3 +381,298 @@ fn malformed_spaces_are_typed_errors() {
     c.negotiation = None;
     assert!(matches!(setup(&c), Err(Error::NoNegotiation)));
 }
+
+fn seed_case() -> kasim_core::Contract {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/negotiation-seed-case.toml");
+    let mut c = kasim_core::load(path).unwrap();
+    c.negotiation.as_mut().unwrap().supplier.scenarios = 4;
+    c
+}
+
+/// Every strategy pair the catalogue allows on a set-up (anchoring and flagship-first included:
+/// the seed case configures both).
+fn every_pair() -> Vec<(kasim_negotiate::StrategyKind, kasim_negotiate::StrategyKind)> {
+    use kasim_negotiate::StrategyKind;
+    let side = |s: Side| StrategyKind::ALL.into_iter().filter(move |k| k.plays(s));
+    side(Side::Supplier).flat_map(|s| side(Side::Buyer).map(move |b| (s, b))).collect()
+}
+
+/// Issue 9 item 2: a contract the supplier should walk away from (its BATNA above every offer)
+/// made tit-for-tat panic (`f64::clamp` with min > max). Every pair now ends without a deal,
+/// naming the empty acceptable set, and the supplier gets its BATNA.
+#[test]
+fn batna_above_every_offer_ends_without_a_deal_for_every_pair() {
+    use kasim_negotiate::contract::{play, setup};
+    let mut zero_stores = seed_case();
+    zero_stores.retailer.stores = 0;
+    let mut huge_batna = seed_case();
+    huge_batna.negotiation.as_mut().unwrap().supplier.batna = kasim_core::money::Money("1000000000".parse().unwrap());
+    for (name, c) in [("zero stores", zero_stores), ("BATNA 1e9", huge_batna)] {
+        let s = setup(&c).unwrap();
+        assert!(s.supplier.max() < s.config.supplier.reservation, "{name}: every offer is below the BATNA");
+        for (sk, bk) in every_pair() {
+            let t = play(&s, sk, bk).unwrap();
+            assert_eq!(t.agreement, None, "{name}: {sk} vs {bk}");
+            assert_eq!(t.ended_by, Ending::SupplierNothingAcceptable, "{name}: {sk} vs {bk}");
+            assert!(t.steps.is_empty(), "{name}: {sk} vs {bk} made offers");
+            assert_eq!(t.u_supplier, s.supplier_reservation(sk), "{name}: {sk} vs {bk}");
+        }
+    }
+    // The same through the tournament (which panicked on tit-for-tat).
+    let mut c = seed_case();
+    c.retailer.stores = 0;
+    let s = setup(&c).unwrap();
+    let (sup, buy) = kasim_negotiate::tournament::field(&s);
+    let cfg = kasim_negotiate::tournament::TournamentConfig { runs: 5, ..Default::default() };
+    let r = kasim_negotiate::tournament::tournament(&s, &sup, &buy, &cfg).unwrap();
+    assert!(r.iter().all(|p| p.agreement_rate == 0.0), "{r:?}");
+    assert_eq!(Ending::SupplierNothingAcceptable.as_str(), "nothing beats supplier BATNA");
+    assert_eq!(serde_json::to_value(Ending::BuyerNothingAcceptable).unwrap(), "nothing beats buyer BATNA");
+}
+
+/// Issue 9 item 2 without the protocol: a strategy asked directly for an offer or an answer
+/// with a reservation value above every outcome does not panic.
+#[test]
+fn tit_for_tat_with_an_empty_acceptable_set_does_not_panic() {
+    let g = pie(0.1);
+    let s = g.score(|o| o[0]);
+    let theirs = [0, 3, 5];
+    let v = View { grid: &g, me: &s, reservation: 2.0, t: 0.5, round: 3, mine: &[10, 9], theirs: &theirs };
+    let mut tft = TitForTat::default();
+    let o = tft.propose(&v);
+    assert!(o < g.points.len());
+    assert!(!tft.accept(&v, o), "nothing is acceptable");
+    assert_eq!(v.range(), (1.0, 1.0));
+}
+
+/// Every named strategy (contract-independent ones) plus the user's own.
+/// A named maker of fresh strategies.
+type Maker = (&'static str, Box<dyn Fn() -> Box<dyn Strategy>>);
+
+fn grid_strategies() -> Vec<Maker> {
+    use kasim_negotiate::strategy::{DelistingThreat, RelativeTitForTat};
+    vec![
+        ("boulware", Box::new(|| Box::new(TimeDependent::boulware()) as Box<dyn Strategy>)),
+        ("linear", Box::new(|| Box::new(TimeDependent::linear()))),
+        ("conceder", Box::new(|| Box::new(TimeDependent::conceder()))),
+        ("hardliner", Box::new(|| Box::new(TimeDependent::hardliner()))),
+        ("stall", Box::new(|| Box::new(TimeDependent { e: 0.1, k: 0.0 }))),
+        ("tit-for-tat", Box::new(|| Box::new(TitForTat::default()))),
+        ("relative-tit-for-tat", Box::new(|| Box::new(RelativeTitForTat::default()))),
+        ("strong-firm", Box::new(|| Box::new(kasim_negotiate::contract::StrongFirm))),
+        ("delisting-threat", Box::new(|| Box::new(DelistingThreat::default()))),
+        ("anchoring", Box::new(|| Box::new(anchoring()))),
+        ("accept-anything", Box::new(|| Box::new(AcceptAnything))),
+    ]
+}
+
+fn anchoring() -> kasim_negotiate::strategy::Anchoring {
+    // On the two-issue grid below: outcomes whose first issue is at most 0.5 are admitted.
+    let g = two_issues();
+    kasim_negotiate::strategy::Anchoring {
+        allowed: g.points.iter().map(|p| p[0] <= 0.5).collect(),
+        inner: TimeDependent::boulware(),
+        release: 0.9,
+    }
+}
+
+/// A careless user strategy: accepts everything, offers its best.
+struct AcceptAnything;
+
+impl Strategy for AcceptAnything {
+    fn name(&self) -> String {
+        "accept-anything".into()
+    }
+    fn propose(&mut self, v: &View<'_>) -> usize {
+        v.me.order[0]
+    }
+    fn accept(&mut self, _: &View<'_>, _: usize) -> bool {
+        true
+    }
+}
+
+fn two_issues() -> Grid {
+    Grid::new(vec![Issue::new("a", 0.0, 1.0, 0.1), Issue::new("b", 0.0, 1.0, 0.25)]).unwrap()
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Issue 9 items 2 and 11: over random utilities, reservations, deadlines, delay costs
+        /// and discounts, no pair of strategies panics, and no agreement leaves either side
+        /// below its reservation value after the cost of delay (the binding definition).
+        #[test]
+        fn no_panic_and_no_deal_below_a_reservation(
+            ws in prop::collection::vec(-2.0f64..2.0, 4),
+            rs in -1.5f64..2.5,
+            rb in -1.5f64..2.5,
+            ds in prop::option::of(0usize..30),
+            db in prop::option::of(0usize..30),
+            cs in 0.0f64..0.1,
+            cb in 0.0f64..0.1,
+            fs in 0.8f64..1.0,
+            rounds in 1usize..40,
+            supplier_opens in any::<bool>(),
+        ) {
+            let g = two_issues();
+            let s = g.score(|o| ws[0] * o[0] + ws[1] * o[1]);
+            let b = g.score(|o| ws[2] * o[0] + ws[3] * o[1]);
+            let cfg = Config {
+                rounds,
+                opens: if supplier_opens { Side::Supplier } else { Side::Buyer },
+                supplier: Party { reservation: rs, deadline: ds, delay_cost: cs, discount: fs },
+                buyer: Party { reservation: rb, deadline: db, delay_cost: cb, discount: 1.0 },
+            };
+            let strategies = grid_strategies();
+            for (sn, sf) in &strategies {
+                for (bn, bf) in &strategies {
+                    let (mut x, mut y) = (sf(), bf());
+                    let t = negotiate(&g, [&s, &b], [x.as_mut(), y.as_mut()], &cfg);
+                    if let Some(a) = &t.agreement {
+                        prop_assert!(a.u_supplier >= rs, "{} vs {}: supplier {} < {}", sn, bn, a.u_supplier, rs);
+                        prop_assert!(a.u_buyer >= rb, "{} vs {}: buyer {} < {}", sn, bn, a.u_buyer, rb);
+                        prop_assert_eq!(t.ended_by, Ending::Agreement);
+                    } else {
+                        prop_assert_eq!((t.u_supplier, t.u_buyer), (rs, rb));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Issue 9 item 11: relative tit-for-tat against anchoring on the seed case accepted a deal
+/// worth less than the BATNA after the cost of delay; with the reservation enforced in the
+/// protocol no pair of the catalogue agrees below either side's reservation value.
+#[test]
+fn no_catalogue_pair_agrees_below_a_reservation_on_the_seed_case() {
+    use kasim_negotiate::contract::{play, setup};
+    let mut c = seed_case();
+    // A dearer delay and a higher BATNA make late deals fall below it.
+    let n = c.negotiation.as_mut().unwrap();
+    n.supplier.batna = kasim_core::money::Money("300000".parse().unwrap());
+    n.supplier.delay_cost = kasim_core::money::Money("20000".parse().unwrap());
+    let s = setup(&c).unwrap();
+    for (sk, bk) in every_pair() {
+        let t = play(&s, sk, bk).unwrap();
+        if let Some(a) = &t.agreement {
+            assert!(a.u_supplier >= s.supplier_reservation(sk), "{sk} vs {bk}: {} below BATNA", a.u_supplier);
+            assert!(a.u_buyer >= s.config.buyer.reservation, "{sk} vs {bk}: {}", a.u_buyer);
+        }
+    }
+}
+
+/// Issue 9 item 4: 20,000 offers × 100,000 scenarios passed validation and then ran for hours.
+/// Offers × scenarios is bounded at validation, located at the scenario count, and the library
+/// refuses a contract changed since; a tournament's runs × pairs × rounds is bounded too.
+#[test]
+fn negotiation_work_is_bounded() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/negotiation-seed-case.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // 81 renewal fees × 5 × 4 × 2 = 3,240 offers.
+    let fine = text.replacen("step = \"10000\"", "step = \"1000\"", 1);
+    let with = |n: u32| fine.replacen("scenarios = 64", &format!("scenarios = {n}"), 1);
+    let load = |src: &str| kasim_core::load_str(src, &path, path.parent());
+    // 3,240 × 15,000 = 48.6 million settlements: allowed.
+    assert!(load(&with(15_000)).is_ok());
+    // 3,240 × 20,000 = 64.8 million: refused, at the scenario count.
+    let e = load(&with(20_000)).unwrap_err();
+    let p = &e.problems()[0];
+    assert_eq!(p.key_path, "negotiation.supplier.scenarios", "{e}");
+    assert!(
+        p.message.contains("3,240 offers × 20,000 scenarios is 64,800,000 settlements, more than 50,000,000"),
+        "{}",
+        p.message
+    );
+    assert_eq!(p.line, fine.lines().position(|l| l.starts_with("scenarios = 64")).unwrap() + 1);
+    // Changed after loading: the set-up refuses it with a typed error, before any settlement.
+    let mut c = load(&with(15_000)).unwrap();
+    c.negotiation.as_mut().unwrap().supplier.scenarios = 20_000;
+    let e = kasim_negotiate::contract::setup(&c).err().unwrap();
+    assert!(
+        matches!(e, kasim_negotiate::Error::TooMuchWork { offers: 3240, scenarios: 20_000, limit: 50_000_000 }),
+        "{e:?}"
+    );
+    assert!(e.is_space());
+    // Tournament: 100,000 runs of every pair of the field × 24 rounds is refused before any
+    // run, saying how many runs fit.
+    use kasim_negotiate::tournament::{MAX_TOURNAMENT_OFFERS, TournamentConfig, field, tournament};
+    let s = kasim_negotiate::contract::setup(&seed_case()).unwrap();
+    let (sup, buy) = field(&s);
+    let pairs = (sup.len() * buy.len()) as u64;
+    let cfg = TournamentConfig { runs: 100_000, ..Default::default() };
+    let e = tournament(&s, &sup, &buy, &cfg).unwrap_err();
+    match e {
+        kasim_negotiate::Error::TournamentTooLarge { runs, pairs: p, rounds, limit, max_runs } => {
+            assert_eq!((runs, p, rounds, limit), (100_000, pairs, 24, MAX_TOURNAMENT_OFFERS));
+            assert_eq!(max_runs, 100_000_000 / (pairs * 24));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(pairs * 24 * 100_000 > MAX_TOURNAMENT_OFFERS);
+}
+
+/// Issue 9 item 10: `advise` valued each move alone, so a sales-fee rate cut under a binding
+/// guaranteed minimum (保底) read as worth nothing. The seed clause (15% of 6,000,000 with a
+/// 1,500,000 floor) negotiated over the rate (15% or 5%) and the floor (1.5M or 0): alone, the
+/// rate cut is worth 0 (the floor still binds: 1.5M either way) and the floor cut 600,000 (fees
+/// 900,000); together they are worth 1,200,000 (fees 300,000). The rate cut's value in the
+/// counter-offer is 600,000 and it is flagged as paying off only with the floor.
+#[test]
+fn advice_shows_moves_that_pay_off_only_together() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/seed-clause.toml");
+    let text = std::fs::read_to_string(&path).unwrap().replace("guaranteed-1.5m", "guaranteed");
+    let text = format!(
+        "{text}
+[negotiation]
+rounds = 10
+
+[[negotiation.issues]]
+path = \"fees.sales-fee.rate\"
+min = \"5%\"
+max = \"15%\"
+step = \"10%\"
+
+[[negotiation.issues]]
+path = \"fees.guaranteed.floor\"
+min = \"0\"
+max = \"1500000\"
+step = \"1500000\"
+
+[negotiation.supplier]
+batna = \"0\"
+
+[negotiation.buyer]
+fee_target = \"0\"
+weights = {{ sales = \"100%\" }}
+sales_target = \"1000000\"
+batna = \"0.5\"
+"
+    );
+    let c = kasim_core::load_str(&text, &path, path.parent()).unwrap();
+    let s = kasim_negotiate::contract::setup(&c).unwrap();
+    let a = kasim_negotiate::contract::advise(&c, &s, 0.0).unwrap();
+    let [rate, floor] = &a.per_term[..] else { panic!("{:?}", a.per_term) };
+    let near = |x: Option<f64>, y: f64| x.is_some_and(|x| (x - y).abs() < 0.01);
+    assert_eq!((rate.term.as_str(), floor.term.as_str()), ("fees.sales-fee.rate", "fees.guaranteed.floor"));
+    assert!(near(rate.supplier_gain, 0.0), "{rate:?}");
+    assert!(near(floor.supplier_gain, 600_000.0), "{floor:?}");
+    assert!(near(rate.marginal_gain, 600_000.0), "{rate:?}");
+    assert!(near(floor.marginal_gain, 1_200_000.0), "{floor:?}");
+    assert!(rate.pays_off_together, "{rate:?}");
+    assert_eq!(rate.partners, ["fees.guaranteed.floor"]);
+    // The floor pays on its own (600,000 alone, 1,200,000 in the counter-offer: not more than
+    // twice its value alone).
+    assert!(!floor.pays_off_together && floor.partners.is_empty(), "{floor:?}");
+    // The counter-offer is both cuts, worth 1,200,000 more than the draft.
+    let draft = a.draft.unwrap();
+    assert!((a.supplier_value - s.supplier.u[draft] - 1_200_000.0).abs() < 0.01);
+    // The JSON carries the new fields.
+    let j = serde_json::to_value(&a).unwrap();
+    assert_eq!(j["per_term"][0]["pays_off_together"], true);
+    assert_eq!(j["per_term"][0]["partners"][0], "fees.guaranteed.floor");
+}

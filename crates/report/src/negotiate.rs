@@ -194,7 +194,9 @@ impl Report for AdviceReport {
                 Column::text("term", Text::both("Term", "条款")),
                 Column::number("draft", Text::both("Draft", "草案")),
                 Column::number("counter_offer", Text::both("Counter-offer", "还价")),
-                Column::number("supplier_gain", Text::both("Supplier value of this move", "此项价值")),
+                Column::number("supplier_gain", Text::both("Alone", "单项")),
+                Column::number("marginal_gain", Text::both("In offer", "还价中")),
+                Column::text("pays_off_with", Text::both("Only with", "需配合")),
             ],
         );
         for m in &a.per_term {
@@ -203,6 +205,16 @@ impl Report for AdviceReport {
                 term_value(m.unit, m.draft),
                 term_value(m.unit, m.counter_offer),
                 m.supplier_gain.map_or(Value::Missing, Value::Estimate),
+                m.marginal_gain.map_or(Value::Missing, Value::Estimate),
+                if m.pays_off_together {
+                    Value::text(if m.partners.is_empty() {
+                        "the other moves".to_string()
+                    } else {
+                        m.partners.join(", ")
+                    })
+                } else {
+                    Value::Missing
+                },
             ]);
         }
         doc.blocks.push(moves.into());
@@ -329,6 +341,17 @@ impl Report for TournamentReport {
     }
 }
 
+/// A negotiable term's value as its unit reads: money with separators, a rate as a percentage,
+/// a count as written.
+fn term_value(unit: kasim_montecarlo::report::TermUnit, v: rust_decimal::Decimal) -> Value {
+    use kasim_montecarlo::report::TermUnit;
+    match unit {
+        TermUnit::Money => Value::Money(v),
+        TermUnit::Rate => Value::Rate(v),
+        TermUnit::Count => Value::Decimal(v),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::OnceLock;
@@ -375,20 +398,13 @@ mod tests {
         let (c, s) = seed_case();
         let a = AdviceReport::new(c, s, 0.35).unwrap();
         assert_consistent(&a);
-        assert!(emit(&a, Format::Csv).unwrap().starts_with("\u{feff}term,draft,counter_offer,supplier_gain\n"));
+        assert!(
+            emit(&a, Format::Csv)
+                .unwrap()
+                .starts_with("\u{feff}term,draft,counter_offer,supplier_gain,marginal_gain,pays_off_with\n")
+        );
         let t = TournamentReport::new(c, s, &TournamentConfig { runs: 4, ..TournamentConfig::default() }).unwrap();
         assert_consistent(&t);
         assert_eq!(emit(&t, Format::Csv).unwrap().lines().count(), t.pairs.len() + 1);
-    }
-}
-
-/// A negotiable term's value as its unit reads: money with separators, a rate as a percentage,
-/// a count as written.
-fn term_value(unit: kasim_montecarlo::report::TermUnit, v: rust_decimal::Decimal) -> Value {
-    use kasim_montecarlo::report::TermUnit;
-    match unit {
-        TermUnit::Money => Value::Money(v),
-        TermUnit::Rate => Value::Rate(v),
-        TermUnit::Count => Value::Decimal(v),
     }
 }
