@@ -416,7 +416,8 @@ impl<'c> Model<'c> {
     /// contract: each call overwrites every drawn term, so the copy can be reused).
     fn set_drawn_terms(&self, root: &ScenarioKey, contract: &mut Contract) -> Result<(), Error> {
         for t in &self.terms {
-            terms::set(contract, &t.path, t.draw(root)).map_err(|reason| Error::Term { path: t.path.clone(), reason })?;
+            terms::set(contract, &t.path, t.draw(root))
+                .map_err(|reason| Error::Term { path: t.path.clone(), reason })?;
         }
         Ok(())
     }
