@@ -13,4 +13,4 @@ for t in load settle simulate negotiate; do
       -e 's|^supplier = "../supplier.toml"|supplier = "supplier.toml"|' "$f" >"corpus/$t/$name"
   done
 done
-echo "seeded $(ls corpus/load | wc -l) inputs per target into fuzz/corpus/"
+echo "seeded fuzz/corpus/<target>/ from scenarios/ ($(ls corpus/load | wc -l) inputs per target with earlier runs)"
