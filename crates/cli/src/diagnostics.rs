@@ -269,7 +269,7 @@ fn help(f: &Failure) -> Option<&'static str> {
 fn render_failure(f: &Failure, color: bool) -> String {
     match f {
         Failure::Core(e) => render_core(e, color),
-        Failure::MonteCarlo(e) => match (e, e.core()) {
+        Failure::MonteCarlo(e) => match (&**e, e.core()) {
             // The scenario's context first, then its located problems with their snippets.
             (kasim_montecarlo::Error::Scenario { index, .. }, Some(c @ Error::Invalid(_))) => {
                 format!("error: in scenario {index}:\n{}", render_core(c, color))
@@ -377,7 +377,7 @@ mod tests {
         assert_eq!(render(&Failure::Core(e), false), "error: outcome has 3 store-opening entries for 12 periods\n");
         let m = kasim_montecarlo::Error::Model("the correlation matrix is not positive definite".into());
         assert_eq!(
-            render(&Failure::MonteCarlo(m), false),
+            render(&Failure::MonteCarlo(Box::new(m)), false),
             "error: cannot simulate: the correlation matrix is not positive definite\n"
         );
     }

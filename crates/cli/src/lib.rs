@@ -35,7 +35,7 @@ pub enum Failure {
     Core(kasim_core::Error),
     /// From the simulation.
     #[error(transparent)]
-    MonteCarlo(kasim_montecarlo::Error),
+    MonteCarlo(Box<kasim_montecarlo::Error>),
     /// From an emitter.
     #[error(transparent)]
     Report(kasim_report::Error),
@@ -65,7 +65,7 @@ impl From<kasim_montecarlo::Error> for Failure {
     fn from(e: kasim_montecarlo::Error) -> Self {
         match e {
             kasim_montecarlo::Error::Core(c) => Failure::Core(c),
-            other => Failure::MonteCarlo(other),
+            other => Failure::MonteCarlo(Box::new(other)),
         }
     }
 }
