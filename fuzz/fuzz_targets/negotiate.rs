@@ -1,6 +1,6 @@
 #![no_main]
 //! Load, then negotiate the contract's `[negotiation]` with bounded work: at most 4 common
-//! scenarios, at most 256 outcomes, at most 200 rounds, then the bargaining metrics.
+//! scenarios, at most 512 outcomes, at most 200 rounds, then the bargaining metrics.
 
 use kasim_negotiate::contract::{negotiate_flagship, setup, strategy_for};
 use kasim_negotiate::{frontier, kalai_smorodinsky, nash, negotiate};
@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         let k = ((i.max.0 - i.min.0) / i.step.0).floor().to_usize().unwrap_or(usize::MAX).saturating_add(1);
         outcomes = outcomes.saturating_mul(k);
     }
-    if outcomes > 256 {
+    if outcomes > 512 {
         return;
     }
     let Ok(setup) = setup(&contract) else { return };
