@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Seeds fuzz/corpus/<target>/ from the committed scenarios (the corpus itself is not committed:
+# it grows with every run). Safe to re-run: existing corpus entries are kept.
+set -euo pipefail
+cd "$(dirname "$0")"
+for t in load settle simulate negotiate; do
+  mkdir -p "corpus/$t"
+  for f in ../scenarios/*.toml ../scenarios/bench/*.toml ../crates/core/tests/data/*.toml; do
+    name=$(basename "$(dirname "$f")")-$(basename "$f")
+    # The targets load inputs with scenarios/ as the base directory: point the bench files'
+    # supplier at its place under scenarios/.
+    sed -e 's|^supplier = "ref-supplier.toml"|supplier = "bench/ref-supplier.toml"|' \
+      -e 's|^supplier = "../supplier.toml"|supplier = "supplier.toml"|' "$f" >"corpus/$t/$name"
+  done
+done
+echo "seeded fuzz/corpus/<target>/ from scenarios/ ($(ls corpus/load | wc -l) inputs per target with earlier runs)"
