@@ -528,6 +528,20 @@ pub fn check_terms(c: &Contract) -> Vec<Issue> {
 
 /// Checks a contract; returns every problem as (key path, message).
 pub fn check(c: &Contract) -> Vec<Issue> {
+    check_with(c, true)
+}
+
+/// Checks what settlement reads: [`check`] without the `[uncertainty]` and `[negotiation]`
+/// sections. Compiling a contract ([`crate::Compiled::new`]) checks this much, because it also
+/// runs once per simulated scenario whose drawn terms change the plan (a drawn invoice price or
+/// store count), where re-checking every drawn term at both ends of its range cost 4× the
+/// compilation; the sections are checked when a contract is loaded, and a simulation model
+/// checks its own model when it is built.
+pub fn check_settlement(c: &Contract) -> Vec<Issue> {
+    check_with(c, false)
+}
+
+fn check_with(c: &Contract, sections: bool) -> Vec<Issue> {
     let periods = c.periods();
     let sku_codes = c.skus.iter().map(|t| t.sku.as_str()).collect();
     let mut v = V { c, periods, sku_codes, out: vec![] };
@@ -707,6 +721,9 @@ pub fn check(c: &Contract) -> Vec<Issue> {
     }
     for (i, f) in c.fees.iter().enumerate() {
         v.fee(i, f);
+    }
+    if !sections {
+        return v.out;
     }
     if let Some(u) = &c.uncertainty {
         v.uncertainty(u);

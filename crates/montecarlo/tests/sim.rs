@@ -476,16 +476,21 @@ fn model_errors_are_typed() {
         Model::new(&m).err()
     };
     // Fill rate and demand correlated at 90%, demand and uplift at 90%, fill rate and uplift at
-    // −90%: the matrix cannot hold. Validation refuses it, located at the correlation, also when
-    // it is set after loading (compiling validates again); the copula's own check is typed too.
+    // −90%: the matrix cannot hold. Loading refuses it (validation, located at the correlation);
+    // set after loading (a contract built in code), the model refuses it, naming its drivers.
     let mut c = kasim_core::demo::contract(
         "[uncertainty]\ndemand_cv = \"10%\"\nfill_rate = { dist = \"uniform\", min = \"90%\", max = \"100%\" }\npromo_uplift = { dist = \"uniform\", min = \"1\", max = \"2\" }\ncorrelations = [ { a = \"demand\", b = \"fill_rate\", rho = \"90%\" }, { a = \"demand\", b = \"promo_uplift\", rho = \"90%\" }, { a = \"fill_rate\", b = \"promo_uplift\", rho = \"90%\" } ]\n",
     )
     .unwrap();
     c.uncertainty.as_mut().unwrap().correlations[2].rho = "-90%".parse().unwrap();
-    let refused = Compiled::new(&c).err().unwrap();
-    assert_eq!(refused.problems()[0].key_path, "uncertainty.correlations[2].rho", "{refused}");
-    assert!(refused.problems()[0].line > 0, "located in the file: {refused}");
+    let m = Compiled::new(&c).unwrap();
+    match Model::new(&m).err().unwrap() {
+        Error::NotPositiveDefinite { drivers, row: 2, pivot } => {
+            assert_eq!(drivers, ["demand", "fill_rate", "promo_uplift", "post_promo_dip"]);
+            assert!(pivot < 0.0);
+        }
+        other => panic!("{other:?}"),
+    }
     let m = vec![vec![1.0, 0.9, 0.9], vec![0.9, 1.0, -0.9], vec![0.9, -0.9, 1.0]];
     let e = kasim_montecarlo::copula::cholesky(&m).err().unwrap();
     match &e {

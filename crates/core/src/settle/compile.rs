@@ -17,8 +17,9 @@ use crate::fees::book::mul;
 use crate::outcome::{Outcome, round_units, to_micro};
 
 impl<'c> Compiled<'c> {
-    /// Prepares a contract for settlement. The contract must be valid (it is checked again
-    /// here) and its supplier loaded.
+    /// Prepares a contract for settlement. The contract must be valid (what settlement reads is
+    /// checked again here, [`crate::validate::check_settlement`]; the `[uncertainty]` and
+    /// `[negotiation]` sections are checked when the contract is loaded) and its supplier loaded.
     ///
     /// # Errors
     ///
@@ -86,7 +87,7 @@ impl<'c> Compiled<'c> {
 
     /// [`Compiled::new`].
     fn build(contract: &'c Contract) -> Result<Compiled<'c>, Error> {
-        let problems = crate::validate::check(contract);
+        let problems = crate::validate::check_settlement(contract);
         if !problems.is_empty() {
             return Err(invalid(contract, problems));
         }
