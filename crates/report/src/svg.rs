@@ -142,7 +142,7 @@ fn markers(out: &mut String, x: &dyn Fn(f64) -> f64, (a, b): (f64, f64), mean: f
         let xv = x(*v);
         let _ = writeln!(
             out,
-            "<line x1=\"{xv:.1}\" y1=\"{T}\" x2=\"{xv:.1}\" y2=\"{}\" stroke=\"{colour}\" stroke-dasharray=\"{dash}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"{colour}\">{}</text>",
+            "<line x1=\"{xv:.1}\" y1=\"{T}\" x2=\"{xv:.1}\" y2=\"{}\" stroke=\"{colour}\" stroke-dasharray=\"{dash}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"{colour}\" stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
             H - B,
             xv + 3.0,
             T + 12.0 + 13.0 * i as f64,
