@@ -94,12 +94,13 @@ pub enum Error {
         max_runs: u64,
     },
     /// A negotiable term that cannot be read or set on the contract.
-    #[error("term `{path}` cannot be negotiated: {message}")]
+    #[error("term `{path}` cannot be negotiated: {reason}")]
     Term {
         /// The term path, as in `[[negotiation.issues]]`.
         path: String,
-        /// Why, from `kasim_core::terms`.
-        message: String,
+        /// Why, as `kasim_core::terms` reported it (with the value's location in the file and
+        /// the alternatives for a "did you mean").
+        reason: kasim_core::terms::TermError,
     },
     /// No combination of terms leaves the buyer the utility asked for (advice).
     #[error("no combination of terms gives the buyer a utility of at least {floor:.3}")]
@@ -183,7 +184,7 @@ impl Error {
     }
 
     /// A term-path error from `kasim_core::terms`, with the path.
-    pub(crate) fn term(path: &str, message: impl std::fmt::Display) -> Error {
-        Error::Term { path: path.to_string(), message: message.to_string() }
+    pub(crate) fn term(path: &str, reason: kasim_core::terms::TermError) -> Error {
+        Error::Term { path: path.to_string(), reason }
     }
 }
