@@ -2,8 +2,9 @@
 //! Load, then negotiate the contract's `[negotiation]` with bounded work: at most 4 common
 //! scenarios, at most 512 outcomes, at most 200 rounds, then the bargaining metrics.
 
-use kasim_negotiate::contract::{negotiate_flagship, setup, strategy_for};
-use kasim_negotiate::{frontier, kalai_smorodinsky, nash, negotiate};
+use kasim_negotiate::contract::setup;
+use kasim_negotiate::report::{AdviceReport, NegotiationReport};
+use kasim_negotiate::{Side, StrategyKind, frontier, kalai_smorodinsky, nash};
 use libfuzzer_sys::fuzz_target;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -27,14 +28,15 @@ fuzz_target!(|data: &[u8]| {
     let Ok(setup) = setup(&contract) else { return };
     let (us, ub) = (&setup.supplier, &setup.buyer);
     let pair = PAIRS[data.len() % PAIRS.len()];
-    let (Ok(mut s), Ok(mut b)) = (strategy_for(pair.0, &setup), strategy_for(pair.1, &setup)) else { return };
-    let _t = if pair.0 == "flagship-first" {
-        negotiate_flagship(&setup, &setup.buyer_params, &setup.config, s.as_mut(), b.as_mut())
-    } else {
-        Ok(negotiate(&setup.grid, [us, ub], [s.as_mut(), b.as_mut()], &setup.config))
+    let (Ok(s), Ok(b)) =
+        (StrategyKind::parse_for(pair.0, Side::Supplier), StrategyKind::parse_for(pair.1, Side::Buyer))
+    else {
+        return;
     };
+    // The report plays the pair (the flagship pilot included) and computes the metrics.
+    let _ = NegotiationReport::new(&contract, &setup, s, b);
     let f = frontier(us, ub);
     let (rs, rb) = (setup.config.supplier.reservation, setup.config.buyer.reservation);
     let _ = (nash(us, ub, rs, rb), kalai_smorodinsky(us, ub, rs, rb), f);
-    let _ = kasim_negotiate::contract::advise(&contract, &setup, 0.05);
+    let _ = AdviceReport::new(&contract, &setup, 0.05);
 });
