@@ -335,3 +335,40 @@ impl Uncertainty {
         v
     }
 }
+
+/// A Cholesky pivot at or below 10⁻¹²: the correlation matrix is not positive definite.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FailedPivot {
+    /// The 0-based row whose pivot failed.
+    pub row: usize,
+    /// The pivot there.
+    pub pivot: f64,
+}
+
+/// Lower-triangular Cholesky factor of a correlation matrix (row-major). Validation and the
+/// simulation's copula both use it, so a matrix `validate` accepts is one the simulation can
+/// draw from (the same test and tolerance).
+///
+/// # Errors
+///
+/// [`FailedPivot`] when a pivot is at or below 10⁻¹²: the requested correlations cannot hold
+/// together.
+pub fn cholesky(m: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, FailedPivot> {
+    let n = m.len();
+    let mut l = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                let d = m[i][i] - s;
+                if d <= 1e-12 {
+                    return Err(FailedPivot { row: i, pivot: d });
+                }
+                l[i][j] = d.sqrt();
+            } else {
+                l[i][j] = (m[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    Ok(l)
+}

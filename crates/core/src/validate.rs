@@ -256,7 +256,7 @@ impl V<'_> {
             if members.is_empty() {
                 continue;
             }
-            if let Some(row) = cholesky_failure(&m) {
+            if let Err(crate::uncertainty::FailedPivot { row, .. }) = crate::uncertainty::cholesky(&m) {
                 // Report the strongest correlation of the row whose pivot failed with an
                 // earlier driver: the one that makes the matrix impossible.
                 let k = members
@@ -732,30 +732,6 @@ fn check_with(c: &Contract, sections: bool) -> Vec<Issue> {
         v.negotiation(n);
     }
     v.out
-}
-
-/// True when a symmetric matrix has a Cholesky factor (the same test, and tolerance, as the
-/// simulation's).
-/// The row whose Cholesky pivot is not above 1e-12 (the matrix is not positive definite), the
-/// same test the simulation's copula applies; `None` when the matrix is positive definite.
-fn cholesky_failure(m: &[Vec<f64>]) -> Option<usize> {
-    let n = m.len();
-    let mut l = vec![vec![0.0; n]; n];
-    for i in 0..n {
-        for j in 0..=i {
-            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
-            if i == j {
-                let d = m[i][i] - s;
-                if d <= 1e-12 {
-                    return Some(i);
-                }
-                l[i][j] = d.sqrt();
-            } else {
-                l[i][j] = (m[i][j] - s) / l[j][j];
-            }
-        }
-    }
-    None
 }
 
 /// A whole count with thousands separators (`64,800,000`); counts beyond `u64` as written.

@@ -245,7 +245,8 @@ impl Quantile {
     }
 }
 
-/// Lower-triangular Cholesky factor of a correlation matrix (row-major).
+/// Lower-triangular Cholesky factor of a correlation matrix (row-major):
+/// [`kasim_core::uncertainty::cholesky`], the factor validation checks.
 ///
 /// # Errors
 ///
@@ -253,23 +254,11 @@ impl Quantile {
 /// matrix is not positive definite (a pivot at or below 10⁻¹²): the requested correlations
 /// cannot hold together.
 pub fn cholesky(m: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, Error> {
-    let n = m.len();
-    let mut l = vec![vec![0.0; n]; n];
-    for i in 0..n {
-        for j in 0..=i {
-            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
-            if i == j {
-                let d = m[i][i] - s;
-                if d <= 1e-12 {
-                    return Err(Error::NotPositiveDefinite { drivers: Vec::new(), row: i, pivot: d });
-                }
-                l[i][j] = d.sqrt();
-            } else {
-                l[i][j] = (m[i][j] - s) / l[j][j];
-            }
-        }
-    }
-    Ok(l)
+    kasim_core::uncertainty::cholesky(m).map_err(|f| Error::NotPositiveDefinite {
+        drivers: Vec::new(),
+        row: f.row,
+        pivot: f.pivot,
+    })
 }
 
 /// Applies a Cholesky factor to independent standard normals.

@@ -128,6 +128,31 @@ fn x_axis(out: &mut String, ticks: &[f64], x: &dyn Fn(f64) -> f64, label: &str) 
     let _ = writeln!(out, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", W / 2.0, H - 10.0, esc(label));
 }
 
+/// The y axis: its line, a tick and label at each (share of the plot height from the bottom,
+/// text), and its title.
+fn y_axis(out: &mut String, ticks: &[(f64, String)], label: &str) {
+    let ph = H - T - B;
+    let _ = writeln!(out, "<line x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{}\" stroke=\"black\"/>", H - B);
+    for (share, text) in ticks {
+        let y = T + ph * (1.0 - share);
+        let _ = writeln!(
+            out,
+            "<line x1=\"{}\" y1=\"{y:.1}\" x2=\"{L}\" y2=\"{y:.1}\" stroke=\"black\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            L - 5.0,
+            L - 8.0,
+            y + 4.0,
+            text
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<text x=\"14\" y=\"{}\" transform=\"rotate(-90 14 {})\" text-anchor=\"middle\">{}</text>",
+        H / 2.0,
+        H / 2.0,
+        esc(label)
+    );
+}
+
 /// Vertical markers at zero (when in range), the mean and P5, each labelled with its value.
 fn markers(out: &mut String, x: &dyn Fn(f64) -> f64, (a, b): (f64, f64), mean: f64, p5: f64, labels: &ChartLabels) {
     let marks = [
@@ -187,25 +212,8 @@ pub fn histogram(sorted_cents: &[i64], title: &str, labels: &ChartLabels) -> Str
         );
     }
     // The y axis: scenario counts per bin.
-    let _ = writeln!(out, "<line x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{}\" stroke=\"black\"/>", H - B);
-    for &c in &yticks {
-        let y = T + ph * (1.0 - c / top);
-        let _ = writeln!(
-            out,
-            "<line x1=\"{}\" y1=\"{y:.1}\" x2=\"{L}\" y2=\"{y:.1}\" stroke=\"black\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            L - 5.0,
-            L - 8.0,
-            y + 4.0,
-            money(c)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "<text x=\"14\" y=\"{}\" transform=\"rotate(-90 14 {})\" text-anchor=\"middle\">{}</text>",
-        H / 2.0,
-        H / 2.0,
-        esc(&labels.count)
-    );
+    let yticks: Vec<(f64, String)> = yticks.iter().map(|&c| (c / top, money(c))).collect();
+    y_axis(&mut out, &yticks, &labels.count);
     let (mean, p5) = mean_and_p5(sorted_cents);
     markers(&mut out, &x, (a, b), mean, p5, labels);
     x_axis(&mut out, &ticks, &x, &labels.axis);
@@ -232,25 +240,9 @@ pub fn s_curve(sorted_cents: &[i64], title: &str, labels: &ChartLabels) -> Strin
     }
     let _ =
         writeln!(out, "<polyline points=\"{}\" fill=\"none\" stroke=\"#4878a8\" stroke-width=\"2\"/>", pts.trim_end());
-    for p in [0.0, 0.25, 0.5, 0.75, 1.0] {
-        let y = T + ph * (1.0 - p);
-        let _ = writeln!(
-            out,
-            "<line x1=\"{}\" y1=\"{y:.1}\" x2=\"{L}\" y2=\"{y:.1}\" stroke=\"black\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}%</text>",
-            L - 5.0,
-            L - 8.0,
-            y + 4.0,
-            p * 100.0
-        );
-    }
-    let _ = writeln!(out, "<line x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{}\" stroke=\"black\"/>", H - B);
-    let _ = writeln!(
-        out,
-        "<text x=\"14\" y=\"{}\" transform=\"rotate(-90 14 {})\" text-anchor=\"middle\">{}</text>",
-        H / 2.0,
-        H / 2.0,
-        esc(&labels.probability)
-    );
+    let yticks: Vec<(f64, String)> =
+        [0.0, 0.25, 0.5, 0.75, 1.0].iter().map(|&p| (p, format!("{}%", p * 100.0))).collect();
+    y_axis(&mut out, &yticks, &labels.probability);
     let (mean, p5) = mean_and_p5(sorted_cents);
     markers(&mut out, &x, (a, b), mean, p5, labels);
     x_axis(&mut out, &ticks, &x, &labels.axis);
