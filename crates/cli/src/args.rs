@@ -2,7 +2,7 @@
 //! values as exact decimals (`50%` as in contract files), statistics as [`Stat`], ranges
 //! checked, so a bad value is a usage error (exit 2) before anything runs. Each command
 //! accepts only the formats its report has: commands without a CSV table take
-//! [`TableOrJson`], so `--format csv` is refused by the parser.
+//! [`NoCsv`], so `--format csv` is refused by the parser.
 //!
 //! Doc comments here are the `--help` text, where `[uncertainty]` names a TOML section, not an
 //! item to link.
@@ -114,6 +114,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Write the report to this file instead of stdout (required with --format xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// The ledger of one contract: every line with its formula filled in with numbers.
     Explain {
@@ -122,6 +125,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Write the report to this file instead of stdout (required with --format xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Check contract files: exit 0 when valid, else exit 2 listing every problem with
     /// file:line:col and key path.
@@ -141,8 +147,8 @@ pub enum Command {
         /// Also report P(net contribution < THRESHOLD), e.g. 500000 or -500000.
         #[arg(long, value_parser = money, allow_negative_numbers = true)]
         threshold: Option<Decimal>,
-        /// Write per-scenario results (scenarios.csv) and charts (histogram.svg, s-curve.svg)
-        /// into this directory.
+        /// With --format html or xlsx: the report's file. Otherwise: write per-scenario results
+        /// (scenarios.csv) and charts (histogram.svg, s-curve.svg) into this directory.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Output format.
@@ -159,8 +165,11 @@ pub enum Command {
         #[command(flatten)]
         run: RunArgs,
         /// Output format (compare has several tables, so no CSV).
-        #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
-        format: TableOrJson,
+        #[arg(long, value_enum, default_value_t = NoCsv::Table)]
+        format: NoCsv,
+        /// Write the report to this file instead of stdout (required with --format xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// The full ledger of one simulated scenario (why was that one a loss?).
     Replay {
@@ -175,6 +184,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Write the report to this file instead of stdout (required with --format xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Tornado: each uncertain input at its P10/P90 and each negotiated term at its range
     /// ends, everything else as modelled; plus rank correlations with net contribution.
@@ -187,12 +199,13 @@ pub enum Command {
         /// The statistic of net contribution: mean, or p1…p99 (e.g. p10).
         #[arg(long, default_value = "mean", value_parser = stat)]
         stat: Stat,
-        /// Write tornado.svg into this directory.
+        /// With --format html or xlsx: the report's file. Otherwise: write tornado.svg into this
+        /// directory.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Output format (two tables, so no CSV).
-        #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
-        format: TableOrJson,
+        #[arg(long, value_enum, default_value_t = NoCsv::Table)]
+        format: NoCsv,
     },
     /// Goal seek: the value of one term at which a statistic of net contribution reaches a
     /// target — e.g. the entry fee at which P10 contribution is zero (the break-even fee).
@@ -218,8 +231,11 @@ pub enum Command {
         #[command(flatten)]
         run: SensitivityRunArgs,
         /// Output format (a single result, so no CSV).
-        #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
-        format: TableOrJson,
+        #[arg(long, value_enum, default_value_t = NoCsv::Table)]
+        format: NoCsv,
+        /// Write the report to this file instead of stdout (required with --format xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Simulate the negotiation of a contract's [negotiation] terms between the supplier and
     /// the buyer: the transcript round by round and the outcome against the Pareto frontier,
@@ -255,6 +271,9 @@ pub enum Command {
         /// strategies).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Write the report to this file instead of stdout (required with --format xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// The recommended counter-offer: the negotiable terms that maximise the supplier's
     /// risk-adjusted contribution while the buyer's estimated utility stays at or above its
@@ -269,6 +288,9 @@ pub enum Command {
         /// Output format; the CSV is the counter-offer, one row per term.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Write the report to this file instead of stdout (required with --format xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Print the JSON Schema of contract files (or supplier files with --supplier).
     Schema {
@@ -276,6 +298,26 @@ pub enum Command {
         #[arg(long)]
         supplier: bool,
     },
+}
+
+impl Command {
+    /// True when the command asks for a workbook without saying where to write it: refused
+    /// before anything runs (a workbook is never written to a terminal).
+    pub fn needs_out(&self) -> bool {
+        let (format, out): (Option<kasim_report::Format>, bool) = match self {
+            Command::Evaluate { format, out, .. }
+            | Command::Explain { format, out, .. }
+            | Command::Simulate { format, out, .. }
+            | Command::Replay { format, out, .. }
+            | Command::Negotiate { format, out, .. }
+            | Command::Advise { format, out, .. } => (Some((*format).into()), out.is_some()),
+            Command::Compare { format, out, .. }
+            | Command::Sensitivity { format, out, .. }
+            | Command::GoalSeek { format, out, .. } => (Some((*format).into()), out.is_some()),
+            Command::Validate { .. } | Command::Schema { .. } => (None, true),
+        };
+        format.is_some_and(kasim_report::Format::is_binary) && !out
+    }
 }
 
 /// Largest number of scenarios of a simulation.
@@ -290,15 +332,24 @@ pub enum Format {
     Json,
     /// CSV (UTF-8 with BOM, opens correctly in Excel).
     Csv,
+    /// One self-contained HTML page (charts inline, prints well); to stdout or --out.
+    Html,
+    /// An Excel workbook (sheets, number formats, native charts); needs --out FILE.xlsx.
+    Xlsx,
 }
 
-/// Output formats of commands whose report has no single table a spreadsheet would want.
+/// Output formats of commands whose report has no single table a CSV file would hold (a
+/// workbook holds them all, one sheet each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum TableOrJson {
+pub enum NoCsv {
     /// Aligned text for a terminal.
     Table,
     /// Stable JSON; money as decimal strings.
     Json,
+    /// One self-contained HTML page (charts inline, prints well); to stdout or --out.
+    Html,
+    /// An Excel workbook (sheets, number formats, native charts); needs --out FILE.xlsx.
+    Xlsx,
 }
 
 impl From<Format> for kasim_report::Format {
@@ -307,21 +358,25 @@ impl From<Format> for kasim_report::Format {
             Format::Table => kasim_report::Format::Table,
             Format::Json => kasim_report::Format::Json,
             Format::Csv => kasim_report::Format::Csv,
+            Format::Html => kasim_report::Format::Html,
+            Format::Xlsx => kasim_report::Format::Xlsx,
         }
     }
 }
 
-impl From<TableOrJson> for Format {
-    fn from(f: TableOrJson) -> Self {
+impl From<NoCsv> for Format {
+    fn from(f: NoCsv) -> Self {
         match f {
-            TableOrJson::Table => Format::Table,
-            TableOrJson::Json => Format::Json,
+            NoCsv::Table => Format::Table,
+            NoCsv::Json => Format::Json,
+            NoCsv::Html => Format::Html,
+            NoCsv::Xlsx => Format::Xlsx,
         }
     }
 }
 
-impl From<TableOrJson> for kasim_report::Format {
-    fn from(f: TableOrJson) -> Self {
+impl From<NoCsv> for kasim_report::Format {
+    fn from(f: NoCsv) -> Self {
         Format::from(f).into()
     }
 }

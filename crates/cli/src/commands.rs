@@ -13,12 +13,12 @@ use crate::{Failure, Outcome, done, emit as out, load_all};
 /// Runs a command (negotiation commands are dispatched in `lib.rs`).
 pub(crate) fn run(command: Command) -> Outcome {
     match command {
-        Command::Evaluate { files, format } => match evaluate_all(&files) {
-            Ok(contracts) => done(out(&EvaluateReport { contracts }, format)),
+        Command::Evaluate { files, format, out: file } => match evaluate_all(&files) {
+            Ok(contracts) => done(out(&EvaluateReport { contracts }, format, file.as_deref())),
             Err(e) => Outcome::Failed(e),
         },
-        Command::Explain { file, format } => match evaluate_all(std::slice::from_ref(&file)) {
-            Ok(mut list) => done(out(&ExplainReport::new(list.remove(0)), format)),
+        Command::Explain { file, format, out: to } => match evaluate_all(std::slice::from_ref(&file)) {
+            Ok(mut list) => done(out(&ExplainReport::new(list.remove(0)), format, to.as_deref())),
             Err(e) => Outcome::Failed(e),
         },
         Command::Validate { files } => validate(&files),
@@ -27,6 +27,10 @@ pub(crate) fn run(command: Command) -> Outcome {
             let contract = load_one(&file)?;
             require_uncertainty(&contract).map_err(|e| Failure::from(e).in_file(&file))?;
             let results = simulate(std::slice::from_ref(&contract), &cfg, format == crate::args::Format::Json)?;
+            let report = Simulation::new(&file.display().to_string(), &contract, &cfg, &results[0], threshold);
+            if is_document_file(format) {
+                return out(&report, format, dir.as_deref());
+            }
             if let Some(dir) = dir {
                 let files = kasim_report::simulation::scenario_files(
                     &contract.name,
@@ -36,9 +40,9 @@ pub(crate) fn run(command: Command) -> Outcome {
                 )?;
                 write_all(&dir, &files)?;
             }
-            out(&Simulation::new(&file.display().to_string(), &contract, &cfg, &results[0], threshold), format)
+            out(&report, format, None)
         })()),
-        Command::Compare { files, run, format } => {
+        Command::Compare { files, run, format, out: to } => {
             let cfg = run.config();
             let loaded = match load_all(&files) {
                 Ok(v) => v,
@@ -47,33 +51,37 @@ pub(crate) fn run(command: Command) -> Outcome {
             let (names, contracts): (Vec<String>, Vec<Contract>) =
                 loaded.into_iter().map(|(f, c)| (f.display().to_string(), c)).unzip();
             done(
-                simulate(&contracts, &cfg, format == crate::args::TableOrJson::Json)
-                    .and_then(|results| out(&Comparison::new(&names, &contracts, &cfg, &results), format)),
+                simulate(&contracts, &cfg, format == crate::args::NoCsv::Json).and_then(|results| {
+                    out(&Comparison::new(&names, &contracts, &cfg, &results), format, to.as_deref())
+                }),
             )
         }
-        Command::Replay { file, scenario, seed, format } => done((|| {
+        Command::Replay { file, scenario, seed, format, out: to } => done((|| {
             let contract = load_one(&file)?;
             let compiled = Compiled::new(&contract).map_err(|e| Failure::from(e).in_file(&file))?;
             let model = Model::new(&compiled)?;
             let settlement = model.settlement(seed, scenario)?;
             let explain = ExplainReport::new(Evaluation::new(file.display().to_string(), &contract, settlement));
-            out(&ReplayReport { scenario, seed, explain }, format)
+            out(&ReplayReport { scenario, seed, explain }, format, to.as_deref())
         })()),
         Command::Sensitivity { file, run, stat, out: dir, format } => done((|| {
             let contract = load_one(&file)?;
             let report =
                 Sensitivity::run(&contract, &run.config(), stat).map_err(|e| Failure::from(e).in_file(&file))?;
+            if is_document_file(format) {
+                return out(&report, format, dir.as_deref());
+            }
             if let Some(dir) = dir {
                 let svg = kasim_report::simulation::tornado_svg(&report, &contract.currency, chart_lang());
                 write_all(&dir, &[("tornado.svg", svg.into_bytes())])?;
             }
-            out(&report, format)
+            out(&report, format, None)
         })()),
-        Command::GoalSeek { file, term, target, stat, low, high, run, format } => done((|| {
+        Command::GoalSeek { file, term, target, stat, low, high, run, format, out: to } => done((|| {
             let contract = load_one(&file)?;
             let report = GoalSeekReport::run(&contract, &term, stat, target, (low, high), &run.config())
                 .map_err(|e| Failure::from(e).in_file(&file))?;
-            out(&report, format)
+            out(&report, format, to.as_deref())
         })()),
         Command::Schema { supplier } => {
             let v = if supplier { kasim_core::supplier_schema() } else { kasim_core::contract_schema() };
@@ -83,6 +91,11 @@ pub(crate) fn run(command: Command) -> Outcome {
             Outcome::Failed(vec![Failure::Message("negotiation commands are dispatched in lib.rs".into())])
         }
     }
+}
+
+/// True for the formats whose `--out` is the report's file (not a directory of extras).
+fn is_document_file(format: impl Into<kasim_report::Format>) -> bool {
+    matches!(format.into(), kasim_report::Format::Html | kasim_report::Format::Xlsx)
 }
 
 /// The language of chart labels: `--lang zh` gives Chinese, `both` English with the Chinese

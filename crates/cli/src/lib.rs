@@ -107,12 +107,38 @@ static VIEW: std::sync::OnceLock<kasim_report::emit::table::Options> = std::sync
 
 /// Renders a report in the format asked for: every command's last step. Tables follow
 /// `--lang`, `--unit` and the terminal's width; JSON and CSV do not depend on them.
+///
+/// With `out`, the report is written to that file instead (whole or not at all: a temporary
+/// file renamed into place) and nothing goes to stdout; xlsx always needs a file.
 pub(crate) fn emit<R: kasim_report::Report>(
     report: &R,
     format: impl Into<kasim_report::Format>,
+    out: Option<&Path>,
 ) -> Result<String, Failure> {
     let view = VIEW.get().copied().unwrap_or_default();
-    Ok(kasim_report::emit::emit_with(report, format.into(), &view)?)
+    let format = format.into();
+    let Some(path) = out else {
+        return Ok(kasim_report::emit::emit_with(report, format, &view)?);
+    };
+    let bytes = kasim_report::emit::render(report, format, &view)?;
+    write_file(path, &bytes)?;
+    eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+    Ok(String::new())
+}
+
+/// Writes a file whole or not at all: to a temporary name beside it, then renamed.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let fail = |e: std::io::Error| Failure::Message(format!("cannot write {}: {e}", path.display()));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.kasim-tmp"));
+    if let Err(e) = std::fs::write(&tmp, bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })
 }
 
 /// The outcome of a command that renders text or fails.
@@ -140,14 +166,17 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> ExitCode {
     let _ = VIEW.set(cli.view());
     let result = match cli.command {
-        Command::Negotiate { file, supplier, buyer, tournament, runs, seed, threads, format } => {
+        _ if cli.command.needs_out() => Outcome::Failed(vec![Failure::Message(
+            "--format xlsx writes a workbook: give the file with --out FILE.xlsx".into(),
+        )]),
+        Command::Negotiate { file, supplier, buyer, tournament, runs, seed, threads, format, out } => {
             if tournament {
-                negotiate::tournament(&file, runs, seed, usize::from(threads), format)
+                negotiate::tournament(&file, runs, seed, usize::from(threads), format, out.as_deref())
             } else {
-                negotiate::negotiate(&file, supplier, buyer, format)
+                negotiate::negotiate(&file, supplier, buyer, format, out.as_deref())
             }
         }
-        Command::Advise { file, margin, format } => negotiate::advise(&file, margin, format),
+        Command::Advise { file, margin, format, out } => negotiate::advise(&file, margin, format, out.as_deref()),
         other => commands::run(other),
     };
     match result {

@@ -27,25 +27,39 @@ fn failure(e: kasim_negotiate::Error) -> Failure {
 fn run<R: Report>(
     file: &Path,
     format: Format,
+    to: Option<&Path>,
     report: impl FnOnce(&kasim_core::Contract, &Setup) -> Result<R, kasim_negotiate::Error>,
 ) -> Outcome {
     let result = (|| -> Result<String, Failure> {
         let contract = kasim_core::load(file).map_err(Failure::Core)?;
         let setup = setup(&contract).map_err(failure)?;
-        emit(&report(&contract, &setup).map_err(failure)?, format)
+        emit(&report(&contract, &setup).map_err(failure)?, format, to)
     })();
     done(result)
 }
 
-pub(crate) fn negotiate(file: &Path, supplier: StrategyKind, buyer: StrategyKind, format: Format) -> Outcome {
-    run(file, format, |c, s| NegotiationReport::new(c, s, supplier, buyer))
+pub(crate) fn negotiate(
+    file: &Path,
+    supplier: StrategyKind,
+    buyer: StrategyKind,
+    format: Format,
+    to: Option<&Path>,
+) -> Outcome {
+    run(file, format, to, |c, s| NegotiationReport::new(c, s, supplier, buyer))
 }
 
-pub(crate) fn advise(file: &Path, margin: f64, format: Format) -> Outcome {
-    run(file, format, |c, s| AdviceReport::new(c, s, margin))
+pub(crate) fn advise(file: &Path, margin: f64, format: Format, to: Option<&Path>) -> Outcome {
+    run(file, format, to, |c, s| AdviceReport::new(c, s, margin))
 }
 
-pub(crate) fn tournament(file: &Path, runs: u64, seed: u64, threads: usize, format: Format) -> Outcome {
+pub(crate) fn tournament(
+    file: &Path,
+    runs: u64,
+    seed: u64,
+    threads: usize,
+    format: Format,
+    to: Option<&Path>,
+) -> Outcome {
     let cfg = TournamentConfig { runs, seed, threads, ..TournamentConfig::default() };
-    run(file, format, |c, s| TournamentReport::new(c, s, &cfg))
+    run(file, format, to, |c, s| TournamentReport::new(c, s, &cfg))
 }

@@ -89,19 +89,45 @@ impl Document {
         Document { title: title.into(), ..Document::default() }
     }
 
-    /// Every table of the document, key-value blocks included (as two-column tables), in
-    /// order: what the consistency test and the CSV emitter look through.
-    pub fn tables(&self) -> impl Iterator<Item = &Table> {
-        self.blocks.iter().filter_map(|b| match b {
-            Block::Table(t) => Some(t),
-            Block::KeyValues(kv) => Some(&kv.0),
-            Block::Paragraph(_) => None,
-        })
+    /// Every table of the document, key-value blocks included (as two-column tables), and the
+    /// tables inside sections, in order: what the consistency test and the CSV emitter look
+    /// through.
+    pub fn tables(&self) -> std::vec::IntoIter<&Table> {
+        let mut out = Vec::new();
+        collect_tables(&self.blocks, &mut out);
+        out.into_iter()
+    }
+
+    /// Every chart of the document, sections included, in order.
+    pub fn charts(&self) -> std::vec::IntoIter<&Chart> {
+        fn walk<'a>(blocks: &'a [Block], out: &mut Vec<&'a Chart>) {
+            for b in blocks {
+                match b {
+                    Block::Chart(c) => out.push(c),
+                    Block::Section(s) => walk(&s.blocks, out),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.blocks, &mut out);
+        out.into_iter()
     }
 
     /// The table (or key-value block) with this id.
     pub fn table(&self, id: &str) -> Option<&Table> {
         self.tables().find(|t| t.id == id)
+    }
+}
+
+fn collect_tables<'a>(blocks: &'a [Block], out: &mut Vec<&'a Table>) {
+    for b in blocks {
+        match b {
+            Block::Table(t) => out.push(t),
+            Block::KeyValues(kv) => out.push(&kv.0),
+            Block::Section(s) => collect_tables(&s.blocks, out),
+            Block::Paragraph(_) | Block::Chart(_) => {}
+        }
     }
 }
 
@@ -115,6 +141,135 @@ pub enum Block {
     /// Label–value pairs (a single result: goal seek's value found, …). Held as a table of
     /// two columns, label and value, whose header is not shown in a terminal.
     KeyValues(KeyValues),
+    /// A chart, drawn from its data by the formats that draw (HTML: SVG inline; xlsx: a native
+    /// chart over a data sheet); the terminal table leaves it out.
+    Chart(Chart),
+    /// A titled group of blocks: a collapsible section in HTML (the ledger of each contract),
+    /// its tables as sheets in a workbook.
+    Section(Section),
+}
+
+/// A titled group of blocks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    /// Machine name (an HTML anchor, a sheet-name prefix).
+    pub id: String,
+    /// The heading.
+    pub title: Text,
+    /// Shown expanded when the HTML opens (else collapsed; printing expands every section).
+    pub open: bool,
+    /// Also printed in a terminal; `false` for bulky detail (per-scenario rows, full ledgers in a
+    /// multi-contract report) that only files carry.
+    pub terminal: bool,
+    /// The content.
+    pub blocks: Vec<Block>,
+}
+
+impl Section {
+    /// An open section shown everywhere.
+    pub fn new(id: impl Into<String>, title: impl Into<Text>, blocks: Vec<Block>) -> Section {
+        Section { id: id.into(), title: title.into(), open: true, terminal: true, blocks }
+    }
+
+    /// The same section, collapsed when the HTML opens.
+    pub fn collapsed(mut self) -> Section {
+        self.open = false;
+        self
+    }
+
+    /// The same section, left out of the terminal table (files only).
+    pub fn files_only(mut self) -> Section {
+        self.terminal = false;
+        self
+    }
+}
+
+/// A chart's data. Coordinates are `f64`: they place marks on a page, they are not amounts a
+/// ledger books (the exact figures are in the report's tables and JSON).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chart {
+    /// Machine name (the SVG/PNG file stem, the chart's data sheet in a workbook).
+    pub id: String,
+    /// The heading.
+    pub title: Text,
+    /// The axis of values (net contribution, fees): its title without the unit, which the
+    /// emitter appends from `currency` and the money unit (`(CNY)`, `(万元)`).
+    pub value_axis: Text,
+    /// The other axis (scenarios, cumulative probability, the terms of a tornado).
+    pub other_axis: Text,
+    /// The currency of the value axis when it is money (`CNY`); `None` for other quantities.
+    pub currency: Option<String>,
+    /// What is drawn.
+    pub kind: ChartKind,
+    /// Vertical markers on the value axis, labelled (zero, the mean, P5).
+    pub markers: Vec<Marker>,
+}
+
+/// What a chart draws.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChartKind {
+    /// Overlaid histograms on common bin edges (`edges.len()` = bins + 1), one series of
+    /// scenario counts per contract: the distribution of net contribution of every contract.
+    Histogram {
+        /// Bin edges on the value axis, increasing.
+        edges: Vec<f64>,
+        /// Counts per bin, one series per contract.
+        series: Vec<Series<u64>>,
+    },
+    /// Curves through points (x on the value axis, y in 0–1): S-curves (cumulative
+    /// probability) of every contract.
+    Curves {
+        /// Points per curve, x increasing.
+        series: Vec<Series<(f64, f64)>>,
+    },
+    /// A waterfall from a starting total through signed steps to the end total (BASE's fees to
+    /// DRAFT's, clause by clause).
+    Waterfall {
+        /// The starting bar's label and value.
+        start: (Text, f64),
+        /// Each step's label and signed change.
+        steps: Vec<(Text, f64)>,
+        /// The end bar's label (its value is start + Σ steps).
+        end: Text,
+    },
+    /// A tornado: per input, the statistic at its low and high value, around the base.
+    Tornado {
+        /// The statistic with every input as modelled.
+        base: f64,
+        /// Bars, widest first.
+        bars: Vec<TornadoBar>,
+        /// The legend's names of the low and the high end.
+        legend: (Text, Text),
+    },
+}
+
+/// One named series of a chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series<T> {
+    /// The legend's name (a contract).
+    pub name: Text,
+    /// The data.
+    pub points: Vec<T>,
+}
+
+/// A bar of a tornado.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TornadoBar {
+    /// The input (a term, an uncertain driver).
+    pub label: Text,
+    /// The statistic with the input at its low end.
+    pub low: f64,
+    /// The statistic with the input at its high end.
+    pub high: f64,
+}
+
+/// A labelled vertical line at a value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    /// The label (`mean`, `P5 (VaR 95%)`, `0`).
+    pub label: Text,
+    /// Where, on the value axis.
+    pub value: f64,
 }
 
 /// Label–value pairs: a [`Table`] with a [`Value::Label`] and a value per row.

@@ -52,7 +52,10 @@ pub mod simulation;
 pub mod svg;
 pub mod testing;
 
-pub use document::{Align, Block, Column, Document, KeyValues, Label, Lang, Table, Text, Value};
+pub use document::{
+    Align, Block, Chart, ChartKind, Column, Document, KeyValues, Label, Lang, Marker, Section, Series, Table, Text,
+    TornadoBar, Value,
+};
 pub use emit::{Format, emit};
 pub use evaluate::{EvaluateReport, Evaluation, ExplainReport, ReplayReport};
 
@@ -103,6 +106,15 @@ pub enum Error {
     /// CSV could not be written.
     #[error("cannot write CSV")]
     Csv(#[from] csv::Error),
+    /// A binary format was asked as text.
+    #[error("{format} is a binary format: write it to a file with --out")]
+    Binary {
+        /// The format (`xlsx`).
+        format: &'static str,
+    },
+    /// The workbook could not be written.
+    #[error("cannot write the workbook: {0}")]
+    Xlsx(String),
 }
 
 impl Error {

@@ -47,6 +47,37 @@ pub fn render(doc: &Document, lang: Lang) -> String {
     render_with(doc, &Options::lang(lang))
 }
 
+/// Renders blocks in order, a blank line between two; charts are for the formats that draw
+/// them, and sections marked files-only are left out.
+fn blocks(list: &[Block], o: &Options, out: &mut String, first: &mut bool) {
+    let lang = o.lang.unwrap_or(Lang::Both);
+    let width = o.width.unwrap_or(usize::MAX);
+    for block in list {
+        let text = match block {
+            Block::Table(t) => fitted(t, o, true),
+            Block::KeyValues(kv) => fitted(&kv.0, o, false),
+            Block::Paragraph(p) => wrap(&p.render(lang), width),
+            Block::Chart(_) => continue,
+            Block::Section(s) if !s.terminal => continue,
+            Block::Section(s) => {
+                if !*first {
+                    out.push('\n');
+                }
+                *first = false;
+                out.push_str(&wrap(&format!("== {}", s.title.render(lang)), width));
+                let mut inner_first = true;
+                blocks(&s.blocks, o, out, &mut inner_first);
+                continue;
+            }
+        };
+        if !*first {
+            out.push('\n');
+        }
+        *first = false;
+        out.push_str(&text);
+    }
+}
+
 /// Renders a document as terminal text fitted by `o`.
 pub fn render_with(doc: &Document, o: &Options) -> String {
     let lang = o.lang.unwrap_or(Lang::Both);
@@ -66,17 +97,7 @@ pub fn render_with(doc: &Document, o: &Options) -> String {
         });
     }
     let mut first = out.is_empty();
-    for block in &doc.blocks {
-        if !first {
-            out.push('\n');
-        }
-        first = false;
-        match block {
-            Block::Table(t) => out.push_str(&fitted(t, o, true)),
-            Block::KeyValues(kv) => out.push_str(&fitted(&kv.0, o, false)),
-            Block::Paragraph(p) => out.push_str(&wrap(&p.render(lang), width)),
-        }
-    }
+    blocks(&doc.blocks, o, &mut out, &mut first);
     if !doc.notes.is_empty() {
         if !out.is_empty() {
             out.push('\n');
