@@ -124,7 +124,10 @@ fn commands_without_csv_refuse_it() {
         assert_eq!(out.status.code(), Some(2), "{a:?}");
         assert!(out.stdout.is_empty(), "{a:?}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("invalid value 'csv'") && err.contains("[possible values: table, json, html, xlsx]"), "{err}");
+        assert!(
+            err.contains("invalid value 'csv'") && err.contains("[possible values: table, json, html, xlsx]"),
+            "{err}"
+        );
     }
 }
 

@@ -143,7 +143,7 @@ pub enum Block {
     KeyValues(KeyValues),
     /// A chart, drawn from its data by the formats that draw (HTML: SVG inline; xlsx: a native
     /// chart over a data sheet); the terminal table leaves it out.
-    Chart(Chart),
+    Chart(Box<Chart>),
     /// A titled group of blocks: a collapsible section in HTML (the ledger of each contract),
     /// its tables as sheets in a workbook.
     Section(Section),

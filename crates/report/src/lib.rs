@@ -85,6 +85,18 @@ impl From<Table> for Block {
     }
 }
 
+impl From<Chart> for Block {
+    fn from(c: Chart) -> Block {
+        Block::Chart(Box::new(c))
+    }
+}
+
+impl From<Section> for Block {
+    fn from(s: Section) -> Block {
+        Block::Section(s)
+    }
+}
+
 impl From<KeyValues> for Block {
     fn from(kv: KeyValues) -> Block {
         Block::KeyValues(kv)
