@@ -137,7 +137,16 @@ impl Merger<'_> {
                     }
                 }
                 (_, v, _) => {
-                    kids.insert(k.clone(), Node::of(&v, f, &fp));
+                    let mut n = Node::of(&v, f, &fp);
+                    // A plain value replaced keeps the file that first stated it, so the
+                    // item it belongs to reads as overridden rather than added.
+                    if !v.is_table()
+                        && !v.is_array()
+                        && let Some(old) = kids.get(&k)
+                    {
+                        n.born = old.born;
+                    }
+                    kids.insert(k.clone(), n);
                     dst.insert(k, v);
                 }
             }
@@ -221,7 +230,7 @@ impl Merger<'_> {
                 continue;
             }
             match (pos, entry) {
-                (Some(pos), toml::Value::Table(t)) => {
+                (Some(pos), toml::Value::Table(mut t)) => {
                     let id = id.unwrap_or_default();
                     if changed.contains(&id) {
                         self.problem(
@@ -242,6 +251,8 @@ impl Merger<'_> {
                         kids[pos].born = born;
                         dst[pos] = v;
                     } else if let Some(toml::Value::Table(d)) = dst.get_mut(pos) {
+                        // The id matched: restating it is not a change.
+                        t.remove(key);
                         kids[pos].file = f;
                         kids[pos].path = ep.clone();
                         self.table(d, &mut kids[pos], t, f, &ep, &format!("{mpath}[]"));

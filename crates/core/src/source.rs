@@ -134,7 +134,9 @@ impl Node {
     /// Key paths (relative to this node) of the values written by a later file than the one
     /// that first stated this node: what the extending files changed.
     fn changed(&self, born: usize, rel: &str, out: &mut Vec<String>) {
-        if self.born != born {
+        // A plain value replaced keeps the `born` of the value it replaced: its `file` says
+        // who wrote it.
+        if self.born != born || (matches!(self.kids, Kids::Leaf) && self.file != born) {
             out.push(rel.to_string());
             return;
         }
@@ -277,6 +279,8 @@ impl Source {
                 (0, false) => OriginStatus::Overridden,
                 _ => OriginStatus::Added,
             };
+            // A plain top-level setting replaced whole is changed as a whole.
+            changed.retain(|c| !c.is_empty());
             TermOrigin { item, status, file: l.files[n.file].0.clone(), line: line(n.file, &n.path), changed }
         };
         let mut out = Vec::new();
