@@ -478,3 +478,39 @@ impl Report for ReplayReport {
         Some("ledger")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The handbook's 2027 draft extends the 2026 contract: its explain report lists every fee
+    /// rule's origin and the other terms the draft changed, and stays consistent with its JSON.
+    #[test]
+    fn a_draft_explains_where_its_terms_come_from() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/handbook-2027-draft.toml");
+        let c = kasim_core::load(&path).unwrap();
+        let r = ExplainReport::new(Evaluation::new("draft.toml", &c, kasim_core::evaluate(&c).unwrap()));
+        crate::testing::assert_consistent(&r);
+        let doc = r.document();
+        let t = doc.table("sources").expect("a table of sources");
+        let rows: Vec<(String, String)> = t
+            .rows
+            .iter()
+            .map(|row| match (&row[0], &row[1]) {
+                (Value::Text(a), Value::Text(b)) => (a.clone(), b.clone()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let has = |item: &str, status: &str| rows.iter().any(|(i, s)| i == item && s == status);
+        assert!(has("fees.dm", "overridden") && has("fees.stockout", "inherited"), "{rows:?}");
+        assert!(has("fees.festival", "removed") && has("fees.anniversary", "added"), "{rows:?}");
+        assert!(has("payment", "overridden") && has("name", "overridden"), "{rows:?}");
+        // Inherited terms other than fee rules are left out of the table (not of the JSON).
+        assert!(!rows.iter().any(|(i, _)| i == "retailer" || i.starts_with("skus.")), "{rows:?}");
+        assert!(
+            r.sources.iter().any(|s| s.item == "retailer" && s.status == kasim_core::source::OriginStatus::Inherited)
+        );
+        let fees = rows.iter().filter(|(i, _)| i.starts_with("fees.")).count();
+        assert_eq!(fees, c.fees.len() + 1, "every rule, and the removed one");
+    }
+}
