@@ -13,8 +13,9 @@
 //!   error);
 //! * every other array, and every value that is not a table, is replaced whole.
 //!
-//! Reading the chain (paths, cycles, depth) is [`load`](crate::load)'s; this module only
-//! merges documents already read, recording in a [`Node`] tree which file states each value.
+//! Reading the chain (paths, cycles, depth) is [`load`](mod@crate::load)'s; this module only
+//! merges documents already read, recording in an origin tree which file states each value
+//! (what [`Source::provenance`](crate::source::Source::provenance) reports).
 
 use std::path::PathBuf;
 
