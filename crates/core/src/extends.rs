@@ -308,7 +308,7 @@ pub(crate) fn schema(contract: serde_json::Value) -> serde_json::Value {
         let mut full = serde_json::Map::new();
         // Keep the schema's header (`$schema`, `$defs`, title) at the root; the contract's own
         // shape becomes one alternative.
-        for k in ["type", "properties", "required", "additionalProperties", "description"] {
+        for k in ["type", "properties", "required", "additionalProperties"] {
             if let Some(v) = root.remove(k) {
                 full.insert(k.to_string(), v);
             }
