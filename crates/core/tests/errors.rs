@@ -774,6 +774,26 @@ mod extends {
     }
 
     #[test]
+    fn warnings_on_inherited_rules_point_into_the_parent() {
+        let d = dir("warnings");
+        let last = format!(
+            "{}\n[[fees]]\nid = \"listing\"\nkind = \"listing\"\namount = \"1500\"\nper = \"store\"\n",
+            last_year()
+        );
+        let parent = write(&d, "last.toml", &last);
+        let c = load(write(&d, "draft.toml", "extends = \"last.toml\"\n[[fees]]\nid = \"dm\"\nprice = \"3000\"\n"))
+            .unwrap();
+        let w = kasim_core::validate::located_warnings(&c);
+        let listing =
+            w.problems.iter().find(|p| p.message.contains("listing fee can never charge")).expect("the warning");
+        assert_eq!(
+            (listing.file.as_path(), listing.line),
+            (parent.as_path(), line_of(&parent, "id = \"listing\"") - 1)
+        );
+        assert_eq!(w.sources.len(), 2, "both files' texts, for snippets");
+    }
+
+    #[test]
     fn a_missing_parent_is_located_at_extends() {
         let d = dir("missing");
         let child = write(&d, "draft.toml", "# draft\nextends = \"nowhere.toml\"\n");
