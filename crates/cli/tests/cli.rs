@@ -247,3 +247,52 @@ fn runs_beyond_a_process_memory_limit_are_refused() {
     assert!(err.contains("50000000 runs × 1 contracts need 2400000000 bytes of results, above the limit of"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+/// Issue 10 §1: a draft that `extends` last year's contract. Validation problems point into
+/// the file that states the bad value (the parent for an inherited one, the draft for an
+/// override), exit 2 with nothing on stdout; `explain` lists where each term comes from, in
+/// the table and in the JSON.
+#[test]
+fn extends_locates_problems_in_each_file_and_explain_shows_the_sources() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let kasim = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kasim")).current_dir(&root).args(args).output().unwrap()
+    };
+    let out = kasim(&["validate", "crates/cli/tests/fixtures/extends/draft.toml"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        err.contains("error: crates/cli/tests/fixtures/extends/base/last-year.toml:16:51: skus[1].shelf_price.margin"),
+        "{err}"
+    );
+    assert!(err.contains("error: crates/cli/tests/fixtures/extends/draft.toml:7:8: fees[0].rate"), "{err}");
+
+    let out = kasim(&["explain", "scenarios/handbook-2027-draft.toml", "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sources = v["sources"].as_array().expect("a draft's explain JSON lists its sources");
+    let find = |item: &str| sources.iter().find(|s| s["item"] == item).unwrap_or_else(|| panic!("{item}"));
+    let draft = "scenarios/handbook-2027-draft.toml";
+    let last = "scenarios/handbook-2026.toml";
+    let text = |f: &str| std::fs::read_to_string(root.join(f)).unwrap();
+    let line = |f: &str, needle: &str| text(f)[..text(f).find(needle).unwrap()].matches('\n').count() + 1;
+    let entry = find("fees.entry");
+    assert_eq!(
+        (&entry["status"], &entry["file"], &entry["changed"]),
+        (&"overridden".into(), &draft.into(), &"amount".into())
+    );
+    assert_eq!(entry["line"], line(draft, "id = \"entry\"") - 1, "the line of the draft's [[fees]] header");
+    let promoters = find("fees.promoters");
+    assert_eq!((&promoters["status"], &promoters["file"]), (&"inherited".into(), &last.into()));
+    assert_eq!(promoters["line"], line(last, "id = \"promoters\"") - 1);
+    assert_eq!(find("fees.festival")["status"], "removed");
+    assert_eq!(find("fees.anniversary")["status"], "added");
+    assert_eq!(find("payment")["changed"], "days");
+    // A contract read from one file has no sources.
+    let out = kasim(&["explain", last, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.get("sources").is_none());
+    let table = kasim(&["explain", last]);
+    assert!(!String::from_utf8_lossy(&table.stdout).contains("条款来源"));
+}

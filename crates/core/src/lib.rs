@@ -59,6 +59,7 @@ pub mod _documentation {
 pub mod contract;
 pub mod demo;
 pub mod error;
+pub mod extends;
 pub mod fees;
 pub mod load;
 pub mod money;
@@ -79,7 +80,7 @@ pub use settle::{Compiled, Settlement, evaluate, settle};
 /// The JSON Schema of contract files (draft 2020-12), for editor completion and checking.
 pub fn contract_schema() -> serde_json::Value {
     let schema = schemars::schema_for!(Contract);
-    serde_json::to_value(schema).unwrap_or(serde_json::Value::Null)
+    extends::schema(serde_json::to_value(schema).unwrap_or(serde_json::Value::Null))
 }
 
 /// The JSON Schema of supplier files.

@@ -14,14 +14,16 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::contract::{Contract, Supplier, SupplierSource};
 use crate::error::{Error, InputError, Problem, Problems};
+use crate::extends::Layer;
 pub use crate::source::line_col;
-use crate::source::{find_path, locate};
+use crate::source::{Source, find_path, locate};
 
 /// Loads, resolves and validates a contract file (and its supplier file, if it names one).
 ///
@@ -180,22 +182,45 @@ fn guess_encoding(bytes: &[u8]) -> &'static str {
 }
 
 /// Loads a contract from text. `name` is the file name used in messages; `base_dir` resolves a
-/// supplier file reference (without it, a reference is an error).
+/// supplier file reference and an `extends` parent (without it, either is an error).
+///
+/// A contract that says `extends = "last-year.toml"` is merged over the file it names (and
+/// that file over its own parent, …) before it is read: see [`crate::extends`] and
+/// docs/contract-format.md, "Extending a contract (extends)". Every problem is located in the
+/// file of the chain that states the value.
 ///
 /// # Errors
 ///
-/// [`Error::Invalid`] with every located problem (a supplier file that cannot be read is one).
+/// [`Error::Invalid`] with every located problem (a supplier or parent file that cannot be
+/// read is one, located at the key naming it; so is a cycle of `extends`).
 pub fn load_str(src: &str, name: &Path, base_dir: Option<&Path>) -> Result<Contract, Error> {
-    let mut contract: Contract = parse(src, name)?;
-    let mut sources = vec![(name.to_path_buf(), src.to_string())];
+    if let Some(layers) = chain(src, name, base_dir)? {
+        return load_layers(layers, base_dir);
+    }
+    let contract: Contract = parse(src, name)?;
+    let sources = vec![(name.to_path_buf(), src.to_string())];
+    let located = Source::new(name, src, None);
+    let full = |rel: &Path| match base_dir {
+        Some(d) => d.join(rel),
+        None => rel.to_path_buf(),
+    };
+    finish(contract, &located, sources, &full, |supplier| Source::new(name, src, supplier))
+}
+
+/// Resolves a contract's supplier file (relative as `full` says) and validates the contract.
+/// `located` locates problems before the supplier is read; `source` builds the final source.
+fn finish(
+    mut contract: Contract,
+    located: &Source,
+    mut sources: Vec<(PathBuf, String)>,
+    full: &dyn Fn(&Path) -> PathBuf,
+    source: impl FnOnce(Option<(PathBuf, String)>) -> Source,
+) -> Result<Contract, Error> {
     let mut supplier_file: Option<(PathBuf, String)> = None;
     if let SupplierSource::File(rel) = &contract.supplier {
-        let full = match base_dir {
-            Some(d) => d.join(rel),
-            None => rel.clone(),
-        };
+        let full = full(rel);
         let refused = |why: String| {
-            let problem = locate(name, src, "supplier", format!("cannot read supplier file {}: {why}", full.display()));
+            let problem = located.locate("supplier", format!("cannot read supplier file {}: {why}", full.display()));
             Error::Invalid(Problems { problems: vec![problem], sources: sources.clone() })
         };
         let ssrc = match read_bytes(&full) {
@@ -208,14 +233,14 @@ pub fn load_str(src: &str, name: &Path, base_dir: Option<&Path>) -> Result<Contr
             Err(e) => return Err(e),
         };
         let supplier: Supplier = parse(&ssrc, &full).map_err(|e| match e {
-            Error::Invalid(p) => supplier_problems(name, src, &full, &ssrc, p, sources.clone()),
+            Error::Invalid(p) => supplier_problems(located, &full, &ssrc, p, sources.clone()),
             other => other,
         })?;
         contract.supplier = SupplierSource::Inline(supplier);
         sources.push((full.clone(), ssrc.clone()));
         supplier_file = Some((full, ssrc));
     }
-    contract.source = crate::source::Source::new(name, src, supplier_file);
+    contract.source = source(supplier_file);
     let issues = crate::validate::check(&contract);
     if issues.is_empty() {
         return Ok(contract);
@@ -225,13 +250,140 @@ pub fn load_str(src: &str, name: &Path, base_dir: Option<&Path>) -> Result<Contr
     Err(Error::Invalid(problems))
 }
 
+/// The files of an `extends` chain, the farthest parent first and the loaded file last:
+/// `None` when the contract extends nothing. Each file is checked on its own (syntax,
+/// floats, shapes) and located in itself; a parent that cannot be read, a cycle or a chain
+/// longer than [`MAX_DEPTH`](crate::extends::MAX_DEPTH) is a problem at the `extends`
+/// naming it.
+fn chain(src: &str, name: &Path, base_dir: Option<&Path>) -> Result<Option<Vec<Layer>>, Error> {
+    // Most contracts extend nothing: look for the key before parsing for it.
+    if !src.contains("extends") {
+        return Ok(None);
+    }
+    match toml::from_str::<toml::Table>(src) {
+        Ok(doc) if doc.contains_key("extends") => {}
+        // Syntax errors are reported by the ordinary path.
+        _ => return Ok(None),
+    }
+    fn at(path: &Path, text: &str, message: String) -> Error {
+        let problem = locate(path, text, "extends", message);
+        Error::Invalid(Problems { problems: vec![problem], sources: vec![(path.to_path_buf(), text.to_string())] })
+    }
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut layers = Vec::new();
+    let mut seen = vec![(canonical(name), name.to_path_buf())];
+    let (mut path, mut text, mut dir) = (name.to_path_buf(), src.to_string(), base_dir.map(Path::to_path_buf));
+    loop {
+        let doc: toml::Table = parse(&text, &path)?;
+        let rel = match doc.get("extends") {
+            None => {
+                layers.push(Layer { path, text, doc });
+                break;
+            }
+            Some(toml::Value::String(s)) => s.clone(),
+            Some(_) => {
+                return Err(at(
+                    &path,
+                    &text,
+                    "`extends` names the contract this file extends, as a string: extends = \"last-year.toml\"".into(),
+                ));
+            }
+        };
+        let Some(d) = &dir else {
+            return Err(at(
+                &path,
+                &text,
+                format!(
+                    "cannot read `{rel}`, the contract this one extends: the contract was given as text, without a \
+                     directory to find its parent in (load it from a file)"
+                ),
+            ));
+        };
+        let parent = d.join(&rel);
+        let c = canonical(&parent);
+        if let Some(i) = seen.iter().position(|(s, _)| *s == c) {
+            let mut names: Vec<String> = seen[i..].iter().map(|(_, p)| p.display().to_string()).collect();
+            names.push(parent.display().to_string());
+            return Err(at(&path, &text, format!("`extends` makes a cycle: {}", names.join(" → "))));
+        }
+        if seen.len() >= crate::extends::MAX_DEPTH {
+            return Err(at(
+                &path,
+                &text,
+                format!("too many files in the extends chain (at most {})", crate::extends::MAX_DEPTH),
+            ));
+        }
+        let why = match read_bytes(&parent) {
+            Ok(bytes) => match decode(&parent, bytes) {
+                Ok(ptext) => {
+                    seen.push((c, parent.clone()));
+                    layers.push(Layer { path, text, doc });
+                    dir = parent.parent().map(Path::to_path_buf);
+                    path = parent;
+                    text = ptext;
+                    continue;
+                }
+                Err(p) => format!("line {}, column {}: {}", p.line, p.column, p.message),
+            },
+            Err(Error::Io { source, .. }) => source.to_string(),
+            Err(Error::Input { reason, .. }) => reason.to_string(),
+            Err(e) => return Err(e),
+        };
+        return Err(at(
+            &path,
+            &text,
+            format!("cannot read {}, the contract this one extends: {why}", parent.display()),
+        ));
+    }
+    layers.reverse();
+    Ok(Some(layers))
+}
+
+/// Merges and reads the files of an `extends` chain (the farthest parent first).
+fn load_layers(layers: Vec<Layer>, base_dir: Option<&Path>) -> Result<Contract, Error> {
+    let sources: Vec<(PathBuf, String)> = layers.iter().rev().map(|l| (l.path.clone(), l.text.clone())).collect();
+    let last = layers.len().saturating_sub(1);
+    let (doc, layers) = crate::extends::merge(layers)
+        .map_err(|problems| Error::Invalid(Problems { problems, sources: sources.clone() }))?;
+    let located = Source::layered(layers.clone(), None);
+    let doc = toml::Value::Table(doc);
+    let contract = match Contract::deserialize(doc.clone()) {
+        Ok(c) => c,
+        Err(e) => return Err(merged_problems(&doc, &located, sources, e.message())),
+    };
+    // A supplier file is relative to the file that names it.
+    let supplier_dir: Option<PathBuf> = match located.origin_file("supplier") {
+        Some(i) if i != last => layers.files[i].0.parent().map(Path::to_path_buf),
+        _ => base_dir.map(Path::to_path_buf),
+    };
+    let full = |rel: &Path| match &supplier_dir {
+        Some(d) => d.join(rel),
+        None => rel.to_path_buf(),
+    };
+    finish(contract, &located, sources, &full, |supplier| Source::layered(layers, supplier))
+}
+
+/// The problems of a merged document that does not read as a contract, each located in the
+/// file stating the value: the merged document is written out and read as a file would be,
+/// and every problem's key path is looked up in the chain.
+fn merged_problems(doc: &toml::Value, located: &Source, sources: Vec<(PathBuf, String)>, message: &str) -> Error {
+    let found = toml::to_string(doc).ok().and_then(|text| match parse::<Contract>(&text, Path::new("<merged>")) {
+        Err(Error::Invalid(p)) => Some(p.problems),
+        _ => None,
+    });
+    let problems = match found {
+        Some(ps) => ps.into_iter().map(|p| located.locate(&p.key_path, p.message)).collect(),
+        None => vec![located.locate("", message.trim().to_string())],
+    };
+    Error::Invalid(Problems { problems, sources })
+}
+
 /// Problems parsing a referenced supplier file. A contract can name any local file, so the
 /// file's text is shown only as far as it is a supplier file: when it is not TOML, or has none
 /// of a supplier file's keys, the problem is reported at the contract's `supplier` key with no
 /// line of the file; otherwise only the offending lines are kept for snippets.
 fn supplier_problems(
-    name: &Path,
-    src: &str,
+    located: &Source,
     full: &Path,
     ssrc: &str,
     p: Problems,
@@ -250,7 +402,7 @@ fn supplier_problems(
             "is not a supplier file (it has no `skus` or `cost_of_capital`)"
         };
         let at = first.map_or(String::new(), |q| format!(" (line {}, column {})", q.line, q.column));
-        let problem = locate(name, src, "supplier", format!("supplier file {} {what}{at}", full.display()));
+        let problem = located.locate("supplier", format!("supplier file {} {what}{at}", full.display()));
         return Error::Invalid(Problems { problems: vec![problem], sources });
     }
     let lines: Vec<usize> = p.problems.iter().map(|q| q.line).collect();

@@ -530,3 +530,338 @@ fn validation_refuses_what_simulation_would() {
     assert_eq!(ps[0].key_path, "uncertainty.terms[0].max", "{ps:?}");
     assert!(ps[0].message.contains("1,000,000") && !ps[0].message.contains("4,294,967,295"), "{}", ps[0].message);
 }
+
+/// `extends = "…"`: the merge rules, chains and cycles, and locations in the file that states
+/// each value (docs/contract-format.md, "Extending a contract (extends)").
+mod extends {
+    use std::path::{Path, PathBuf};
+
+    use kasim_core::demo::Demo;
+    use kasim_core::source::OriginStatus;
+    use kasim_core::{Contract, Error, load, load_str};
+    use rust_decimal::Decimal;
+
+    /// A fresh directory for one test.
+    fn dir(tag: &str) -> PathBuf {
+        let d = super::temp_dir(&format!("extends-{tag}"));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// Last year: two SKUs, three rules (entry 20,000; rebate 2%; DM 1,500 × 4).
+    fn last_year() -> String {
+        Demo { skus: 2, ..Demo::default() }.toml(
+            "[payment]\ndays = 60\ncost_of_capital = \"5%\"\n\n\
+             [[fees]]\nid = \"entry\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"20000\"\nperiods = [1]\n\n\
+             [[fees]]\nid = \"rebate\"\nkind = \"unconditional_rebate\"\nrate = \"2%\"\n\n\
+             [[fees]]\nid = \"dm\"\nkind = \"dm_fee\"\nprice = \"1500\"\ncontracted = 4\n",
+        )
+    }
+
+    fn problems(r: Result<Contract, Error>) -> Vec<kasim_core::Problem> {
+        match r {
+            Err(Error::Invalid(p)) => p.problems,
+            Err(other) => panic!("expected located problems, got {other}"),
+            Ok(_) => panic!("expected the contract to be rejected"),
+        }
+    }
+
+    fn ids(c: &Contract) -> Vec<&str> {
+        c.fees.iter().map(|f| f.id.as_str()).collect()
+    }
+
+    fn line_of(path: &Path, needle: &str) -> usize {
+        super::line_number(&std::fs::read_to_string(path).unwrap(), needle)
+    }
+
+    fn origin<'a>(o: &'a [kasim_core::source::TermOrigin], item: &str) -> &'a kasim_core::source::TermOrigin {
+        o.iter().find(|x| x.item == item).unwrap_or_else(|| panic!("no origin for {item}: {o:?}"))
+    }
+
+    #[test]
+    fn tables_merge_by_key() {
+        let d = dir("tables");
+        write(&d, "last.toml", &last_year());
+        let c =
+            load(write(&d, "draft.toml", "extends = \"last.toml\"\n[payment]\ndays = 90\n[retailer]\nstores = 120\n"))
+                .unwrap();
+        assert_eq!(c.payment.days, 90);
+        assert_eq!(c.payment.cost_of_capital, Some("5%".parse().unwrap()), "an unstated key of a merged table is kept");
+        assert_eq!((c.retailer.name.as_str(), c.retailer.stores), ("Demo Mart", 120));
+        assert_eq!(c.name, "Demo 2027");
+    }
+
+    #[test]
+    fn fee_rules_merge_by_id_and_new_ones_are_appended() {
+        let d = dir("by-id");
+        write(&d, "last.toml", &last_year());
+        let draft = "extends = \"last.toml\"\n\
+            [[fees]]\nid = \"festival\"\nkind = \"lump_sum\"\nevent = \"festival\"\namount = \"300\"\nper = \"store\"\nperiods = [1]\n\
+            [[fees]]\nid = \"rebate\"\nrate = \"4%\"\n";
+        let c = load(write(&d, "draft.toml", draft)).unwrap();
+        assert_eq!(ids(&c), ["entry", "rebate", "dm", "festival"], "parent's order, then the new rule");
+        assert_eq!(c.fees[1].kind(), kasim_core::fees::FeeKind::UnconditionalRebate);
+        // Fees: 20,000 + 4% × 2,400,000 of purchases + 4 × 1,500 + 300 × 100 stores.
+        let s = kasim_core::evaluate(&c).unwrap();
+        assert_eq!(s.pnl.fees_total, Decimal::from(20_000 + 96_000 + 6_000 + 30_000));
+    }
+
+    #[test]
+    fn a_rule_of_another_kind_replaces_the_inherited_one_whole() {
+        let d = dir("kind");
+        write(&d, "last.toml", &last_year());
+        let c = load(write(
+            &d,
+            "draft.toml",
+            "extends = \"last.toml\"\n[[fees]]\nid = \"rebate\"\nkind = \"service_fee\"\nrate = \"1%\"\n",
+        ))
+        .unwrap();
+        assert_eq!(c.fees[1].rule.kind(), kasim_core::fees::FeeKind::ServiceFee);
+    }
+
+    #[test]
+    fn remove_true_removes_an_inherited_rule() {
+        let d = dir("remove");
+        write(&d, "last.toml", &last_year());
+        let draft = write(&d, "draft.toml", "extends = \"last.toml\"\n\n[[fees]]\nid = \"dm\"\nremove = true\n");
+        let c = load(&draft).unwrap();
+        assert_eq!(ids(&c), ["entry", "rebate"]);
+        let o = c.source.provenance();
+        let dm = origin(&o, "fees.dm");
+        assert_eq!((dm.status, dm.file.as_path(), dm.line), (OriginStatus::Removed, draft.as_path(), 3));
+        assert_eq!(origin(&o, "fees.entry").status, OriginStatus::Inherited);
+    }
+
+    #[test]
+    fn removing_an_id_nothing_inherits_is_a_located_error() {
+        let d = dir("remove-unknown");
+        write(&d, "last.toml", &last_year());
+        let draft = write(&d, "draft.toml", "extends = \"last.toml\"\n\n[[fees]]\nid = \"dms\"\nremove = true\n");
+        let ps = problems(load(&draft));
+        assert_eq!(ps.len(), 1);
+        assert_eq!((ps[0].file.as_path(), ps[0].line, ps[0].key_path.as_str()), (draft.as_path(), 4, "fees[0].id"));
+        assert!(ps[0].message.contains("`dms`") && ps[0].message.contains("did you mean `dm`"), "{}", ps[0].message);
+        // A removal with other keys, or `remove = false`, is refused too.
+        let extra =
+            write(&d, "extra.toml", "extends = \"last.toml\"\n[[fees]]\nid = \"dm\"\nremove = true\nprice = \"1\"\n");
+        assert!(problems(load(extra))[0].message.contains("`price` would be lost"));
+        let no = write(&d, "no.toml", "extends = \"last.toml\"\n[[fees]]\nid = \"dm\"\nremove = false\n");
+        assert_eq!(problems(load(no))[0].key_path, "fees[0].remove");
+        // In a file that extends nothing, `remove` has nothing to remove.
+        let base = write(&d, "base.toml", &format!("{}\n[[fees]]\nid = \"x\"\nremove = true\n", last_year()));
+        let top = write(&d, "top.toml", "extends = \"base.toml\"\n");
+        let ps = problems(load(top));
+        assert_eq!((ps[0].file.as_path(), ps[0].key_path.as_str()), (base.as_path(), "fees[3].remove"));
+    }
+
+    #[test]
+    fn other_arrays_are_replaced_whole() {
+        let d = dir("arrays");
+        write(&d, "last.toml", &last_year());
+        let c = load(write(
+            &d,
+            "draft.toml",
+            "extends = \"last.toml\"\n[[fees]]\nid = \"entry\"\nperiods = [3]\n\
+             [plan]\nseasonality = [\"1\", \"1\", \"1\", \"1\", \"1\", \"1\", \"1\", \"1\", \"1\", \"1\", \"1\", \"2\"]\n",
+        ))
+        .unwrap();
+        let entry = toml::to_string(&c.fees[0]).unwrap();
+        assert!(entry.contains("periods = [3]"), "{entry}");
+        assert_eq!(c.plan.seasonality.len(), 12);
+        assert_eq!(c.plan.lines.len(), 2, "plan lines merge by sku: both inherited");
+        let s = kasim_core::evaluate(&c).unwrap();
+        assert!(s.ledger.iter().any(|l| l.rule == "entry" && l.period == 3));
+    }
+
+    #[test]
+    fn skus_and_plan_lines_merge_by_sku() {
+        let d = dir("skus");
+        write(&d, "last.toml", &last_year());
+        let c = load(write(
+            &d,
+            "draft.toml",
+            "extends = \"last.toml\"\n[[skus]]\nsku = \"B\"\ninvoice_price = \"9.50\"\n\
+             [[plan.lines]]\nsku = \"B\"\nunits_per_period = 500\n",
+        ))
+        .unwrap();
+        assert_eq!(c.skus.len(), 2);
+        assert_eq!(c.skus[1].invoice_price, Some("9.50".parse().unwrap()));
+        assert_eq!(c.plan.lines[1].units_per_period, Some(500));
+        assert_eq!(c.plan.lines[0].units_per_period, Some(10_000));
+    }
+
+    #[test]
+    fn a_cycle_is_refused_naming_the_chain() {
+        let d = dir("cycle");
+        let a = write(&d, "a.toml", "extends = \"b.toml\"\n");
+        write(&d, "b.toml", "# b\nextends = \"a.toml\"\n");
+        let ps = problems(load(&a));
+        assert_eq!((ps[0].file.as_path(), ps[0].line), (d.join("b.toml").as_path(), 2));
+        assert!(ps[0].message.contains("a.toml → ") && ps[0].message.contains("b.toml → "), "{}", ps[0].message);
+        let own = write(&d, "self.toml", "extends = \"self.toml\"\n");
+        assert!(problems(load(own))[0].message.contains("cycle"));
+    }
+
+    #[test]
+    fn a_chain_of_three_merges_in_order_and_locates_each_value_in_its_file() {
+        let d = dir("chain");
+        write(&d, "2025.toml", &last_year());
+        write(
+            &d,
+            "y/2026.toml",
+            "extends = \"../2025.toml\"\nname = \"2026\"\n[[fees]]\nid = \"rebate\"\nrate = \"3%\"\n",
+        );
+        let c_path =
+            write(&d, "z/2027.toml", "extends = \"../y/2026.toml\"\n[[fees]]\nid = \"entry\"\namount = \"40000\"\n");
+        let c = load(&c_path).unwrap();
+        assert_eq!(c.name, "2026");
+        // Parents are named as `extends` joins them to the directory of the file naming them.
+        let (b, a) = (d.join("z/../y/2026.toml"), d.join("z/../y/../2025.toml"));
+        assert_eq!(c.source.files(), [c_path.as_path(), b.as_path(), a.as_path()]);
+        let o = c.source.provenance();
+        let (entry, rebate, dm) = (origin(&o, "fees.entry"), origin(&o, "fees.rebate"), origin(&o, "fees.dm"));
+        assert_eq!(
+            (entry.status, entry.file.as_path(), entry.changed.as_slice()),
+            (OriginStatus::Overridden, c_path.as_path(), &["amount".to_string()][..])
+        );
+        assert_eq!((rebate.status, rebate.file.as_path(), rebate.line), (OriginStatus::Overridden, b.as_path(), 3));
+        assert_eq!((dm.status, dm.file.as_path()), (OriginStatus::Inherited, a.as_path()));
+        assert_eq!(dm.line, line_of(&a, "id = \"dm\"") - 1, "the line of the rule's [[fees]] header");
+
+        // A bad value is reported in the file that states it.
+        write(&d, "y/2026.toml", "extends = \"../2025.toml\"\n[[fees]]\nid = \"rebate\"\nrate = \"130%\"\n");
+        let ps = problems(load(&c_path));
+        assert_eq!((ps[0].file.as_path(), ps[0].line, ps[0].key_path.as_str()), (b.as_path(), 4, "fees[0].rate"));
+        // …and so is a problem found after loading (a term set to a bad value).
+        write(&d, "y/2026.toml", "extends = \"../2025.toml\"\n");
+        let c = load(&c_path).unwrap();
+        let p = c.source.locate("fees[2].price", "x".into());
+        assert_eq!((p.file.as_path(), p.line), (a.as_path(), line_of(&a, "price = \"1500\"")));
+        let p = c.source.locate("fees[0].amount", "x".into());
+        assert_eq!((p.file.as_path(), p.line, p.key_path.as_str()), (c_path.as_path(), 4, "fees[0].amount"));
+    }
+
+    #[test]
+    fn inherited_and_overridden_bad_values_point_into_their_files() {
+        let d = dir("locations");
+        let last = last_year().replacen("margin = \"30%\"", "margin = \"130%\"", 1);
+        let parent = write(&d, "last.toml", &last);
+        let child = write(&d, "draft.toml", "extends = \"last.toml\"\n\n[[fees]]\nid = \"rebate\"\nrate = \"140%\"\n");
+        let ps = problems(load(&child));
+        assert_eq!(ps.len(), 2, "{ps:?}");
+        let margin = ps.iter().find(|p| p.message.contains("130%")).unwrap();
+        assert_eq!((margin.file.as_path(), margin.line), (parent.as_path(), line_of(&parent, "margin = \"130%\"")));
+        let rate = ps.iter().find(|p| p.message.contains("140%")).unwrap();
+        assert_eq!((rate.file.as_path(), rate.line, rate.key_path.as_str()), (child.as_path(), 5, "fees[0].rate"));
+        // Serde problems of the merged document are located too: an unknown key in the child.
+        let typo = write(&d, "typo.toml", "extends = \"last.toml\"\n[[fees]]\nid = \"dm\"\nprise = \"3000\"\n");
+        let ps = problems(load(&typo));
+        assert_eq!((ps[0].file.as_path(), ps[0].line), (typo.as_path(), 4), "{ps:?}");
+        // Floats are refused in each file on its own.
+        let float = write(&d, "float.toml", "extends = \"last.toml\"\n[[fees]]\nid = \"rebate\"\nrate = 0.04\n");
+        let ps = problems(load(&float));
+        assert_eq!((ps[0].file.as_path(), ps[0].line), (float.as_path(), 4));
+    }
+
+    #[test]
+    fn warnings_on_inherited_rules_point_into_the_parent() {
+        let d = dir("warnings");
+        let last = format!(
+            "{}\n[[fees]]\nid = \"listing\"\nkind = \"listing\"\namount = \"1500\"\nper = \"store\"\n",
+            last_year()
+        );
+        let parent = write(&d, "last.toml", &last);
+        let c = load(write(&d, "draft.toml", "extends = \"last.toml\"\n[[fees]]\nid = \"dm\"\nprice = \"3000\"\n"))
+            .unwrap();
+        let w = kasim_core::validate::located_warnings(&c);
+        let listing =
+            w.problems.iter().find(|p| p.message.contains("listing fee can never charge")).expect("the warning");
+        assert_eq!(
+            (listing.file.as_path(), listing.line),
+            (parent.as_path(), line_of(&parent, "id = \"listing\"") - 1)
+        );
+        assert_eq!(w.sources.len(), 2, "both files' texts, for snippets");
+    }
+
+    #[test]
+    fn a_missing_parent_is_located_at_extends() {
+        let d = dir("missing");
+        let child = write(&d, "draft.toml", "# draft\nextends = \"nowhere.toml\"\n");
+        let ps = problems(load(&child));
+        assert_eq!(
+            (ps[0].file.as_path(), ps[0].line, ps[0].column, ps[0].key_path.as_str()),
+            (child.as_path(), 2, 11, "extends")
+        );
+        assert!(ps[0].message.contains("nowhere.toml"), "{}", ps[0].message);
+        let bad = write(&d, "bad.toml", "extends = 2026\n");
+        assert!(problems(load(bad))[0].message.contains("as a string"));
+    }
+
+    #[test]
+    fn a_supplier_file_is_relative_to_the_file_that_names_it() {
+        let d = dir("supplier");
+        write(
+            &d,
+            "2026/supplier.toml",
+            "name = \"S\"\ncost_of_capital = \"6%\"\n[[skus]]\nid = \"A\"\nname = \"A\"\nunit_cost = \"5\"\nlist_price = \"8\"\n",
+        );
+        write(&d, "2026/contract.toml", super::SUPPLIER_CONTRACT);
+        let c = load(write(&d, "2027/draft.toml", "extends = \"../2026/contract.toml\"\nname = \"Draft\"\n")).unwrap();
+        assert_eq!(c.supplier().unwrap().name, "S");
+        // A supplier file named in the draft is relative to the draft.
+        write(
+            &d,
+            "2027/supplier.toml",
+            "name = \"S2027\"\ncost_of_capital = \"6%\"\n[[skus]]\nid = \"A\"\nname = \"A\"\nunit_cost = \"5\"\nlist_price = \"8\"\n",
+        );
+        let c = load(write(&d, "2027/own.toml", "extends = \"../2026/contract.toml\"\nsupplier = \"supplier.toml\"\n"))
+            .unwrap();
+        assert_eq!(c.supplier().unwrap().name, "S2027");
+        // A missing inherited supplier file is located at the parent's `supplier`.
+        std::fs::remove_file(d.join("2026/supplier.toml")).unwrap();
+        let ps = problems(load(d.join("2027/draft.toml")));
+        assert_eq!((ps[0].file.as_path(), ps[0].line), (d.join("2027/../2026/contract.toml").as_path(), 2));
+    }
+
+    #[test]
+    fn text_without_a_directory_cannot_extend() {
+        let ps = problems(load_str("extends = \"last.toml\"\nname = \"x\"\n", Path::new("draft.toml"), None));
+        assert_eq!((ps[0].line, ps[0].key_path.as_str()), (1, "extends"));
+        assert!(ps[0].message.contains("given as text"), "{}", ps[0].message);
+        // `extends` in a value or a comment is not the key.
+        let c = kasim_core::demo::contract("# extends = \"x\"\n").unwrap();
+        assert!(!c.source.extends());
+    }
+
+    #[test]
+    fn chains_are_bounded() {
+        let d = dir("depth");
+        write(&d, "c0.toml", &last_year());
+        for i in 1..=kasim_core::extends::MAX_DEPTH {
+            write(&d, &format!("c{i}.toml"), &format!("extends = \"c{}.toml\"\n", i - 1));
+        }
+        let longest = kasim_core::extends::MAX_DEPTH - 1;
+        assert!(load(d.join(format!("c{longest}.toml"))).is_ok());
+        let ps = problems(load(d.join(format!("c{}.toml", longest + 1))));
+        assert!(ps[0].message.contains("too many files"), "{}", ps[0].message);
+    }
+
+    #[test]
+    fn the_schema_accepts_a_file_that_extends_another() {
+        let s = kasim_core::contract_schema();
+        let alternatives = s["anyOf"].as_array().expect("a contract or a draft");
+        let draft = alternatives.iter().find(|a| a["required"] == serde_json::json!(["extends"])).unwrap();
+        assert_eq!(draft["properties"]["fees"]["items"]["properties"]["remove"]["const"], true);
+        assert!(alternatives[0]["properties"]["fees"].is_object(), "the full contract is the other alternative");
+    }
+}

@@ -38,6 +38,43 @@ pub struct Evaluation {
     /// The ledger, for `explain` (not part of `evaluate`'s JSON, which compares P&Ls).
     #[serde(skip)]
     pub ledger: Vec<kasim_core::settle::LedgerLine>,
+    /// Where each term comes from, for `explain`, when the contract extends another (empty
+    /// otherwise; not part of `evaluate`'s JSON).
+    #[serde(skip)]
+    pub sources: Vec<TermSource>,
+}
+
+/// Where one term of a contract that `extends` another comes from (条款来源).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TermSource {
+    /// The term: `fees.<id>`, `skus.<code>`, `plan.lines.<code>`, or a top-level setting.
+    pub item: String,
+    /// `inherited` (沿用), `overridden` (修改), `added` (新增) or `removed` (删除).
+    pub status: kasim_core::source::OriginStatus,
+    /// The file of its latest statement (for a removed rule, the file removing it).
+    pub file: String,
+    /// The line of that statement.
+    pub line: usize,
+    /// The keys an extending file set, comma-separated (empty unless overridden).
+    pub changed: String,
+}
+
+impl TermSource {
+    /// Where each term of a contract comes from: empty unless it extends another.
+    pub fn of(contract: &Contract) -> Vec<TermSource> {
+        contract
+            .source
+            .provenance()
+            .into_iter()
+            .map(|o| TermSource {
+                item: o.item,
+                status: o.status,
+                file: o.file.display().to_string(),
+                line: o.line,
+                changed: o.changed.join(", "),
+            })
+            .collect()
+    }
 }
 
 /// A row of the P&L table: its key, its label, and how to read its value.
@@ -64,6 +101,7 @@ impl Evaluation {
             pnl: s.pnl,
             retailer_view: s.retailer_view,
             ledger: s.ledger,
+            sources: TermSource::of(contract),
         }
     }
 }
@@ -233,6 +271,9 @@ pub struct ExplainReport {
     pub by_rule: Vec<RuleTotal>,
     /// The ledger against the P&L.
     pub reconciliation: Reconciliation,
+    /// Where each term comes from, when the contract extends another (omitted otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<TermSource>,
 }
 
 impl ExplainReport {
@@ -270,6 +311,7 @@ impl ExplainReport {
             ledger: e.ledger,
             by_rule,
             reconciliation: Reconciliation { fee_lines, financing_lines, balanced },
+            sources: e.sources,
         }
     }
 
@@ -329,7 +371,41 @@ impl ExplainReport {
                 Value::Money(x.total),
             ]);
         }
-        vec![t.into(), r.into()]
+        let mut blocks = vec![t.into(), r.into()];
+        if !self.sources.is_empty() {
+            blocks.push(self.sources_table().into());
+        }
+        blocks
+    }
+
+    /// "Where the terms come from": every fee rule (removed ones included) and every other
+    /// term an extending file changed, with the file and line of its latest statement.
+    fn sources_table(&self) -> Table {
+        let mut t = Table::new(
+            "sources",
+            vec![
+                Column::text("item", Text::both("Term", "条款")),
+                Column::text("status", Text::both("Origin", "来源")),
+                Column::text("file", "File"),
+                Column::number("line", "Line"),
+                Column::text("changed", Text::both("Changed", "修改项")),
+            ],
+        )
+        .titled(Text::both("Where the terms come from", "条款来源"));
+        for x in &self.sources {
+            let fee = x.item.starts_with("fees.");
+            if !fee && x.status == kasim_core::source::OriginStatus::Inherited {
+                continue;
+            }
+            t.row(vec![
+                Value::text(&x.item),
+                Value::text(x.status.names().0),
+                Value::text(&x.file),
+                Value::Count(x.line as i64),
+                if x.changed.is_empty() { Value::Empty } else { Value::text(&x.changed) },
+            ]);
+        }
+        t
     }
 
     fn notes(&self) -> Vec<Text> {
@@ -400,5 +476,41 @@ impl Report for ReplayReport {
 
     fn csv_table(&self) -> Option<&str> {
         Some("ledger")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The handbook's 2027 draft extends the 2026 contract: its explain report lists every fee
+    /// rule's origin and the other terms the draft changed, and stays consistent with its JSON.
+    #[test]
+    fn a_draft_explains_where_its_terms_come_from() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/handbook-2027-draft.toml");
+        let c = kasim_core::load(&path).unwrap();
+        let r = ExplainReport::new(Evaluation::new("draft.toml", &c, kasim_core::evaluate(&c).unwrap()));
+        crate::testing::assert_consistent(&r);
+        let doc = r.document();
+        let t = doc.table("sources").expect("a table of sources");
+        let rows: Vec<(String, String)> = t
+            .rows
+            .iter()
+            .map(|row| match (&row[0], &row[1]) {
+                (Value::Text(a), Value::Text(b)) => (a.clone(), b.clone()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let has = |item: &str, status: &str| rows.iter().any(|(i, s)| i == item && s == status);
+        assert!(has("fees.dm", "overridden") && has("fees.stockout", "inherited"), "{rows:?}");
+        assert!(has("fees.festival", "removed") && has("fees.anniversary", "added"), "{rows:?}");
+        assert!(has("payment", "overridden") && has("name", "overridden"), "{rows:?}");
+        // Inherited terms other than fee rules are left out of the table (not of the JSON).
+        assert!(!rows.iter().any(|(i, _)| i == "retailer" || i.starts_with("skus.")), "{rows:?}");
+        assert!(
+            r.sources.iter().any(|s| s.item == "retailer" && s.status == kasim_core::source::OriginStatus::Inherited)
+        );
+        let fees = rows.iter().filter(|(i, _)| i.starts_with("fees.")).count();
+        assert_eq!(fees, c.fees.len() + 1, "every rule, and the removed one");
     }
 }
