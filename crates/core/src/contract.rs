@@ -59,10 +59,8 @@ pub struct Contract {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub negotiation: Option<crate::negotiation::Negotiation>,
     /// The jurisdictions whose published rules on retailer fees apply (`"cn"`, `"uk"`,
-    /// `"eu"`; one or a list), for the compliance flags of [`compliance::check`]. Default:
-    /// none, and no rule is checked. See docs/compliance.md.
-    ///
-    /// [`compliance::check`]: crate::compliance::check
+    /// `"eu"`; one or a list), for the compliance flags (`kasim_core::compliance::check`).
+    /// Default: none, and no rule is checked. See docs/compliance.md.
     #[serde(default, deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "OneOrMany")]
     pub jurisdiction: Vec<Jurisdiction>,
@@ -112,7 +110,7 @@ impl Jurisdiction {
     }
 }
 
-/// `jurisdiction = "cn"` or `jurisdiction = ["cn", "eu"]`, as the schema shows it.
+/// One jurisdiction (`"cn"`) or a list of them (`["cn", "eu"]`).
 #[derive(Deserialize, JsonSchema)]
 #[serde(untagged)]
 #[allow(dead_code)] // only its schema and its deserializer are used
