@@ -319,9 +319,10 @@ pub fn check(contract: &Contract) -> Vec<Flag> {
                             continue;
                         }
                         let Some(hit) = fee_condition(contract, fee, *only) else { continue };
-                        let amount = plan
-                            .as_ref()
-                            .map(|s| s.ledger.iter().filter(|l| l.rule == fee.id).map(|l| l.amount).sum::<Decimal>());
+                        let amount = plan.as_ref().and_then(|s| {
+                            let mut lines = s.ledger.iter().filter(|l| l.rule == fee.id);
+                            lines.try_fold(Decimal::ZERO, |a, l| a.checked_add(l.amount))
+                        });
                         let key_path = match hit.key {
                             Some(k) => format!("fees[{i}].{k}"),
                             None => format!("fees[{i}]"),
@@ -369,10 +370,10 @@ pub fn check(contract: &Contract) -> Vec<Flag> {
                     // The financing cost of the days beyond the limit, when payment is made on
                     // the term (no early-payment discount taken).
                     let early = contract.payment.early_payment.as_ref().is_some_and(|e| e.taken);
-                    let amount = plan
-                        .as_ref()
-                        .filter(|_| !early)
-                        .map(|s| (s.pnl.financing_cost * Decimal::from(excess) / Decimal::from(days)).round_dp(2));
+                    let amount = plan.as_ref().filter(|_| !early).and_then(|s| {
+                        let x = s.pnl.financing_cost.checked_mul(Decimal::from(excess))?;
+                        Some(contract.rounding.round(x.checked_div(Decimal::from(days))?))
+                    });
                     let vars =
                         [("days", days.to_string()), ("limit", over.to_string()), ("excess", excess.to_string())];
                     let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();

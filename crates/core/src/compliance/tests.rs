@@ -246,7 +246,7 @@ fn payment_terms_flag_the_days_over_the_limit() {
     let c = contract(Some("\"cn\""), Some(true), false, DAYS_90);
     let f = &check(&c)[0];
     let s = crate::evaluate(&c).unwrap();
-    let expected = (s.pnl.financing_cost * Decimal::from(30) / Decimal::from(90)).round_dp(2);
+    let expected = c.rounding.round(s.pnl.financing_cost * Decimal::from(30) / Decimal::from(90));
     assert!(expected > Decimal::ZERO);
     assert_eq!(f.amount, Some(expected));
     assert!(
