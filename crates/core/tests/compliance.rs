@@ -85,3 +85,31 @@ fn hypermarket_under_uk_and_eu_rules() {
     c.jurisdiction = vec![Jurisdiction::Eu, Jurisdiction::Uk];
     assert_eq!(summary(&c), want);
 }
+
+/// `jurisdiction` and `sme` written in the files (not set in code): the contract declares
+/// the jurisdiction, the supplier file says it is an SME, and the payment flag is located in
+/// the contract file it was read from.
+#[test]
+fn jurisdiction_and_sme_read_from_the_files() {
+    let scenarios = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let dir = std::env::temp_dir().join(format!("kasim-compliance-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let supplier = std::fs::read_to_string(scenarios.join("supplier.toml")).unwrap();
+    let supplier = supplier.replacen("cost_of_capital = ", "sme = true\ncost_of_capital = ", 1);
+    std::fs::write(dir.join("supplier.toml"), supplier).unwrap();
+    let contract = std::fs::read_to_string(scenarios.join("hypermarket.toml")).unwrap();
+    let contract = format!("jurisdiction = [\"cn\"]\n{contract}");
+    let path = dir.join("hypermarket.toml");
+    std::fs::write(&path, contract).unwrap();
+    let c = kasim_core::load(&path).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(c.jurisdiction, [Jurisdiction::Cn]);
+    assert_eq!(c.supplier().unwrap().sme, Some(true));
+    let f = check(&c).pop().unwrap();
+    assert_eq!((f.rule.as_str(), f.severity), ("cn-2020-sme-60-days", Severity::Restricted));
+    let at = f.clause.location.unwrap();
+    assert_eq!((at.file, at.line, at.column), (path.display().to_string(), 71, 8)); // one line added on top
+    // Written back to TOML, both keys survive.
+    let again = kasim_core::load_str(&c.to_toml().unwrap(), std::path::Path::new("again.toml"), None).unwrap();
+    assert_eq!((&again.jurisdiction[..], again.supplier().unwrap().sme), (&[Jurisdiction::Cn][..], Some(true)));
+}
