@@ -312,103 +312,122 @@ pub fn check(contract: &Contract) -> Vec<Flag> {
             continue;
         }
         for rule in &file.rules {
+            let cx = Cx { contract, plan: plan.as_ref(), inst, rule };
             match &rule.matcher {
-                Matcher::Fee { kinds, only } => {
-                    for (i, fee) in contract.fees.iter().enumerate() {
-                        if !kinds.is_empty() && !kinds.contains(&fee.kind()) {
-                            continue;
-                        }
-                        let Some(hit) = fee_condition(contract, fee, *only) else { continue };
-                        let amount = plan.as_ref().and_then(|s| {
-                            let mut lines = s.ledger.iter().filter(|l| l.rule == fee.id);
-                            lines.try_fold(Decimal::ZERO, |a, l| a.checked_add(l.amount))
-                        });
-                        let key_path = match hit.key {
-                            Some(k) => format!("fees[{i}].{k}"),
-                            None => format!("fees[{i}]"),
-                        };
-                        let money = amount.map(|a| format!("{} {}", contract.currency, format_money(a, 2)));
-                        let (subject, subject_zh) = match &money {
-                            Some(m) => (
-                                format!("{} `{}` ({m} in the plan)", fee.label(), fee.id),
-                                format!("{}「{}」（计划金额 {m}）", fee.label_zh(), fee.id),
-                            ),
-                            None => {
-                                (format!("{} `{}`", fee.label(), fee.id), format!("{}「{}」", fee.label_zh(), fee.id))
-                            }
-                        };
-                        let fill = |t: &str| fill(t, &[("skus", hit.skus.as_str())]);
-                        let clause = FlaggedClause {
-                            fee: Some(fee.id.clone()),
-                            kind: Some(fee.kind()),
-                            label: fee.label().to_string(),
-                            label_zh: fee.label_zh().to_string(),
-                            location: locate(contract, &key_path),
-                            key_path,
-                        };
-                        flags.push(flag(
-                            inst,
-                            rule,
-                            rule.severity,
-                            clause,
-                            amount,
-                            format!("{subject} {}", fill(&rule.why)),
-                            format!("{subject_zh}{}", fill(&rule.why_zh)),
-                        ));
-                    }
-                }
-                Matcher::PaymentDays { over, at_most, sme } => {
-                    let days = contract.payment.days;
-                    if days <= *over || at_most.is_some_and(|m| days > m) {
-                        continue;
-                    }
-                    let declared = contract.supplier().and_then(|s| s.sme);
-                    if *sme && declared == Some(false) {
-                        continue;
-                    }
-                    let excess = days - over;
-                    // The financing cost of the days beyond the limit, when payment is made on
-                    // the term (no early-payment discount taken).
-                    let early = contract.payment.early_payment.as_ref().is_some_and(|e| e.taken);
-                    let amount = plan.as_ref().filter(|_| !early).and_then(|s| {
-                        let x = s.pnl.financing_cost.checked_mul(Decimal::from(excess))?;
-                        Some(contract.rounding.round(x.checked_div(Decimal::from(days))?))
-                    });
-                    let vars =
-                        [("days", days.to_string()), ("limit", over.to_string()), ("excess", excess.to_string())];
-                    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                    let mut why = format!("Payment terms of {days} days {}", fill(&rule.why, &vars));
-                    let mut why_zh = format!("账期 {days} 天，{}", fill(&rule.why_zh, &vars));
-                    if let Some(a) = amount {
-                        let m = format!("{} {}", contract.currency, format_money(a, 2));
-                        why.push_str(&format!(" Financing those {excess} days costs {m} in the plan."));
-                        why_zh.push_str(&format!("多出的 {excess} 天资金成本在计划中为 {m}。"));
-                    }
-                    let mut severity = rule.severity;
-                    if *sme && declared.is_none() {
-                        severity = Severity::Review;
-                        why.push_str(
-                            " The rule protects SMEs only, and the supplier does not say whether it is one: set \
-                             `sme = true` (or `false`) in the supplier file.",
-                        );
-                        why_zh.push_str("该规定仅保护中小企业，而供应商未说明是否为中小企业：请在供应商文件中设置 `sme = true`（或 `false`）。");
-                    }
-                    let key_path = "payment.days".to_string();
-                    let clause = FlaggedClause {
-                        fee: None,
-                        kind: None,
-                        label: "Payment terms".to_string(),
-                        label_zh: "账期".to_string(),
-                        location: locate(contract, &key_path),
-                        key_path,
-                    };
-                    flags.push(flag(inst, rule, severity, clause, amount, why, why_zh));
-                }
+                Matcher::Fee { kinds, only } => cx.fees(kinds, *only, &mut flags),
+                Matcher::PaymentDays { over, at_most, sme } => cx.payment(*over, *at_most, *sme, &mut flags),
                 Matcher::NotModelled { .. } => {}
             }
         }
     }
     flags
+}
+
+/// One rule checked against one contract.
+struct Cx<'a> {
+    contract: &'a Contract,
+    /// The plan's settlement, for the amounts at stake.
+    plan: Option<&'a crate::settle::Settlement>,
+    inst: &'a Instrument,
+    rule: &'a ComplianceRule,
+}
+
+impl Cx<'_> {
+    /// A `fee` matcher: every fee rule of `kinds` meeting `only`.
+    fn fees(&self, kinds: &[FeeKind], only: Option<FeeCondition>, flags: &mut Vec<Flag>) {
+        let Cx { contract, plan, inst, rule } = *self;
+        for (i, fee) in contract.fees.iter().enumerate() {
+            if !kinds.is_empty() && !kinds.contains(&fee.kind()) {
+                continue;
+            }
+            let Some(hit) = fee_condition(contract, fee, only) else { continue };
+            let amount = plan.as_ref().and_then(|s| {
+                let mut lines = s.ledger.iter().filter(|l| l.rule == fee.id);
+                lines.try_fold(Decimal::ZERO, |a, l| a.checked_add(l.amount))
+            });
+            let key_path = match hit.key {
+                Some(k) => format!("fees[{i}].{k}"),
+                None => format!("fees[{i}]"),
+            };
+            let money = amount.map(|a| format!("{} {}", contract.currency, format_money(a, 2)));
+            let (subject, subject_zh) = match &money {
+                Some(m) => (
+                    format!("{} `{}` ({m} in the plan)", fee.label(), fee.id),
+                    format!("{}「{}」（计划金额 {m}）", fee.label_zh(), fee.id),
+                ),
+                None => (format!("{} `{}`", fee.label(), fee.id), format!("{}「{}」", fee.label_zh(), fee.id)),
+            };
+            let fill = |t: &str| fill(t, &[("skus", hit.skus.as_str())]);
+            let clause = FlaggedClause {
+                fee: Some(fee.id.clone()),
+                kind: Some(fee.kind()),
+                label: fee.label().to_string(),
+                label_zh: fee.label_zh().to_string(),
+                location: locate(contract, &key_path),
+                key_path,
+            };
+            flags.push(flag(
+                inst,
+                rule,
+                rule.severity,
+                clause,
+                amount,
+                format!("{subject} {}", fill(&rule.why)),
+                format!("{subject_zh}{}", fill(&rule.why_zh)),
+            ));
+        }
+    }
+
+    /// A `payment_days` matcher: the contract's payment term against the limit.
+    fn payment(&self, over: u32, at_most: Option<u32>, sme: bool, flags: &mut Vec<Flag>) {
+        let Cx { contract, plan, inst, rule } = *self;
+        let days = contract.payment.days;
+        if days <= over || at_most.is_some_and(|m| days > m) {
+            return;
+        }
+        let declared = contract.supplier().and_then(|s| s.sme);
+        if sme && declared == Some(false) {
+            return;
+        }
+        let excess = days - over;
+        // The financing cost of the days beyond the limit, when payment is made on
+        // the term (no early-payment discount taken).
+        let early = contract.payment.early_payment.as_ref().is_some_and(|e| e.taken);
+        let amount = plan.as_ref().filter(|_| !early).and_then(|s| {
+            let x = s.pnl.financing_cost.checked_mul(Decimal::from(excess))?;
+            Some(contract.rounding.round(x.checked_div(Decimal::from(days))?))
+        });
+        let vars = [("days", days.to_string()), ("limit", over.to_string()), ("excess", excess.to_string())];
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut why = format!("Payment terms of {days} days {}", fill(&rule.why, &vars));
+        let mut why_zh = format!("账期 {days} 天，{}", fill(&rule.why_zh, &vars));
+        if let Some(a) = amount {
+            let m = format!("{} {}", contract.currency, format_money(a, 2));
+            why.push_str(&format!(" Financing those {excess} days costs {m} in the plan."));
+            why_zh.push_str(&format!("多出的 {excess} 天资金成本在计划中为 {m}。"));
+        }
+        let mut severity = rule.severity;
+        if sme && declared.is_none() {
+            severity = Severity::Review;
+            why.push_str(
+                " The rule protects SMEs only, and the supplier does not say whether it is one: set \
+             `sme = true` (or `false`) in the supplier file.",
+            );
+            why_zh.push_str(
+                "该规定仅保护中小企业，而供应商未说明是否为中小企业：请在供应商文件中设置 `sme = true`（或 `false`）。",
+            );
+        }
+        let key_path = "payment.days".to_string();
+        let clause = FlaggedClause {
+            fee: None,
+            kind: None,
+            label: "Payment terms".to_string(),
+            label_zh: "账期".to_string(),
+            location: locate(contract, &key_path),
+            key_path,
+        };
+        flags.push(flag(inst, rule, severity, clause, amount, why, why_zh));
+    }
 }
 
 /// What a fee condition found: the key under the fee rule it concerns, and the SKUs named.
