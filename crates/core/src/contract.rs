@@ -58,6 +58,12 @@ pub struct Contract {
     /// The negotiation set-up, for `kasim negotiate` (the negotiation crate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub negotiation: Option<crate::negotiation::Negotiation>,
+    /// The jurisdictions whose published rules on retailer fees apply (`"cn"`, `"uk"`,
+    /// `"eu"`; one or a list), for the compliance flags (`kasim_core::compliance::check`).
+    /// Default: none, and no rule is checked. See docs/compliance.md.
+    #[serde(default, deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "OneOrMany")]
+    pub jurisdiction: Vec<Jurisdiction>,
     /// The files the contract was loaded from, to locate problems found after loading (not
     /// part of the file format; every two sources compare equal).
     #[serde(skip)]
@@ -66,6 +72,74 @@ pub struct Contract {
 
 fn default_currency() -> String {
     "CNY".to_string()
+}
+
+/// A jurisdiction whose published rules on retailer–supplier trading kasim checks
+/// (合规辖区). The rules themselves are data: see [`compliance`](crate::compliance).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Jurisdiction {
+    /// The People's Republic of China (中国).
+    Cn,
+    /// The United Kingdom (英国).
+    Uk,
+    /// The European Union (欧盟).
+    Eu,
+}
+
+impl Jurisdiction {
+    /// Every jurisdiction.
+    pub const ALL: [Jurisdiction; 3] = [Jurisdiction::Cn, Jurisdiction::Uk, Jurisdiction::Eu];
+
+    /// The code written in files (`cn`, `uk`, `eu`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Jurisdiction::Cn => "cn",
+            Jurisdiction::Uk => "uk",
+            Jurisdiction::Eu => "eu",
+        }
+    }
+
+    /// English and Chinese names.
+    pub fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Jurisdiction::Cn => ("China", "中国"),
+            Jurisdiction::Uk => ("United Kingdom", "英国"),
+            Jurisdiction::Eu => ("European Union", "欧盟"),
+        }
+    }
+}
+
+/// One jurisdiction (`"cn"`) or a list of them (`["cn", "eu"]`).
+#[derive(Deserialize, JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // only its schema and its deserializer are used
+enum OneOrMany {
+    One(Jurisdiction),
+    Many(Vec<Jurisdiction>),
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Jurisdiction>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Vec<Jurisdiction>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a jurisdiction (\"cn\", \"uk\" or \"eu\") or a list of them")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Vec<Jurisdiction>, E> {
+            Jurisdiction::deserialize(serde::de::value::StrDeserializer::new(v)).map(|j| vec![j])
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Jurisdiction>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(j) = seq.next_element::<Jurisdiction>()? {
+                if !out.contains(&j) {
+                    out.push(j);
+                }
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(V)
 }
 
 /// Where the supplier portfolio comes from.
@@ -109,6 +183,12 @@ pub struct Supplier {
     /// goods are written off, as damaged or expired goods usually are).
     #[serde(default)]
     pub returns_recovery: Rate,
+    /// True when the supplier is a small or medium-sized enterprise (中小企业: a medium,
+    /// small or micro enterprise by the State Council's size standards), for the rules that
+    /// protect SMEs (the 60-day payment rule of 保障中小企业款项支付条例). Default: not
+    /// said, and such rules are flagged for review rather than as breaches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sme: Option<bool>,
     /// The SKUs of the portfolio.
     pub skus: Vec<Sku>,
 }

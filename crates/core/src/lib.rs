@@ -56,6 +56,7 @@ pub mod _documentation {
     #[doc = include_str!("../../../docs/fee-rules.md")]
     pub mod fee_rules {}
 }
+pub mod compliance;
 pub mod contract;
 pub mod demo;
 pub mod error;

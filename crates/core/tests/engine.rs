@@ -1,6 +1,7 @@
 //! Integration tests of kasim-core: worked examples (golden), invariants (proptest), error
 //! locations, and every bundled scenario. One test binary links faster than many.
 
+mod compliance;
 mod errors;
 mod invariants;
 mod scenarios;

@@ -44,6 +44,7 @@
 
 #![deny(missing_docs)]
 
+pub mod compliance;
 pub mod document;
 pub mod emit;
 pub mod evaluate;
