@@ -83,7 +83,8 @@ pub struct NegotiationPlan {
     pub counter: AdviceReport,
     /// What the supplier can concede from the counter-offer (让步): every move of one term from
     /// its counter-offer value to another value of its range that raises the buyer's utility,
-    /// cheapest per unit of buyer utility first.
+    /// cheapest per unit of buyer utility first ([`sort_key`]: rounded to a currency unit), then
+    /// in issue order and the smaller move first.
     pub gives: Vec<Give>,
     /// What the counter-offer asks (索取): one per term the counter-offer moves from the draft,
     /// in issue order.
@@ -295,6 +296,11 @@ fn steps(values: &[Decimal], from: Decimal, to: Decimal) -> Option<i64> {
     Some(i64::try_from(b).ok()? - i64::try_from(a).ok()?)
 }
 
+/// The order of gives: the cost per unit of buyer utility rounded to a currency unit.
+pub fn sort_key(cost_per_utility: f64) -> f64 {
+    cost_per_utility.round()
+}
+
 fn per_week(x: f64, rounds_per_week: f64) -> f64 {
     x * rounds_per_week
 }
@@ -352,12 +358,12 @@ impl NegotiationPlan {
                 });
             }
         }
-        // Cheapest per buyer utility first; then the larger gain, issue order, the smaller move.
+        // Cheapest per buyer utility first (to the currency unit, so floating-point noise does not
+        // reorder moves of one term at the same rate); then issue order, the smaller move.
         let term_index = |t: &str| setup.paths.iter().position(|p| p == t).unwrap_or(usize::MAX);
         gives.sort_by(|x, y| {
-            x.cost_per_utility
-                .total_cmp(&y.cost_per_utility)
-                .then(y.buyer_gain.total_cmp(&x.buyer_gain))
+            sort_key(x.cost_per_utility)
+                .total_cmp(&sort_key(y.cost_per_utility))
                 .then(term_index(&x.change.term).cmp(&term_index(&y.change.term)))
                 .then(x.change.steps.map(i64::abs).cmp(&y.change.steps.map(i64::abs)))
         });

@@ -685,7 +685,7 @@ mod plan {
 
     use kasim_core::{Compiled, Contract, terms};
     use kasim_negotiate::contract::{Setup, setup};
-    use kasim_negotiate::plan::{NegotiationPlan, PlanOptions, UTILITY_TOLERANCE};
+    use kasim_negotiate::plan::{NegotiationPlan, PlanOptions, UTILITY_TOLERANCE, sort_key};
     use kasim_negotiate::tournament::TournamentConfig;
     use kasim_negotiate::{Error, StrategyKind, TournamentReport};
     use rust_decimal::Decimal;
@@ -774,7 +774,11 @@ mod plan {
             let plan = NegotiationPlan::new(c, s, &no_tournament()).unwrap();
             let best = plan.counter.advice.outcome;
             let (us, ub) = (&s.supplier.u, &s.buyer.u);
-            assert!(plan.gives.windows(2).all(|w| w[0].cost_per_utility <= w[1].cost_per_utility));
+            assert!(plan.gives.windows(2).all(|w| sort_key(w[0].cost_per_utility) <= sort_key(w[1].cost_per_utility)));
+            // At the same rate, moves of a term come smaller first.
+            assert!(plan.gives.windows(2).all(|w| sort_key(w[0].cost_per_utility) != sort_key(w[1].cost_per_utility)
+                || w[0].change.term != w[1].change.term
+                || w[0].change.steps.unwrap().abs() < w[1].change.steps.unwrap().abs()));
             for g in &plan.gives {
                 let j = s.paths.iter().position(|p| *p == g.change.term).unwrap();
                 let mut expected = s.values[best].clone();
@@ -993,6 +997,6 @@ batna = \"0.2\"
         assert_eq!(plan.counter_contract(&c).unwrap().fees.len(), c.fees.len());
         assert_eq!(plan.stalling.supplier_per_round, 1000.0);
         assert_eq!(plan.deadlines.buyer_last_round, None);
-        assert!(plan.gives.windows(2).all(|w| w[0].cost_per_utility <= w[1].cost_per_utility));
+        assert!(plan.gives.windows(2).all(|w| sort_key(w[0].cost_per_utility) <= sort_key(w[1].cost_per_utility)));
     }
 }
