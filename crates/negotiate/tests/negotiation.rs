@@ -999,4 +999,76 @@ batna = \"0.2\"
         assert_eq!(plan.deadlines.buyer_last_round, None);
         assert!(plan.gives.windows(2).all(|w| sort_key(w[0].cost_per_utility) <= sort_key(w[1].cost_per_utility)));
     }
+
+    /// The figures docs/negotiation.md quotes, on the seed case as written (64 scenarios, the
+    /// default options).
+    #[test]
+    fn seed_case_plan_as_documented() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/negotiation-seed-case.toml");
+        let c = kasim_core::load(path).unwrap();
+        let s = setup(&c).unwrap();
+        let plan = NegotiationPlan::new(&c, &s, &PlanOptions::default()).unwrap();
+        let whole = |x: f64| x.round() as i64;
+        let milli = |x: f64| (x * 1000.0).round() as i64;
+        let a = &plan.counter;
+        assert_eq!((whole(a.advice.supplier_value), whole(a.draft_supplier_value.unwrap())), (480_332, 303_960));
+        assert_eq!((milli(a.advice.buyer_utility), milli(a.advice.acceptance_margin)), (926, 326));
+        let g = &plan.gives[0];
+        assert_eq!((g.change.term.as_str(), g.change.to), ("fees.dm.price", Decimal::from(2000)));
+        assert_eq!((whole(g.supplier_cost), milli(g.buyer_gain), whole(g.cost_per_utility)), (8_000, 6, 1_324_503));
+        assert_eq!(
+            (plan.gets[3].change.term.as_str(), whole(plan.gets[3].supplier_gain.unwrap())),
+            ("payment.days", 8_526)
+        );
+        assert!(plan.trades.is_empty());
+        let st = plan.strategy.as_ref().unwrap();
+        assert_eq!((st.best.strategy, whole(st.best.supplier_mean)), (StrategyKind::FlagshipFirst, 351_706));
+        assert_eq!((st.best.agreement_rate * 100.0).round() as i64, 67);
+        assert_eq!((st.worst.strategy, whole(st.worst.supplier_mean)), (StrategyKind::StrongFirm, 310_352));
+        assert_eq!(plan.deadlines.buyer_last_round, Some(17));
+        assert_eq!(whole(a.supplier_gain.unwrap()), 176_372);
+        assert_eq!((plan.stalling.break_even_weeks.unwrap() * 10.0).round() as i64, 220);
+    }
+
+    /// The plan's time on the seed case as written (64 common scenarios, the default 50-run
+    /// tournament): `cargo test --release -p kasim-negotiate --test negotiation plan_time --
+    /// --ignored --nocapture`. Measured in docs/negotiation.md.
+    #[test]
+    #[ignore = "a measurement: run in release"]
+    fn plan_time_on_the_seed_case() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/negotiation-seed-case.toml");
+        let c = kasim_core::load(path).unwrap();
+        let t = std::time::Instant::now();
+        let s = setup(&c).unwrap();
+        let set_up = t.elapsed();
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            let plan = NegotiationPlan::new(&c, &s, &PlanOptions::default()).unwrap();
+            times.push(t.elapsed());
+            assert!(plan.strategy.is_some());
+        }
+        let t = std::time::Instant::now();
+        NegotiationPlan::new(&c, &s, &no_tournament()).unwrap();
+        let without = t.elapsed();
+        for runs in [20, 50, 100] {
+            let t = std::time::Instant::now();
+            let o = PlanOptions {
+                tournament: Some(TournamentConfig { runs, ..TournamentConfig::default() }),
+                ..PlanOptions::default()
+            };
+            let plan = NegotiationPlan::new(&c, &s, &o).unwrap();
+            let st = plan.strategy.unwrap();
+            eprintln!(
+                "{runs} runs: {:?} best {} {} worst {} {}",
+                t.elapsed(),
+                st.best.strategy,
+                st.best.supplier_mean,
+                st.worst.strategy,
+                st.worst.supplier_mean
+            );
+        }
+        times.sort();
+        eprintln!("set-up {set_up:?}; plan (median of 5) {:?}; without the tournament {without:?}", times[2]);
+    }
 }
