@@ -989,7 +989,16 @@ batna = \"0.2\"
         let c = kasim_core::load_str(&text, &path, path.parent()).unwrap();
         let s = setup(&c).unwrap();
         let plan = NegotiationPlan::new(&c, &s, &PlanOptions { margin: 0.0, ..no_tournament() }).unwrap();
-        assert!(!plan.gets.is_empty());
+        // The counter-offer cuts both; the rate cut is worth nothing alone (the floor binds) and
+        // 600,000 within the offer, so it is flagged.
+        let rate = &plan.gets[0];
+        assert_eq!((rate.change.term.as_str(), rate.change.to), ("fees.sales-fee.rate", "0.05".parse().unwrap()));
+        assert!(rate.pays_off_together, "{rate:?}");
+        assert!(
+            rate.supplier_gain_alone.unwrap().abs() < 0.01 && (rate.supplier_gain.unwrap() - 600_000.0).abs() < 0.01
+        );
+        // Fees of 900,000 against the buyer's 1,500,000 target: the ask costs it 0.4 of utility.
+        assert!((rate.buyer_cost.unwrap() - 0.4).abs() < 1e-9, "{rate:?}");
         for g in &plan.gets {
             let m = plan.counter.advice.per_term.iter().find(|m| m.term == g.change.term).unwrap();
             assert_eq!(g.pays_off_together, m.pays_off_together);
@@ -998,6 +1007,25 @@ batna = \"0.2\"
         assert_eq!(plan.stalling.supplier_per_round, 1000.0);
         assert_eq!(plan.deadlines.buyer_last_round, None);
         assert!(plan.gives.windows(2).all(|w| sort_key(w[0].cost_per_utility) <= sort_key(w[1].cost_per_utility)));
+    }
+
+    /// A draft between the grid's steps (DM 2,750 on a 1,500–3,000 grid by 500): the plan is
+    /// built, and what cannot be valued without the draft on the grid is `None`, not a guess.
+    #[test]
+    fn draft_off_the_grid() {
+        let mut c = super::seed_case();
+        kasim_core::terms::set(&mut c, "fees.dm.price", Decimal::from(2750)).unwrap();
+        let s = setup(&c).unwrap();
+        let plan = NegotiationPlan::new(&c, &s, &no_tournament()).unwrap();
+        assert_eq!(plan.counter.advice.draft, None);
+        let dm = plan.gets.iter().find(|g| g.change.term == "fees.dm.price").unwrap();
+        assert_eq!((dm.change.from, dm.change.steps), (Decimal::from(2750), None));
+        assert_eq!((dm.supplier_gain, dm.buyer_cost, dm.supplier_gain_alone), (None, None, None));
+        assert!(plan.trades.iter().all(|t| t.get.change.term != "fees.dm.price"));
+        assert_eq!(plan.stalling.break_even_weeks, None);
+        assert_eq!(plan.stalling.supplier_per_week, 8000.0);
+        let counter = plan.counter_contract(&c).unwrap();
+        assert_eq!(terms::get(&counter, "fees.dm.price").unwrap(), dm.change.to);
     }
 
     /// The figures docs/negotiation.md quotes, on the seed case as written (64 scenarios, the
