@@ -30,6 +30,7 @@ pub mod catalogue;
 pub mod contract;
 mod error;
 pub mod metrics;
+pub mod plan;
 pub mod protocol;
 pub mod report;
 pub mod strategy;

@@ -49,6 +49,7 @@ pub mod document;
 pub mod emit;
 pub mod evaluate;
 mod negotiate;
+pub mod plan;
 pub mod simulation;
 pub mod svg;
 pub mod testing;

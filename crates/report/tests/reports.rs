@@ -111,3 +111,80 @@ fn typed_errors_carry_their_fields() {
         Err(kasim_montecarlo::Error::NoUncertainty { .. })
     ));
 }
+
+/// The negotiation plan (`kasim.plan/1`) on the seed case and on the seed case negotiated over
+/// DM slots (where concessions pay for asks): every table cell is in the JSON, and the
+/// document carries the three sections with the figures of the value.
+#[test]
+fn negotiation_plan_is_consistent() {
+    use kasim_negotiate::plan::{NegotiationPlan, PlanOptions};
+    use kasim_negotiate::tournament::TournamentConfig;
+    use kasim_report::plan::{PlanReport, blocks};
+    use kasim_report::{Block, Report};
+
+    let (_, mut seed) = scenario("negotiation-seed-case.toml");
+    seed.negotiation.as_mut().unwrap().supplier.scenarios = 4;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/negotiation-seed-case.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace(
+            "path = \"payment.days\"             # 账期: last year 45; draft 60\nmin = \"45\"\nmax = \"60\"\nstep = \"15\"",
+            "path = \"fees.dm.contracted\"\nmin = \"12\"\nmax = \"24\"\nstep = \"2\"",
+        )
+        .replace(
+            "weights = { fee_income = \"50%\", fee_ratio = \"10%\", front_margin = \"20%\", sales = \"20%\" }",
+            "weights = { fee_income = \"40%\", fee_ratio = \"10%\", front_margin = \"20%\", sales = \"10%\", slots = \"20%\" }\nslots_target = 40",
+        );
+    let mut slots = kasim_core::load_str(&text, &path, path.parent()).unwrap();
+    slots.negotiation.as_mut().unwrap().supplier.scenarios = 4;
+    let options = PlanOptions {
+        tournament: Some(TournamentConfig { runs: 4, ..TournamentConfig::default() }),
+        ..PlanOptions::default()
+    };
+    for (c, trades) in [(&seed, false), (&slots, true)] {
+        let s = kasim_negotiate::contract::setup(c).unwrap();
+        let plan = NegotiationPlan::new(c, &s, &options).unwrap();
+        assert_eq!(!plan.trades.is_empty(), trades);
+        let report = PlanReport(plan.clone());
+        assert_consistent(&report);
+        let json = emit(&report, Format::Json).unwrap();
+        assert!(json.contains("\"format\": \"kasim.plan/1\""), "{json}");
+        let doc = report.document();
+        let ids: Vec<&str> = doc.tables().map(|t| t.id.as_str()).collect();
+        let mut expected = vec!["plan_counter_offer", "plan_counter_summary", "plan_gets", "plan_gives"];
+        if trades {
+            expected.push("plan_trades");
+        }
+        expected.extend(["plan_strategy_summary", "plan_best_responses", "plan_time"]);
+        assert_eq!(ids, expected);
+        assert_eq!(doc.table("plan_gives").unwrap().rows.len(), plan.gives.len());
+        assert_eq!(doc.table("plan_gets").unwrap().rows.len(), plan.gets.len());
+        let sections: Vec<String> = blocks(&plan, "CNY")
+            .iter()
+            .map(|b| match b {
+                Block::Section(s) => s.title.render(kasim_report::Lang::Both),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(
+            sections,
+            ["Counter-offer 还价方案", "Concessions and trades 让步与交换", "Negotiation plan 谈判策略"]
+        );
+        let table = emit(&report, Format::Table).unwrap();
+        assert!(table.contains("Each week without a contract costs you CNY 8,000"), "{table}");
+        let best = plan.strategy.as_ref().unwrap().best.strategy.name();
+        assert!(table.contains(best), "{table}");
+        if trades {
+            // The renewal-fee cut bought with more DM slots, in words and amounts.
+            assert!(
+                table.contains(
+                    "Concede fees.dm.contracted 12 → 22 (costs you CNY 15,000, buyer +0.059) against \
+                     fees.renewal.amount 160,000 → 80,000 (gains CNY 80,000, buyer −0.050): CNY 65,000 better"
+                ),
+                "{table}"
+            );
+        } else {
+            assert!(table.contains("Free ask: payment.days 60 → 45"), "{table}");
+        }
+    }
+}
