@@ -44,6 +44,7 @@
 
 #![deny(missing_docs)]
 
+pub mod chart;
 pub mod document;
 pub mod emit;
 pub mod evaluate;
@@ -124,6 +125,9 @@ pub enum Error {
         /// The format (`xlsx`).
         format: &'static str,
     },
+    /// A chart could not be drawn.
+    #[error("cannot draw the chart: {0}")]
+    Chart(String),
     /// The workbook could not be written.
     #[error("cannot write the workbook: {0}")]
     Xlsx(String),

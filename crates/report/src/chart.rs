@@ -1,0 +1,706 @@
+//! Charts as SVG, drawn by [plotters](https://docs.rs/plotters) from a [`Chart`]'s data: the
+//! overlaid histograms of net contribution, S-curves, the waterfall of fees and the tornado.
+//!
+//! The value axis is ticked at round values (1, 2 or 5 × a power of ten: 200,000, 500,000,
+//! 1,000,000 …), titled with the contract's currency (`(CNY)`, or `(万元)` with
+//! [`MoneyUnit::Wan`], which divides the axis by 10,000), zero is marked, and the chart's
+//! markers (the mean, P5) are drawn as labelled vertical lines. Labels are in English,
+//! Chinese or both ([`Lang`]).
+//!
+//! Text is laid out without a font: plotters is built without its font back-ends, so its
+//! estimate of a label's width (0.7 em per byte, which over-estimates Chinese labels) only
+//! sizes the label areas, and the SVG `<text>` is set by the viewer with its own fonts. Nothing
+//! here reads a font file, so a machine without fonts draws the same bytes.
+
+use kasim_core::money::format_money;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use rust_decimal::Decimal;
+
+use crate::Error;
+use crate::document::{Chart, ChartKind, Lang, Series, Text as Words, TornadoBar};
+use crate::emit::table::MoneyUnit;
+
+/// How a chart is drawn: its language, the money unit of its value axis, its size in pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChartOptions {
+    /// The language of titles, axes, legends and markers.
+    pub lang: Lang,
+    /// The unit of a money axis: with [`MoneyUnit::Wan`] values are divided by 10,000.
+    pub unit: MoneyUnit,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels (a tornado or waterfall grows with its rows).
+    pub height: u32,
+}
+
+impl Default for ChartOptions {
+    fn default() -> ChartOptions {
+        ChartOptions { lang: Lang::Both, unit: MoneyUnit::Yuan, width: 760, height: 420 }
+    }
+}
+
+impl ChartOptions {
+    /// The default size in a language and money unit.
+    pub fn new(lang: Lang, unit: MoneyUnit) -> ChartOptions {
+        ChartOptions { lang, unit, ..ChartOptions::default() }
+    }
+}
+
+/// Series colours, in legend order.
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(0x48, 0x78, 0xa8),
+    RGBColor(0xd9, 0x7a, 0x1e),
+    RGBColor(0x3d, 0x9a, 0x5b),
+    RGBColor(0x8e, 0x44, 0xad),
+    RGBColor(0xc0, 0x39, 0x2b),
+    RGBColor(0x16, 0x8a, 0x8a),
+];
+/// More fees or costs (a waterfall's up step).
+const RED: RGBColor = RGBColor(0xc0, 0x39, 0x2b);
+/// Fewer fees (a waterfall's down step).
+const GREEN: RGBColor = RGBColor(0x2e, 0x8b, 0x57);
+/// Totals (a waterfall's start and end).
+const SLATE: RGBColor = RGBColor(0x5d, 0x6d, 0x7e);
+/// A tornado's low and high end.
+const AMBER: RGBColor = RGBColor(0xd9, 0xa4, 0x41);
+const BLUE: RGBColor = RGBColor(0x48, 0x78, 0xa8);
+const GRID: RGBColor = RGBColor(0xdd, 0xdd, 0xdd);
+const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
+const FONT: &str = "sans-serif";
+
+/// A font of `px` pixels (plotters' SVG back-end writes 1 / 1.24 of the size it is given).
+fn font(px: f64) -> FontDesc<'static> {
+    (FONT, px * 1.24).into_font()
+}
+
+/// A round step for about `n` intervals over `span`: 1, 2 or 5 × a power of ten.
+pub fn nice_step(span: f64, n: f64) -> f64 {
+    if !(span.is_finite() && span > 0.0) {
+        return 1.0;
+    }
+    let raw = span / n;
+    let p = 10f64.powf(raw.log10().floor());
+    let f = raw / p;
+    let m = if f <= 1.0 + 1e-9 {
+        1.0
+    } else if f <= 2.0 + 1e-9 {
+        2.0
+    } else if f <= 5.0 + 1e-9 {
+        5.0
+    } else {
+        10.0
+    };
+    m * p
+}
+
+/// The axis over `[lo, hi]` widened to round ends, its ticks (about five, 1-2-5 steps) and the
+/// step.
+pub fn nice_axis(lo: f64, hi: f64) -> (f64, f64, Vec<f64>, f64) {
+    let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 1.0, lo + 1.0) };
+    let step = nice_step(hi - lo, 5.0);
+    let a = (lo / step).floor() * step;
+    let b = (hi / step).ceil() * step;
+    let n = ((b - a) / step).round() as i64;
+    // `+ 0.0` turns -0 into 0.
+    let ticks = (0..=n).map(|i| (a + step * i as f64) + 0.0).collect();
+    (a, b, ticks, step)
+}
+
+/// A number with thousands separators, with as many decimals as a tick step needs.
+fn number(x: f64, step: f64) -> String {
+    let dp = if step >= 1.0 || step <= 0.0 { 0 } else { (-step.log10().floor()) as u32 };
+    Decimal::from_f64_retain(x + 0.0).map_or_else(|| format!("{x:.0}"), |d| format_money(d.round_dp(dp), dp))
+}
+
+/// A value at two significant decimals of its size: markers and bar labels.
+fn amount(x: f64, scale: f64) -> String {
+    number(x, if scale > 1.0 { 0.01 } else { 1.0 })
+}
+
+fn words<'a>(lang: Lang, en: &'a str, zh: &'a str) -> String {
+    Words::both(en, zh).render(lang)
+}
+
+fn draw_err<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> Error {
+    Error::Chart(e.to_string())
+}
+
+/// The value axis's divisor (10,000 for money in 万元) and its title with the unit.
+fn value_axis(chart: &Chart, o: &ChartOptions) -> (f64, String) {
+    let title = chart.value_axis.render(o.lang);
+    match (&chart.currency, o.unit) {
+        (Some(c), MoneyUnit::Wan) => {
+            let unit = if c == "CNY" || c == "RMB" { "万元".to_string() } else { format!("万 {c}") };
+            (10_000.0, format!("{title} ({unit})"))
+        }
+        (Some(c), MoneyUnit::Yuan) => (1.0, format!("{title} ({c})")),
+        (None, _) => (1.0, title),
+    }
+}
+
+/// Renders a chart as a standalone SVG document.
+///
+/// # Errors
+///
+/// [`Error::Chart`] when the chart has no data to draw (a histogram without bins) or the
+/// drawing fails.
+pub fn svg(chart: &Chart, options: &ChartOptions) -> Result<String, Error> {
+    let rows = match &chart.kind {
+        ChartKind::Tornado { bars, .. } => bars.len(),
+        ChartKind::Waterfall { steps, .. } => steps.len() + 2,
+        _ => 0,
+    };
+    // Bar charts grow with their rows (26 px each) so labels never overlap.
+    let height = if rows > 0 { options.height.max(130 + 28 * rows as u32) } else { options.height };
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (options.width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        match &chart.kind {
+            ChartKind::Histogram { edges, series } => histogram(&root, chart, options, edges, series)?,
+            ChartKind::Curves { series } => curves(&root, chart, options, series)?,
+            ChartKind::Waterfall { start, steps, end } => waterfall(&root, chart, options, start, steps, end)?,
+            ChartKind::Tornado { base, bars, legend } => tornado(&root, chart, options, *base, bars, legend)?,
+        }
+        root.present().map_err(draw_err)?;
+    }
+    Ok(buf)
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type Ctx<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<Axis, Axis>>;
+
+/// A linear axis ticked exactly at the given (round) values.
+#[derive(Clone)]
+struct Axis {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for Axis {
+    type ValueType = f64;
+    type FormatOption = DefaultFormatting;
+
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let share = (v - self.lo) / (self.hi - self.lo);
+        let length = f64::from(limit.1 - limit.0);
+        if !share.is_finite() {
+            return limit.0;
+        }
+        limit.0 + (length * share + 1e-3).floor() as i32
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() { Vec::new() } else { self.ticks.clone() }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+/// The label area a set of category labels needs (the font-less estimate: 7 px per byte, at
+/// most 320).
+fn label_width(labels: &[String]) -> u32 {
+    let widest = labels.iter().map(String::len).max().unwrap_or(0) as u32;
+    (widest * 7 + 16).clamp(60, 320)
+}
+
+/// The value range of a chart's data and markers, widened to round ticks.
+fn range(values: impl Iterator<Item = f64>) -> (f64, f64, Vec<f64>, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        (lo, hi) = (0.0, 1.0);
+    }
+    nice_axis(lo, hi)
+}
+
+/// The chart's frame: caption, axes with round ticks and their titles.
+#[allow(clippy::too_many_arguments)]
+fn frame<'a, 'b>(
+    root: &'a Area<'b>,
+    title: &str,
+    (x, x_ticks): ((f64, f64), Vec<f64>),
+    (y, y_ticks): ((f64, f64), Vec<f64>),
+    y_area: u32,
+    x_label: &dyn Fn(f64) -> String,
+    y_label: &dyn Fn(f64) -> String,
+    (x_desc, y_desc): (&str, &str),
+) -> Result<Ctx<'a, 'b>, Error> {
+    let mut ctx = ChartBuilder::on(root)
+        .caption(title, font(17.0).color(&INK))
+        .margin(14)
+        .x_label_area_size(46)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(Axis { lo: x.0, hi: x.1, ticks: x_ticks }, Axis { lo: y.0, hi: y.1, ticks: y_ticks })
+        .map_err(draw_err)?;
+    ctx.configure_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+        .axis_style(INK)
+        .x_label_formatter(&|v| x_label(*v))
+        .y_label_formatter(&|v| y_label(*v))
+        .label_style(font(12.0).color(&INK))
+        .axis_desc_style(font(13.0).color(&INK))
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .draw()
+        .map_err(draw_err)?;
+    Ok(ctx)
+}
+
+/// A vertical labelled line.
+struct Mark {
+    label: String,
+    value: f64,
+    colour: RGBColor,
+}
+
+/// Zero (when strictly inside the axis) and the chart's markers, scaled, each with its value.
+fn marks(chart: &Chart, scale: f64, (a, b): (f64, f64), lang: Lang) -> Vec<Mark> {
+    let mut out = Vec::new();
+    let colours = [INK, RED, PALETTE[3], PALETTE[5]];
+    if a < 0.0 && b > 0.0 && !chart.markers.iter().any(|m| m.value == 0.0) {
+        out.push(Mark { label: "0".into(), value: 0.0, colour: RGBColor(0x80, 0x80, 0x80) });
+    }
+    for (i, m) in chart.markers.iter().enumerate() {
+        let v = m.value / scale;
+        let label = if m.value == 0.0 {
+            m.label.render(lang)
+        } else {
+            format!("{} {}", m.label.render(lang), amount(v, scale))
+        };
+        out.push(Mark { label, value: v, colour: colours[(i + 1) % colours.len()] });
+    }
+    out
+}
+
+/// Draws marks from `y0` to `y1`, labels stacked downwards from the top, on the side of the
+/// line with room (right of it in the left three quarters of the axis, else left).
+fn draw_marks(ctx: &mut Ctx<'_, '_>, marks: &[Mark], (a, b): (f64, f64), (y0, y1): (f64, f64)) -> Result<(), Error> {
+    for (i, m) in marks.iter().enumerate() {
+        if !(m.value >= a && m.value <= b) {
+            continue;
+        }
+        let style = m.colour.stroke_width(if m.label == "0" { 1 } else { 2 });
+        ctx.draw_series(std::iter::once(PathElement::new(vec![(m.value, y0), (m.value, y1)], style)))
+            .map_err(draw_err)?;
+        let right = (m.value - a) <= 0.75 * (b - a);
+        let (h, dx) = if right { (HPos::Left, 4) } else { (HPos::Right, -4) };
+        let font = font(12.0).color(&m.colour).pos(Pos::new(h, VPos::Top));
+        let dy = 4 + 15 * i as i32;
+        let label = EmptyElement::at((m.value, y1)) + Text::new(m.label.clone(), (dx, dy), font);
+        ctx.draw_series(std::iter::once(label)).map_err(draw_err)?;
+    }
+    Ok(())
+}
+
+fn legend<'a, 'b: 'a>(ctx: &mut Ctx<'a, 'b>, position: SeriesLabelPosition) -> Result<(), Error> {
+    ctx.configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(GRID)
+        .label_font(font(12.0).color(&INK))
+        .draw()
+        .map_err(draw_err)
+}
+
+fn histogram(
+    root: &Area<'_>,
+    chart: &Chart,
+    o: &ChartOptions,
+    edges: &[f64],
+    series: &[Series<u64>],
+) -> Result<(), Error> {
+    if edges.len() < 2 {
+        return Err(Error::Chart(format!("histogram {} has no bins", chart.id)));
+    }
+    let (scale, x_desc) = value_axis(chart, o);
+    let edges: Vec<f64> = edges.iter().map(|e| e / scale).collect();
+    let (a, b, ticks, step) = range(edges.iter().copied().chain(chart.markers.iter().map(|m| m.value / scale)));
+    let max = series.iter().flat_map(|s| s.points.iter()).copied().max().unwrap_or(0).max(1) as f64;
+    let (_, top, y_ticks, y_step) = nice_axis(0.0, max);
+    // Head room above the bars for the marker labels and the legend.
+    let y_top = top * 1.3;
+    let y_desc = chart.other_axis.render(o.lang);
+    let mut ctx = frame(
+        root,
+        &chart.title.render(o.lang),
+        ((a, b), ticks),
+        ((0.0, y_top), y_ticks),
+        70,
+        &|v| number(v, step),
+        &|v| number(v, y_step),
+        (&x_desc, &y_desc),
+    )?;
+    let alpha = if series.len() > 1 { 0.35 } else { 0.6 };
+    for (j, s) in series.iter().enumerate() {
+        let c = PALETTE[j % PALETTE.len()];
+        let bars: Vec<Rectangle<(f64, f64)>> = s
+            .points
+            .iter()
+            .zip(edges.windows(2))
+            .filter(|(n, _)| **n > 0)
+            .map(|(&n, e)| Rectangle::new([(e[0], 0.0), (e[1], n as f64)], c.mix(alpha).filled()))
+            .collect();
+        let outlines: Vec<Rectangle<(f64, f64)>> = s
+            .points
+            .iter()
+            .zip(edges.windows(2))
+            .filter(|(n, _)| **n > 0)
+            .map(|(&n, e)| Rectangle::new([(e[0], 0.0), (e[1], n as f64)], c.stroke_width(1)))
+            .collect();
+        ctx.draw_series(bars)
+            .map_err(draw_err)?
+            .label(s.name.render(o.lang))
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.mix(0.6).filled()));
+        ctx.draw_series(outlines).map_err(draw_err)?;
+    }
+    draw_marks(&mut ctx, &marks(chart, scale, (a, b), o.lang), (a, b), (0.0, y_top))?;
+    if !series.is_empty() {
+        legend(&mut ctx, SeriesLabelPosition::UpperRight)?;
+    }
+    Ok(())
+}
+
+fn curves(root: &Area<'_>, chart: &Chart, o: &ChartOptions, series: &[Series<(f64, f64)>]) -> Result<(), Error> {
+    let (scale, x_desc) = value_axis(chart, o);
+    let (a, b, ticks, step) = range(
+        series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0 / scale))
+            .chain(chart.markers.iter().map(|m| m.value / scale)),
+    );
+    let y_desc = chart.other_axis.render(o.lang);
+    let mut ctx = frame(
+        root,
+        &chart.title.render(o.lang),
+        ((a, b), ticks),
+        ((0.0, 1.0), vec![0.0, 0.25, 0.5, 0.75, 1.0]),
+        70,
+        &|v| number(v, step),
+        &|v| format!("{:.0}%", v * 100.0),
+        (&x_desc, &y_desc),
+    )?;
+    for (j, s) in series.iter().enumerate() {
+        let c = PALETTE[j % PALETTE.len()];
+        ctx.draw_series(LineSeries::new(s.points.iter().map(|&(x, y)| (x / scale, y)), c.stroke_width(2)))
+            .map_err(draw_err)?
+            .label(s.name.render(o.lang))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+    }
+    draw_marks(&mut ctx, &marks(chart, scale, (a, b), o.lang), (a, b), (0.0, 1.0))?;
+    if !series.is_empty() {
+        legend(&mut ctx, SeriesLabelPosition::LowerRight)?;
+    }
+    Ok(())
+}
+
+/// Rows top to bottom: row `i` of `n` spans `[n - 1 - i + 0.18, n - i - 0.18]`.
+fn row(i: usize, n: usize) -> (f64, f64) {
+    let top = (n - i) as f64;
+    (top - 0.82, top - 0.18)
+}
+
+/// The category axis of a bar chart: a key point at each row's middle, labelled by row.
+fn category_axis(labels: &[String]) -> (Vec<f64>, impl Fn(f64) -> String + '_) {
+    let n = labels.len();
+    let ticks = (0..n).map(|i| (n - i) as f64 - 0.5).collect();
+    let name = move |v: f64| {
+        let i = n as f64 - 0.5 - v;
+        let i = i.round();
+        if i >= 0.0 && (i as usize) < n { labels[i as usize].clone() } else { String::new() }
+    };
+    (ticks, name)
+}
+
+fn waterfall(
+    root: &Area<'_>,
+    chart: &Chart,
+    o: &ChartOptions,
+    start: &(Words, f64),
+    steps: &[(Words, f64)],
+    end: &Words,
+) -> Result<(), Error> {
+    let (scale, x_desc) = value_axis(chart, o);
+    let mut labels = vec![start.0.render(o.lang)];
+    labels.extend(steps.iter().map(|s| s.0.render(o.lang)));
+    labels.push(end.render(o.lang));
+    let n = labels.len();
+    // Running totals: bar i spans [from, to].
+    let mut spans = vec![(0.0, start.1 / scale)];
+    let mut total = start.1 / scale;
+    for (_, d) in steps {
+        let next = total + d / scale;
+        spans.push((total, next));
+        total = next;
+    }
+    spans.push((0.0, total));
+    let (a, b, ticks, step) = range(spans.iter().flat_map(|s| [s.0, s.1]).chain(std::iter::once(0.0)));
+    // Room right of the widest bar for its value.
+    let b_room = b + 0.18 * (b - a);
+    let (y_ticks, name) = category_axis(&labels);
+    let mut ctx = frame(
+        root,
+        &chart.title.render(o.lang),
+        ((a, b_room), ticks),
+        ((0.0, n as f64), y_ticks),
+        label_width(&labels),
+        &|v| if v > b + 1e-9 * (b - a).abs() { String::new() } else { number(v, step) },
+        &name,
+        (&x_desc, &chart.other_axis.render(o.lang)),
+    )?;
+    let value_font = font(12.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Center));
+    for (i, &(from, to)) in spans.iter().enumerate() {
+        let (y0, y1) = row(i, n);
+        let total_bar = i == 0 || i == n - 1;
+        let colour = if total_bar {
+            SLATE
+        } else if to >= from {
+            RED
+        } else {
+            GREEN
+        };
+        let (lo, hi) = if from <= to { (from, to) } else { (to, from) };
+        ctx.draw_series(std::iter::once(Rectangle::new([(lo, y0), (hi, y1)], colour.mix(0.85).filled())))
+            .map_err(draw_err)?;
+        let text = if total_bar {
+            amount(to, scale)
+        } else if to >= from {
+            format!("+{}", amount(to - from, scale))
+        } else {
+            format!("−{}", amount(from - to, scale))
+        };
+        let label = EmptyElement::at((hi, (y0 + y1) / 2.0)) + Text::new(text, (5, 0), value_font.clone());
+        ctx.draw_series(std::iter::once(label)).map_err(draw_err)?;
+        // A thin connector from this bar's end to the next bar.
+        if i + 1 < n {
+            let (_, next_top) = row(i + 1, n);
+            ctx.draw_series(std::iter::once(PathElement::new(vec![(to, y0), (to, next_top)], SLATE.stroke_width(1))))
+                .map_err(draw_err)?;
+        }
+    }
+    draw_marks(&mut ctx, &marks(chart, scale, (a, b), o.lang), (a, b), (0.0, n as f64))?;
+    Ok(())
+}
+
+fn tornado(
+    root: &Area<'_>,
+    chart: &Chart,
+    o: &ChartOptions,
+    base: f64,
+    bars: &[TornadoBar],
+    names: &(Words, Words),
+) -> Result<(), Error> {
+    let (scale, x_desc) = value_axis(chart, o);
+    let base = base / scale;
+    let labels: Vec<String> = bars.iter().map(|b| b.label.render(o.lang)).collect();
+    let n = labels.len().max(1);
+    let (a, b, ticks, step) = range(
+        bars.iter()
+            .flat_map(|b| [b.low / scale, b.high / scale])
+            .chain([base])
+            .chain(chart.markers.iter().map(|m| m.value / scale)),
+    );
+    let (y_ticks, name) = category_axis(&labels);
+    // Head room above the bars for the base's label and the legend.
+    let y_top = n as f64 + 0.9;
+    let mut ctx = frame(
+        root,
+        &chart.title.render(o.lang),
+        ((a, b), ticks),
+        ((0.0, y_top), y_ticks),
+        label_width(&labels),
+        &|v| number(v, step),
+        &name,
+        (&x_desc, &chart.other_axis.render(o.lang)),
+    )?;
+    let side = |f: fn(&TornadoBar) -> f64| -> Vec<Rectangle<(f64, f64)>> {
+        bars.iter()
+            .enumerate()
+            .map(|(i, bar)| {
+                let (y0, y1) = row(i, n);
+                let v = f(bar) / scale;
+                (i, y0, y1, v)
+            })
+            .map(|(_, y0, y1, v)| (y0, y1, v))
+            .map(|(y0, y1, v)| Rectangle::new([(base.min(v), y0), (base.max(v), y1)], AMBER.filled()))
+            .collect()
+    };
+    let mut low = side(|b| b.low);
+    let mut high = side(|b| b.high);
+    for r in &mut low {
+        r.set_style(AMBER.filled());
+    }
+    for r in &mut high {
+        r.set_style(BLUE.mix(0.9).filled());
+    }
+    ctx.draw_series(low)
+        .map_err(draw_err)?
+        .label(names.0.render(o.lang))
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], AMBER.filled()));
+    ctx.draw_series(high)
+        .map_err(draw_err)?
+        .label(names.1.render(o.lang))
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], BLUE.mix(0.9).filled()));
+    let mut m = marks(chart, scale, (a, b), o.lang);
+    m.insert(
+        0,
+        Mark {
+            label: format!("{} {}", words(o.lang, "base", "基准"), amount(base, scale)), value: base, colour: INK
+        },
+    );
+    draw_marks(&mut ctx, &m, (a, b), (0.0, y_top))?;
+    legend(&mut ctx, SeriesLabelPosition::UpperRight)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{Marker, Series};
+
+    #[test]
+    fn ticks_are_round_1_2_5_steps() {
+        assert_eq!(nice_step(1_481_252.23, 5.0), 500_000.0);
+        assert_eq!(nice_step(9.0, 5.0), 2.0);
+        assert_eq!(nice_step(0.4, 5.0), 0.1);
+        let (a, b, ticks, step) = nice_axis(-1_251_554.96, 229_697.27);
+        assert_eq!((a, b, step), (-1_500_000.0, 500_000.0, 500_000.0));
+        assert_eq!(ticks, vec![-1_500_000.0, -1_000_000.0, -500_000.0, 0.0, 500_000.0]);
+    }
+
+    fn hist(currency: &str) -> Chart {
+        Chart {
+            id: "net_contribution".into(),
+            title: Words::both("Net contribution", "净贡献"),
+            value_axis: Words::both("net contribution", "净贡献"),
+            other_axis: Words::both("scenarios", "情景数"),
+            currency: Some(currency.into()),
+            kind: ChartKind::Histogram {
+                edges: (-2..=8).map(|i| f64::from(i) * 100_000.0).collect(),
+                series: vec![
+                    Series { name: Words::en("BASE"), points: vec![1, 3, 5, 9, 12, 9, 5, 3, 1, 1] },
+                    Series { name: Words::en("DRAFT <x>"), points: vec![3, 5, 9, 12, 9, 5, 3, 1, 1, 0] },
+                ],
+            },
+            markers: vec![
+                Marker { label: Words::both("mean", "均值"), value: 295_000.0 },
+                Marker { label: Words::en("P5"), value: -150_500.0 },
+            ],
+        }
+    }
+
+    /// The contents of an SVG's `<text>` elements, unescaped of plotters' line breaks.
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| t.split_once('>'))
+            .map(|(_, rest)| rest.split("</text>").next().unwrap_or("").trim().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_histogram_has_round_ticks_the_currency_markers_and_a_legend() {
+        let svg = svg(&hist("HKD"), &ChartOptions::new(Lang::En, MoneyUnit::Yuan)).unwrap();
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert!(svg.contains("net contribution (HKD)"), "{svg}");
+        let t = texts(&svg);
+        for tick in ["-200,000", "0", "200,000", "400,000", "600,000", "800,000"] {
+            assert!(t.iter().any(|x| x == tick), "tick {tick}: {t:?}");
+        }
+        // Counts 0 … 12: ticks 0, 5, 10 (and the zero marker).
+        assert!(t.iter().any(|x| x == "10"), "{t:?}");
+        assert!(t.iter().any(|x| x == "mean 295,000"), "{t:?}");
+        assert!(t.iter().any(|x| x == "P5 -150,500"), "{t:?}");
+        assert!(svg.contains("BASE") && svg.contains("DRAFT &lt;x&gt;"), "legend, escaped");
+        assert!(!svg.contains("均值"), "English only");
+        // Translucent fills of two series.
+        assert!(svg.contains("opacity=\"0.35\"") || svg.contains("fill-opacity=\"0.35\""), "{svg}");
+    }
+
+    #[test]
+    fn wan_divides_the_value_axis_and_titles_it() {
+        let svg = svg(&hist("CNY"), &ChartOptions::new(Lang::Zh, MoneyUnit::Wan)).unwrap();
+        assert!(svg.contains("净贡献 (万元)"), "{svg}");
+        let t = texts(&svg);
+        assert!(t.iter().any(|x| x == "20"), "200,000 is 20 万: {t:?}");
+        assert!(t.iter().any(|x| x == "均值 29.50"), "{t:?}");
+        assert!(!svg.contains("200,000"), "{svg}");
+    }
+
+    #[test]
+    fn waterfall_steps_are_coloured_by_direction_and_labelled() {
+        let chart = Chart {
+            id: "fees".into(),
+            title: Words::en("Fees BASE → DRAFT"),
+            value_axis: Words::en("fees"),
+            other_axis: Words::en("clause"),
+            currency: Some("CNY".into()),
+            kind: ChartKind::Waterfall {
+                start: (Words::en("BASE fees"), 1_000_000.0),
+                steps: vec![(Words::en("entry fee"), 250_000.0), (Words::en("rebate"), -50_000.0)],
+                end: Words::en("DRAFT fees"),
+            },
+            markers: vec![],
+        };
+        let svg = svg(&chart, &ChartOptions::new(Lang::En, MoneyUnit::Yuan)).unwrap();
+        let t = texts(&svg);
+        for v in ["1,000,000", "+250,000", "−50,000", "1,200,000"] {
+            assert!(t.iter().any(|x| x == v), "{v}: {t:?}");
+        }
+        assert!(svg.contains("#C0392B") || svg.contains("#c0392b"), "red up step: {svg}");
+        assert!(svg.contains("#2E8B57") || svg.contains("#2e8b57"), "green down step");
+        for l in ["BASE fees", "entry fee", "rebate", "DRAFT fees", "fees (CNY)"] {
+            assert!(svg.contains(l), "{l}");
+        }
+    }
+
+    #[test]
+    fn tornado_and_curves_draw_in_chinese() {
+        let t = Chart {
+            id: "tornado".into(),
+            title: Words::both("Tornado", "龙卷风图"),
+            value_axis: Words::both("net contribution", "净贡献"),
+            other_axis: Words::en(""),
+            currency: Some("CNY".into()),
+            kind: ChartKind::Tornado {
+                base: 100.0,
+                bars: vec![TornadoBar { label: Words::en("volume"), low: 50.0, high: 180.0 }],
+                legend: (Words::both("low", "低值"), Words::both("high", "高值")),
+            },
+            markers: vec![],
+        };
+        let out = svg(&t, &ChartOptions::new(Lang::Zh, MoneyUnit::Yuan)).unwrap();
+        assert!(out.contains("低值") && out.contains("高值"), "{out}");
+        assert!(texts(&out).iter().any(|x| x == "基准 100"), "{out}");
+        assert!(out.contains("volume") && out.contains("净贡献 (CNY)"), "{out}");
+        let c = Chart {
+            kind: ChartKind::Curves {
+                series: vec![Series { name: Words::en("A"), points: vec![(-10.0, 0.0), (0.0, 0.5), (10.0, 1.0)] }],
+            },
+            other_axis: Words::both("cumulative probability", "累计概率"),
+            ..t
+        };
+        let svg = svg(&c, &ChartOptions::new(Lang::Both, MoneyUnit::Yuan)).unwrap();
+        assert!(
+            svg.contains("cumulative probability 累计概率") && svg.contains("50%") && svg.contains("<polyline"),
+            "{svg}"
+        );
+    }
+
+    #[test]
+    fn a_histogram_without_bins_is_an_error() {
+        let mut c = hist("CNY");
+        c.kind = ChartKind::Histogram { edges: vec![], series: vec![] };
+        assert!(matches!(svg(&c, &ChartOptions::default()), Err(Error::Chart(_))));
+    }
+}
