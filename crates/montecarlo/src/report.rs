@@ -176,13 +176,13 @@ fn round_step(span: i128) -> i128 {
 }
 
 impl Histogram {
-    /// Histograms of several outputs' sorted values (cents) on common round edges (one
+    /// Histograms of several outputs' values (cents, in any order) on common round edges (one
     /// histogram per slice, all with the same edges): the overlaid distributions of
     /// contracts compared on the same scenarios. Integer arithmetic only, so the edges and
     /// counts are the same on every machine.
-    pub fn common(sorted: &[&[i64]]) -> Vec<Histogram> {
-        let lo = sorted.iter().filter_map(|v| v.first()).min().copied().unwrap_or(0);
-        let hi = sorted.iter().filter_map(|v| v.last()).max().copied().unwrap_or(0);
+    pub fn common(values: &[&[i64]]) -> Vec<Histogram> {
+        let lo = values.iter().flat_map(|v| v.iter()).min().copied().unwrap_or(0);
+        let hi = values.iter().flat_map(|v| v.iter()).max().copied().unwrap_or(0);
         let (lo, hi) = (i128::from(lo), i128::from(hi));
         let step = round_step((hi - lo).max(1));
         let start = lo.div_euclid(step) * step;
@@ -193,7 +193,7 @@ impl Histogram {
                 i64::try_from(cents).map_or(Decimal::ZERO, |c| Decimal::new(c, 2))
             })
             .collect();
-        sorted
+        values
             .iter()
             .map(|v| {
                 let mut counts = vec![0u64; bins as usize];
@@ -542,7 +542,7 @@ mod tests {
         // -1,234.56 … 98,765.43 and 0 … 50,000: a span of 9,999,999 cents over 40 bins is
         // about 250,000 cents, so the step is 500,000 cents (5,000.00), edges from -5,000.00.
         let a: Vec<i64> = vec![-123_456, 0, 500_000, 9_876_543];
-        let b: Vec<i64> = vec![0, 5_000_000];
+        let b: Vec<i64> = vec![5_000_000, 0]; // any order
         let h = Histogram::common(&[&a, &b]);
         assert_eq!(h[0].edges, h[1].edges);
         assert_eq!(h[0].edges[0], Decimal::new(-500_000, 2));

@@ -18,6 +18,7 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use rust_decimal::Decimal;
+use unicode_width::UnicodeWidthStr;
 
 use crate::Error;
 use crate::document::{Chart, ChartKind, Lang, Series, Text as Words, TornadoBar};
@@ -154,23 +155,78 @@ pub fn svg(chart: &Chart, options: &ChartOptions) -> Result<String, Error> {
         _ => 0,
     };
     // Bar charts grow with their rows (26 px each) so labels never overlap.
-    let height = if rows > 0 { options.height.max(130 + 28 * rows as u32) } else { options.height };
+    let height = if rows > 0 { options.height.max(170 + 28 * rows as u32) } else { options.height };
     let mut buf = String::new();
     {
         let root = SVGBackend::with_string(&mut buf, (options.width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
-        match &chart.kind {
-            ChartKind::Histogram { edges, series } => histogram(&root, chart, options, edges, series)?,
-            ChartKind::Curves { series } => curves(&root, chart, options, series)?,
-            ChartKind::Waterfall { start, steps, end } => waterfall(&root, chart, options, start, steps, end)?,
-            ChartKind::Tornado { base, bars, legend } => tornado(&root, chart, options, *base, bars, legend)?,
-        }
+        // The legend is a strip under the chart, where it cannot cover bars or marker labels.
+        let (plot, strip) = root.split_vertically(height.saturating_sub(LEGEND));
+        let items = match &chart.kind {
+            ChartKind::Histogram { edges, series } => histogram(&plot, chart, options, edges, series)?,
+            ChartKind::Curves { series } => curves(&plot, chart, options, series)?,
+            ChartKind::Waterfall { start, steps, end } => waterfall(&plot, chart, options, start, steps, end)?,
+            ChartKind::Tornado { base, bars, legend } => tornado(&plot, chart, options, *base, bars, legend)?,
+        };
+        legend_strip(&strip, &items)?;
         root.present().map_err(draw_err)?;
     }
     Ok(buf)
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// The height of the legend strip under a chart.
+const LEGEND: u32 = 30;
+
+/// A legend entry: its text, colour, and whether its swatch is a line (a curve) or a box.
+struct Item {
+    name: String,
+    colour: RGBColor,
+    alpha: f64,
+    line: bool,
+}
+
+/// The legend as one row of swatches and names, centred (names measured by the font-less
+/// estimate of [`text_width`]).
+fn legend_strip(area: &Area<'_>, items: &[Item]) -> Result<(), Error> {
+    let widths: Vec<i32> = items.iter().map(|i| 22 + text_width(&i.name) as i32 + 18).collect();
+    let total: i32 = widths.iter().sum();
+    let (w, _) = area.dim_in_pixel();
+    let mut x = ((w as i32 - total) / 2).max(8);
+    let style = font(12.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Center));
+    for (item, width) in items.iter().zip(widths) {
+        let y = 14;
+        if item.line {
+            area.draw(&PathElement::new(vec![(x, y), (x + 16, y)], item.colour.stroke_width(3))).map_err(draw_err)?;
+        } else {
+            area.draw(&Rectangle::new([(x, y - 6), (x + 16, y + 6)], item.colour.mix(item.alpha).filled()))
+                .map_err(draw_err)?;
+        }
+        area.draw(&Text::new(item.name.clone(), (x + 22, y), style.clone())).map_err(draw_err)?;
+        x += width;
+    }
+    Ok(())
+}
+
+/// A label in a language; in both languages a prefix the English and Chinese share (a
+/// contract's name) is written once: `Sunrise mean 均值`, not `Sunrise mean Sunrise 均值`.
+fn label(t: &Words, lang: Lang) -> String {
+    if let (Lang::Both, Some(zh)) = (lang, &t.zh) {
+        let common: usize =
+            t.en.char_indices()
+                .zip(zh.chars())
+                .take_while(|((_, a), b)| a == b)
+                .filter(|((_, a), _)| *a == ' ')
+                .map(|((i, _), _)| i + 1)
+                .last()
+                .unwrap_or(0);
+        if common > 0 {
+            return format!("{} {}", t.en, &zh[common..]);
+        }
+    }
+    t.render(lang)
+}
 type Ctx<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<Axis, Axis>>;
 
 /// A linear axis ticked exactly at the given (round) values.
@@ -203,11 +259,14 @@ impl Ranged for Axis {
     }
 }
 
-/// The label area a set of category labels needs (the font-less estimate: 7 px per byte, at
-/// most 320).
+/// About how wide a label is at 12 px: 7 px per display column (a Chinese character is two).
+fn text_width(s: &str) -> u32 {
+    7 * UnicodeWidthStr::width(s) as u32
+}
+
+/// The label area a set of category labels needs, at most 320 px.
 fn label_width(labels: &[String]) -> u32 {
-    let widest = labels.iter().map(String::len).max().unwrap_or(0) as u32;
-    (widest * 7 + 16).clamp(60, 320)
+    (labels.iter().map(|l| text_width(l)).max().unwrap_or(0) + 16).clamp(60, 320)
 }
 
 /// The value range of a chart's data and markers, widened to round ticks.
@@ -238,6 +297,7 @@ fn frame<'a, 'b>(
     let mut ctx = ChartBuilder::on(root)
         .caption(title, font(17.0).color(&INK))
         .margin(14)
+        .margin_right(34)
         .x_label_area_size(46)
         .y_label_area_size(y_area)
         .build_cartesian_2d(Axis { lo: x.0, hi: x.1, ticks: x_ticks }, Axis { lo: y.0, hi: y.1, ticks: y_ticks })
@@ -274,9 +334,9 @@ fn marks(chart: &Chart, scale: f64, (a, b): (f64, f64), lang: Lang) -> Vec<Mark>
     for (i, m) in chart.markers.iter().enumerate() {
         let v = m.value / scale;
         let label = if m.value == 0.0 {
-            m.label.render(lang)
+            label(&m.label, lang)
         } else {
-            format!("{} {}", m.label.render(lang), amount(v, scale))
+            format!("{} {}", label(&m.label, lang), amount(v, scale))
         };
         out.push(Mark { label, value: v, colour: colours[(i + 1) % colours.len()] });
     }
@@ -303,23 +363,13 @@ fn draw_marks(ctx: &mut Ctx<'_, '_>, marks: &[Mark], (a, b): (f64, f64), (y0, y1
     Ok(())
 }
 
-fn legend<'a, 'b: 'a>(ctx: &mut Ctx<'a, 'b>, position: SeriesLabelPosition) -> Result<(), Error> {
-    ctx.configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(0.9))
-        .border_style(GRID)
-        .label_font(font(12.0).color(&INK))
-        .draw()
-        .map_err(draw_err)
-}
-
 fn histogram(
     root: &Area<'_>,
     chart: &Chart,
     o: &ChartOptions,
     edges: &[f64],
     series: &[Series<u64>],
-) -> Result<(), Error> {
+) -> Result<Vec<Item>, Error> {
     if edges.len() < 2 {
         return Err(Error::Chart(format!("histogram {} has no bins", chart.id)));
     }
@@ -328,12 +378,13 @@ fn histogram(
     let (a, b, ticks, step) = range(edges.iter().copied().chain(chart.markers.iter().map(|m| m.value / scale)));
     let max = series.iter().flat_map(|s| s.points.iter()).copied().max().unwrap_or(0).max(1) as f64;
     let (_, top, y_ticks, y_step) = nice_axis(0.0, max);
-    // Head room above the bars for the marker labels and the legend.
-    let y_top = top * 1.3;
+    // Head room above the bars for the marker labels, one line each.
+    let m = marks(chart, scale, (a, b), o.lang);
+    let y_top = top * (1.1 + 0.08 * m.len() as f64);
     let y_desc = chart.other_axis.render(o.lang);
     let mut ctx = frame(
         root,
-        &chart.title.render(o.lang),
+        &label(&chart.title, o.lang),
         ((a, b), ticks),
         ((0.0, y_top), y_ticks),
         70,
@@ -342,6 +393,7 @@ fn histogram(
         (&x_desc, &y_desc),
     )?;
     let alpha = if series.len() > 1 { 0.35 } else { 0.6 };
+    let mut items = Vec::new();
     for (j, s) in series.iter().enumerate() {
         let c = PALETTE[j % PALETTE.len()];
         let bars: Vec<Rectangle<(f64, f64)>> = s
@@ -358,20 +410,15 @@ fn histogram(
             .filter(|(n, _)| **n > 0)
             .map(|(&n, e)| Rectangle::new([(e[0], 0.0), (e[1], n as f64)], c.stroke_width(1)))
             .collect();
-        ctx.draw_series(bars)
-            .map_err(draw_err)?
-            .label(s.name.render(o.lang))
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.mix(0.6).filled()));
+        ctx.draw_series(bars).map_err(draw_err)?;
         ctx.draw_series(outlines).map_err(draw_err)?;
+        items.push(Item { name: s.name.render(o.lang), colour: c, alpha, line: false });
     }
-    draw_marks(&mut ctx, &marks(chart, scale, (a, b), o.lang), (a, b), (0.0, y_top))?;
-    if !series.is_empty() {
-        legend(&mut ctx, SeriesLabelPosition::UpperRight)?;
-    }
-    Ok(())
+    draw_marks(&mut ctx, &m, (a, b), (0.0, y_top))?;
+    Ok(items)
 }
 
-fn curves(root: &Area<'_>, chart: &Chart, o: &ChartOptions, series: &[Series<(f64, f64)>]) -> Result<(), Error> {
+fn curves(root: &Area<'_>, chart: &Chart, o: &ChartOptions, series: &[Series<(f64, f64)>]) -> Result<Vec<Item>, Error> {
     let (scale, x_desc) = value_axis(chart, o);
     let (a, b, ticks, step) = range(
         series
@@ -380,28 +427,27 @@ fn curves(root: &Area<'_>, chart: &Chart, o: &ChartOptions, series: &[Series<(f6
             .chain(chart.markers.iter().map(|m| m.value / scale)),
     );
     let y_desc = chart.other_axis.render(o.lang);
+    let m = marks(chart, scale, (a, b), o.lang);
+    let y_top = 1.04 + 0.07 * m.len() as f64;
     let mut ctx = frame(
         root,
-        &chart.title.render(o.lang),
+        &label(&chart.title, o.lang),
         ((a, b), ticks),
-        ((0.0, 1.0), vec![0.0, 0.25, 0.5, 0.75, 1.0]),
+        ((0.0, y_top), vec![0.0, 0.25, 0.5, 0.75, 1.0]),
         70,
         &|v| number(v, step),
         &|v| format!("{:.0}%", v * 100.0),
         (&x_desc, &y_desc),
     )?;
+    let mut items = Vec::new();
     for (j, s) in series.iter().enumerate() {
         let c = PALETTE[j % PALETTE.len()];
         ctx.draw_series(LineSeries::new(s.points.iter().map(|&(x, y)| (x / scale, y)), c.stroke_width(2)))
-            .map_err(draw_err)?
-            .label(s.name.render(o.lang))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+            .map_err(draw_err)?;
+        items.push(Item { name: s.name.render(o.lang), colour: c, alpha: 1.0, line: true });
     }
-    draw_marks(&mut ctx, &marks(chart, scale, (a, b), o.lang), (a, b), (0.0, 1.0))?;
-    if !series.is_empty() {
-        legend(&mut ctx, SeriesLabelPosition::LowerRight)?;
-    }
-    Ok(())
+    draw_marks(&mut ctx, &m, (a, b), (0.0, y_top))?;
+    Ok(items)
 }
 
 /// Rows top to bottom: row `i` of `n` spans `[n - 1 - i + 0.18, n - i - 0.18]`.
@@ -429,7 +475,7 @@ fn waterfall(
     start: &(Words, f64),
     steps: &[(Words, f64)],
     end: &Words,
-) -> Result<(), Error> {
+) -> Result<Vec<Item>, Error> {
     let (scale, x_desc) = value_axis(chart, o);
     let mut labels = vec![start.0.render(o.lang)];
     labels.extend(steps.iter().map(|s| s.0.render(o.lang)));
@@ -448,11 +494,13 @@ fn waterfall(
     // Room right of the widest bar for its value.
     let b_room = b + 0.18 * (b - a);
     let (y_ticks, name) = category_axis(&labels);
+    let m = marks(chart, scale, (a, b), o.lang);
+    let y_top = n as f64 + 0.6 * m.len() as f64;
     let mut ctx = frame(
         root,
-        &chart.title.render(o.lang),
+        &label(&chart.title, o.lang),
         ((a, b_room), ticks),
-        ((0.0, n as f64), y_ticks),
+        ((0.0, y_top), y_ticks),
         label_width(&labels),
         &|v| if v > b + 1e-9 * (b - a).abs() { String::new() } else { number(v, step) },
         &name,
@@ -488,8 +536,12 @@ fn waterfall(
                 .map_err(draw_err)?;
         }
     }
-    draw_marks(&mut ctx, &marks(chart, scale, (a, b), o.lang), (a, b), (0.0, n as f64))?;
-    Ok(())
+    draw_marks(&mut ctx, &m, (a, b), (0.0, y_top))?;
+    Ok(vec![
+        Item { name: words(o.lang, "total", "合计"), colour: SLATE, alpha: 0.85, line: false },
+        Item { name: words(o.lang, "more cost", "成本增加"), colour: RED, alpha: 0.85, line: false },
+        Item { name: words(o.lang, "less cost", "成本减少"), colour: GREEN, alpha: 0.85, line: false },
+    ])
 }
 
 fn tornado(
@@ -499,7 +551,7 @@ fn tornado(
     base: f64,
     bars: &[TornadoBar],
     names: &(Words, Words),
-) -> Result<(), Error> {
+) -> Result<Vec<Item>, Error> {
     let (scale, x_desc) = value_axis(chart, o);
     let base = base / scale;
     let labels: Vec<String> = bars.iter().map(|b| b.label.render(o.lang)).collect();
@@ -511,46 +563,6 @@ fn tornado(
             .chain(chart.markers.iter().map(|m| m.value / scale)),
     );
     let (y_ticks, name) = category_axis(&labels);
-    // Head room above the bars for the base's label and the legend.
-    let y_top = n as f64 + 0.9;
-    let mut ctx = frame(
-        root,
-        &chart.title.render(o.lang),
-        ((a, b), ticks),
-        ((0.0, y_top), y_ticks),
-        label_width(&labels),
-        &|v| number(v, step),
-        &name,
-        (&x_desc, &chart.other_axis.render(o.lang)),
-    )?;
-    let side = |f: fn(&TornadoBar) -> f64| -> Vec<Rectangle<(f64, f64)>> {
-        bars.iter()
-            .enumerate()
-            .map(|(i, bar)| {
-                let (y0, y1) = row(i, n);
-                let v = f(bar) / scale;
-                (i, y0, y1, v)
-            })
-            .map(|(_, y0, y1, v)| (y0, y1, v))
-            .map(|(y0, y1, v)| Rectangle::new([(base.min(v), y0), (base.max(v), y1)], AMBER.filled()))
-            .collect()
-    };
-    let mut low = side(|b| b.low);
-    let mut high = side(|b| b.high);
-    for r in &mut low {
-        r.set_style(AMBER.filled());
-    }
-    for r in &mut high {
-        r.set_style(BLUE.mix(0.9).filled());
-    }
-    ctx.draw_series(low)
-        .map_err(draw_err)?
-        .label(names.0.render(o.lang))
-        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], AMBER.filled()));
-    ctx.draw_series(high)
-        .map_err(draw_err)?
-        .label(names.1.render(o.lang))
-        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], BLUE.mix(0.9).filled()));
     let mut m = marks(chart, scale, (a, b), o.lang);
     m.insert(
         0,
@@ -558,9 +570,35 @@ fn tornado(
             label: format!("{} {}", words(o.lang, "base", "基准"), amount(base, scale)), value: base, colour: INK
         },
     );
+    // Head room above the bars for the marker labels.
+    let y_top = n as f64 + 0.6 * m.len() as f64;
+    let mut ctx = frame(
+        root,
+        &label(&chart.title, o.lang),
+        ((a, b), ticks),
+        ((0.0, y_top), y_ticks),
+        label_width(&labels),
+        &|v| number(v, step),
+        &name,
+        (&x_desc, &chart.other_axis.render(o.lang)),
+    )?;
+    let side = |f: fn(&TornadoBar) -> f64, fill: ShapeStyle| -> Vec<Rectangle<(f64, f64)>> {
+        bars.iter()
+            .enumerate()
+            .map(|(i, bar)| {
+                let (y0, y1) = row(i, n);
+                let v = f(bar) / scale;
+                Rectangle::new([(base.min(v), y0), (base.max(v), y1)], fill)
+            })
+            .collect()
+    };
+    ctx.draw_series(side(|b| b.low, AMBER.filled())).map_err(draw_err)?;
+    ctx.draw_series(side(|b| b.high, BLUE.mix(0.9).filled())).map_err(draw_err)?;
     draw_marks(&mut ctx, &m, (a, b), (0.0, y_top))?;
-    legend(&mut ctx, SeriesLabelPosition::UpperRight)?;
-    Ok(())
+    Ok(vec![
+        Item { name: names.0.render(o.lang), colour: AMBER, alpha: 1.0, line: false },
+        Item { name: names.1.render(o.lang), colour: BLUE, alpha: 0.9, line: false },
+    ])
 }
 
 #[cfg(test)]

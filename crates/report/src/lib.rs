@@ -50,7 +50,6 @@ pub mod emit;
 pub mod evaluate;
 mod negotiate;
 pub mod simulation;
-pub mod svg;
 pub mod testing;
 
 pub use document::{
