@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 use unicode_width::UnicodeWidthStr;
 
 use crate::Error;
-use crate::document::{Chart, ChartKind, Lang, Series, Text as Words, TornadoBar};
+use crate::document::{Chart, ChartKind, Lang, Marker, Series, Text as Words, TornadoBar};
 use crate::emit::table::MoneyUnit;
 
 /// How a chart is drawn: its language, the money unit of its value axis, its size in pixels.
@@ -161,23 +161,23 @@ pub fn svg(chart: &Chart, options: &ChartOptions) -> Result<String, Error> {
         let root = SVGBackend::with_string(&mut buf, (options.width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
         // The legend is a strip under the chart, where it cannot cover bars or marker labels.
-        let (plot, strip) = root.split_vertically(height.saturating_sub(LEGEND));
-        let items = match &chart.kind {
+        let items = legend_items(chart, options);
+        let rows = legend_rows(&items, options.width);
+        let strip_h = 12 + 20 * rows.len() as u32;
+        let (plot, strip) = root.split_vertically(height.saturating_sub(strip_h));
+        match &chart.kind {
             ChartKind::Histogram { edges, series } => histogram(&plot, chart, options, edges, series)?,
             ChartKind::Curves { series } => curves(&plot, chart, options, series)?,
             ChartKind::Waterfall { start, steps, end } => waterfall(&plot, chart, options, start, steps, end)?,
-            ChartKind::Tornado { base, bars, legend } => tornado(&plot, chart, options, *base, bars, legend)?,
-        };
-        legend_strip(&strip, &items)?;
+            ChartKind::Tornado { base, bars, .. } => tornado(&plot, chart, options, *base, bars)?,
+        }
+        legend_strip(&strip, &items, &rows)?;
         root.present().map_err(draw_err)?;
     }
     Ok(buf)
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-
-/// The height of the legend strip under a chart.
-const LEGEND: u32 = 30;
 
 /// A legend entry: its text, colour, and whether its swatch is a line (a curve) or a box.
 struct Item {
@@ -187,24 +187,78 @@ struct Item {
     line: bool,
 }
 
-/// The legend as one row of swatches and names, centred (names measured by the font-less
-/// estimate of [`text_width`]).
-fn legend_strip(area: &Area<'_>, items: &[Item]) -> Result<(), Error> {
-    let widths: Vec<i32> = items.iter().map(|i| 22 + text_width(&i.name) as i32 + 18).collect();
-    let total: i32 = widths.iter().sum();
-    let (w, _) = area.dim_in_pixel();
-    let mut x = ((w as i32 - total) / 2).max(8);
-    let style = font(12.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Center));
-    for (item, width) in items.iter().zip(widths) {
-        let y = 14;
-        if item.line {
-            area.draw(&PathElement::new(vec![(x, y), (x + 16, y)], item.colour.stroke_width(3))).map_err(draw_err)?;
-        } else {
-            area.draw(&Rectangle::new([(x, y - 6), (x + 16, y + 6)], item.colour.mix(item.alpha).filled()))
-                .map_err(draw_err)?;
+/// The legend of a chart: its series, a tornado's low and high end, a waterfall's colours.
+fn legend_items(chart: &Chart, o: &ChartOptions) -> Vec<Item> {
+    let boxes = |names: Vec<String>, alpha: f64| -> Vec<Item> {
+        names
+            .into_iter()
+            .enumerate()
+            .map(|(j, name)| Item { name, colour: PALETTE[j % PALETTE.len()], alpha, line: false })
+            .collect()
+    };
+    match &chart.kind {
+        ChartKind::Histogram { series, .. } => {
+            boxes(series.iter().map(|s| s.name.render(o.lang)).collect(), if series.len() > 1 { 0.35 } else { 0.6 })
         }
-        area.draw(&Text::new(item.name.clone(), (x + 22, y), style.clone())).map_err(draw_err)?;
-        x += width;
+        ChartKind::Curves { series } => series
+            .iter()
+            .enumerate()
+            .map(|(j, s)| Item {
+                name: s.name.render(o.lang),
+                colour: PALETTE[j % PALETTE.len()],
+                alpha: 1.0,
+                line: true,
+            })
+            .collect(),
+        ChartKind::Waterfall { .. } => vec![
+            Item { name: words(o.lang, "total", "合计"), colour: SLATE, alpha: 0.85, line: false },
+            Item { name: words(o.lang, "more cost", "成本增加"), colour: RED, alpha: 0.85, line: false },
+            Item { name: words(o.lang, "less cost", "成本减少"), colour: GREEN, alpha: 0.85, line: false },
+        ],
+        ChartKind::Tornado { legend, .. } => vec![
+            Item { name: legend.0.render(o.lang), colour: AMBER, alpha: 1.0, line: false },
+            Item { name: legend.1.render(o.lang), colour: BLUE, alpha: 0.9, line: false },
+        ],
+    }
+}
+
+/// The legend's entries split into rows that fit `width` (widths estimated by
+/// [`text_width`]): per row, the indices of its entries and the row's width.
+fn legend_rows(items: &[Item], width: u32) -> Vec<(Vec<usize>, i32)> {
+    let max = width.saturating_sub(32) as i32;
+    let mut rows: Vec<(Vec<usize>, i32)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let w = 22 + text_width(&item.name) as i32 + 18;
+        match rows.last_mut() {
+            Some((row, used)) if *used + w <= max => {
+                row.push(i);
+                *used += w;
+            }
+            _ => rows.push((vec![i], w)),
+        }
+    }
+    rows
+}
+
+/// The legend, row by row, centred.
+fn legend_strip(area: &Area<'_>, items: &[Item], rows: &[(Vec<usize>, i32)]) -> Result<(), Error> {
+    let (w, _) = area.dim_in_pixel();
+    let style = font(12.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Center));
+    for (r, (row, total)) in rows.iter().enumerate() {
+        let mut x = ((w as i32 - total) / 2).max(8);
+        let y = 14 + 20 * r as i32;
+        for &i in row {
+            let item = &items[i];
+            if item.line {
+                area.draw(&PathElement::new(vec![(x, y), (x + 16, y)], item.colour.stroke_width(3)))
+                    .map_err(draw_err)?;
+            } else {
+                area.draw(&Rectangle::new([(x, y - 6), (x + 16, y + 6)], item.colour.mix(item.alpha).filled()))
+                    .map_err(draw_err)?;
+            }
+            area.draw(&Text::new(item.name.clone(), (x + 22, y), style.clone())).map_err(draw_err)?;
+            x += 22 + text_width(&item.name) as i32 + 18;
+        }
     }
     Ok(())
 }
@@ -317,36 +371,82 @@ fn frame<'a, 'b>(
     Ok(ctx)
 }
 
-/// A vertical labelled line.
+/// A vertical labelled line; its label sits in a lane (a line of text from the top) where it
+/// does not overlap another label.
 struct Mark {
     label: String,
     value: f64,
     colour: RGBColor,
+    lane: usize,
 }
 
-/// Zero (when strictly inside the axis) and the chart's markers, scaled, each with its value.
-fn marks(chart: &Chart, scale: f64, (a, b): (f64, f64), lang: Lang) -> Vec<Mark> {
+/// The plot's size inside a drawing area, before plotters lays it out (the caption, the
+/// axis label areas and the margins of [`frame`]), for placing marker labels.
+fn plot_size(root: &Area<'_>, y_area: u32) -> (f64, f64) {
+    let (w, h) = root.dim_in_pixel();
+    (f64::from(w.saturating_sub(14 + 34 + y_area)).max(50.0), f64::from(h.saturating_sub(28 + 46 + 30)).max(50.0))
+}
+
+/// Zero (when strictly inside the axis) and the chart's markers, scaled, each with its value
+/// and in the colour of the series it names (`Sunrise 2027 mean` is Sunrise's colour); then
+/// each label gets the first lane where it overlaps no other label (widths estimated), and
+/// the number of lanes is returned.
+fn marks(chart: &Chart, scale: f64, (a, b): (f64, f64), lang: Lang, plot_w: f64) -> (Vec<Mark>, usize) {
+    let names: Vec<&str> = match &chart.kind {
+        ChartKind::Histogram { series, .. } => series.iter().map(|s| s.name.en.as_str()).collect(),
+        ChartKind::Curves { series } => series.iter().map(|s| s.name.en.as_str()).collect(),
+        _ => Vec::new(),
+    };
     let mut out = Vec::new();
-    let colours = [INK, RED, PALETTE[3], PALETTE[5]];
+    let others = [INK, RED, PALETTE[3], PALETTE[5]];
     if a < 0.0 && b > 0.0 && !chart.markers.iter().any(|m| m.value == 0.0) {
-        out.push(Mark { label: "0".into(), value: 0.0, colour: RGBColor(0x80, 0x80, 0x80) });
+        out.push(Mark { label: "0".into(), value: 0.0, colour: RGBColor(0x80, 0x80, 0x80), lane: 0 });
     }
     for (i, m) in chart.markers.iter().enumerate() {
         let v = m.value / scale;
-        let label = if m.value == 0.0 {
+        let text = if m.value == 0.0 {
             label(&m.label, lang)
         } else {
             format!("{} {}", label(&m.label, lang), amount(v, scale))
         };
-        out.push(Mark { label, value: v, colour: colours[(i + 1) % colours.len()] });
+        let series = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| names.len() > 1 && m.label.en.starts_with(**n))
+            .max_by_key(|(_, n)| n.len())
+            .map(|(j, _)| j);
+        let colour = series.map_or(others[i % others.len()], |j| PALETTE[j % PALETTE.len()]);
+        out.push(Mark { label: text, value: v, colour, lane: 0 });
     }
-    out
+    let mut taken: Vec<Vec<(f64, f64)>> = Vec::new();
+    for m in &mut out {
+        let px = (m.value - a) / (b - a) * plot_w;
+        let w = f64::from(text_width(&m.label)) + 8.0;
+        let span = if (m.value - a) <= 0.75 * (b - a) { (px, px + w) } else { (px - w, px) };
+        let lane = taken
+            .iter()
+            .position(|lane| lane.iter().all(|&(s, e)| span.1 + 4.0 < s || span.0 > e + 4.0))
+            .unwrap_or(taken.len());
+        if lane == taken.len() {
+            taken.push(Vec::new());
+        }
+        taken[lane].push(span);
+        m.lane = lane;
+    }
+    (out, taken.len())
 }
 
-/// Draws marks from `y0` to `y1`, labels stacked downwards from the top, on the side of the
+/// The top of a value range `top` with room above it for `lanes` lines of marker labels, in a
+/// plot `plot_h` pixels high.
+fn headroom(top: f64, lanes: usize, plot_h: f64) -> f64 {
+    let need = 8.0 + 15.0 * lanes as f64;
+    top * plot_h / (plot_h - need).max(plot_h * 0.4)
+}
+
+/// Draws marks from `y0` to `y1`, each label in its lane from the top, on the side of the
 /// line with room (right of it in the left three quarters of the axis, else left).
 fn draw_marks(ctx: &mut Ctx<'_, '_>, marks: &[Mark], (a, b): (f64, f64), (y0, y1): (f64, f64)) -> Result<(), Error> {
-    for (i, m) in marks.iter().enumerate() {
+    for m in marks {
         if !(m.value >= a && m.value <= b) {
             continue;
         }
@@ -356,7 +456,7 @@ fn draw_marks(ctx: &mut Ctx<'_, '_>, marks: &[Mark], (a, b): (f64, f64), (y0, y1
         let right = (m.value - a) <= 0.75 * (b - a);
         let (h, dx) = if right { (HPos::Left, 4) } else { (HPos::Right, -4) };
         let font = font(12.0).color(&m.colour).pos(Pos::new(h, VPos::Top));
-        let dy = 4 + 15 * i as i32;
+        let dy = 4 + 15 * m.lane as i32;
         let label = EmptyElement::at((m.value, y1)) + Text::new(m.label.clone(), (dx, dy), font);
         ctx.draw_series(std::iter::once(label)).map_err(draw_err)?;
     }
@@ -369,7 +469,7 @@ fn histogram(
     o: &ChartOptions,
     edges: &[f64],
     series: &[Series<u64>],
-) -> Result<Vec<Item>, Error> {
+) -> Result<(), Error> {
     if edges.len() < 2 {
         return Err(Error::Chart(format!("histogram {} has no bins", chart.id)));
     }
@@ -378,9 +478,10 @@ fn histogram(
     let (a, b, ticks, step) = range(edges.iter().copied().chain(chart.markers.iter().map(|m| m.value / scale)));
     let max = series.iter().flat_map(|s| s.points.iter()).copied().max().unwrap_or(0).max(1) as f64;
     let (_, top, y_ticks, y_step) = nice_axis(0.0, max);
-    // Head room above the bars for the marker labels, one line each.
-    let m = marks(chart, scale, (a, b), o.lang);
-    let y_top = top * (1.1 + 0.08 * m.len() as f64);
+    // Head room above the bars for the marker labels.
+    let (plot_w, plot_h) = plot_size(root, 70);
+    let (m, lanes) = marks(chart, scale, (a, b), o.lang, plot_w);
+    let y_top = headroom(top, lanes, plot_h);
     let y_desc = chart.other_axis.render(o.lang);
     let mut ctx = frame(
         root,
@@ -393,7 +494,6 @@ fn histogram(
         (&x_desc, &y_desc),
     )?;
     let alpha = if series.len() > 1 { 0.35 } else { 0.6 };
-    let mut items = Vec::new();
     for (j, s) in series.iter().enumerate() {
         let c = PALETTE[j % PALETTE.len()];
         let bars: Vec<Rectangle<(f64, f64)>> = s
@@ -412,13 +512,12 @@ fn histogram(
             .collect();
         ctx.draw_series(bars).map_err(draw_err)?;
         ctx.draw_series(outlines).map_err(draw_err)?;
-        items.push(Item { name: s.name.render(o.lang), colour: c, alpha, line: false });
     }
     draw_marks(&mut ctx, &m, (a, b), (0.0, y_top))?;
-    Ok(items)
+    Ok(())
 }
 
-fn curves(root: &Area<'_>, chart: &Chart, o: &ChartOptions, series: &[Series<(f64, f64)>]) -> Result<Vec<Item>, Error> {
+fn curves(root: &Area<'_>, chart: &Chart, o: &ChartOptions, series: &[Series<(f64, f64)>]) -> Result<(), Error> {
     let (scale, x_desc) = value_axis(chart, o);
     let (a, b, ticks, step) = range(
         series
@@ -427,8 +526,9 @@ fn curves(root: &Area<'_>, chart: &Chart, o: &ChartOptions, series: &[Series<(f6
             .chain(chart.markers.iter().map(|m| m.value / scale)),
     );
     let y_desc = chart.other_axis.render(o.lang);
-    let m = marks(chart, scale, (a, b), o.lang);
-    let y_top = 1.04 + 0.07 * m.len() as f64;
+    let (plot_w, plot_h) = plot_size(root, 70);
+    let (m, lanes) = marks(chart, scale, (a, b), o.lang, plot_w);
+    let y_top = headroom(1.0, lanes, plot_h);
     let mut ctx = frame(
         root,
         &label(&chart.title, o.lang),
@@ -439,15 +539,13 @@ fn curves(root: &Area<'_>, chart: &Chart, o: &ChartOptions, series: &[Series<(f6
         &|v| format!("{:.0}%", v * 100.0),
         (&x_desc, &y_desc),
     )?;
-    let mut items = Vec::new();
     for (j, s) in series.iter().enumerate() {
         let c = PALETTE[j % PALETTE.len()];
         ctx.draw_series(LineSeries::new(s.points.iter().map(|&(x, y)| (x / scale, y)), c.stroke_width(2)))
             .map_err(draw_err)?;
-        items.push(Item { name: s.name.render(o.lang), colour: c, alpha: 1.0, line: true });
     }
     draw_marks(&mut ctx, &m, (a, b), (0.0, y_top))?;
-    Ok(items)
+    Ok(())
 }
 
 /// Rows top to bottom: row `i` of `n` spans `[n - 1 - i + 0.18, n - i - 0.18]`.
@@ -475,7 +573,7 @@ fn waterfall(
     start: &(Words, f64),
     steps: &[(Words, f64)],
     end: &Words,
-) -> Result<Vec<Item>, Error> {
+) -> Result<(), Error> {
     let (scale, x_desc) = value_axis(chart, o);
     let mut labels = vec![start.0.render(o.lang)];
     labels.extend(steps.iter().map(|s| s.0.render(o.lang)));
@@ -494,8 +592,9 @@ fn waterfall(
     // Room right of the widest bar for its value.
     let b_room = b + 0.18 * (b - a);
     let (y_ticks, name) = category_axis(&labels);
-    let m = marks(chart, scale, (a, b), o.lang);
-    let y_top = n as f64 + 0.6 * m.len() as f64;
+    let (plot_w, plot_h) = plot_size(root, label_width(&labels));
+    let (m, lanes) = marks(chart, scale, (a, b), o.lang, plot_w);
+    let y_top = headroom(n as f64, lanes, plot_h);
     let mut ctx = frame(
         root,
         &label(&chart.title, o.lang),
@@ -537,21 +636,10 @@ fn waterfall(
         }
     }
     draw_marks(&mut ctx, &m, (a, b), (0.0, y_top))?;
-    Ok(vec![
-        Item { name: words(o.lang, "total", "合计"), colour: SLATE, alpha: 0.85, line: false },
-        Item { name: words(o.lang, "more cost", "成本增加"), colour: RED, alpha: 0.85, line: false },
-        Item { name: words(o.lang, "less cost", "成本减少"), colour: GREEN, alpha: 0.85, line: false },
-    ])
+    Ok(())
 }
 
-fn tornado(
-    root: &Area<'_>,
-    chart: &Chart,
-    o: &ChartOptions,
-    base: f64,
-    bars: &[TornadoBar],
-    names: &(Words, Words),
-) -> Result<Vec<Item>, Error> {
+fn tornado(root: &Area<'_>, chart: &Chart, o: &ChartOptions, base: f64, bars: &[TornadoBar]) -> Result<(), Error> {
     let (scale, x_desc) = value_axis(chart, o);
     let base = base / scale;
     let labels: Vec<String> = bars.iter().map(|b| b.label.render(o.lang)).collect();
@@ -563,15 +651,12 @@ fn tornado(
             .chain(chart.markers.iter().map(|m| m.value / scale)),
     );
     let (y_ticks, name) = category_axis(&labels);
-    let mut m = marks(chart, scale, (a, b), o.lang);
-    m.insert(
-        0,
-        Mark {
-            label: format!("{} {}", words(o.lang, "base", "基准"), amount(base, scale)), value: base, colour: INK
-        },
-    );
-    // Head room above the bars for the marker labels.
-    let y_top = n as f64 + 0.6 * m.len() as f64;
+    // The base is the first marker.
+    let mut with_base = chart.clone();
+    with_base.markers.insert(0, Marker { label: Words::both("base", "基准"), value: base * scale });
+    let (plot_w, plot_h) = plot_size(root, label_width(&labels));
+    let (m, lanes) = marks(&with_base, scale, (a, b), o.lang, plot_w);
+    let y_top = headroom(n as f64, lanes, plot_h);
     let mut ctx = frame(
         root,
         &label(&chart.title, o.lang),
@@ -595,16 +680,12 @@ fn tornado(
     ctx.draw_series(side(|b| b.low, AMBER.filled())).map_err(draw_err)?;
     ctx.draw_series(side(|b| b.high, BLUE.mix(0.9).filled())).map_err(draw_err)?;
     draw_marks(&mut ctx, &m, (a, b), (0.0, y_top))?;
-    Ok(vec![
-        Item { name: names.0.render(o.lang), colour: AMBER, alpha: 1.0, line: false },
-        Item { name: names.1.render(o.lang), colour: BLUE, alpha: 0.9, line: false },
-    ])
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::{Marker, Series};
 
     #[test]
     fn ticks_are_round_1_2_5_steps() {

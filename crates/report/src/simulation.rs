@@ -91,7 +91,8 @@ pub struct Distribution<'a> {
     pub p5: Decimal,
 }
 
-/// The mean and P5 markers of each distribution (named by contract when there are several).
+/// The mean and P5 markers of each distribution (named by contract when there are several;
+/// only the means beyond two contracts).
 fn distribution_markers(list: &[Distribution<'_>]) -> Vec<Marker> {
     let mut out = Vec::new();
     for d in list {
@@ -102,7 +103,10 @@ fn distribution_markers(list: &[Distribution<'_>]) -> Vec<Marker> {
             (Text::both("mean", "均值"), Text::both("P5 (VaR 95%)", "风险价值 95%"))
         };
         out.push(Marker { label: mean, value: f(d.mean) });
-        out.push(Marker { label: p5, value: f(d.p5) });
+        // Beyond two contracts, only the means: the table has the P5s, the chart stays legible.
+        if list.len() <= 2 {
+            out.push(Marker { label: p5, value: f(d.p5) });
+        }
     }
     out
 }
