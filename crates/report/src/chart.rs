@@ -817,6 +817,40 @@ mod tests {
     }
 
     #[test]
+    fn marker_labels_share_a_lane_only_when_they_do_not_overlap() {
+        let mut c = hist("CNY");
+        c.markers = vec![
+            Marker { label: Words::en("A mean"), value: -190_000.0 },
+            Marker { label: Words::en("B mean"), value: -185_000.0 },
+            Marker { label: Words::en("C mean"), value: 700_000.0 },
+        ];
+        let (m, lanes) = marks(&c, 1.0, (-200_000.0, 800_000.0), Lang::En, 600.0);
+        // Zero, then A, B and C: A and B collide with each other and with zero's label, C
+        // (far right, its label to the left of its line) is free in the first lane.
+        let lane = |l: &str| m.iter().find(|x| x.label.starts_with(l)).unwrap().lane;
+        assert_eq!(m.len(), 4);
+        assert_ne!(lane("A mean"), lane("B mean"));
+        assert_eq!(lane("C mean"), 0);
+        assert_eq!(lanes, 3, "zero, A and B stacked");
+        // Colours follow the series named: neither A nor B is a series here.
+        assert!(headroom(10.0, 3, 300.0) > 10.0 * 300.0 / 260.0);
+    }
+
+    #[test]
+    fn the_legend_wraps_and_bilingual_labels_share_their_prefix() {
+        let items: Vec<Item> = (0..6)
+            .map(|i| Item { name: format!("Contract number {i}"), colour: PALETTE[i], alpha: 1.0, line: false })
+            .collect();
+        let rows = legend_rows(&items, 500);
+        assert!(rows.len() >= 2, "{:?}", rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>());
+        assert!(rows.iter().all(|(_, w)| *w <= 468));
+        assert_eq!(rows.iter().map(|r| r.0.len()).sum::<usize>(), 6);
+        assert_eq!(label(&Words::both("Sunrise 2027 mean", "Sunrise 2027 均值"), Lang::Both), "Sunrise 2027 mean 均值");
+        assert_eq!(label(&Words::both("mean", "均值"), Lang::Both), "mean 均值");
+        assert_eq!(label(&Words::both("Sunrise 2027 mean", "Sunrise 2027 均值"), Lang::Zh), "Sunrise 2027 均值");
+    }
+
+    #[test]
     fn a_histogram_without_bins_is_an_error() {
         let mut c = hist("CNY");
         c.kind = ChartKind::Histogram { edges: vec![], series: vec![] };

@@ -112,6 +112,79 @@ fn typed_errors_carry_their_fields() {
     ));
 }
 
+/// The charts of each report are drawn from the report value's own numbers.
+#[test]
+fn charts_carry_the_report_values() {
+    use kasim_report::ChartKind;
+    use rust_decimal::prelude::ToPrimitive;
+    let (file, c) = scenario("hypermarket.toml");
+    let run = cfg(500);
+    let r = kasim_montecarlo::report::simulate(std::slice::from_ref(&c), &run, &mut |_, _| {}).unwrap();
+    let sim = Simulation::new(&file, &c, &run, &r[0], None);
+    let doc = kasim_report::Report::document(&sim);
+    let charts: Vec<_> = doc.charts().collect();
+    assert_eq!(charts.len(), 2);
+    let ChartKind::Histogram { edges, series } = &charts[0].kind else { panic!("{:?}", charts[0].kind) };
+    assert_eq!(series.len(), 1);
+    assert_eq!(series[0].points.iter().sum::<u64>(), 500, "every scenario in a bin");
+    assert_eq!(edges.len(), series[0].points.len() + 1);
+    let s = &sim.outputs[0].summary;
+    assert!(edges[0] <= s.min.to_f64().unwrap() && s.max.to_f64().unwrap() < *edges.last().unwrap());
+    let mean = charts[0].markers.iter().find(|m| m.label.en == "mean").unwrap();
+    assert_eq!(mean.value, s.mean.to_f64().unwrap());
+    assert_eq!(charts[0].currency.as_deref(), Some(c.currency.as_str()));
+    let ChartKind::Curves { series } = &charts[1].kind else { panic!() };
+    assert_eq!(series[0].points.len(), 101);
+    assert_eq!(series[0].points[0], (s.min.to_f64().unwrap(), 0.0));
+    assert_eq!(series[0].points[100], (s.max.to_f64().unwrap(), 1.0));
+    // The JSON has the same histogram.
+    let json: serde_json::Value = serde_json::from_str(&emit(&sim, Format::Json).unwrap()).unwrap();
+    let counts: Vec<u64> =
+        json["net_contribution_histogram"]["counts"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert_eq!(&counts, &series_counts(&charts[0].kind));
+
+    // Compared contracts share the histogram's edges.
+    let (f1, a) = scenario("supermarket.toml");
+    let (f2, b) = scenario("pharmacy.toml");
+    let contracts = [a, b];
+    let r = kasim_montecarlo::report::simulate(&contracts, &run, &mut |_, _| {}).unwrap();
+    let cmp = Comparison::new(&[f1, f2], &contracts, &run, &r);
+    assert_eq!(cmp.contracts[0].net_contribution_histogram.edges, cmp.contracts[1].net_contribution_histogram.edges);
+    let doc = kasim_report::Report::document(&cmp);
+    let ChartKind::Histogram { series, .. } = &doc.charts().next().unwrap().kind else { panic!() };
+    assert_eq!(series.len(), 2);
+    assert!(series.iter().all(|s| s.points.iter().sum::<u64>() == 500));
+    assert_eq!(doc.charts().next().unwrap().markers.len(), 4, "mean and P5 of each");
+
+    // The tornado's bars are the report's.
+    let sens = Sensitivity::run(&contracts[0], &cfg(100), Stat::Mean).unwrap();
+    let doc = kasim_report::Report::document(&sens);
+    let ChartKind::Tornado { base, bars, .. } = &doc.charts().next().unwrap().kind else { panic!() };
+    assert_eq!(*base, sens.tornado.base.to_f64().unwrap());
+    assert_eq!(bars.len(), sens.tornado.bars.len());
+    assert_eq!(bars[0].low, sens.tornado.bars[0].at_low.to_f64().unwrap());
+
+    // explain: cost of goods + fees + financing, against net invoiced sales; the gap is the
+    // net contribution.
+    let e = ExplainReport::new(evaluation("hypermarket.toml"));
+    let doc = kasim_report::Report::document(&e);
+    let chart = doc.charts().next().unwrap();
+    let ChartKind::Waterfall { start, steps, .. } = &chart.kind else { panic!() };
+    let end = start.1 + steps.iter().map(|s| s.1).sum::<f64>();
+    let sales = chart.markers[0].value;
+    let p = &e.pnl;
+    assert_eq!(start.1, p.cost_of_goods.to_f64().unwrap());
+    assert_eq!(steps.len(), p.fees_by_kind.len() + usize::from(!p.financing_cost.is_zero()));
+    assert!((sales - end - p.net_contribution.to_f64().unwrap()).abs() < 0.01, "{sales} - {end}");
+}
+
+fn series_counts(kind: &kasim_report::ChartKind) -> Vec<u64> {
+    match kind {
+        kasim_report::ChartKind::Histogram { series, .. } => series[0].points.clone(),
+        _ => Vec::new(),
+    }
+}
+
 /// The HTML of `simulate`, `compare`, `sensitivity` and `explain` for the bundled scenarios,
 /// opened in headless Chromium.
 ///
