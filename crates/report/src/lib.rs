@@ -9,7 +9,9 @@
 //!
 //! * [`emit::table`] — aligned terminal text from the document, English and Chinese labels;
 //! * [`emit::csv`] — the named table as CSV (UTF-8 with a byte-order mark);
-//! * [`emit::json`] — the report value itself, versioned (`"format": "kasim.<command>/1"`).
+//! * [`emit::json`] — the report value itself, versioned (`"format": "kasim.<command>/1"`);
+//! * [`emit::html`] — one self-contained page from the document, its charts drawn by
+//!   [`chart::svg`] (plotters' SVG backend) inline, with a print stylesheet.
 //!
 //! Because the JSON *is* the report value and the table is built from the same value, the
 //! formats cannot disagree; [`testing::check`] proves it for a report by finding every table
