@@ -348,8 +348,12 @@ fn frame<'a, 'b>(
     y_label: &dyn Fn(f64) -> String,
     (x_desc, y_desc): (&str, &str),
 ) -> Result<Ctx<'a, 'b>, Error> {
+    // A long title is set smaller so it fits the width (down to 11 px).
+    let width = f64::from(root.dim_in_pixel().0.saturating_sub(40));
+    let at_17 = f64::from(text_width(title)) * 17.0 / 12.0;
+    let size = if at_17 > width { (17.0 * width / at_17).max(11.0) } else { 17.0 };
     let mut ctx = ChartBuilder::on(root)
-        .caption(title, font(17.0).color(&INK))
+        .caption(title, font(size).color(&INK))
         .margin(14)
         .margin_right(34)
         .x_label_area_size(46)
@@ -848,6 +852,16 @@ mod tests {
         assert_eq!(label(&Words::both("Sunrise 2027 mean", "Sunrise 2027 均值"), Lang::Both), "Sunrise 2027 mean 均值");
         assert_eq!(label(&Words::both("mean", "均值"), Lang::Both), "mean 均值");
         assert_eq!(label(&Words::both("Sunrise 2027 mean", "Sunrise 2027 均值"), Lang::Zh), "Sunrise 2027 均值");
+    }
+
+    #[test]
+    fn a_long_title_is_set_smaller() {
+        let short = svg(&hist("CNY"), &ChartOptions::default()).unwrap();
+        assert!(short.contains("font-size=\"17"), "{short}");
+        let mut c = hist("CNY");
+        c.title = Words::en("x".repeat(300));
+        let long = svg(&c, &ChartOptions::default()).unwrap();
+        assert!(long.contains("font-size=\"11") && !long.contains("font-size=\"17"), "{long}");
     }
 
     #[test]
