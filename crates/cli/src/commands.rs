@@ -72,7 +72,7 @@ pub(crate) fn run(command: Command) -> Outcome {
                 return out(&report, format, dir.as_deref());
             }
             if let Some(dir) = dir {
-                let svg = kasim_report::simulation::tornado_svg(&report, &contract.currency, chart_lang());
+                let svg = kasim_report::simulation::tornado_svg(&report, chart_lang())?;
                 write_all(&dir, &[("tornado.svg", svg.into_bytes())])?;
             }
             out(&report, format, None)

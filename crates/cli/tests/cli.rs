@@ -100,7 +100,61 @@ fn simulate_out_writes_csv_and_charts() {
     assert_eq!(names, ["histogram.svg", "s-curve.svg", "scenarios.csv"]);
     let csv = std::fs::read_to_string(dir.join("scenarios.csv")).unwrap();
     assert_eq!(csv.lines().count(), 301);
-    assert!(std::fs::read_to_string(dir.join("histogram.svg")).unwrap().starts_with("<svg"));
+    let svg = std::fs::read_to_string(dir.join("histogram.svg")).unwrap();
+    assert!(svg.starts_with("<svg"), "{svg}");
+    // The same chart as the report's: its mean marker carries the JSON's mean, in whole yuan.
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mean: f64 = v["outputs"][0]["summary"]["mean"].as_str().unwrap().parse().unwrap();
+    let mean = format!("{:.0}", mean.round());
+    let grouped =
+        mean.as_bytes().rchunks(3).rev().map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(",");
+    assert!(svg.contains(&format!("mean 均值 {grouped}")), "mean {grouped}: {svg}");
+    assert!(svg.contains("(CNY)"), "the currency on the axis");
+    let tornado = dir.join("t");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kasim"))
+        .current_dir(&root)
+        .args(["sensitivity", "scenarios/pharmacy.toml", "--runs", "50", "--lang", "zh", "--out"])
+        .arg(&tornado)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let svg = std::fs::read_to_string(tornado.join("tornado.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("基准") && svg.contains("输入取低值"), "{svg}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--format html --out FILE` on the report commands: one page each, with the report's
+/// charts, the same bytes at any thread count, `--unit wan` in the headers and the axes.
+#[test]
+fn report_commands_write_html_pages() {
+    let dir = std::env::temp_dir().join(format!("kasim-html-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let page = |name: &str, args: &[&str]| {
+        let path = dir.join(name);
+        let mut all: Vec<&str> = args.to_vec();
+        let p = path.display().to_string();
+        all.extend(["--format", "html", "--out", &p]);
+        let out = kasim(&all);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stdout.is_empty(), "the page goes to the file");
+        std::fs::read_to_string(&path).unwrap()
+    };
+    let sim = ["simulate", "scenarios/supermarket.toml", "--runs", "600", "--seed", "5"];
+    let one = page("sim1.html", &[&sim[..], &["--threads", "1"]].concat());
+    let two = page("sim2.html", &[&sim[..], &["--threads", "2"]].concat());
+    assert_eq!(one, two, "byte-identical at any thread count");
+    assert!(one.starts_with("<!DOCTYPE html>") && one.matches("<svg").count() == 2, "histogram and S-curve");
+    let cmp = page("cmp.html", &["compare", "scenarios/supermarket.toml", "scenarios/pharmacy.toml", "--runs", "300"]);
+    assert!(cmp.contains("Sunrise 2027") && cmp.contains("Yixin Pharmacy 2027") && cmp.matches("<svg").count() == 2);
+    let sens = page("sens.html", &["sensitivity", "scenarios/supermarket.toml", "--runs", "50"]);
+    assert!(sens.contains("<svg") && sens.contains("uncertainty.promo_uplift"));
+    let explain = page("explain.html", &["explain", "scenarios/hypermarket.toml", "--unit", "wan", "--lang", "en"]);
+    assert!(explain.contains("Amount (万元)</th>") && explain.contains("(万元)\n</text>"), "wan in headers and axes");
+    assert!(explain.contains("Money amounts in ten thousands"));
+    for html in [&one, &cmp, &sens, &explain] {
+        assert!(!html.contains(" src=") && !html.contains(" href="), "self-contained");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

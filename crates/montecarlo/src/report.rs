@@ -147,6 +147,76 @@ pub fn sorted(results: &Results, get: fn(&Row) -> i64) -> Vec<i64> {
     v
 }
 
+/// A compact histogram of one output over the scenarios: round bin edges (a 1-2-5 step in
+/// currency units) and the count of scenarios per bin, so every format draws the same bars
+/// without the per-scenario values.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Histogram {
+    /// Bin edges, increasing (`edges.len()` = `counts.len()` + 1); bin `i` holds values in
+    /// `[edges[i], edges[i + 1])`.
+    pub edges: Vec<Decimal>,
+    /// Scenarios per bin.
+    pub counts: Vec<u64>,
+}
+
+/// About this many bins: a step of 1, 2 or 5 × a power of ten cents gives 16 to 40.
+const BINS: i128 = 40;
+
+/// The smallest 1-2-5 step (in cents, at least one cent) that covers `span` in `BINS` bins.
+fn round_step(span: i128) -> i128 {
+    let mut p: i128 = 1;
+    loop {
+        for m in [1, 2, 5] {
+            if m * p * BINS >= span {
+                return m * p;
+            }
+        }
+        p *= 10;
+    }
+}
+
+impl Histogram {
+    /// Histograms of several outputs' values (cents, in any order) on common round edges (one
+    /// histogram per slice, all with the same edges): the overlaid distributions of
+    /// contracts compared on the same scenarios. Integer arithmetic only, so the edges and
+    /// counts are the same on every machine.
+    pub fn common(values: &[&[i64]]) -> Vec<Histogram> {
+        let lo = values.iter().flat_map(|v| v.iter()).min().copied().unwrap_or(0);
+        let hi = values.iter().flat_map(|v| v.iter()).max().copied().unwrap_or(0);
+        let (lo, hi) = (i128::from(lo), i128::from(hi));
+        let step = round_step((hi - lo).max(1));
+        let start = lo.div_euclid(step) * step;
+        let bins = ((hi - start) / step + 1).max(1);
+        let edges: Vec<Decimal> = (0..=bins)
+            .map(|i| {
+                let cents = start + i * step;
+                i64::try_from(cents).map_or(Decimal::ZERO, |c| Decimal::new(c, 2))
+            })
+            .collect();
+        values
+            .iter()
+            .map(|v| {
+                let mut counts = vec![0u64; bins as usize];
+                for &c in v.iter() {
+                    let i = ((i128::from(c) - start) / step).clamp(0, bins - 1) as usize;
+                    counts[i] += 1;
+                }
+                Histogram { edges: edges.clone(), counts }
+            })
+            .collect()
+    }
+}
+
+/// The S-curve of sorted values (cents): the value at cumulative probability 0%, 1%, …, 100%
+/// (the nearest rank, an actual scenario's value), 101 points.
+pub fn s_curve(sorted: &[i64]) -> Vec<Decimal> {
+    if sorted.is_empty() {
+        return Vec::new();
+    }
+    let last = sorted.len() - 1;
+    (0..=100usize).map(|q| Decimal::new(sorted[(last * q + 50) / 100], 2)).collect()
+}
+
 /// The summary of one output.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutputSummary {
@@ -181,6 +251,12 @@ pub struct Simulation {
     /// The threshold, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Decimal>,
+    /// The contract's currency (`CNY`): the unit of the amounts and the charts' axes.
+    pub currency: String,
+    /// The distribution of net contribution as a histogram (the chart of the reports).
+    pub net_contribution_histogram: Histogram,
+    /// Net contribution at cumulative probability 0%, 1%, …, 100% (the S-curve).
+    pub net_contribution_s_curve: Vec<Decimal>,
 }
 
 impl Simulation {
@@ -203,6 +279,8 @@ impl Simulation {
             })
         });
         let mut p_threshold = None;
+        let mut histogram = Histogram { edges: Vec::new(), counts: Vec::new() };
+        let mut curve = Vec::new();
         let outputs = OUTPUTS
             .iter()
             .enumerate()
@@ -210,6 +288,8 @@ impl Simulation {
                 let v = sorted(r, o.get);
                 if i == 0 {
                     p_threshold = threshold_cents.map(|t| p_below(&v, t));
+                    histogram = Histogram::common(&[&v]).remove(0);
+                    curve = s_curve(&v);
                 }
                 OutputSummary { output: o.key, unit: o.unit, summary: o.summary(&v) }
             })
@@ -224,6 +304,9 @@ impl Simulation {
             retailer: contract.retailer.name.clone(),
             requested_runs: cfg.runs,
             threshold,
+            currency: contract.currency.clone(),
+            net_contribution_histogram: histogram,
+            net_contribution_s_curve: curve,
         }
     }
 }
@@ -247,6 +330,12 @@ pub struct Compared {
     pub contribution_per_store: Decimal,
     /// Mean net contribution per SKU carried.
     pub contribution_per_sku: Decimal,
+    /// The contract's currency.
+    pub currency: String,
+    /// Net contribution as a histogram, on the same edges for every contract compared.
+    pub net_contribution_histogram: Histogram,
+    /// Net contribution at cumulative probability 0%, 1%, …, 100% (the S-curve).
+    pub net_contribution_s_curve: Vec<Decimal>,
 }
 
 /// The difference of two contracts, scenario by scenario.
@@ -282,8 +371,13 @@ impl Comparison {
     /// Compares contracts' results of one run (`results[i]` of `contracts[i]` from `files[i]`).
     pub fn new(files: &[String], contracts: &[Contract], cfg: &RunConfig, results: &[Results]) -> Comparison {
         let mut list: Vec<Compared> = Vec::new();
+        // One column of net contribution at a time for the summaries; the histograms need
+        // every contract's range first (common edges), so they are binned in a second pass.
+        let mut curves = Vec::new();
         for ((file, c), r) in files.iter().zip(contracts).zip(results) {
-            let net_contribution = Summary::of_sorted_cents(&sorted(r, |x| x.net_contribution));
+            let v = sorted(r, |x| x.net_contribution);
+            curves.push(s_curve(&v));
+            let net_contribution = Summary::of_sorted_cents(&v);
             let per = |n: u64| {
                 if n == 0 { Decimal::ZERO } else { (net_contribution.mean / Decimal::from(n)).round_dp(2) }
             };
@@ -296,7 +390,17 @@ impl Comparison {
                 fee_ratio_percent: OUTPUTS[3].summary(&sorted(r, OUTPUTS[3].get)),
                 net_net_price: OUTPUTS[5].summary(&sorted(r, OUTPUTS[5].get)),
                 net_contribution,
+                currency: c.currency.clone(),
+                net_contribution_histogram: Histogram { edges: Vec::new(), counts: Vec::new() },
+                net_contribution_s_curve: Vec::new(),
             });
+        }
+        let columns: Vec<Vec<i64>> =
+            results.iter().map(|r| r.rows.iter().map(|x| x.net_contribution).collect()).collect();
+        let slices: Vec<&[i64]> = columns.iter().map(Vec::as_slice).collect();
+        for ((c, h), curve) in list.iter_mut().zip(Histogram::common(&slices)).zip(curves) {
+            c.net_contribution_histogram = h;
+            c.net_contribution_s_curve = curve;
         }
         let mut differences = Vec::new();
         for a in 0..list.len() {
@@ -343,6 +447,8 @@ pub struct Sensitivity {
     pub tornado: Tornado,
     /// (per-scenario input, Spearman ρ with net contribution), strongest first.
     pub rank_correlations: Vec<(String, f64)>,
+    /// The contract's currency (the tornado's axis).
+    pub currency: String,
 }
 
 impl Sensitivity {
@@ -356,7 +462,14 @@ impl Sensitivity {
         require_uncertainty(contract)?;
         let tornado = analysis::tornado(contract, cfg, stat)?;
         let rank_correlations = analysis::rank_correlations(contract, cfg)?;
-        Ok(Sensitivity { contract: contract.name.clone(), runs: cfg.runs, seed: cfg.seed, tornado, rank_correlations })
+        Ok(Sensitivity {
+            contract: contract.name.clone(),
+            runs: cfg.runs,
+            seed: cfg.seed,
+            tornado,
+            rank_correlations,
+            currency: contract.currency.clone(),
+        })
     }
 }
 
@@ -417,5 +530,45 @@ impl GoalSeekReport {
         let high = high.unwrap_or_else(|| (current * Decimal::from(3)).max(Decimal::ONE));
         let result = analysis::goal_seek(contract, term, stat, target, low, high, cfg)?;
         Ok(GoalSeekReport { contract: contract.name.clone(), runs: cfg.runs, seed: cfg.seed, current, result, unit })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histograms_share_round_edges_and_count_every_value() {
+        // -1,234.56 … 98,765.43 and 0 … 50,000: a span of 9,999,999 cents over 40 bins is
+        // about 250,000 cents, so the step is 500,000 cents (5,000.00), edges from -5,000.00.
+        let a: Vec<i64> = vec![-123_456, 0, 500_000, 9_876_543];
+        let b: Vec<i64> = vec![5_000_000, 0]; // any order
+        let h = Histogram::common(&[&a, &b]);
+        assert_eq!(h[0].edges, h[1].edges);
+        assert_eq!(h[0].edges[0], Decimal::new(-500_000, 2));
+        assert_eq!(h[0].edges[1], Decimal::ZERO);
+        assert_eq!(*h[0].edges.last().unwrap(), Decimal::new(10_000_000, 2));
+        assert_eq!(h[0].edges.len(), h[0].counts.len() + 1);
+        assert_eq!(h[0].counts.iter().sum::<u64>(), 4);
+        assert_eq!(h[1].counts.iter().sum::<u64>(), 2);
+        assert_eq!(h[0].counts[0], 1, "-1,234.56 is in [-5,000, 0)");
+        assert_eq!(h[0].counts[1], 1, "0 is in [0, 5,000)");
+        assert_eq!(h[0].counts[2], 1, "5,000.00 starts bin 2");
+        assert_eq!(h[1].counts[11], 1, "50,000.00 starts bin 11");
+        // One value: one bin.
+        let one = Histogram::common(&[&[700]]);
+        assert_eq!(one[0].counts, vec![1]);
+        assert!(one[0].edges[0] <= Decimal::new(700, 2) && Decimal::new(700, 2) < one[0].edges[1]);
+    }
+
+    #[test]
+    fn the_s_curve_is_101_nearest_rank_values() {
+        let v: Vec<i64> = (0..1001).map(|i| i * 100).collect();
+        let c = s_curve(&v);
+        assert_eq!(c.len(), 101);
+        assert_eq!(c[0], Decimal::ZERO);
+        assert_eq!(c[50], Decimal::new(50_000, 2));
+        assert_eq!(c[100], Decimal::new(100_000, 2));
+        assert!(s_curve(&[]).is_empty());
     }
 }

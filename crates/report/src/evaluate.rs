@@ -3,11 +3,12 @@
 
 use kasim_core::money::format_money;
 use kasim_core::{Contract, Settlement};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::Report;
-use crate::document::{Column, Document, Table, Text, Value};
+use crate::document::{Chart, ChartKind, Column, Document, Marker, Table, Text, Value};
 
 /// One settled contract with the identity users need to tell contracts apart.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -371,7 +372,7 @@ impl ExplainReport {
                 Value::Money(x.total),
             ]);
         }
-        let mut blocks = vec![t.into(), r.into()];
+        let mut blocks = vec![self.waterfall().into(), t.into(), r.into()];
         if !self.sources.is_empty() {
             blocks.push(self.sources_table().into());
         }
@@ -406,6 +407,39 @@ impl ExplainReport {
             ]);
         }
         t
+    }
+
+    /// What the year costs the supplier, built up against its net invoiced sales: from the
+    /// cost of goods through each fee kind (up steps, red: more cost) and the financing cost
+    /// to the total cost; the net invoiced sales are marked, so the gap between the marker and
+    /// the last bar is the net contribution.
+    pub fn waterfall(&self) -> Chart {
+        let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
+        let p = &self.pnl;
+        let mut steps: Vec<(Text, f64)> =
+            p.fees_by_kind.iter().map(|k| (Text::both(k.label, k.label_zh), f(k.amount))).collect();
+        if !p.financing_cost.is_zero() {
+            steps.push((Text::both("Financing cost", "资金成本"), f(p.financing_cost)));
+        }
+        Chart {
+            id: "waterfall".into(),
+            title: Text::both(
+                format!("{} — costs against net invoiced sales", self.contract),
+                format!("{} — 成本与净销售额", self.contract),
+            ),
+            value_axis: Text::both("amount", "金额"),
+            other_axis: Text::en(""),
+            currency: Some(self.currency.clone()),
+            kind: ChartKind::Waterfall {
+                start: (Text::both("Cost of goods", "销货成本"), f(p.cost_of_goods)),
+                steps,
+                end: Text::both("Total cost", "总成本"),
+            },
+            markers: vec![Marker {
+                label: Text::both("net invoiced sales", "净销售额"),
+                value: f(p.net_invoiced_sales),
+            }],
+        }
     }
 
     fn notes(&self) -> Vec<Text> {

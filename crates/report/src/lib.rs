@@ -9,7 +9,9 @@
 //!
 //! * [`emit::table`] — aligned terminal text from the document, English and Chinese labels;
 //! * [`emit::csv`] — the named table as CSV (UTF-8 with a byte-order mark);
-//! * [`emit::json`] — the report value itself, versioned (`"format": "kasim.<command>/1"`).
+//! * [`emit::json`] — the report value itself, versioned (`"format": "kasim.<command>/1"`);
+//! * [`emit::html`] — one self-contained page from the document, its charts drawn by
+//!   [`chart::svg`] (plotters' SVG backend) inline, with a print stylesheet.
 //!
 //! Because the JSON *is* the report value and the table is built from the same value, the
 //! formats cannot disagree; [`testing::check`] proves it for a report by finding every table
@@ -44,6 +46,7 @@
 
 #![deny(missing_docs)]
 
+pub mod chart;
 pub mod compliance;
 pub mod document;
 pub mod emit;
@@ -51,7 +54,6 @@ pub mod evaluate;
 mod negotiate;
 pub mod plan;
 pub mod simulation;
-pub mod svg;
 pub mod testing;
 
 pub use document::{
@@ -126,6 +128,9 @@ pub enum Error {
         /// The format (`xlsx`).
         format: &'static str,
     },
+    /// A chart could not be drawn.
+    #[error("cannot draw the chart: {0}")]
+    Chart(String),
     /// The workbook could not be written.
     #[error("cannot write the workbook: {0}")]
     Xlsx(String),

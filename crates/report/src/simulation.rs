@@ -4,13 +4,17 @@
 use kasim_core::money::format_money;
 use kasim_montecarlo::Summary;
 use kasim_montecarlo::analysis::{InputSource, InputUnit, Side};
-use kasim_montecarlo::report::{Comparison, GoalSeekReport, OUTPUTS, Sensitivity, Simulation, TermUnit, Unit};
+use kasim_montecarlo::report::{
+    Comparison, GoalSeekReport, Histogram, OUTPUTS, Sensitivity, Simulation, TermUnit, Unit,
+};
 use kasim_montecarlo::stats::{Better, PERCENTILES};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::Report;
-use crate::document::{Column, Document, KeyValues, Table, Text, Value};
+use crate::chart::ChartOptions;
+use crate::document::{Chart, ChartKind, Column, Document, KeyValues, Marker, Series, Table, Text, TornadoBar, Value};
+use crate::emit::table::MoneyUnit;
 
 fn count(n: u64) -> String {
     format_money(Decimal::from(n), 0)
@@ -69,6 +73,154 @@ fn summary_rows(t: &mut Table, summaries: &[(&Summary, Unit)]) {
     }
 }
 
+fn f(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(0.0)
+}
+
+/// One contract's distribution of net contribution, as the charts draw it.
+pub struct Distribution<'a> {
+    /// The legend's name (the contract).
+    pub name: Text,
+    /// The histogram (common edges across contracts).
+    pub histogram: &'a Histogram,
+    /// Net contribution at 0%, 1%, …, 100%.
+    pub s_curve: &'a [Decimal],
+    /// The mean and P5 (value at risk), marked on the charts.
+    pub mean: Decimal,
+    /// P5.
+    pub p5: Decimal,
+}
+
+/// The mean and P5 markers of each distribution (named by contract when there are several;
+/// only the means beyond two contracts).
+fn distribution_markers(list: &[Distribution<'_>]) -> Vec<Marker> {
+    let mut out = Vec::new();
+    for d in list {
+        let (mean, p5) = if list.len() > 1 {
+            let n = &d.name.en;
+            (Text::both(format!("{n} mean"), format!("{n} 均值")), Text::en(format!("{n} P5")))
+        } else {
+            (Text::both("mean", "均值"), Text::both("P5 (VaR 95%)", "风险价值 95%"))
+        };
+        out.push(Marker { label: mean, value: f(d.mean) });
+        // Beyond two contracts, only the means: the table has the P5s, the chart stays legible.
+        if list.len() <= 2 {
+            out.push(Marker { label: p5, value: f(d.p5) });
+        }
+    }
+    out
+}
+
+/// The two charts of net contribution: the histograms overlaid on their common edges and the
+/// S-curves, zero, the mean and P5 marked, the axis in `currency`.
+pub fn distribution_charts(title: &Text, currency: &str, list: &[Distribution<'_>]) -> [Chart; 2] {
+    let axis = Text::both("net contribution", "净贡献");
+    let edges = list.first().map_or_else(Vec::new, |d| d.histogram.edges.iter().map(|e| f(*e)).collect());
+    let histogram = Chart {
+        id: "histogram".into(),
+        title: Text::both(
+            format!("{} — distribution of net contribution", title.en),
+            format!("{} — 净贡献分布", title.zh.as_deref().unwrap_or(&title.en)),
+        ),
+        value_axis: axis.clone(),
+        other_axis: Text::both("scenarios", "情景数"),
+        currency: Some(currency.to_string()),
+        kind: ChartKind::Histogram {
+            edges,
+            series: list.iter().map(|d| Series { name: d.name.clone(), points: d.histogram.counts.clone() }).collect(),
+        },
+        markers: distribution_markers(list),
+    };
+    let curves = Chart {
+        id: "s-curve".into(),
+        title: Text::both(
+            format!("{} — S-curve of net contribution", title.en),
+            format!("{} — 净贡献累计概率曲线", title.zh.as_deref().unwrap_or(&title.en)),
+        ),
+        value_axis: axis,
+        other_axis: Text::both("cumulative probability", "累计概率"),
+        currency: Some(currency.to_string()),
+        kind: ChartKind::Curves {
+            series: list
+                .iter()
+                .map(|d| {
+                    let last = d.s_curve.len().saturating_sub(1).max(1) as f64;
+                    Series {
+                        name: d.name.clone(),
+                        points: d.s_curve.iter().enumerate().map(|(i, v)| (f(*v), i as f64 / last)).collect(),
+                    }
+                })
+                .collect(),
+        },
+        markers: distribution_markers(list),
+    };
+    [histogram, curves]
+}
+
+/// The P5 of a summary (its 5th percentile).
+fn p5(s: &Summary) -> Decimal {
+    s.percentiles.iter().find(|p| p.0 == 5).map_or(s.var95, |p| p.1)
+}
+
+/// The histogram and the S-curve of a simulation's net contribution.
+pub fn simulation_charts(s: &Simulation) -> [Chart; 2] {
+    let summary = &s.outputs[0].summary;
+    let d = Distribution {
+        name: Text::en(&s.contract),
+        histogram: &s.net_contribution_histogram,
+        s_curve: &s.net_contribution_s_curve,
+        mean: summary.mean,
+        p5: p5(summary),
+    };
+    distribution_charts(&Text::en(&s.contract), &s.currency, &[d])
+}
+
+/// Every compared contract's distribution of net contribution overlaid (common edges), and
+/// the S-curves.
+pub fn comparison_charts(cmp: &Comparison) -> [Chart; 2] {
+    let list: Vec<Distribution<'_>> = cmp
+        .contracts
+        .iter()
+        .map(|c| Distribution {
+            name: Text::en(&c.contract),
+            histogram: &c.net_contribution_histogram,
+            s_curve: &c.net_contribution_s_curve,
+            mean: c.net_contribution.mean,
+            p5: p5(&c.net_contribution),
+        })
+        .collect();
+    let currency = cmp.contracts.first().map_or("CNY", |c| c.currency.as_str());
+    distribution_charts(&Text::both("Contracts compared", "合同比较"), currency, &list)
+}
+
+/// The tornado of a sensitivity run: each input at its low and high end, around the base.
+pub fn tornado_chart(s: &Sensitivity) -> Chart {
+    let t = &s.tornado;
+    Chart {
+        id: "tornado".into(),
+        title: Text::both(
+            format!("{} — {} net contribution, {} scenarios per variant", s.contract, t.stat, count(s.runs)),
+            format!("{} — 净贡献 {}", s.contract, t.stat),
+        ),
+        value_axis: Text::both(format!("{} net contribution", t.stat), format!("净贡献 {}", t.stat)),
+        other_axis: Text::en(""),
+        currency: Some(s.currency.clone()),
+        kind: ChartKind::Tornado {
+            base: f(t.base),
+            bars: t
+                .bars
+                .iter()
+                .map(|b| TornadoBar { label: Text::en(&b.input.name), low: f(b.at_low), high: f(b.at_high) })
+                .collect(),
+            legend: (
+                Text::both("input at its low value", "输入取低值"),
+                Text::both("input at its high value", "输入取高值"),
+            ),
+        },
+        markers: Vec::new(),
+    }
+}
+
 impl Report for Simulation {
     fn schema(&self) -> &'static str {
         "kasim.simulate/2"
@@ -95,6 +247,7 @@ impl Report for Simulation {
             self.seed
         ));
         doc.blocks.push(t.into());
+        doc.blocks.extend(simulation_charts(self).map(Into::into));
         doc.notes.push(Text::both(
             "Risk rows read each output's bad tail: VaR 95% is P5 where higher is better and P95 for \
              costs (fees, fee ratio); CVaR 95% is the mean of the worst 5% of scenarios (the highest \
@@ -132,6 +285,7 @@ impl Report for Comparison {
             self.contracts.iter().map(|c| (&c.net_contribution, Unit::Currency)).collect();
         summary_rows(&mut t, &pairs);
         doc.blocks.push(t.into());
+        doc.blocks.extend(comparison_charts(self).map(Into::into));
 
         let mut d = Table::new(
             "differences",
@@ -250,6 +404,7 @@ impl Report for Sensitivity {
             ]);
         }
         doc.blocks.push(bars.into());
+        doc.blocks.push(tornado_chart(self).into());
         if !self.rank_correlations.is_empty() {
             let mut c = Table::new(
                 "rank_correlations",
@@ -328,7 +483,8 @@ impl Report for GoalSeekReport {
 ///
 /// # Errors
 ///
-/// [`Error::Csv`](crate::Error::Csv) when the CSV writer fails.
+/// [`Error::Csv`](crate::Error::Csv) when the CSV writer fails,
+/// [`Error::Chart`](crate::Error::Chart) when a chart cannot be drawn.
 pub fn scenario_files(
     contract: &str,
     currency: &str,
@@ -360,23 +516,35 @@ pub fn scenario_files(
     let mut csv_bytes = crate::emit::csv::BOM.as_bytes().to_vec();
     csv_bytes.extend(bytes);
     let v = kasim_montecarlo::report::sorted(r, |x| x.net_contribution);
-    let title = match lang {
-        crate::Lang::Zh => format!("{contract} — 净贡献，{} 个情景", r.rows.len()),
-        _ => format!("{contract} — net contribution, {} scenarios", r.rows.len()),
+    let summary = kasim_montecarlo::Summary::of_sorted_cents(&v);
+    let histogram = Histogram::common(&[&v]).remove(0);
+    let curve = kasim_montecarlo::report::s_curve(&v);
+    let d = Distribution {
+        name: Text::en(contract),
+        histogram: &histogram,
+        s_curve: &curve,
+        mean: summary.mean,
+        p5: p5(&summary),
     };
-    let labels = crate::svg::ChartLabels::net_contribution(currency, lang);
+    let title = Text::both(
+        format!("{contract}, {} scenarios", count(r.rows.len() as u64)),
+        format!("{contract}，{} 个情景", count(r.rows.len() as u64)),
+    );
+    let options = ChartOptions::new(lang, MoneyUnit::Yuan);
+    let [h, c] = distribution_charts(&title, currency, &[d]);
     Ok(vec![
         ("scenarios.csv", csv_bytes),
-        ("histogram.svg", crate::svg::histogram(&v, &title, &labels).into_bytes()),
-        ("s-curve.svg", crate::svg::s_curve(&v, &title, &labels).into_bytes()),
+        ("histogram.svg", crate::chart::svg(&h, &options)?.into_bytes()),
+        ("s-curve.svg", crate::chart::svg(&c, &options)?.into_bytes()),
     ])
 }
 
-/// The tornado chart `sensitivity --out` writes (`tornado.svg`), amounts in `currency`.
-pub fn tornado_svg(s: &Sensitivity, currency: &str, lang: crate::Lang) -> String {
-    let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
-    let bars: Vec<(String, f64, f64)> =
-        s.tornado.bars.iter().map(|b| (b.input.name.clone(), f(b.at_low), f(b.at_high))).collect();
-    let title = format!("{} — {} net contribution, {} scenarios per variant", s.contract, s.tornado.stat, s.runs);
-    crate::svg::tornado(&title, f(s.tornado.base), &bars, &crate::svg::ChartLabels::net_contribution(currency, lang))
+/// The tornado chart `sensitivity --out` writes (`tornado.svg`), amounts in the contract's
+/// currency.
+///
+/// # Errors
+///
+/// [`Error::Chart`](crate::Error::Chart) when the chart cannot be drawn.
+pub fn tornado_svg(s: &Sensitivity, lang: crate::Lang) -> Result<String, crate::Error> {
+    crate::chart::svg(&tornado_chart(s), &ChartOptions::new(lang, MoneyUnit::Yuan))
 }

@@ -188,3 +188,297 @@ fn negotiation_plan_is_consistent() {
         }
     }
 }
+
+/// The charts of each report are drawn from the report value's own numbers.
+#[test]
+fn charts_carry_the_report_values() {
+    use kasim_report::ChartKind;
+    use rust_decimal::prelude::ToPrimitive;
+    let (file, c) = scenario("hypermarket.toml");
+    let run = cfg(500);
+    let r = kasim_montecarlo::report::simulate(std::slice::from_ref(&c), &run, &mut |_, _| {}).unwrap();
+    let sim = Simulation::new(&file, &c, &run, &r[0], None);
+    let doc = kasim_report::Report::document(&sim);
+    let charts: Vec<_> = doc.charts().collect();
+    assert_eq!(charts.len(), 2);
+    let ChartKind::Histogram { edges, series } = &charts[0].kind else { panic!("{:?}", charts[0].kind) };
+    assert_eq!(series.len(), 1);
+    assert_eq!(series[0].points.iter().sum::<u64>(), 500, "every scenario in a bin");
+    assert_eq!(edges.len(), series[0].points.len() + 1);
+    let s = &sim.outputs[0].summary;
+    assert!(edges[0] <= s.min.to_f64().unwrap() && s.max.to_f64().unwrap() < *edges.last().unwrap());
+    let mean = charts[0].markers.iter().find(|m| m.label.en == "mean").unwrap();
+    assert_eq!(mean.value, s.mean.to_f64().unwrap());
+    assert_eq!(charts[0].currency.as_deref(), Some(c.currency.as_str()));
+    let ChartKind::Curves { series } = &charts[1].kind else { panic!() };
+    assert_eq!(series[0].points.len(), 101);
+    assert_eq!(series[0].points[0], (s.min.to_f64().unwrap(), 0.0));
+    assert_eq!(series[0].points[100], (s.max.to_f64().unwrap(), 1.0));
+    // The JSON has the same histogram.
+    let json: serde_json::Value = serde_json::from_str(&emit(&sim, Format::Json).unwrap()).unwrap();
+    let counts: Vec<u64> =
+        json["net_contribution_histogram"]["counts"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert_eq!(&counts, &series_counts(&charts[0].kind));
+
+    // Compared contracts share the histogram's edges.
+    let (f1, a) = scenario("supermarket.toml");
+    let (f2, b) = scenario("pharmacy.toml");
+    let contracts = [a, b];
+    let r = kasim_montecarlo::report::simulate(&contracts, &run, &mut |_, _| {}).unwrap();
+    let cmp = Comparison::new(&[f1, f2], &contracts, &run, &r);
+    assert_eq!(cmp.contracts[0].net_contribution_histogram.edges, cmp.contracts[1].net_contribution_histogram.edges);
+    let doc = kasim_report::Report::document(&cmp);
+    let ChartKind::Histogram { series, .. } = &doc.charts().next().unwrap().kind else { panic!() };
+    assert_eq!(series.len(), 2);
+    assert!(series.iter().all(|s| s.points.iter().sum::<u64>() == 500));
+    assert_eq!(doc.charts().next().unwrap().markers.len(), 4, "mean and P5 of each");
+
+    // The tornado's bars are the report's.
+    let sens = Sensitivity::run(&contracts[0], &cfg(100), Stat::Mean).unwrap();
+    let doc = kasim_report::Report::document(&sens);
+    let ChartKind::Tornado { base, bars, .. } = &doc.charts().next().unwrap().kind else { panic!() };
+    assert_eq!(*base, sens.tornado.base.to_f64().unwrap());
+    assert_eq!(bars.len(), sens.tornado.bars.len());
+    assert_eq!(bars[0].low, sens.tornado.bars[0].at_low.to_f64().unwrap());
+
+    // explain: cost of goods + fees + financing, against net invoiced sales; the gap is the
+    // net contribution.
+    let e = ExplainReport::new(evaluation("hypermarket.toml"));
+    let doc = kasim_report::Report::document(&e);
+    let chart = doc.charts().next().unwrap();
+    let ChartKind::Waterfall { start, steps, .. } = &chart.kind else { panic!() };
+    let end = start.1 + steps.iter().map(|s| s.1).sum::<f64>();
+    let sales = chart.markers[0].value;
+    let p = &e.pnl;
+    assert_eq!(start.1, p.cost_of_goods.to_f64().unwrap());
+    assert_eq!(steps.len(), p.fees_by_kind.len() + usize::from(!p.financing_cost.is_zero()));
+    assert!((sales - end - p.net_contribution.to_f64().unwrap()).abs() < 0.01, "{sales} - {end}");
+}
+
+fn series_counts(kind: &kasim_report::ChartKind) -> Vec<u64> {
+    match kind {
+        kasim_report::ChartKind::Histogram { series, .. } => series[0].points.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// The HTML of `simulate`, `compare`, `sensitivity` and `explain` for the bundled scenarios,
+/// opened in headless Chromium.
+///
+/// How: each page is opened once with `--screenshot` and `--enable-logging=stderr --v=0`,
+/// which makes Chromium write every console message (a script error is `"Uncaught …"`, a
+/// resource that failed to load is `"Failed to load resource …"`) to stderr as a line with
+/// `:CONSOLE`. A page passes when Chromium exits 0 within two minutes, prints no `:CONSOLE`
+/// line at all (the pages log nothing), and its screenshot decodes to an image of which a
+/// good share of pixels are not white, in many colours (tables, text and charts rendered,
+/// not a blank page). Chromium is `$CHROMIUM` or `chromium` on the `PATH` (Debian's
+/// package; `.ci/run` installs it): when it is missing the test fails saying so, it does not
+/// skip.
+mod chromium {
+    use super::*;
+    use kasim_report::emit::table::{MoneyUnit, Options};
+    use kasim_report::{Lang, Report};
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    fn chromium() -> PathBuf {
+        if let Some(p) = std::env::var_os("CHROMIUM") {
+            return PathBuf::from(p);
+        }
+        for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
+            for name in ["chromium", "chromium-browser"] {
+                if dir.join(name).is_file() {
+                    return dir.join(name);
+                }
+            }
+        }
+        panic!(
+            "headless Chromium is required for the HTML test and was not found (set CHROMIUM or \
+             install Debian's package: apt-get install -y chromium; .ci/run does)"
+        );
+    }
+
+    fn write<R: Report>(dir: &Path, name: &str, report: &R, options: &Options) -> PathBuf {
+        let bytes = kasim_report::emit::render(report, Format::Html, options).unwrap();
+        let html = String::from_utf8(bytes).unwrap();
+        // Self-contained: nothing is fetched at view time.
+        for needle in [" src=", " href=", "url(", "@import", "<link"] {
+            assert!(!html.contains(needle), "{name}: {needle} in the page");
+        }
+        assert!(html.contains("<svg"), "{name}: a chart");
+        let path = dir.join(format!("{name}.html"));
+        std::fs::write(&path, html).unwrap();
+        path
+    }
+
+    /// Opens a page, returns its stderr and the screenshot's bytes.
+    fn open(page: &Path) -> (String, Vec<u8>) {
+        let shot = page.with_extension("png");
+        let profile = page.with_extension("profile");
+        let _ = std::fs::remove_dir_all(&profile);
+        let _ = std::fs::remove_file(&shot);
+        let mut child = Command::new(chromium())
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--window-size=1200,1400",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg(format!("file://{}", page.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start Chromium: {e}"));
+        let mut stderr = child.stderr.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
+            s
+        });
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("Chromium did not finish {} in two minutes", page.display());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let log = reader.join().unwrap();
+        let _ = std::fs::remove_dir_all(&profile);
+        assert!(status.success(), "Chromium failed on {}: {status}\n{log}", page.display());
+        let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot of {}: {e}\n{log}", page.display()));
+        (log, png)
+    }
+
+    /// The share of pixels that are not (near) white, and the number of distinct colours.
+    fn ink(png_bytes: &[u8]) -> (f64, usize) {
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+        decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let channels = info.color_type.samples();
+        let pixels = &buf[..info.buffer_size()];
+        let mut colours = std::collections::BTreeSet::new();
+        let mut inked = 0usize;
+        let n = pixels.len() / channels;
+        for p in pixels.chunks(channels) {
+            let rgb = (p[0], p[channels.min(3) - 2], p[channels.min(3) - 1]);
+            if rgb.0 < 235 || rgb.1 < 235 || rgb.2 < 235 {
+                inked += 1;
+            }
+            colours.insert(rgb);
+        }
+        (inked as f64 / n.max(1) as f64, colours.len())
+    }
+
+    #[test]
+    fn the_html_opens_in_headless_chromium_without_errors_and_is_not_blank() {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html");
+        std::fs::create_dir_all(&dir).unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+        let mut names: Vec<String> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml") && n != "supplier.toml")
+            .collect();
+        names.sort();
+        assert!(names.len() >= 6, "{names:?}");
+        let en = Options::lang(Lang::En);
+        let zh_wan = Options { lang: Some(Lang::Zh), unit: MoneyUnit::Wan, width: None };
+        let both = Options::default();
+        let mut pages = Vec::new();
+        let mut simulated = Vec::new();
+        for (i, n) in names.iter().enumerate() {
+            let options = [&en, &zh_wan, &both][i % 3];
+            let stem = n.trim_end_matches(".toml");
+            pages.push(write(&dir, &format!("explain-{stem}"), &ExplainReport::new(evaluation(n)), options));
+            let (file, c) = scenario(n);
+            if c.uncertainty.is_some() {
+                let run = cfg(400);
+                let r = kasim_montecarlo::report::simulate(std::slice::from_ref(&c), &run, &mut |_, _| {}).unwrap();
+                pages.push(write(
+                    &dir,
+                    &format!("simulate-{stem}"),
+                    &Simulation::new(&file, &c, &run, &r[0], None),
+                    options,
+                ));
+                simulated.push((file, c));
+            }
+        }
+        assert!(simulated.len() >= 2, "{names:?}");
+        // Every simulated contract overlaid, and the first pair.
+        for (tag, list) in [("all", &simulated[..]), ("pair", &simulated[..2])] {
+            let (files, contracts): (Vec<String>, Vec<Contract>) = list.iter().cloned().unzip();
+            let run = cfg(400);
+            let r = kasim_montecarlo::report::simulate(&contracts, &run, &mut |_, _| {}).unwrap();
+            pages.push(write(&dir, &format!("compare-{tag}"), &Comparison::new(&files, &contracts, &run, &r), &both));
+        }
+        let s = Sensitivity::run(&simulated[0].1, &cfg(100), Stat::Mean).unwrap();
+        pages.push(write(&dir, "sensitivity", &s, &both));
+        pages.push(write(&dir, "sensitivity-zh-wan", &s, &zh_wan));
+
+        // Two pages at a time: the machine has few cores.
+        let results: Vec<(PathBuf, String, Vec<u8>)> = std::thread::scope(|scope| {
+            let halves: Vec<_> = pages
+                .chunks(pages.len().div_ceil(2))
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|p| {
+                                let (log, png) = open(p);
+                                (p.clone(), log, png)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            halves.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(results.len(), pages.len());
+        for (page, log, png) in &results {
+            let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+            assert!(console.is_empty(), "{}: console messages:\n{}", page.display(), console.join("\n"));
+            let (share, colours) = ink(png);
+            assert!(
+                share > 0.04,
+                "{}: the screenshot is nearly blank ({:.1}% not white)",
+                page.display(),
+                share * 100.0
+            );
+            assert!(colours > 24, "{}: only {colours} colours in the screenshot", page.display());
+        }
+    }
+
+    #[test]
+    fn a_blank_page_and_a_console_error_are_caught() {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-negative");
+        std::fs::create_dir_all(&dir).unwrap();
+        let page = dir.join("bad.html");
+        std::fs::write(
+            &page,
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><script>missing();</script></body></html>",
+        )
+        .unwrap();
+        let (log, png) = open(&page);
+        assert!(log.lines().any(|l| l.contains(":CONSOLE") && l.contains("Uncaught")), "{log}");
+        let (share, colours) = ink(&png);
+        assert!(share < 0.01 && colours < 4, "a blank page: {share} {colours}");
+    }
+}
