@@ -131,6 +131,10 @@ fn name_tables(blocks: &[Block], prefix: Option<&str>, lang: Lang, taken: &mut V
                 let own = own.unwrap_or_else(|| humanise(&t.id));
                 let base = match prefix {
                     Some(p) => format!("{p} – {own}"),
+                    // A table named like the first sheet (simulate's `summary`): `Summary table`.
+                    None if taken[..2].contains(&own.to_lowercase()) => {
+                        format!("{own}{}", if lang == Lang::Zh { "表" } else { " table" })
+                    }
                     None => own,
                 };
                 let name = unique(&sanitise(&base), taken);
@@ -531,9 +535,10 @@ impl Summary<'_> {
                 }
                 Block::Table(t) => {
                     let name = self.names.next().cloned().unwrap_or_default();
-                    let text = t.title.as_ref().map_or_else(|| name.clone(), |x| x.render(ctx.lang));
+                    let text =
+                        t.title.as_ref().map_or_else(|| name.clone(), |x| format!("{} → {name}", x.render(ctx.lang)));
                     let rows = t.rows.iter().filter(|r| Table::is_data_row(r)).count();
-                    self.sheet.link(self.row, 0, &name, &format!("{text} → {name}"))?;
+                    self.sheet.link(self.row, 0, &name, &text)?;
                     let count = format!("{rows} {}", ctx.t("rows", "行"));
                     self.sheet.text(self.row, 1, &count, Style::default(), true)?;
                     self.row += 1;
@@ -934,6 +939,11 @@ mod tests {
         assert_eq!(sanitise(long), "Differences A − B, scenario by");
         let taken = vec!["summary".to_string(), "ledger".to_string(), "ledger (2)".to_string()];
         assert_eq!(unique("Summary", &taken), "Summary (2)");
+        let mut doc = Document::default();
+        doc.blocks.push(Table::new("summary", vec![]).into());
+        doc.blocks.push(Table::new("summary", vec![]).into());
+        assert_eq!(table_sheets(&doc, Lang::En), ["Summary table", "Summary table (2)"]);
+        assert_eq!(table_sheets(&doc, Lang::Zh), ["Summary", "Summary (2)"]);
         assert_eq!(unique("Ledger", &taken), "Ledger (3)");
         let l = unique(&sanitise(&"x".repeat(40)), &["x".repeat(31)]);
         assert_eq!(l, format!("{} (2)", "x".repeat(27)));
