@@ -258,7 +258,11 @@ fn xlsx_out_reads_back_equal_to_the_json() {
     let dir = std::env::temp_dir().join(format!("kasim-xlsx-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let commands: [&[&str]; 4] = [
+    let commands: [&[&str]; 8] = [
+        &["evaluate", "scenarios/hypermarket.toml", "scenarios/warehouse-club.toml"],
+        &["replay", "scenarios/supermarket.toml", "--scenario", "3"],
+        &["negotiate", "scenarios/negotiation-seed-case.toml"],
+        &["advise", "scenarios/negotiation-seed-case.toml"],
         &["simulate", "scenarios/pharmacy.toml", "--runs", "300"],
         &["compare", "scenarios/supermarket.toml", "scenarios/pharmacy.toml", "--runs", "200"],
         &["explain", "scenarios/hypermarket.toml"],

@@ -435,6 +435,7 @@ impl Sheet {
 
     fn link(&mut self, row: usize, col: usize, sheet: &str, text: &str) -> Result<(), XlsxError> {
         self.ws.write_url_with_text(r32(row)?, c16(col)?, Url::new(format!("internal:'{sheet}'!A1")), text)?;
+        self.measure(col, text.width());
         Ok(())
     }
 
@@ -718,7 +719,8 @@ impl ChartData {
                     col += 2;
                 }
                 width = col - c0;
-                chart.x_axis().set_name(&value_axis).set_num_format(fmt);
+                // The probability axis on the left, not at zero in the middle of the curves.
+                chart.x_axis().set_name(&value_axis).set_num_format(fmt).set_crossing(ChartAxisCrossing::Min);
                 chart.y_axis().set_name(&other_axis).set_num_format("0%").set_min(0.0).set_max(1.0);
             }
             ChartKind::Waterfall { start, steps, end } => {
