@@ -14,7 +14,7 @@
 //!   (` (2)` appended). The table's title is the first row, then the header row (bold, frozen
 //!   with the key columns to its left, an autofilter), then the rows; section-heading rows are
 //!   bold and row labels are indented by their level. Columns are as wide as their content
-//!   (CJK characters count double).
+//!   (CJK characters count double). Printed landscape, one page wide, the header repeated.
 //! * **Chart data** (图表数据): the numbers behind each chart, one block of columns per chart.
 //!
 //! Headers follow `--lang`: `en`, `zh`, or `both` as `English 中文` in one header row (so the
@@ -490,6 +490,8 @@ fn table_sheet(name: &str, t: &Table, ctx: Ctx) -> Result<Worksheet, XlsxError> 
     if !t.columns.is_empty() {
         let keys = t.keys.min(t.columns.len().saturating_sub(1));
         s.ws.set_freeze_panes(r32(top + 1)?, c16(keys)?)?;
+        // Printed: landscape, one page wide, the header on every page.
+        s.ws.set_landscape().set_print_fit_to_pages(1, 0).set_repeat_rows(0, r32(top)?)?;
         s.ws.autofilter(r32(top)?, 0, r32(end.saturating_sub(1).max(top))?, c16(t.columns.len() - 1)?)?;
     }
     s.finish()
