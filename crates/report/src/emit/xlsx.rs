@@ -538,8 +538,10 @@ impl Summary<'_> {
                 }
                 Block::Table(t) => {
                     let name = self.names.next().cloned().unwrap_or_default();
-                    let text =
-                        t.title.as_ref().map_or_else(|| name.clone(), |x| format!("{} → {name}", x.render(ctx.lang)));
+                    let text = match t.title.as_ref().map(|x| x.render(ctx.lang)) {
+                        Some(title) if title != name => format!("{title} → {name}"),
+                        _ => name.clone(),
+                    };
                     let rows = t.rows.iter().filter(|r| Table::is_data_row(r)).count();
                     self.sheet.link(self.row, 0, &name, &text)?;
                     let count = format!("{rows} {}", ctx.t("rows", "行"));
