@@ -350,3 +350,97 @@ fn extends_locates_problems_in_each_file_and_explain_shows_the_sources() {
     let table = kasim(&["explain", last]);
     assert!(!String::from_utf8_lossy(&table.stdout).contains("条款来源"));
 }
+
+/// `--format xlsx --out FILE` on every report command: the workbook is written whole, reads
+/// back (calamine) with every numeric table cell a JSON value of the same command (as is,
+/// negated for costs, × 100 for percentages, × 10,000 with `--unit wan`), is byte-identical at
+/// any thread count, and an unwritable path writes nothing (exit 2).
+#[test]
+fn xlsx_out_reads_back_equal_to_the_json() {
+    use calamine::{Data, Reader};
+    let dir = std::env::temp_dir().join(format!("kasim-xlsx-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let commands: [&[&str]; 8] = [
+        &["evaluate", "scenarios/hypermarket.toml", "scenarios/warehouse-club.toml"],
+        &["replay", "scenarios/supermarket.toml", "--scenario", "3"],
+        &["negotiate", "scenarios/negotiation-seed-case.toml"],
+        &["advise", "scenarios/negotiation-seed-case.toml"],
+        &["simulate", "scenarios/pharmacy.toml", "--runs", "300"],
+        &["compare", "scenarios/supermarket.toml", "scenarios/pharmacy.toml", "--runs", "200"],
+        &["explain", "scenarios/hypermarket.toml"],
+        &["sensitivity", "scenarios/supermarket.toml", "--runs", "100"],
+    ];
+    for (k, cmd) in commands.iter().enumerate() {
+        let json = kasim(&[cmd, &["--format", "json"][..]].concat());
+        assert!(json.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&json.stderr));
+        let mut numbers = Vec::new();
+        json_numbers(&serde_json::from_slice(&json.stdout).unwrap(), &mut numbers);
+        let in_json = |x: f64| {
+            [x, -x, x * 100.0].iter().any(|y| numbers.iter().any(|n| (n - y).abs() <= 1e-9 * n.abs().max(1.0)))
+        };
+        for (lang, unit, summary) in [("both", "yuan", "Summary"), ("zh", "wan", "摘要")] {
+            let file = dir.join(format!("{k}-{unit}.xlsx"));
+            let args = [cmd, &["--format", "xlsx", "--lang", lang, "--unit", unit, "--out"][..]].concat();
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_kasim"))
+                .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+                .args(&args)
+                .arg(&file)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(out.stdout.is_empty(), "nothing on stdout with --out");
+            let bytes = std::fs::read(&file).unwrap();
+            let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let names = wb.sheet_names();
+            assert_eq!(names[0], summary, "{cmd:?}");
+            assert!(names.len() >= 2, "{cmd:?}: {names:?}");
+            let scale = if unit == "wan" { 10_000.0 } else { 1.0 };
+            let mut checked = 0;
+            for name in names.iter().skip(1).filter(|n| !matches!(n.as_str(), "Chart data" | "图表数据")) {
+                let range = wb.worksheet_range(name).unwrap();
+                for (_, col, cell) in range.used_cells() {
+                    if let Data::Float(x) = cell {
+                        // Column A of a table is its row label (a rank may be a number).
+                        if col > 0 {
+                            let found = in_json(*x) || in_json(x * scale);
+                            assert!(found, "{cmd:?} {lang} {unit}: `{name}` holds {x}, not in the JSON");
+                            checked += 1;
+                        }
+                    }
+                    if let Data::String(s) = cell {
+                        let t = s.replace([',', '%'], "");
+                        assert!(
+                            t.parse::<f64>().is_err() || t.len() > 15,
+                            "{cmd:?}: `{name}` has a number as text: {s}"
+                        );
+                    }
+                }
+            }
+            assert!(checked > 0, "{cmd:?}: no numeric cell");
+        }
+    }
+    // Byte-identical at 1 and 2 threads.
+    let run = |threads: &str| {
+        let file = dir.join(format!("t{threads}.xlsx"));
+        let args =
+            ["simulate", "scenarios/hypermarket.toml", "--runs", "300", "--threads", threads, "--format", "xlsx"];
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kasim"))
+            .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+            .args(args)
+            .arg("--out")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        std::fs::read(&file).unwrap()
+    };
+    assert!(run("1") == run("2"), "the workbook differs between 1 and 2 threads");
+    // An unwritable path: exit 2, no file, no temporary left behind.
+    let missing = dir.join("no-such-dir").join("r.xlsx");
+    let out = kasim(&["explain", "scenarios/hypermarket.toml", "--format", "xlsx", "--out", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));
+    assert!(!missing.exists() && !dir.join("no-such-dir").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

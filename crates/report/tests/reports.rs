@@ -9,6 +9,8 @@ use kasim_report::testing::assert_consistent;
 use kasim_report::{EvaluateReport, Evaluation, ExplainReport, Format, ReplayReport, emit};
 use rust_decimal::Decimal;
 
+mod xlsx;
+
 fn scenario(name: &str) -> (String, Contract) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios").join(name);
     (format!("scenarios/{name}"), kasim_core::load(&path).unwrap())
