@@ -87,7 +87,9 @@ fn to_cents(units: i128, decimals: u32, output: &'static str) -> Result<i64, Err
     let c = if decimals <= 2 {
         units.checked_mul(10i128.pow(2 - decimals))
     } else {
-        Decimal::try_from_i128_with_scale(units, decimals).ok().and_then(|d| (d * Decimal::ONE_HUNDRED).round().to_i128())
+        Decimal::try_from_i128_with_scale(units, decimals)
+            .ok()
+            .and_then(|d| (d * Decimal::ONE_HUNDRED).round().to_i128())
     };
     c.and_then(|c| i64::try_from(c).ok()).ok_or(Error::Overflow {
         output,
@@ -225,10 +227,7 @@ mod tests {
             let s = r.scenario(k);
             let fees: i64 = s[..=r.ids.len()].iter().sum();
             assert_eq!(fees, r.rows[k].fees_total, "scenario {k}");
-            assert_eq!(
-                r.rows[k].net_invoiced - fees - r.cost_of_goods[k] - r.financing(k),
-                r.rows[k].net_contribution
-            );
+            assert_eq!(r.rows[k].net_invoiced - fees - r.cost_of_goods[k] - r.financing(k), r.rows[k].net_contribution);
             let floor_binds = r.state(k, 2) & kasim_core::settle::capture::FLOOR != 0;
             assert_eq!(floor_binds, s[2] > 0);
             bound += usize::from(floor_binds);
