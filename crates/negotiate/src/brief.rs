@@ -98,9 +98,11 @@ pub struct BriefContract {
     pub plan: PlanTotals,
     /// The simulated distribution of every output (mean, percentiles, VaR/CVaR 95%, P(loss)).
     pub simulation: Simulation,
-    /// The plan settlement with its ledger (for the ledger sections).
-    #[serde(skip)]
+    /// The plan settlement with its ledger (the ledger sections).
     pub settlement: Settlement,
+    /// The contract itself (not in the JSON: the file is).
+    #[serde(skip)]
+    pub source: Contract,
 }
 
 /// A clause's figures in one contract.
@@ -159,6 +161,28 @@ pub struct ClauseRow {
     /// Share of the total plan fee increase (change ÷ Σ changes, 4 decimals; absent when the
     /// total does not change).
     pub share_of_increase: Option<Decimal>,
+    /// DRAFT − BASE of the clause's mean over each contract's own bad tail (E[clause | tail]):
+    /// how much more the clause costs in the bad years.
+    pub tail_change: Decimal,
+}
+
+/// What a KA manager reads first: DRAFT against BASE.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Headline {
+    /// Fees on the plan, DRAFT − BASE.
+    pub fees_plan_change: Decimal,
+    /// Mean simulated fees, DRAFT − BASE.
+    pub fees_mean_change: Decimal,
+    /// Net contribution on the plan, DRAFT − BASE.
+    pub net_contribution_plan_change: Decimal,
+    /// Mean simulated net contribution, DRAFT − BASE.
+    pub net_contribution_mean_change: Decimal,
+    /// VaR 95% (P5) of net contribution, DRAFT − BASE.
+    pub var95_change: Decimal,
+    /// CVaR 95% of net contribution, DRAFT − BASE.
+    pub cvar95_change: Decimal,
+    /// Share of scenarios where DRAFT's net contribution is below BASE's.
+    pub p_draft_below_base: f64,
 }
 
 /// What kind of interaction.
@@ -297,6 +321,8 @@ pub struct BriefReport {
     pub comparison: Comparison,
     /// The clauses, ranked.
     pub clauses: Vec<ClauseRow>,
+    /// DRAFT against BASE in a few figures.
+    pub headline: Headline,
     /// Σ fees DRAFT − BASE on the plan.
     pub fee_increase_plan: Decimal,
     /// Σ fees DRAFT − BASE of the simulated means.
@@ -467,6 +493,7 @@ impl BriefReport {
                     },
                     simulation: Simulation::new(p.input.file, p.input.contract, cfg, r, None),
                     settlement: p.settlement.clone(),
+                    source: p.input.contract.clone(),
                 }
             })
             .collect();
@@ -474,7 +501,15 @@ impl BriefReport {
         let fee_increase_plan = clauses.iter().map(|c| c.change_plan).sum();
         let fee_increase_mean = clauses.iter().map(|c| c.change_mean).sum();
         let interactions = interactions(&prepared);
-        let risk = prepared.iter().map(risk_of).collect();
+        let risk: Vec<ContractRisk> = prepared.iter().map(risk_of).collect();
+        let mut clauses = clauses;
+        let tail_mean = |i: usize, id: &str| {
+            risk.get(i).and_then(|r| r.clauses.iter().find(|c| c.id == id)).map_or(Decimal::ZERO, |c| c.tail_mean)
+        };
+        for c in &mut clauses {
+            c.tail_change = tail_mean(1, &c.id) - tail_mean(0, &c.id);
+        }
+        let headline = headline(&contracts, &prepared);
         let scenarios = (0..runs as usize)
             .map(|k| ScenarioRow {
                 index: k as u64,
@@ -492,6 +527,7 @@ impl BriefReport {
             contracts,
             comparison,
             clauses,
+            headline,
             fee_increase_plan,
             fee_increase_mean,
             interactions,
@@ -503,6 +539,35 @@ impl BriefReport {
     /// The clause `id`'s row.
     pub fn clause(&self, id: &str) -> Option<&ClauseRow> {
         self.clauses.iter().find(|c| c.id == id)
+    }
+}
+
+fn headline(contracts: &[BriefContract], prepared: &[Prepared<'_>]) -> Headline {
+    let (Some(b), Some(d)) = (contracts.first(), contracts.get(1)) else {
+        let z = Decimal::ZERO;
+        return Headline {
+            fees_plan_change: z,
+            fees_mean_change: z,
+            net_contribution_plan_change: z,
+            net_contribution_mean_change: z,
+            var95_change: z,
+            cvar95_change: z,
+            p_draft_below_base: 0.0,
+        };
+    };
+    let nc = |c: &BriefContract| c.simulation.outputs[0].summary.clone();
+    let fees = |c: &BriefContract| c.simulation.outputs[1].summary.mean;
+    let (nb, nd) = (nc(b), nc(d));
+    let (rb, rd) = (&prepared[0].results.rows, &prepared[1].results.rows);
+    let below = rb.iter().zip(rd).filter(|(x, y)| y.net_contribution < x.net_contribution).count();
+    Headline {
+        fees_plan_change: d.plan.fees_total - b.plan.fees_total,
+        fees_mean_change: fees(d) - fees(b),
+        net_contribution_plan_change: d.plan.net_contribution - b.plan.net_contribution,
+        net_contribution_mean_change: nd.mean - nb.mean,
+        var95_change: nd.var95 - nb.var95,
+        cvar95_change: nd.cvar95 - nb.cvar95,
+        p_draft_below_base: below as f64 / rb.len().max(1) as f64,
     }
 }
 
@@ -572,6 +637,7 @@ fn clause_rows(prepared: &[Prepared<'_>]) -> Vec<ClauseRow> {
                 change_plan,
                 change_mean,
                 share_of_increase: None,
+                tail_change: Decimal::ZERO,
             }
         })
         .collect();
@@ -841,6 +907,7 @@ rate = "1%"
             change_plan: Decimal::from(plan),
             change_mean: Decimal::from(m),
             share_of_increase: None,
+            tail_change: Decimal::ZERO,
         };
         let mut rows = vec![row("a", 100, 0), row("b", -300, 0), row("c", 100, 5), row("d", 0, 0)];
         rank(&mut rows);

@@ -44,6 +44,7 @@
 
 #![deny(missing_docs)]
 
+mod brief;
 pub mod document;
 pub mod emit;
 pub mod evaluate;
