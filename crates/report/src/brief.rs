@@ -19,6 +19,9 @@ use crate::document::{
 };
 use crate::evaluate::{Evaluation, ExplainReport};
 
+/// A row of the tail table: key, label, and the value of a contract.
+type TailRow = (&'static str, Text, fn(&ContractRisk) -> Value);
+
 /// Bins of the overlaid histograms.
 const BINS: usize = 40;
 /// Points per S-curve at most.
@@ -325,7 +328,7 @@ impl Brief<'_> {
         cols.extend(self.risk.iter().map(|r| Column::number(r.contract.clone(), r.contract.clone())));
         let mut s = Table::new("tail", cols)
             .titled(Text::both("The allocation adds up: Σ over the tail scenarios", "分摊恒等式"));
-        let rows: [(&str, Text, fn(&ContractRisk) -> Value); 7] = [
+        let rows: [TailRow; 7] = [
             ("scenarios", Text::both("Scenarios in the tail", "尾部情景数"), |r| {
                 Value::Count(r.tail.scenarios as i64)
             }),
