@@ -439,10 +439,7 @@ impl BriefReport {
     /// [`Error::Simulation`] when a contract has nothing uncertain, cannot be sampled, a
     /// scenario fails, or the results would not fit in `cfg.max_memory`.
     ///
-    /// # Panics
-    ///
-    /// Never on input; fewer than two inputs is a caller's bug (the CLI requires BASE and
-    /// DRAFT) and yields a brief with the figures it can compute.
+    /// With fewer than two inputs (the CLI always gives BASE and DRAFT) the changes are zero.
     pub fn new(inputs: &[Input<'_>], cfg: &RunConfig) -> Result<BriefReport, Error> {
         for i in inputs {
             kasim_montecarlo::report::require_uncertainty(i.contract)?;
