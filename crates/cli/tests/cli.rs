@@ -170,7 +170,7 @@ fn json_numbers(v: &serde_json::Value, out: &mut Vec<f64>) {
 /// the shown decimals — as is, negated (costs), or × 100 (percentages).
 #[test]
 fn every_table_number_is_in_the_json() {
-    let commands: [&[&str]; 10] = [
+    let commands: [&[&str]; 11] = [
         &["evaluate", "scenarios/hypermarket.toml", "scenarios/warehouse-club.toml"],
         &["explain", "scenarios/supermarket.toml"],
         &["replay", "scenarios/supermarket.toml", "--scenario", "5"],
@@ -192,6 +192,7 @@ fn every_table_number_is_in_the_json() {
         &["negotiate", "scenarios/negotiation-seed-case.toml", "--supplier", "conceder", "--buyer", "anchoring"],
         &["advise", "scenarios/negotiation-seed-case.toml", "--margin", "0.35"],
         &["negotiate", "scenarios/negotiation-seed-case.toml", "--tournament", "--runs", "5"],
+        &["brief", "scenarios/hypermarket.toml", "crates/cli/tests/fixtures/hypermarket-draft.toml", "--runs", "300"],
     ];
     for args in commands {
         let table = kasim(args);
