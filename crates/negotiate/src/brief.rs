@@ -881,6 +881,41 @@ rate = "1%"
         assert_eq!(i.members, ["sales-fee"]);
     }
 
+    /// A counter-offer is a third column everywhere; a clause only it has is `Other`.
+    #[test]
+    fn counters_are_carried_through() {
+        let base = kasim_core::demo::contract(&BASE.replace("FLOOR", "1000")).unwrap();
+        let draft =
+            kasim_core::demo::contract(&BASE.replace("FLOOR", "1000").replace("rate = \"2%\"", "rate = \"4%\""))
+                .unwrap();
+        let counter = kasim_core::demo::contract(
+            &(BASE.replace("FLOOR", "1000")
+                + "\n[[fees]]\nid = \"dm\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"10\"\n"),
+        )
+        .unwrap();
+        let cfg = RunConfig { runs: 200, seed: 9, threads: 1, ..Default::default() };
+        let inputs = [
+            Input { file: "b", contract: &base },
+            Input { file: "d", contract: &draft },
+            Input { file: "c", contract: &counter },
+        ];
+        let b = BriefReport::new(&inputs, &cfg).unwrap();
+        assert_eq!(b.contracts.iter().map(|c| c.role).collect::<Vec<_>>(), [Role::Base, Role::Draft, Role::Counter]);
+        assert!(b.clauses.iter().all(|c| c.amounts.len() == 3));
+        let dm = b.clause("dm").unwrap();
+        assert_eq!(dm.status, Status::Other);
+        assert_eq!(dm.amounts[2].as_ref().unwrap().plan, Decimal::from(10));
+        assert_eq!(dm.change_plan, Decimal::ZERO);
+        assert_eq!(b.risk.len(), 3);
+        assert!(b.risk.iter().all(ContractRisk::holds));
+        assert!(b.scenarios.iter().all(|s| s.net_contribution.len() == 3 && s.fees_total.len() == 3));
+        // The sales fee doubles: its change is the plan's 2% more, and ranks first.
+        assert_eq!(b.clauses[0].id, "sales-fee");
+        let fee = b.clause("sales-fee").unwrap();
+        let a = |i: usize| fee.amounts[i].as_ref().unwrap().plan;
+        assert_eq!(a(1), a(0) * Decimal::TWO);
+    }
+
     /// The same inputs give byte-identical JSON at 1 and 2 threads.
     #[test]
     fn deterministic_across_threads() {
