@@ -171,6 +171,31 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The meeting brief: last year's contract (BASE) against the buyer's draft (DRAFT) and
+    /// your counter-offers, clause by clause, on the same simulated years.
+    ///
+    /// For every fee clause (matched by its `id`): its amount on the plan and simulated (mean,
+    /// P10, P90) in each contract, what the draft changes, its share of the fee increase,
+    /// ranked by money; which clauses must be read together (a binding 保底 floor makes a rate
+    /// cut worthless; a tier threshold near the plan; a cap); and where the risk comes from —
+    /// each clause's probability of binding and its cost in the worst 5% of years, adding up
+    /// exactly to those years' fees. `--format html --out brief.html` or `--format xlsx --out
+    /// brief.xlsx` for a report to open and forward; `--format csv` gives the clause table.
+    Brief {
+        /// Last year's contract (the reference), then the buyer's draft, then any
+        /// counter-offers (TOML, each with an [uncertainty] section).
+        #[arg(required = true, num_args = 2.., value_names = ["BASE", "DRAFT", "COUNTER"])]
+        files: Vec<PathBuf>,
+        /// Run options (every scenario is run: --tolerance does not stop a brief early).
+        #[command(flatten)]
+        run: RunArgs,
+        /// Output format (csv: the clause table).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report to this file instead of stdout (required with --format xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// The full ledger of one simulated scenario (why was that one a loss?).
     Replay {
         /// Contract file (TOML).
@@ -310,7 +335,8 @@ impl Command {
             | Command::Simulate { format, out, .. }
             | Command::Replay { format, out, .. }
             | Command::Negotiate { format, out, .. }
-            | Command::Advise { format, out, .. } => (Some((*format).into()), out.is_some()),
+            | Command::Advise { format, out, .. }
+            | Command::Brief { format, out, .. } => (Some((*format).into()), out.is_some()),
             Command::Compare { format, out, .. }
             | Command::Sensitivity { format, out, .. }
             | Command::GoalSeek { format, out, .. } => (Some((*format).into()), out.is_some()),

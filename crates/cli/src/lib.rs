@@ -14,6 +14,7 @@ use clap::Parser;
 use kasim_core::Contract;
 
 pub mod args;
+mod brief;
 mod commands;
 pub mod diagnostics;
 mod negotiate;
@@ -177,6 +178,7 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Advise { file, margin, format, out } => negotiate::advise(&file, margin, format, out.as_deref()),
+        Command::Brief { files, run, format, out } => brief::brief(&files, &run.config(), format, out.as_deref()),
         other => commands::run(other),
     };
     match result {

@@ -224,7 +224,7 @@ fn json_numbers(v: &serde_json::Value, out: &mut Vec<f64>) {
 /// the shown decimals — as is, negated (costs), or × 100 (percentages).
 #[test]
 fn every_table_number_is_in_the_json() {
-    let commands: [&[&str]; 10] = [
+    let commands: [&[&str]; 11] = [
         &["evaluate", "scenarios/hypermarket.toml", "scenarios/warehouse-club.toml"],
         &["explain", "scenarios/supermarket.toml"],
         &["replay", "scenarios/supermarket.toml", "--scenario", "5"],
@@ -246,6 +246,7 @@ fn every_table_number_is_in_the_json() {
         &["negotiate", "scenarios/negotiation-seed-case.toml", "--supplier", "conceder", "--buyer", "anchoring"],
         &["advise", "scenarios/negotiation-seed-case.toml", "--margin", "0.35"],
         &["negotiate", "scenarios/negotiation-seed-case.toml", "--tournament", "--runs", "5"],
+        &["brief", "scenarios/hypermarket.toml", "crates/cli/tests/fixtures/hypermarket-draft.toml", "--runs", "300"],
     ];
     for args in commands {
         let table = kasim(args);
@@ -443,4 +444,68 @@ fn xlsx_out_reads_back_equal_to_the_json() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write"));
     assert!(!missing.exists() && !dir.join("no-such-dir").exists());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `kasim brief` on last year's hypermarket contract and the buyer's draft with most fees
+/// doubled: the doubled entry fee shows its exact change, the clauses are ranked by money, the
+/// tail allocation adds up, the JSON is identical at 1 and 2 threads, and the CSV is the
+/// clause table.
+#[test]
+fn brief_ranks_clauses_and_is_deterministic() {
+    let base = "scenarios/hypermarket.toml";
+    let draft = "crates/cli/tests/fixtures/hypermarket-draft.toml";
+    let run = |threads: &str| {
+        let out =
+            kasim(&["brief", base, draft, "--runs", "2000", "--seed", "7", "--format", "json", "--threads", threads]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"), "byte-identical at any thread count");
+    let v: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    assert_eq!(v["format"], "kasim.brief/1");
+    assert_eq!(v["runs"], 2000);
+    let clauses = v["clauses"].as_array().unwrap();
+    let entry = clauses.iter().find(|c| c["id"] == "entry").unwrap();
+    // 300,000 → 600,000: +300,000.00 exactly, on the plan and in every scenario.
+    assert_eq!(entry["change_plan"], "300000.00");
+    assert_eq!(entry["change_mean"], "300000.00");
+    assert_eq!(entry["status"], "changed");
+    // Listing fees double per store and SKU: 1,080,000 → 2,160,000, the largest change.
+    assert_eq!(clauses[0]["id"], "listing");
+    assert_eq!(clauses[0]["rank"], 1);
+    assert_eq!(clauses[0]["change_plan"], "1080000.00");
+    let change = |c: &serde_json::Value| c["change_plan"].as_str().unwrap().parse::<f64>().unwrap().abs();
+    assert!(clauses.windows(2).all(|w| change(&w[0]) >= change(&w[1])));
+    // Unchanged clauses change by nothing.
+    let dm = clauses.iter().find(|c| c["id"] == "dm").unwrap();
+    assert_eq!((dm["status"].as_str(), dm["change_plan"].as_str()), (Some("unchanged"), Some("0.00")));
+    // The plan changes add up to the fees' change.
+    let d = |x: &serde_json::Value| x.as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap();
+    let sum: rust_decimal::Decimal = clauses.iter().map(|c| d(&c["change_plan"])).sum();
+    assert_eq!(sum, d(&v["headline"]["fees_plan_change"]));
+    // The tail allocation: Σ clauses = tail fees, and the components give the CVaR.
+    for r in v["risk"].as_array().unwrap() {
+        let t = &r["tail"];
+        assert_eq!(t["scenarios"], 100);
+        let clause_sum: rust_decimal::Decimal =
+            r["clauses"].as_array().unwrap().iter().map(|c| d(&c["tail_sum"])).sum();
+        assert_eq!(clause_sum, d(&t["fees"]));
+        assert_eq!(
+            d(&t["net_invoiced"]) - d(&t["fees"]) - d(&t["cost_of_goods"]) - d(&t["financing"]),
+            d(&t["net_contribution"])
+        );
+    }
+    // The 保底 floor is shown with the clauses it tops up.
+    let floor = v["interactions"].as_array().unwrap().iter().find(|i| i["kind"] == "floor").unwrap();
+    assert_eq!(floor["members"], serde_json::json!(["unconditional", "info-service", "volume-rebate"]));
+    // CSV: the clause table, ranked.
+    let csv = kasim(&["brief", base, draft, "--runs", "300", "--format", "csv"]);
+    assert!(csv.status.success());
+    let text = String::from_utf8_lossy(&csv.stdout);
+    assert!(text.lines().nth(1).unwrap().starts_with("1,listing,"), "{text}");
+    // A contract without [uncertainty] is refused with exit 2 and nothing on stdout.
+    let bad = kasim(&["brief", base, "crates/cli/tests/fixtures/float-rate.toml"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(bad.stdout.is_empty());
 }

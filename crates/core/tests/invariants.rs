@@ -219,6 +219,27 @@ proptest! {
         prop_assert_eq!(p.net_contribution, p.net_invoiced_sales - p.fees_total - p.cost_of_goods - p.financing_cost);
         prop_assert_eq!(m.totals(&o).unwrap(), s.totals.clone());
 
+        // The per-rule capture: each rule's slot is its ledger lines' sum, the payment terms'
+        // fees and financing have theirs, the totals are the same, and a floor is flagged
+        // exactly when it tops up.
+        let mut cap = kasim_core::settle::RuleCapture::new(&c);
+        let t = m.settle_rules(&o, &mut cap, &mut kasim_core::settle::Scratch::default()).unwrap();
+        prop_assert_eq!(&t, &s.totals);
+        let dec = |u: i128| Decimal::from_i128_with_scale(u, 2);
+        for (i, f) in c.fees.iter().enumerate() {
+            let lines: Decimal = s.ledger.iter().filter(|l| l.rule == f.id).map(|l| l.amount).sum();
+            prop_assert_eq!(dec(cap.amounts[i]), lines, "{}", f.id);
+            if f.tag() == "guaranteed_minimum" {
+                let tops_up = s.ledger.iter().any(|l| l.rule == f.id && l.amount > Decimal::ZERO);
+                prop_assert_eq!(cap.states[i] & kasim_core::settle::capture::FLOOR != 0, tops_up, "{}", f.id);
+            }
+        }
+        let rules: Vec<&str> = c.fees.iter().map(|f| f.id.as_str()).collect();
+        let terms: Decimal =
+            s.ledger.iter().filter(|l| l.kind.is_fee() && !rules.contains(&l.rule.as_str())).map(|l| l.amount).sum();
+        prop_assert_eq!(dec(cap.amounts[cap.payment_slot()]), terms);
+        prop_assert_eq!(dec(cap.amounts[cap.financing_slot()]), s.pnl.financing_cost);
+
         // Annual floor over unconditional + tiered + service.
         let covered: Decimal = s.ledger.iter().filter(|l| ["unconditional", "tiered", "service", "floor"].contains(&l.rule.as_str())).map(|l| l.amount).sum();
         prop_assert!(covered >= Decimal::from(200_000));

@@ -38,6 +38,7 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod clauses;
 pub mod copula;
 pub mod dist;
 pub mod fastexp;
@@ -48,6 +49,7 @@ pub mod sampler;
 pub mod stats;
 pub mod streams;
 
+pub use clauses::{ClauseResults, run_clauses};
 pub use runner::{Results, Row, RunConfig, run, run_with_progress};
 pub use sampler::Model;
 pub use stats::Summary;

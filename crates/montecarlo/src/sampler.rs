@@ -574,6 +574,31 @@ impl<'c> Model<'c> {
         }
     }
 
+    /// [`Model::row`] that also records what each fee rule booked, and whether it bound, in
+    /// `capture` (see [`kasim_core::settle::capture`]); returns the row and the totals.
+    ///
+    /// # Errors
+    ///
+    /// As [`Model::row`].
+    pub fn row_rules(
+        &self,
+        seed: u64,
+        index: u64,
+        ws: &mut Workspace,
+        capture: &mut kasim_core::settle::RuleCapture,
+    ) -> Result<(Row, kasim_core::settle::Totals), Error> {
+        let root = ScenarioKey::new(seed, index);
+        self.sample_scenario(&root, &mut ws.outcome, self.cell_copula.is_none());
+        let t = match ws.contract.as_mut() {
+            None => self.compiled.settle_rules(&ws.outcome, capture, &mut ws.scratch)?,
+            Some(c) => {
+                self.set_drawn_terms(&root, c)?;
+                self.compiled.variant(c)?.settle_rules(&ws.outcome, capture, &mut ws.scratch)?
+            }
+        };
+        Ok((row_of(t.clone())?, t))
+    }
+
     /// Samples and settles scenario `index` with the full ledger (what `replay` shows).
     ///
     /// # Errors

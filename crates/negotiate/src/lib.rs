@@ -26,6 +26,7 @@
 
 #![deny(missing_docs)]
 
+pub mod brief;
 pub mod catalogue;
 pub mod contract;
 mod error;

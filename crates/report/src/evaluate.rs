@@ -323,7 +323,7 @@ impl ExplainReport {
         ))
     }
 
-    fn blocks(&self) -> Vec<crate::Block> {
+    pub(crate) fn blocks(&self) -> Vec<crate::Block> {
         let mut t = Table::new(
             "ledger",
             vec![

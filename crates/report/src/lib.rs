@@ -46,6 +46,7 @@
 
 #![deny(missing_docs)]
 
+mod brief;
 pub mod chart;
 pub mod compliance;
 pub mod document;

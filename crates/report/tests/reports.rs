@@ -484,3 +484,25 @@ mod chromium {
         assert!(share < 0.01 && colours < 4, "a blank page: {share} {colours}");
     }
 }
+
+/// The brief of the hypermarket contract against its draft with most fees doubled: every
+/// table cell (the scenarios' included) is in the JSON, the CSV is the clause table, and the
+/// entry fee's doubling shows as its exact change.
+#[test]
+fn brief_is_consistent() {
+    use kasim_negotiate::brief::{BriefReport, Input};
+    let (file, base) = scenario("hypermarket.toml");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cli/tests/fixtures/hypermarket-draft.toml");
+    let draft = kasim_core::load(&path).unwrap();
+    let inputs = [Input { file: &file, contract: &base }, Input { file: "hypermarket-draft.toml", contract: &draft }];
+    let b = BriefReport::new(&inputs, &cfg(200)).unwrap();
+    assert_consistent(&b);
+    assert_eq!(b.clause("entry").unwrap().change_plan, Decimal::from(300_000));
+    let csv = emit(&b, Format::Csv).unwrap();
+    assert!(csv.lines().nth(1).unwrap().starts_with("1,"), "{csv}");
+    let table = emit(&b, Format::Table).unwrap();
+    std::fs::write(std::env::temp_dir().join("brief-table.txt"), &table).unwrap();
+    assert!(table.contains("300,000.00"), "{table}");
+    // The scenarios are files only: not in the terminal.
+    assert!(!table.contains("GlobalMart 2027 draft fees"), "{table}");
+}

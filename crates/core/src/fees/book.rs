@@ -57,8 +57,19 @@ pub trait Sink {
     /// False when the sink ignores lines, so the booker does not build them (the exact and
     /// booked amounts of integer lines are then never turned into `Decimal`s).
     const KEEPS_LINES: bool = true;
+    /// True when the sink wants every booked amount per rule ([`Sink::rule_booked`]); false
+    /// (the default) compiles the hook away.
+    const KEEPS_RULES: bool = false;
     /// Called once per booked line.
     fn record(&mut self, line: &Line);
+    /// Called for every amount booked (only when [`Sink::KEEPS_RULES`]): the rule's index in
+    /// `contract.fees` (`None` for payment terms), the kind, the amount in units of the last
+    /// booked decimal, and the line's formula (`None` for a total booked at once through
+    /// [`Out::book`], which only plain per-line rules do). What the per-rule capture
+    /// ([`crate::settle::RuleCapture`]) reads: amounts and, from the formulas, binding floors,
+    /// caps and tiers reached.
+    #[inline]
+    fn rule_booked(&mut self, _rule: Option<usize>, _kind: FeeKind, _units: i128, _formula: Option<&Formula>) {}
 }
 
 impl Sink for () {
@@ -255,6 +266,15 @@ impl<'s, S: Sink> Out<'s, S> {
     /// a total from [`Out::unrounded_total`] needs).
     #[inline]
     pub fn book(&mut self, p: usize, kind: FeeKind, units: i128) {
+        self.add(p, kind, units);
+        if S::KEEPS_RULES {
+            self.sink.rule_booked(self.rule, kind, units, None);
+        }
+    }
+
+    /// Adds a booked amount to the totals per kind and the per-period amounts floors read.
+    #[inline]
+    fn add(&mut self, p: usize, kind: FeeKind, units: i128) {
         self.kinds[kind.index()] += units;
         if let Some(slot) = self.rule.and_then(|r| self.slots[r]) {
             self.booked[slot * self.periods + p] += units;
@@ -279,7 +299,10 @@ impl<'s, S: Sink> Out<'s, S> {
         // `amount` has exactly `decimals` decimals: its mantissa counts units of the last.
         let mut scaled = amount;
         scaled.rescale(self.rounding.decimals);
-        self.book(p, kind, scaled.mantissa());
+        self.add(p, kind, scaled.mantissa());
+        if S::KEEPS_RULES {
+            self.sink.rule_booked(self.rule, kind, scaled.mantissa(), Some(&formula));
+        }
         if S::KEEPS_LINES {
             self.sink.record(&Line { rule: self.rule, period: p as u16 + 1, kind, formula, exact, amount });
         }
@@ -334,7 +357,10 @@ impl<'s, S: Sink> Out<'s, S> {
         } else {
             x.mantissa * 10i128.pow(dp - x.scale)
         };
-        self.book(p, kind, rounded);
+        self.add(p, kind, rounded);
+        if S::KEEPS_RULES {
+            self.sink.rule_booked(self.rule, kind, rounded, Some(&formula));
+        }
         if S::KEEPS_LINES {
             let exact = Decimal::from_i128_with_scale(x.mantissa, x.scale);
             let amount = Decimal::from_i128_with_scale(rounded, dp);

@@ -22,6 +22,7 @@ use crate::fees::api::{PeriodAgg, RuleHeader};
 use crate::outcome::Outcome;
 
 mod aggregate;
+pub mod capture;
 mod compile;
 mod report;
 mod run;
@@ -31,6 +32,7 @@ use aggregate::SkuUnits;
 pub use crate::fees::api::SkuModel;
 pub use crate::fees::book::{LedgerSink, Line, Sink};
 pub use crate::fees::formula::{Formula, Times};
+pub use capture::RuleCapture;
 pub use report::{LedgerLine, Pnl, RetailerView, Settlement};
 
 /// A contract prepared for settlement. Build once, settle many outcomes.

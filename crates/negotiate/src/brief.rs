@@ -1,0 +1,953 @@
+//! `kasim brief BASE DRAFT [COUNTER...]`: the meeting brief, clause by clause.
+//!
+//! Built from last year's contract (BASE), the buyer's draft (DRAFT) and any counter-offers,
+//! all simulated on the same scenarios (common random numbers, [`kasim_montecarlo::run_clauses`])
+//! and settled on their plans. [`BriefReport`] holds, with every figure computed:
+//!
+//! * **per contract** — the plan settlement's totals and the simulated summaries
+//!   ([`Simulation`], and a [`Comparison`] of all contracts);
+//! * **clause by clause** ([`ClauseRow`]) — the union of the fee clauses (matched by rule `id`;
+//!   a clause may be in one contract only: added or removed), each contract's plan amount
+//!   (exact) and simulated mean, P10 and P90, the change DRAFT − BASE on the plan and in the
+//!   mean, its share of the total fee increase, ranked by the size of the change;
+//! * **interactions** ([`Interaction`]) — clauses that must be read together: a guaranteed
+//!   minimum (保底) that binds, with the rate-based clauses it tops up (cutting their rates is
+//!   worth nothing while the floor binds); a scale whose tier moves the rebate (the tier the plan
+//!   reaches, P(each tier)); a cap that binds;
+//! * **where the risk comes from** ([`ContractRisk`]) — per clause P(binds), expected cost, and
+//!   its share of the bad tail: the clause's mean over the worst 5% of scenarios of the
+//!   contract's own net contribution (the CVaR 95% tail).
+//!
+//! **The tail allocation (Euler allocation of CVaR).** Let T be the ⌈5% · n⌉ scenarios with the
+//! lowest net contribution (ties broken by scenario index). Net contribution is a sum of
+//! components, NC = NI − Σ clauses − COGS − F (net invoiced, each clause's fees, cost of goods,
+//! financing), so its tail mean splits exactly into the components' tail means:
+//! CVaR₉₅(NC) = E[NI | T] − Σ_c E[c | T] − E[COGS | T] − E[F | T]. Kept as sums of cents over T,
+//! the identity is exact: Σ_c S_c = S_fees and S_NI − S_fees − S_COGS − S_F = S_NC, with
+//! CVaR₉₅ = S_NC ÷ |T| rounded to the cent ([`TailTotals::holds`] checks both).
+
+use kasim_core::fees::FeeKind;
+use kasim_core::settle::RuleCapture;
+use kasim_core::settle::capture::{CAP, FLOOR, tier_of};
+use kasim_core::{Compiled, Contract, Settlement};
+use kasim_montecarlo::report::{Comparison, Simulation};
+use kasim_montecarlo::{ClauseResults, Model, Results, RunConfig, Summary};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+
+use crate::Error;
+
+/// The JSON schema of the brief.
+pub const SCHEMA: &str = "kasim.brief/1";
+
+/// A floor or cap is an interaction worth showing when it binds in the plan or in more than
+/// this share of scenarios.
+pub const BINDS_SHARE: f64 = 0.05;
+
+/// The id of the pseudo-clause for fees the payment terms book (early-payment discounts).
+pub const PAYMENT_TERMS: &str = "payment-terms";
+
+/// What a contract is in the brief.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Last year's contract (the reference).
+    Base,
+    /// The buyer's draft.
+    Draft,
+    /// A counter-offer.
+    Counter,
+}
+
+/// One input contract: what the brief needs of it.
+#[derive(Clone, Copy, Debug)]
+pub struct Input<'a> {
+    /// The file name shown.
+    pub file: &'a str,
+    /// The contract.
+    pub contract: &'a Contract,
+}
+
+/// Plan-settlement totals of a contract (its own sales plan, no uncertainty), exact.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlanTotals {
+    /// Net invoiced sales.
+    pub net_invoiced: Decimal,
+    /// Fees total (financing excluded).
+    pub fees_total: Decimal,
+    /// Cost of goods.
+    pub cost_of_goods: Decimal,
+    /// Financing cost of the payment terms.
+    pub financing: Decimal,
+    /// Net contribution.
+    pub net_contribution: Decimal,
+    /// Fees ÷ net invoiced sales (absent without sales).
+    pub fee_ratio: Option<Decimal>,
+}
+
+/// One contract of the brief.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BriefContract {
+    /// Base, draft or counter.
+    pub role: Role,
+    /// The file.
+    pub file: String,
+    /// Contract name.
+    pub contract: String,
+    /// The plan settlement's totals.
+    pub plan: PlanTotals,
+    /// The simulated distribution of every output (mean, percentiles, VaR/CVaR 95%, P(loss)).
+    pub simulation: Simulation,
+    /// The plan settlement with its ledger (the ledger sections).
+    pub settlement: Settlement,
+    /// The contract itself (not in the JSON: the file is).
+    #[serde(skip)]
+    pub source: Contract,
+}
+
+/// A clause's figures in one contract.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClauseAmounts {
+    /// Booked on the plan, exact.
+    pub plan: Decimal,
+    /// Simulated mean.
+    pub mean: Decimal,
+    /// Simulated 10th percentile.
+    pub p10: Decimal,
+    /// Simulated 90th percentile.
+    pub p90: Decimal,
+}
+
+/// How a clause changed from BASE to DRAFT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// In both, same plan amount.
+    Unchanged,
+    /// In both, another plan amount.
+    Changed,
+    /// In DRAFT only.
+    Added,
+    /// In BASE only.
+    Removed,
+    /// In neither BASE nor DRAFT (a counter-offer's own clause).
+    Other,
+}
+
+/// One fee clause across contracts.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClauseRow {
+    /// Rank by |change of the plan amount| (1 = the largest; ties by |change of the mean|, then
+    /// id).
+    pub rank: usize,
+    /// The rule id that matches the clause across contracts.
+    pub id: String,
+    /// Fee kind.
+    pub kind: FeeKind,
+    /// Rule type as written in files (`tiered_rebate`, …).
+    pub rule: String,
+    /// English label.
+    pub label: String,
+    /// Chinese label.
+    pub label_zh: String,
+    /// How it changed from BASE to DRAFT.
+    pub status: Status,
+    /// Per contract, in brief order: its figures, absent when the contract lacks the clause.
+    pub amounts: Vec<Option<ClauseAmounts>>,
+    /// DRAFT − BASE on the plan (a missing clause counts 0).
+    pub change_plan: Decimal,
+    /// DRAFT − BASE of the simulated mean.
+    pub change_mean: Decimal,
+    /// Share of the total plan fee increase (change ÷ Σ changes, 4 decimals; absent when the
+    /// total does not change).
+    pub share_of_increase: Option<Decimal>,
+    /// DRAFT − BASE of the clause's mean over each contract's own bad tail (E[clause | tail]):
+    /// how much more the clause costs in the bad years.
+    pub tail_change: Decimal,
+}
+
+/// What a KA manager reads first: DRAFT against BASE.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Headline {
+    /// Fees on the plan, DRAFT − BASE.
+    pub fees_plan_change: Decimal,
+    /// Mean simulated fees, DRAFT − BASE.
+    pub fees_mean_change: Decimal,
+    /// Net contribution on the plan, DRAFT − BASE.
+    pub net_contribution_plan_change: Decimal,
+    /// Mean simulated net contribution, DRAFT − BASE.
+    pub net_contribution_mean_change: Decimal,
+    /// VaR 95% (P5) of net contribution, DRAFT − BASE.
+    pub var95_change: Decimal,
+    /// CVaR 95% of net contribution, DRAFT − BASE.
+    pub cvar95_change: Decimal,
+    /// Share of scenarios where DRAFT's net contribution is below BASE's.
+    pub p_draft_below_base: f64,
+}
+
+/// What kind of interaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InteractionKind {
+    /// A guaranteed minimum (保底) and the rate-based clauses it covers.
+    Floor,
+    /// A scale (tiered or growth rebate): the tier reached moves the rebate.
+    Tier,
+    /// A cap that limits a clause.
+    Cap,
+}
+
+/// An interaction in one contract.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InteractionStat {
+    /// It binds on the plan (floor: a top-up; cap: the cap limits; tier: a tier is reached).
+    pub binds_in_plan: bool,
+    /// Share of scenarios where it binds (tier: where the tier differs from the plan's).
+    pub p_binds: f64,
+    /// Tier reached on the plan (1-based; 0 = none), for scales.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_tier: Option<usize>,
+    /// P(tier t reached) for t = 0 (none), 1, …, for scales.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tier_probabilities: Vec<f64>,
+    /// Plan amount of the clause plus the clauses it covers (floor), exact.
+    pub plan_total: Decimal,
+}
+
+/// Clauses to read together.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Interaction {
+    /// Floor, tier or cap.
+    pub kind: InteractionKind,
+    /// The binding clause (the floor, the scale, the capped clause).
+    pub clause: String,
+    /// The clauses it acts on (a floor's covered clauses; empty otherwise).
+    pub members: Vec<String>,
+    /// Per contract, in brief order (absent when the contract lacks the clause).
+    pub contracts: Vec<Option<InteractionStat>>,
+}
+
+/// A clause's share of a contract's risk.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClauseRisk {
+    /// Clause id.
+    pub id: String,
+    /// P(the clause binds or fires), for conditional clauses: floors (top-up > 0), caps (the
+    /// cap limits), scales (tier reached ≠ the plan's), penalties, margin guarantees, target
+    /// rebates, price matching (amount ≠ 0). Absent for unconditional clauses.
+    pub p_binds: Option<f64>,
+    /// Expected cost (simulated mean).
+    pub expected: Decimal,
+    /// Σ over the tail scenarios, exact.
+    pub tail_sum: Decimal,
+    /// E[clause | tail] (tail sum ÷ tail scenarios, to the cent).
+    pub tail_mean: Decimal,
+    /// Tail mean − mean: what the bad years add.
+    pub tail_excess: Decimal,
+    /// Share of the tail's total fees (tail sum ÷ tail fees, 4 decimals; absent without fees).
+    pub tail_share: Option<Decimal>,
+}
+
+/// Sums over the tail scenarios (exact) and the CVaR they give.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TailTotals {
+    /// Scenarios in the tail: ⌈5% · n⌉.
+    pub scenarios: usize,
+    /// Σ net contribution.
+    pub net_contribution: Decimal,
+    /// Σ net invoiced sales.
+    pub net_invoiced: Decimal,
+    /// Σ fees.
+    pub fees: Decimal,
+    /// Σ cost of goods.
+    pub cost_of_goods: Decimal,
+    /// Σ financing.
+    pub financing: Decimal,
+    /// CVaR 95% of net contribution: Σ net contribution ÷ scenarios, to the cent.
+    pub cvar95: Decimal,
+}
+
+impl TailTotals {
+    /// The allocation identity: net invoiced − fees − cost of goods − financing = net
+    /// contribution over the tail, exactly (and the clause sums add up to `fees`: see
+    /// [`ContractRisk::holds`]).
+    pub fn holds(&self) -> bool {
+        self.net_invoiced - self.fees - self.cost_of_goods - self.financing == self.net_contribution
+    }
+}
+
+/// Where one contract's risk comes from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ContractRisk {
+    /// Contract name.
+    pub contract: String,
+    /// The tail's sums.
+    pub tail: TailTotals,
+    /// Per clause of the contract (contract order, then the payment terms' fees when any).
+    pub clauses: Vec<ClauseRisk>,
+}
+
+impl ContractRisk {
+    /// The identity of the allocation: the clauses' tail sums add up to the tail's fees, and
+    /// [`TailTotals::holds`].
+    pub fn holds(&self) -> bool {
+        self.clauses.iter().map(|c| c.tail_sum).sum::<Decimal>() == self.tail.fees && self.tail.holds()
+    }
+}
+
+/// One scenario: net contribution and fees of every contract (the Scenarios table).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScenarioRow {
+    /// Scenario index (replay it with `kasim replay FILE --seed S --scenario K`).
+    pub index: u64,
+    /// Net contribution per contract.
+    pub net_contribution: Vec<Decimal>,
+    /// Fees total per contract.
+    pub fees_total: Vec<Decimal>,
+}
+
+/// `kasim brief`: see the [module docs](self).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BriefReport {
+    /// Scenarios run.
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// Currency of DRAFT.
+    pub currency: String,
+    /// BASE, DRAFT, then the counter-offers.
+    pub contracts: Vec<BriefContract>,
+    /// Net contribution of every contract on the same scenarios: differences, P(A beats B).
+    pub comparison: Comparison,
+    /// The clauses, ranked.
+    pub clauses: Vec<ClauseRow>,
+    /// DRAFT against BASE in a few figures.
+    pub headline: Headline,
+    /// Σ fees DRAFT − BASE on the plan.
+    pub fee_increase_plan: Decimal,
+    /// Σ fees DRAFT − BASE of the simulated means.
+    pub fee_increase_mean: Decimal,
+    /// Clauses to read together.
+    pub interactions: Vec<Interaction>,
+    /// Per contract (brief order): where its risk comes from.
+    pub risk: Vec<ContractRisk>,
+    /// Every scenario's net contribution and fees per contract.
+    pub scenarios: Vec<ScenarioRow>,
+    // Merged later (issue 10): `compliance` (kasim_core::compliance flags) and `negotiation`
+    // (kasim_negotiate::plan::NegotiationPlan) fields go here, each with its document section.
+}
+
+/// Cents to an exact decimal.
+fn money(cents: i128) -> Decimal {
+    Decimal::from_i128_with_scale(cents, 2)
+}
+
+/// `sum ÷ n` to the cent, half away from zero (as [`Summary`]'s means).
+fn mean(sum: i128, n: usize) -> Decimal {
+    if n == 0 {
+        return Decimal::ZERO.round_dp(2);
+    }
+    let mut d = (money(sum) / Decimal::from(n)).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    d.rescale(2);
+    d
+}
+
+/// `a ÷ b` to 4 decimals (a share), absent when `b` is zero.
+fn share(a: Decimal, b: Decimal) -> Option<Decimal> {
+    (!b.is_zero()).then(|| (a / b).round_dp(4))
+}
+
+/// Rule types whose amount depends on whether a condition holds.
+fn conditional(tag: &str) -> bool {
+    matches!(
+        tag,
+        "guaranteed_minimum"
+            | "tiered_rebate"
+            | "growth_rebate"
+            | "target_rebate"
+            | "stockout_penalty"
+            | "margin_guarantee"
+            | "price_match"
+    )
+}
+
+/// The scenarios of the CVaR 95% tail: the ⌈5% · n⌉ lowest net contributions, ties by index.
+pub fn tail(results: &ClauseResults) -> Vec<usize> {
+    let n = results.len();
+    let m = n.div_ceil(20);
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by_key(|&k| (results.rows[k].net_contribution, k));
+    order.truncate(m);
+    order
+}
+
+/// What one contract's run and plan give the brief.
+struct Prepared<'a> {
+    input: Input<'a>,
+    results: ClauseResults,
+    /// Plan amount per slot (rules, payment terms, financing), exact.
+    plan: Vec<Decimal>,
+    /// Plan state per rule.
+    plan_states: Vec<u8>,
+    settlement: Settlement,
+}
+
+impl Prepared<'_> {
+    /// Slot of clause `id` (the payment-terms pseudo-clause is the slot after the rules).
+    fn slot(&self, id: &str) -> Option<usize> {
+        if id == PAYMENT_TERMS {
+            return Some(self.results.ids.len());
+        }
+        self.results.ids.iter().position(|x| x == id)
+    }
+
+    fn has(&self, id: &str) -> bool {
+        if id == PAYMENT_TERMS {
+            return self.pays_terms();
+        }
+        self.slot(id).is_some()
+    }
+
+    /// True when the payment terms book fees (an early-payment discount) anywhere.
+    fn pays_terms(&self) -> bool {
+        let s = self.results.ids.len();
+        !self.plan[s].is_zero() || (0..self.results.len()).any(|k| self.results.cents_of(k, s) != 0)
+    }
+
+    fn amounts(&self, slot: usize) -> ClauseAmounts {
+        let col = self.results.column(slot);
+        let s = Summary::of_cents(&col);
+        let p = |q: u32| s.percentiles.iter().find(|x| x.0 == q).map_or(Decimal::ZERO, |x| x.1);
+        ClauseAmounts { plan: self.plan[slot], mean: s.mean, p10: p(10), p90: p(90) }
+    }
+
+    /// Share of scenarios whose state of rule `i` satisfies `f`.
+    fn p_state(&self, i: usize, f: impl Fn(u8) -> bool) -> f64 {
+        let n = self.results.len();
+        let hits = (0..n).filter(|&k| f(self.results.state(k, i))).count();
+        hits as f64 / n.max(1) as f64
+    }
+}
+
+impl BriefReport {
+    /// Runs the brief: every contract simulated over the same `cfg.runs` scenarios and settled
+    /// on its plan. `inputs[0]` is BASE, `inputs[1]` DRAFT, the rest counter-offers.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Core`] when a contract does not compile or its plan does not settle;
+    /// [`Error::Simulation`] when a contract has nothing uncertain, cannot be sampled, a
+    /// scenario fails, or the results would not fit in `cfg.max_memory`.
+    ///
+    /// With fewer than two inputs (the CLI always gives BASE and DRAFT) the changes are zero.
+    pub fn new(inputs: &[Input<'_>], cfg: &RunConfig) -> Result<BriefReport, Error> {
+        for i in inputs {
+            kasim_montecarlo::report::require_uncertainty(i.contract)?;
+        }
+        let compiled = inputs.iter().map(|i| Compiled::new(i.contract)).collect::<Result<Vec<_>, _>>()?;
+        let models = compiled.iter().map(Model::new).collect::<Result<Vec<_>, _>>()?;
+        let results = kasim_montecarlo::run_clauses(&models, cfg)?;
+        let mut prepared = Vec::new();
+        for ((input, m), results) in inputs.iter().zip(&compiled).zip(results) {
+            let mut cap = RuleCapture::new(input.contract);
+            let mut scratch = kasim_core::settle::Scratch::default();
+            m.settle_rules(m.plan_outcome(), &mut cap, &mut scratch)?;
+            let d = cap.decimals();
+            let plan = cap.amounts.iter().map(|&u| Decimal::from_i128_with_scale(u, d)).collect();
+            let settlement = m.settle(m.plan_outcome())?;
+            prepared.push(Prepared { input: *input, results, plan, plan_states: cap.states.clone(), settlement });
+        }
+        Ok(Self::build(prepared, cfg))
+    }
+
+    fn build(prepared: Vec<Prepared<'_>>, cfg: &RunConfig) -> BriefReport {
+        let runs = prepared.first().map_or(0, |p| p.results.len() as u64);
+        let files: Vec<String> = prepared.iter().map(|p| p.input.file.to_string()).collect();
+        let contracts_in: Vec<Contract> = prepared.iter().map(|p| p.input.contract.clone()).collect();
+        let rows: Vec<Results> = prepared.iter().map(|p| Results { rows: p.results.rows.clone() }).collect();
+        let comparison = Comparison::new(&files, &contracts_in, cfg, &rows);
+        let contracts: Vec<BriefContract> = prepared
+            .iter()
+            .enumerate()
+            .zip(&rows)
+            .map(|((i, p), r)| {
+                let s = &p.settlement.pnl;
+                BriefContract {
+                    role: match i {
+                        0 => Role::Base,
+                        1 => Role::Draft,
+                        _ => Role::Counter,
+                    },
+                    file: p.input.file.to_string(),
+                    contract: p.input.contract.name.clone(),
+                    plan: PlanTotals {
+                        net_invoiced: s.net_invoiced_sales,
+                        fees_total: s.fees_total,
+                        cost_of_goods: s.cost_of_goods,
+                        financing: s.financing_cost,
+                        net_contribution: s.net_contribution,
+                        fee_ratio: s.effective_fee_ratio,
+                    },
+                    simulation: Simulation::new(p.input.file, p.input.contract, cfg, r, None),
+                    settlement: p.settlement.clone(),
+                    source: p.input.contract.clone(),
+                }
+            })
+            .collect();
+        let clauses = clause_rows(&prepared);
+        let fee_increase_plan = clauses.iter().map(|c| c.change_plan).sum();
+        let fee_increase_mean = clauses.iter().map(|c| c.change_mean).sum();
+        let interactions = interactions(&prepared);
+        let risk: Vec<ContractRisk> = prepared.iter().map(risk_of).collect();
+        let mut clauses = clauses;
+        let tail_mean = |i: usize, id: &str| {
+            risk.get(i).and_then(|r| r.clauses.iter().find(|c| c.id == id)).map_or(Decimal::ZERO, |c| c.tail_mean)
+        };
+        for c in &mut clauses {
+            c.tail_change = tail_mean(1, &c.id) - tail_mean(0, &c.id);
+        }
+        let headline = headline(&contracts, &prepared);
+        let scenarios = (0..runs as usize)
+            .map(|k| ScenarioRow {
+                index: k as u64,
+                net_contribution: prepared.iter().map(|p| money(p.results.rows[k].net_contribution.into())).collect(),
+                fees_total: prepared.iter().map(|p| money(p.results.rows[k].fees_total.into())).collect(),
+            })
+            .collect();
+        BriefReport {
+            runs,
+            seed: cfg.seed,
+            currency: prepared
+                .get(1)
+                .or(prepared.first())
+                .map_or_else(String::new, |p| p.input.contract.currency.clone()),
+            contracts,
+            comparison,
+            clauses,
+            headline,
+            fee_increase_plan,
+            fee_increase_mean,
+            interactions,
+            risk,
+            scenarios,
+        }
+    }
+
+    /// The clause `id`'s row.
+    pub fn clause(&self, id: &str) -> Option<&ClauseRow> {
+        self.clauses.iter().find(|c| c.id == id)
+    }
+}
+
+fn headline(contracts: &[BriefContract], prepared: &[Prepared<'_>]) -> Headline {
+    let (Some(b), Some(d)) = (contracts.first(), contracts.get(1)) else {
+        let z = Decimal::ZERO;
+        return Headline {
+            fees_plan_change: z,
+            fees_mean_change: z,
+            net_contribution_plan_change: z,
+            net_contribution_mean_change: z,
+            var95_change: z,
+            cvar95_change: z,
+            p_draft_below_base: 0.0,
+        };
+    };
+    let nc = |c: &BriefContract| c.simulation.outputs[0].summary.clone();
+    let fees = |c: &BriefContract| c.simulation.outputs[1].summary.mean;
+    let (nb, nd) = (nc(b), nc(d));
+    let (rb, rd) = (&prepared[0].results.rows, &prepared[1].results.rows);
+    let below = rb.iter().zip(rd).filter(|(x, y)| y.net_contribution < x.net_contribution).count();
+    Headline {
+        fees_plan_change: d.plan.fees_total - b.plan.fees_total,
+        fees_mean_change: fees(d) - fees(b),
+        net_contribution_plan_change: d.plan.net_contribution - b.plan.net_contribution,
+        net_contribution_mean_change: nd.mean - nb.mean,
+        var95_change: nd.var95 - nb.var95,
+        cvar95_change: nd.cvar95 - nb.cvar95,
+        p_draft_below_base: below as f64 / rb.len().max(1) as f64,
+    }
+}
+
+/// The union of clause ids, in order of first appearance (BASE's, then DRAFT's new ones, …),
+/// with the payment-terms pseudo-clause last when any contract books such fees.
+fn clause_ids(prepared: &[Prepared<'_>]) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for p in prepared {
+        for id in &p.results.ids {
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        }
+    }
+    if prepared.iter().any(Prepared::pays_terms) {
+        ids.push(PAYMENT_TERMS.to_string());
+    }
+    ids
+}
+
+fn clause_rows(prepared: &[Prepared<'_>]) -> Vec<ClauseRow> {
+    let mut rows: Vec<ClauseRow> = clause_ids(prepared)
+        .into_iter()
+        .map(|id| {
+            // Labels and kind from the last contract that has the clause (DRAFT's wording wins
+            // over BASE's).
+            let rule = prepared
+                .iter()
+                .take(2)
+                .rev()
+                .chain(prepared.iter().skip(2))
+                .find_map(|p| p.input.contract.fees.iter().find(|f| f.id == id));
+            let (kind, tag, label, label_zh) = match rule {
+                Some(f) => (f.kind(), f.tag().to_string(), f.label().to_string(), f.label_zh().to_string()),
+                None => (
+                    FeeKind::EarlyPaymentDiscount,
+                    "payment_terms".to_string(),
+                    FeeKind::EarlyPaymentDiscount.english().to_string(),
+                    FeeKind::EarlyPaymentDiscount.chinese().to_string(),
+                ),
+            };
+            let amounts: Vec<Option<ClauseAmounts>> =
+                prepared.iter().map(|p| p.slot(&id).filter(|_| p.has(&id)).map(|s| p.amounts(s))).collect();
+            let get = |i: usize, f: fn(&ClauseAmounts) -> Decimal| {
+                amounts.get(i).and_then(|a| a.as_ref()).map_or(Decimal::ZERO, f)
+            };
+            let change_plan = get(1, |a| a.plan) - get(0, |a| a.plan);
+            let change_mean = get(1, |a| a.mean) - get(0, |a| a.mean);
+            let in_base = amounts.first().is_some_and(Option::is_some);
+            let in_draft = amounts.get(1).is_some_and(Option::is_some);
+            let status = match (in_base, in_draft) {
+                (true, true) if change_plan.is_zero() => Status::Unchanged,
+                (true, true) => Status::Changed,
+                (false, true) => Status::Added,
+                (true, false) => Status::Removed,
+                (false, false) => Status::Other,
+            };
+            ClauseRow {
+                rank: 0,
+                id,
+                kind,
+                rule: tag,
+                label,
+                label_zh,
+                status,
+                amounts,
+                change_plan,
+                change_mean,
+                share_of_increase: None,
+                tail_change: Decimal::ZERO,
+            }
+        })
+        .collect();
+    rank(&mut rows);
+    rows
+}
+
+/// Ranks clauses by |plan change|, then |mean change|, then id; sets each one's share of the
+/// total plan increase.
+fn rank(rows: &mut [ClauseRow]) {
+    let total: Decimal = rows.iter().map(|r| r.change_plan).sum();
+    rows.sort_by(|a, b| {
+        b.change_plan
+            .abs()
+            .cmp(&a.change_plan.abs())
+            .then(b.change_mean.abs().cmp(&a.change_mean.abs()))
+            .then(a.id.cmp(&b.id))
+    });
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.rank = i + 1;
+        r.share_of_increase = share(r.change_plan, total);
+    }
+}
+
+fn interactions(prepared: &[Prepared<'_>]) -> Vec<Interaction> {
+    let mut out = Vec::new();
+    for id in clause_ids(prepared) {
+        let rule = prepared.iter().find_map(|p| p.input.contract.fees.iter().find(|f| f.id == id));
+        let Some(rule) = rule else { continue };
+        let floor = rule.tag() == "guaranteed_minimum";
+        let scale = matches!(rule.tag(), "tiered_rebate" | "growth_rebate");
+        let stat = |p: &Prepared<'_>, kind: InteractionKind| -> Option<InteractionStat> {
+            let i = p.slot(&id)?;
+            let f = &p.input.contract.fees[i];
+            let plan_state = p.plan_states[i];
+            let members: Vec<usize> = f.rule.covers().iter().filter_map(|c| p.slot(c)).collect();
+            let plan_total = p.plan[i] + members.iter().map(|&m| p.plan[m]).sum::<Decimal>();
+            Some(match kind {
+                InteractionKind::Floor => InteractionStat {
+                    binds_in_plan: plan_state & FLOOR != 0,
+                    p_binds: p.p_state(i, |s| s & FLOOR != 0),
+                    plan_tier: None,
+                    tier_probabilities: Vec::new(),
+                    plan_total,
+                },
+                InteractionKind::Cap => InteractionStat {
+                    binds_in_plan: plan_state & CAP != 0,
+                    p_binds: p.p_state(i, |s| s & CAP != 0),
+                    plan_tier: None,
+                    tier_probabilities: Vec::new(),
+                    plan_total: p.plan[i],
+                },
+                InteractionKind::Tier => {
+                    let tiers = f.rule.clone().tiers().map_or(0, |t| t.len());
+                    let plan_tier = tier_of(plan_state).unwrap_or(0);
+                    let probabilities = (0..=tiers).map(|t| p.p_state(i, |s| tier_of(s).unwrap_or(0) == t)).collect();
+                    InteractionStat {
+                        binds_in_plan: plan_tier > 0,
+                        p_binds: p.p_state(i, |s| tier_of(s).unwrap_or(0) != plan_tier),
+                        plan_tier: Some(plan_tier),
+                        tier_probabilities: probabilities,
+                        plan_total: p.plan[i],
+                    }
+                }
+            })
+        };
+        let mut push = |kind: InteractionKind, members: Vec<String>| {
+            let contracts: Vec<Option<InteractionStat>> = prepared.iter().map(|p| stat(p, kind)).collect();
+            let binds = contracts
+                .iter()
+                .flatten()
+                .any(|s| s.binds_in_plan || s.p_binds > BINDS_SHARE || kind == InteractionKind::Tier);
+            if binds {
+                out.push(Interaction { kind, clause: id.clone(), members, contracts });
+            }
+        };
+        if floor {
+            push(InteractionKind::Floor, rule.rule.covers().to_vec());
+        }
+        if scale {
+            push(InteractionKind::Tier, Vec::new());
+        }
+        push(InteractionKind::Cap, Vec::new());
+    }
+    out
+}
+
+fn risk_of(p: &Prepared<'_>) -> ContractRisk {
+    let r = &p.results;
+    let n = r.len();
+    let t = tail(r);
+    let m = t.len();
+    let sum = |f: &dyn Fn(usize) -> i64| -> i128 { t.iter().map(|&k| i128::from(f(k))).sum() };
+    let rules = r.ids.len();
+    let fees = sum(&|k| r.scenario(k)[..=rules].iter().sum());
+    let tail_totals = TailTotals {
+        scenarios: m,
+        net_contribution: money(sum(&|k| r.rows[k].net_contribution)),
+        net_invoiced: money(sum(&|k| r.rows[k].net_invoiced)),
+        fees: money(fees),
+        cost_of_goods: money(sum(&|k| r.cost_of_goods[k])),
+        financing: money(sum(&|k| r.financing(k))),
+        cvar95: mean(sum(&|k| r.rows[k].net_contribution), m),
+    };
+    let mut slots: Vec<(String, usize, Option<&str>)> =
+        p.input.contract.fees.iter().enumerate().map(|(i, f)| (f.id.clone(), i, Some(f.tag()))).collect();
+    if p.pays_terms() {
+        slots.push((PAYMENT_TERMS.to_string(), rules, None));
+    }
+    let clauses = slots
+        .into_iter()
+        .map(|(id, s, tag)| {
+            let total: i128 = (0..n).map(|k| i128::from(r.cents_of(k, s))).sum();
+            let tail_sum = sum(&|k| r.cents_of(k, s));
+            let expected = mean(total, n);
+            let tail_mean = mean(tail_sum, m);
+            let p_binds = tag.filter(|t| conditional(t) || p.plan_states[s] & CAP != 0).map(|tag| {
+                let plan_tier = tier_of(p.plan_states[s]).unwrap_or(0);
+                match tag {
+                    "guaranteed_minimum" => p.p_state(s, |x| x & (FLOOR | CAP) != 0),
+                    "tiered_rebate" | "growth_rebate" => {
+                        p.p_state(s, |x| tier_of(x).unwrap_or(0) != plan_tier || x & CAP != 0)
+                    }
+                    _ if !conditional(tag) => p.p_state(s, |x| x & CAP != 0),
+                    _ => (0..n).filter(|&k| r.cents_of(k, s) != 0).count() as f64 / n.max(1) as f64,
+                }
+            });
+            ClauseRisk {
+                id,
+                p_binds,
+                expected,
+                tail_sum: money(tail_sum),
+                tail_mean,
+                tail_excess: tail_mean - expected,
+                tail_share: share(money(tail_sum), money(fees)),
+            }
+        })
+        .collect();
+    ContractRisk { contract: p.input.contract.name.clone(), tail: tail_totals, clauses }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+[uncertainty]
+demand_cv = "30%"
+
+[[fees]]
+id = "entry"
+kind = "lump_sum"
+event = "entry"
+amount = "1000"
+
+[[fees]]
+id = "sales-fee"
+kind = "service_fee"
+rate = "2%"
+
+[[fees]]
+id = "floor"
+kind = "guaranteed_minimum"
+floor = "FLOOR"
+covers = ["sales-fee"]
+
+[[fees]]
+id = "old"
+kind = "unconditional_rebate"
+rate = "1%"
+"#;
+
+    fn brief(draft_extra: &str, runs: u64, threads: usize) -> BriefReport {
+        // The floor at about the plan's sales fee, so it binds in part of the scenarios.
+        let probe = kasim_core::demo::contract(&BASE.replace("FLOOR", "0")).unwrap();
+        let s = kasim_core::evaluate(&probe).unwrap();
+        let fee: Decimal = s.ledger.iter().filter(|l| l.rule == "sales-fee").map(|l| l.amount).sum();
+        let base = kasim_core::demo::contract(&BASE.replace("FLOOR", &fee.to_string())).unwrap();
+        let draft_src = BASE
+            .replace("FLOOR", &fee.to_string())
+            .replace("amount = \"1000\"", "amount = \"50000\"")
+            .replace("[[fees]]\nid = \"old\"\nkind = \"unconditional_rebate\"\nrate = \"1%\"\n", "")
+            + draft_extra;
+        let draft = kasim_core::demo::contract(&draft_src).unwrap();
+        let cfg = RunConfig { runs, seed: 3, threads, ..Default::default() };
+        BriefReport::new(
+            &[Input { file: "base.toml", contract: &base }, Input { file: "draft.toml", contract: &draft }],
+            &cfg,
+        )
+        .unwrap()
+    }
+
+    /// Clauses match by id: changed, removed and added clauses, with exact plan changes,
+    /// ranked by money, shares adding up to 1.
+    #[test]
+    fn clauses_match_by_id_and_rank() {
+        let b = brief("\n[[fees]]\nid = \"new\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"300\"\n", 500, 1);
+        let entry = b.clause("entry").unwrap();
+        assert_eq!(entry.status, Status::Changed);
+        assert_eq!(entry.change_plan, Decimal::new(4900000, 2));
+        assert_eq!(entry.change_mean, Decimal::new(4900000, 2));
+        assert_eq!(entry.rank, 1);
+        let old = b.clause("old").unwrap();
+        assert_eq!(old.status, Status::Removed);
+        assert!(old.amounts[1].is_none());
+        assert_eq!(old.change_plan, -old.amounts[0].as_ref().unwrap().plan);
+        let new = b.clause("new").unwrap();
+        assert_eq!(new.status, Status::Added);
+        assert_eq!(new.change_plan, Decimal::from(300));
+        assert_eq!(b.clause("sales-fee").unwrap().status, Status::Unchanged);
+        // Ranked by |plan change|.
+        for w in b.clauses.windows(2) {
+            assert!(w[0].change_plan.abs() >= w[1].change_plan.abs());
+        }
+        // The plan changes add up to the change of the plan's fees total; shares to ~1.
+        assert_eq!(b.fee_increase_plan, b.contracts[1].plan.fees_total - b.contracts[0].plan.fees_total);
+        let shares: Decimal = b.clauses.iter().filter_map(|c| c.share_of_increase).sum();
+        assert!((shares - Decimal::ONE).abs() <= Decimal::new(1, 3), "{shares}");
+        // The mean changes add up to the change of the mean fees.
+        let fees_mean = |i: usize| b.contracts[i].simulation.outputs[1].summary.mean;
+        assert!((b.fee_increase_mean - (fees_mean(1) - fees_mean(0))).abs() <= Decimal::new(5, 2));
+    }
+
+    /// The tail allocation adds up exactly, in cents, and gives the CVaR of the summary.
+    #[test]
+    fn tail_allocation_identity_is_exact() {
+        let b = brief("", 997, 2);
+        for (r, c) in b.risk.iter().zip(&b.contracts) {
+            assert!(r.holds(), "{}", r.contract);
+            assert_eq!(r.tail.scenarios, 50); // ⌈5% × 997⌉
+            let s = &c.simulation.outputs[0].summary;
+            assert_eq!(r.tail.cvar95, s.cvar95, "{}", r.contract);
+            let clause_sum: Decimal = r.clauses.iter().map(|x| x.tail_sum).sum();
+            assert_eq!(clause_sum, r.tail.fees);
+            // The floor binds in part of the scenarios, and more often in the bad tail.
+            let floor = r.clauses.iter().find(|x| x.id == "floor").unwrap();
+            let p = floor.p_binds.unwrap();
+            assert!(p > 0.05 && p < 0.95, "{p}");
+            assert!(floor.tail_excess > Decimal::ZERO);
+        }
+        // The floor interaction is shown with the sales fee it tops up.
+        let i = b.interactions.iter().find(|i| i.kind == InteractionKind::Floor).unwrap();
+        assert_eq!(i.clause, "floor");
+        assert_eq!(i.members, ["sales-fee"]);
+    }
+
+    /// A counter-offer is a third column everywhere; a clause only it has is `Other`.
+    #[test]
+    fn counters_are_carried_through() {
+        let base = kasim_core::demo::contract(&BASE.replace("FLOOR", "1000")).unwrap();
+        let draft =
+            kasim_core::demo::contract(&BASE.replace("FLOOR", "1000").replace("rate = \"2%\"", "rate = \"4%\""))
+                .unwrap();
+        let counter = kasim_core::demo::contract(
+            &(BASE.replace("FLOOR", "1000")
+                + "\n[[fees]]\nid = \"dm\"\nkind = \"lump_sum\"\nevent = \"entry\"\namount = \"10\"\n"),
+        )
+        .unwrap();
+        let cfg = RunConfig { runs: 200, seed: 9, threads: 1, ..Default::default() };
+        let inputs = [
+            Input { file: "b", contract: &base },
+            Input { file: "d", contract: &draft },
+            Input { file: "c", contract: &counter },
+        ];
+        let b = BriefReport::new(&inputs, &cfg).unwrap();
+        assert_eq!(b.contracts.iter().map(|c| c.role).collect::<Vec<_>>(), [Role::Base, Role::Draft, Role::Counter]);
+        assert!(b.clauses.iter().all(|c| c.amounts.len() == 3));
+        let dm = b.clause("dm").unwrap();
+        assert_eq!(dm.status, Status::Other);
+        assert_eq!(dm.amounts[2].as_ref().unwrap().plan, Decimal::from(10));
+        assert_eq!(dm.change_plan, Decimal::ZERO);
+        assert_eq!(b.risk.len(), 3);
+        assert!(b.risk.iter().all(ContractRisk::holds));
+        assert!(b.scenarios.iter().all(|s| s.net_contribution.len() == 3 && s.fees_total.len() == 3));
+        // The sales fee doubles: its change is the plan's 2% more, and ranks first.
+        assert_eq!(b.clauses[0].id, "sales-fee");
+        let fee = b.clause("sales-fee").unwrap();
+        let a = |i: usize| fee.amounts[i].as_ref().unwrap().plan;
+        assert_eq!(a(1), a(0) * Decimal::TWO);
+    }
+
+    /// The same inputs give byte-identical JSON at 1 and 2 threads.
+    #[test]
+    fn deterministic_across_threads() {
+        let a = serde_json::to_string(&brief("", 300, 1)).unwrap();
+        let b = serde_json::to_string(&brief("", 300, 2)).unwrap();
+        assert_eq!(a, b);
+    }
+
+    /// A unit check of the ranking and shares on hand-made rows.
+    #[test]
+    fn ranking_and_shares() {
+        let row = |id: &str, plan: i64, m: i64| ClauseRow {
+            rank: 0,
+            id: id.into(),
+            kind: FeeKind::EntryFee,
+            rule: "lump_sum".into(),
+            label: id.into(),
+            label_zh: id.into(),
+            status: Status::Changed,
+            amounts: Vec::new(),
+            change_plan: Decimal::from(plan),
+            change_mean: Decimal::from(m),
+            share_of_increase: None,
+            tail_change: Decimal::ZERO,
+        };
+        let mut rows = vec![row("a", 100, 0), row("b", -300, 0), row("c", 100, 5), row("d", 0, 0)];
+        rank(&mut rows);
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["b", "c", "a", "d"]);
+        // Σ changes = −100: b's −300 is 3.0 of it, a's +100 is −1.0.
+        assert_eq!(rows[0].share_of_increase, Some(Decimal::from(3)));
+        assert_eq!(rows[2].share_of_increase, Some(Decimal::from(-1)));
+        assert_eq!(rows[0].rank, 1);
+    }
+}
