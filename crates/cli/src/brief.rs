@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use kasim_montecarlo::RunConfig;
-use kasim_negotiate::brief::{BriefReport, Input};
+use kasim_negotiate::brief::{BriefOptions, BriefReport, Input};
 
 use crate::args::Format;
 use crate::{Failure, Outcome, done, emit, load_all};
@@ -19,7 +19,7 @@ pub(crate) fn brief(files: &[PathBuf], cfg: &RunConfig, format: Format, to: Opti
     let inputs: Vec<Input<'_>> =
         loaded.iter().zip(&names).map(|((_, contract), file)| Input { file, contract }).collect();
     done((|| {
-        let report = BriefReport::new(&inputs, cfg).map_err(|e| match e {
+        let report = BriefReport::prepare(&inputs, cfg, &BriefOptions::default()).map_err(|e| match e {
             kasim_negotiate::Error::Core(c) => Failure::Core(c),
             kasim_negotiate::Error::Simulation(m) => Failure::from(*m),
             other => Failure::Negotiate(other),

@@ -36,6 +36,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::Error;
+use crate::plan::{NegotiationPlan, PlanOptions};
 
 /// The JSON schema of the brief.
 pub const SCHEMA: &str = "kasim.brief/1";
@@ -333,9 +334,40 @@ pub struct BriefReport {
     pub risk: Vec<ContractRisk>,
     /// Every scenario's net contribution and fees per contract.
     pub scenarios: Vec<ScenarioRow>,
-    // Merged later (issue 10): `compliance` (kasim_core::compliance flags) and `negotiation`
-    // (kasim_negotiate::plan::NegotiationPlan) fields go here, each with its document section.
+    /// DRAFT's clauses that published rules restrict, under the jurisdictions it declares
+    /// ([`kasim_core::compliance::check`]; empty when it declares none).
+    pub compliance: Vec<kasim_core::compliance::Flag>,
+    /// The jurisdictions DRAFT is checked against.
+    pub jurisdictions: Vec<kasim_core::compliance::Jurisdiction>,
+    /// The negotiation plan on DRAFT's `[negotiation]`: the counter-offer (also simulated above,
+    /// as the last contract), concessions and trades, the strategy, the cost of stalling.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub negotiation: Option<NegotiationPlan>,
+    /// DRAFT's tornado: net contribution with each uncertain input at its P10/P90 and each
+    /// negotiated term at its range ends ([`BriefOptions::tornado_runs`] scenarios per variant).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tornado: Option<kasim_montecarlo::report::Sensitivity>,
 }
+
+/// What [`BriefReport::prepare`] adds to the clause analysis.
+#[derive(Clone, Debug)]
+pub struct BriefOptions {
+    /// The negotiation plan (and its counter-offer, simulated with the others) when DRAFT has a
+    /// `[negotiation]` section; `None` leaves it out.
+    pub plan: Option<PlanOptions>,
+    /// Scenarios per variant of DRAFT's tornado; 0 leaves it out. Default 1,000: the tornado
+    /// ranks inputs, and its bars move by well under their width at that size.
+    pub tornado_runs: u64,
+}
+
+impl Default for BriefOptions {
+    fn default() -> Self {
+        BriefOptions { plan: Some(PlanOptions::default()), tornado_runs: 1_000 }
+    }
+}
+
+/// The name the advised counter-offer goes by in a brief.
+pub const ADVISED_COUNTER: &str = "advised counter-offer (kasim advise)";
 
 /// Cents to an exact decimal.
 fn money(cents: i128) -> Decimal {
@@ -430,6 +462,51 @@ impl Prepared<'_> {
 }
 
 impl BriefReport {
+    /// The whole brief: [`BriefReport::new`] on BASE, DRAFT, the given counters and — when DRAFT
+    /// has a `[negotiation]` and `options.plan` is set — the advised counter-offer of the
+    /// negotiation plan, all on the same scenarios; then DRAFT's compliance flags, the plan and
+    /// DRAFT's tornado.
+    ///
+    /// # Errors
+    ///
+    /// As [`BriefReport::new`]; the negotiation set-up's and plan's errors
+    /// ([`crate::contract::setup`], [`NegotiationPlan::new`]); the tornado's.
+    pub fn prepare(inputs: &[Input<'_>], cfg: &RunConfig, options: &BriefOptions) -> Result<BriefReport, Error> {
+        let Some(draft) = inputs.get(1).map(|i| i.contract) else {
+            return BriefReport::new(inputs, cfg);
+        };
+        let plan = match (&options.plan, &draft.negotiation) {
+            (Some(plan_options), Some(_)) => {
+                let setup = crate::contract::setup(draft)?;
+                Some(NegotiationPlan::new(draft, &setup, plan_options)?)
+            }
+            _ => None,
+        };
+        let counter = plan
+            .as_ref()
+            .map(|p| {
+                p.counter_contract(draft).map(|mut c| {
+                    c.name = format!("{} — counter-offer", draft.name);
+                    c
+                })
+            })
+            .transpose()?;
+        let mut all = inputs.to_vec();
+        if let Some(c) = &counter {
+            all.push(Input { file: ADVISED_COUNTER, contract: c });
+        }
+        let mut report = BriefReport::new(&all, cfg)?;
+        report.compliance = kasim_core::compliance::check(draft);
+        report.jurisdictions = draft.jurisdiction.clone();
+        report.negotiation = plan;
+        if options.tornado_runs > 0 {
+            let tcfg = RunConfig { runs: options.tornado_runs, tolerance: None, ..*cfg };
+            let stat = kasim_montecarlo::analysis::Stat::Mean;
+            report.tornado = Some(kasim_montecarlo::report::Sensitivity::run(draft, &tcfg, stat)?);
+        }
+        Ok(report)
+    }
+
     /// Runs the brief: every contract simulated over the same `cfg.runs` scenarios and settled
     /// on its plan. `inputs[0]` is BASE, `inputs[1]` DRAFT, the rest counter-offers.
     ///
@@ -438,6 +515,9 @@ impl BriefReport {
     /// [`Error::Core`] when a contract does not compile or its plan does not settle;
     /// [`Error::Simulation`] when a contract has nothing uncertain, cannot be sampled, a
     /// scenario fails, or the results would not fit in `cfg.max_memory`.
+    ///
+    /// The clause analysis only: no compliance flags, negotiation plan or tornado (see
+    /// [`BriefReport::prepare`]).
     ///
     /// With fewer than two inputs (the CLI always gives BASE and DRAFT) the changes are zero.
     pub fn new(inputs: &[Input<'_>], cfg: &RunConfig) -> Result<BriefReport, Error> {
@@ -530,6 +610,10 @@ impl BriefReport {
             interactions,
             risk,
             scenarios,
+            compliance: Vec::new(),
+            jurisdictions: Vec::new(),
+            negotiation: None,
+            tornado: None,
         }
     }
 

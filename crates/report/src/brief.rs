@@ -54,6 +54,13 @@ impl Brief<'_> {
         self.contracts.get(i).map_or("", |c| c.contract.as_str())
     }
 
+    /// DRAFT's clauses that published rules restrict (the rules of the jurisdictions DRAFT
+    /// declares), with citations.
+    fn compliance_section(&self) -> Block {
+        let title = Text::both(format!("Compliance flags: {}", self.name(1)), format!("合规提示：{}", self.name(1)));
+        Section::new("compliance", title, crate::compliance::blocks(&self.compliance, &self.jurisdictions)).into()
+    }
+
     /// The headline: DRAFT against BASE in a few figures a KA manager reads in 30 seconds.
     fn summary_block(&self) -> Block {
         let h = &self.headline;
@@ -404,7 +411,7 @@ impl Brief<'_> {
         (0..self.contracts.len()).map(|i| self.scenarios.iter().map(|s| f(s.net_contribution[i])).collect()).collect()
     }
 
-    /// Distributions, S-curves and the waterfall.
+    /// Distributions, S-curves, the waterfall and DRAFT's tornado.
     fn charts(&self) -> Vec<Block> {
         let series = self.net_series();
         let currency = Some(self.currency.clone());
@@ -493,6 +500,9 @@ impl Brief<'_> {
                 },
                 markers: Vec::new(),
             }));
+        }
+        if let Some(t) = &self.tornado {
+            out.push(crate::simulation::tornado_chart(t).into());
         }
         out
     }
@@ -593,7 +603,10 @@ impl Report for BriefReport {
         doc.blocks.push(b.clause_table());
         doc.blocks.extend(b.interaction_section());
         doc.blocks.push(b.risk_section());
-        // Compliance flags and the negotiation plan (issue 10) slot in here.
+        doc.blocks.push(b.compliance_section());
+        if let Some(plan) = &self.negotiation {
+            doc.blocks.extend(crate::plan::blocks(plan, &self.currency));
+        }
         doc.blocks.push(b.contracts_table());
         doc.blocks.extend(b.charts());
         doc.blocks.extend(b.ledger_sections());

@@ -27,6 +27,40 @@ use serde::Serialize;
 
 use crate::{Column, Document, Report, Table, Text, Value};
 
+/// The flags as blocks another report includes: a line when nothing is checked or nothing is
+/// flagged, the [`table`] (always: it is the CSV, empty or not), and each flag's why-text with
+/// its citation.
+pub fn blocks(flags: &[Flag], jurisdictions: &[Jurisdiction]) -> Vec<crate::Block> {
+    let mut out = Vec::new();
+    if jurisdictions.is_empty() {
+        out.push(crate::Block::Paragraph(Text::both(
+            "No jurisdiction declared: nothing is checked. Set `jurisdiction = \"cn\"` (or uk, eu) in the \
+             contract.",
+            "合同未声明适用辖区，未作检查。请在合同中设置 `jurisdiction = \"cn\"`（或 uk、eu）。",
+        )));
+    } else if flags.is_empty() {
+        out.push(crate::Block::Paragraph(Text::both("No clause is flagged.", "没有需要提示的条款。")));
+    }
+    out.push(table(flags).into());
+    for (i, f) in flags.iter().enumerate() {
+        let source = f.instrument.url.as_deref().map_or(String::new(), |u| format!(", <{u}>"));
+        out.push(crate::Block::Paragraph(Text::both(
+            format!(
+                "{}. {} [{}, {}]: {} ({}: {}{source})",
+                i + 1,
+                f.rule,
+                f.severity.code(),
+                f.clause.key_path,
+                f.why,
+                f.instrument.title_en,
+                f.section
+            ),
+            format!("{}（《{}》：{}）", f.why_zh, f.instrument.title_zh, f.section_zh),
+        )));
+    }
+    out
+}
+
 /// The flags as one table (id `compliance`), one row per flag: the rule, its severity and
 /// jurisdiction, the clause (key path, fee, line), the amount at stake, and the citation
 /// and why-text (the long columns are written to files only; [`ComplianceReport`] prints
@@ -110,38 +144,12 @@ impl Report for ComplianceReport {
             format!("Compliance flags: {}", self.contract),
             format!("合规提示：{}", self.contract),
         ));
-        if self.jurisdictions.is_empty() {
-            doc.blocks.push(crate::Block::Paragraph(Text::both(
-                "No jurisdiction declared: nothing is checked. Set `jurisdiction = \"cn\"` (or uk, eu) in the \
-                 contract.",
-                "合同未声明适用辖区，未作检查。请在合同中设置 `jurisdiction = \"cn\"`（或 uk、eu）。",
-            )));
-        } else {
+        if !self.jurisdictions.is_empty() {
             let (en, zh): (Vec<&str>, Vec<&str>) = self.jurisdictions.iter().map(|j| j.names()).unzip();
             doc.subtitle
                 .push(Text::both(format!("Rules of: {}", en.join(", ")), format!("适用规则：{}", zh.join("、"))));
-            if self.flags.is_empty() {
-                doc.blocks.push(crate::Block::Paragraph(Text::both("No clause is flagged.", "没有需要提示的条款。")));
-            }
         }
-        // The table is always there: it is the CSV, empty or not.
-        doc.blocks.push(table(&self.flags).into());
-        for (i, f) in self.flags.iter().enumerate() {
-            let source = f.instrument.url.as_deref().map_or(String::new(), |u| format!(", <{u}>"));
-            doc.blocks.push(crate::Block::Paragraph(Text::both(
-                format!(
-                    "{}. {} [{}, {}]: {} ({}: {}{source})",
-                    i + 1,
-                    f.rule,
-                    f.severity.code(),
-                    f.clause.key_path,
-                    f.why,
-                    f.instrument.title_en,
-                    f.section
-                ),
-                format!("{}（《{}》：{}）", f.why_zh, f.instrument.title_zh, f.section_zh),
-            )));
-        }
+        doc.blocks.extend(blocks(&self.flags, &self.jurisdictions));
         doc.notes.push(Text::both(
             "A flag is a point to raise or to check with counsel, not a legal opinion; docs/compliance.md lists \
              every rule and what the model cannot check.",

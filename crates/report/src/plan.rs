@@ -241,7 +241,7 @@ fn give_get(plan: &NegotiationPlan, currency: &str) -> Vec<Block> {
         Column::number("supplier_gain", Text::both("Gain in offer", "还价中增益")),
         Column::number("supplier_gain_alone", Text::both("Gain alone", "单项增益")),
         Column::number("buyer_cost", Text::both("Buyer −", "采购损失")),
-        Column::text("pays_off_together", ""),
+        Column::text("pays_off_together", Text::both("Pays off", "是否需配合")),
     ]);
     let mut gets = Table::new("plan_gets", columns).titled(Text::both("What the counter-offer asks", "还价索取项"));
     for g in &plan.gets {

@@ -26,6 +26,37 @@ fn cfg(runs: u64) -> RunConfig {
     RunConfig { runs, seed: 3, ..RunConfig::default() }
 }
 
+/// The bundled scenario pairs: every scenario file that `extends` another, with its base —
+/// last year's contract and the buyer's draft — as (base file, draft file).
+fn scenario_pairs() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let mut pairs = Vec::new();
+    for e in std::fs::read_dir(&root).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(root.join(&name)).unwrap();
+        let doc: toml::Table = text.parse().unwrap();
+        if let Some(base) = doc.get("extends").and_then(|v| v.as_str()) {
+            pairs.push((base.to_string(), name));
+        }
+    }
+    pairs.sort();
+    assert!(!pairs.is_empty(), "no bundled scenario pair (a draft that extends last year's contract)");
+    pairs
+}
+
+/// The full brief (compliance flags, negotiation plan with its simulated counter-offer,
+/// tornado) of a bundled pair, small enough for tests.
+fn pair_brief(base: &str, draft: &str, runs: u64) -> kasim_negotiate::brief::BriefReport {
+    use kasim_negotiate::brief::{BriefOptions, BriefReport, Input};
+    let (bf, b) = scenario(base);
+    let (df, d) = scenario(draft);
+    let inputs = [Input { file: &bf, contract: &b }, Input { file: &df, contract: &d }];
+    BriefReport::prepare(&inputs, &cfg(runs), &BriefOptions { tornado_runs: 100, ..BriefOptions::default() }).unwrap()
+}
+
 #[test]
 fn evaluate_explain_and_replay_are_consistent() {
     let names = ["hypermarket.toml", "warehouse-club.toml", "seed-clause.toml", "supermarket.toml"];
@@ -433,6 +464,12 @@ mod chromium {
         }
         let s = Sensitivity::run(&simulated[0].1, &cfg(100), Stat::Mean).unwrap();
         pages.push(write(&dir, "sensitivity", &s, &both));
+        // The brief of every bundled pair (last year's contract and the buyer's draft).
+        for (i, (base, draft)) in scenario_pairs().iter().enumerate() {
+            let b = pair_brief(base, draft, 400);
+            pages.push(write(&dir, &format!("brief-{i}"), &b, &both));
+            pages.push(write(&dir, &format!("brief-{i}-zh-wan"), &b, &zh_wan));
+        }
         pages.push(write(&dir, "sensitivity-zh-wan", &s, &zh_wan));
 
         // Two pages at a time: the machine has few cores.
@@ -505,4 +542,25 @@ fn brief_is_consistent() {
     assert!(table.contains("300,000.00"), "{table}");
     // The scenarios are files only: not in the terminal.
     assert!(!table.contains("GlobalMart 2027 draft fees"), "{table}");
+}
+
+/// The full brief of every bundled pair: compliance flags, the negotiation plan and its
+/// counter-offer simulated on the same scenarios, the tornado — every table cell in the JSON.
+#[test]
+fn full_brief_of_every_bundled_pair_is_consistent() {
+    for (base, draft) in scenario_pairs() {
+        let b = pair_brief(&base, &draft, 300);
+        assert_consistent(&b);
+        // BASE, DRAFT and the advised counter-offer.
+        assert_eq!(b.contracts.len(), 3, "{draft}");
+        assert!(b.contracts[2].contract.ends_with("— counter-offer"));
+        let plan = b.negotiation.as_ref().expect("the pair has a [negotiation] section");
+        // The counter-offer simulated is the plan's: its entry fee is the advised one.
+        let entry = b.clause("entry").unwrap();
+        let advised = plan.counter.advice.per_term.iter().find(|m| m.term == "fees.entry.amount").unwrap();
+        assert_eq!(entry.amounts[2].as_ref().map(|a| a.plan), Some(advised.counter_offer), "{entry:?}");
+        assert!(b.tornado.is_some());
+        let text = emit(&b, Format::Table).unwrap();
+        assert!(text.contains("Compliance flags") && text.contains("Counter-offer 还价方案"), "{text}");
+    }
 }
