@@ -9,7 +9,7 @@
 //! * Money crosses as decimal strings (JSON) or as integer cents (the shard bytes of
 //!   [`kasim_montecarlo::shard`]): never through binary floating point.
 //! * Long calls release the GIL ([`Python::detach`]); simulations run in slices of
-//!   [`SLICE`] scenarios with a check for signals between slices, so Ctrl-C raises
+//!   about [`SLICE_SECONDS`] with a check for signals between slices, so Ctrl-C raises
 //!   `KeyboardInterrupt` within one slice.
 //! * Errors become `kasim.ContractError` (with `problems`: file, line, column, key, message)
 //!   for a contract that does not load, `kasim.KasimError` for everything else.
@@ -46,8 +46,16 @@ create_exception!(
     "A contract that does not load or validate: `problems` lists each located problem."
 );
 
-/// Scenarios per slice of a simulation: signals (Ctrl-C) are checked between slices.
-pub const SLICE: u64 = 4 * kasim_montecarlo::runner::BATCH;
+/// Scenarios of a simulation's first slice; later slices are sized to take about
+/// [`SLICE_SECONDS`] each (at most [`MAX_SLICE`] scenarios). Signals (Ctrl-C) are checked
+/// between slices. Slicing never changes results: scenario k's draws depend on (seed, k) only.
+pub const SLICE: u64 = 1024;
+
+/// The time a slice aims at: the longest a Ctrl-C waits.
+pub const SLICE_SECONDS: f64 = 0.1;
+
+/// The most scenarios in one slice.
+pub const MAX_SLICE: u64 = 1 << 20;
 
 /// One located problem of a contract file (`ContractError.problems`).
 #[pyclass(module = "kasim._kasim", frozen, get_all)]
@@ -164,7 +172,7 @@ fn load_text(py: Python<'_>, text: &str, base_dir: Option<&Path>, name: &str) ->
     py.detach(|| kasim_core::load::load_str(text, Path::new(name), base_dir)).map_err(|e| core_error(py, &e))
 }
 
-/// Runs `models` over scenarios `start..end` in slices of [`SLICE`], the GIL released during
+/// Runs `models` over scenarios `start..end` in slices (see [`SLICE`]), the GIL released during
 /// each slice and signals checked between them (Ctrl-C raises `KeyboardInterrupt`).
 fn run_interruptible(
     py: Python<'_>,
@@ -178,10 +186,13 @@ fn run_interruptible(
     }
     let mut out: Vec<Results> = models.iter().map(|_| Results::default()).collect();
     let mut at = start;
+    let mut slice = SLICE;
     // At least one (empty) slice, so an empty range still validates its arguments.
     loop {
-        let to = (at + SLICE).min(end);
+        let to = (at + slice).min(end);
+        let clock = std::time::Instant::now();
         let part = py.detach(|| kasim_montecarlo::run_range(models, cfg, at..to)).map_err(|e| sim_error(py, &e))?;
+        let seconds = clock.elapsed().as_secs_f64();
         for (o, p) in out.iter_mut().zip(part) {
             if o.rows.is_empty() {
                 o.rows = p.rows;
@@ -191,6 +202,9 @@ fn run_interruptible(
             }
         }
         py.check_signals()?;
+        // The next slice takes about SLICE_SECONDS at the pace of this one.
+        let pace = (to - at) as f64 / seconds.max(1e-6);
+        slice = ((pace * SLICE_SECONDS) as u64).clamp(SLICE, MAX_SLICE);
         at = to;
         if at >= end {
             break;
