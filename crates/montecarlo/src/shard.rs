@@ -26,7 +26,7 @@
 //! | 4–11 | `u64` index of the shard's first scenario (`start`) |
 //! | 12–15 | `u32` number of contracts `m` |
 //! | 16–23 | `u64` rows per contract `n` (= `end − start`) |
-//! | 24… | per contract, per output in [`OUTPUTS`] order, `n` × `i64` |
+//! | 24… | per contract, per output in [`COLUMNS`] order, `n` × `i64` |
 //!
 //! so a shard takes `24 + 48 · n · m` bytes, and each column can be read in place (e.g.
 //! `numpy.frombuffer(b, "<i8", n, offset)`). [`COLUMNS`] lists the outputs in that order.
