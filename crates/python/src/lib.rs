@@ -184,7 +184,23 @@ fn run_interruptible(
     if start > end || end > cfg.runs {
         return Err(sim_error(py, &kasim_montecarlo::Error::BadRange { start, end, runs: cfg.runs }));
     }
-    let mut out: Vec<Results> = models.iter().map(|_| Results::default()).collect();
+    // The whole run's budget, as `run` checks it (each slice alone would pass), reserved
+    // fallibly: too large a run is an error, never an abort.
+    let runs = end - start;
+    let need =
+        u128::from(runs) * u128::from(kasim_montecarlo::runner::BYTES_PER_SCENARIO) * models.len().max(1) as u128;
+    if need > u128::from(cfg.max_memory) {
+        let e = kasim_montecarlo::Error::TooLarge { runs, contracts: models.len(), bytes: need, limit: cfg.max_memory };
+        return Err(sim_error(py, &e));
+    }
+    let mut out: Vec<Results> = Vec::with_capacity(models.len());
+    for _ in models {
+        let mut rows = Vec::new();
+        rows.try_reserve_exact(usize::try_from(runs).unwrap_or(usize::MAX)).map_err(|source| {
+            sim_error(py, &kasim_montecarlo::Error::OutOfMemory { runs, contracts: models.len(), bytes: need, source })
+        })?;
+        out.push(Results { rows });
+    }
     let mut at = start;
     let mut slice = SLICE;
     // At least one (empty) slice, so an empty range still validates its arguments.
@@ -194,12 +210,7 @@ fn run_interruptible(
         let part = py.detach(|| kasim_montecarlo::run_range(models, cfg, at..to)).map_err(|e| sim_error(py, &e))?;
         let seconds = clock.elapsed().as_secs_f64();
         for (o, p) in out.iter_mut().zip(part) {
-            if o.rows.is_empty() {
-                o.rows = p.rows;
-                o.rows.reserve((end - to) as usize);
-            } else {
-                o.rows.extend_from_slice(&p.rows);
-            }
+            o.rows.extend_from_slice(&p.rows);
         }
         py.check_signals()?;
         // The next slice takes about SLICE_SECONDS at the pace of this one.
@@ -314,9 +325,11 @@ impl PyContract {
         let threshold = threshold.map(|t| decimal("threshold", t)).transpose()?;
         let cfg = config(runs, seed, threads);
         let results = simulate_contracts(py, &[&self.contract], &cfg, 0, runs)?;
-        let report = Simulation::new(&self.file, &self.contract, &cfg, &results[0], threshold);
-        let bytes = shard::encode(0, &results);
-        Ok((PyBytes::new(py, &bytes), json(&report)?))
+        let (bytes, report) = py.detach(|| {
+            let report = Simulation::new(&self.file, &self.contract, &cfg, &results[0], threshold);
+            (shard::encode(0, &results), json(&report))
+        });
+        Ok((PyBytes::new(py, &bytes), report?))
     }
 
     /// `kasim sensitivity --format json`.
@@ -400,7 +413,7 @@ fn compare(
     let results = simulate_contracts(py, &list, &cfg, 0, runs)?;
     let files: Vec<String> = contracts.iter().map(|c| c.file.clone()).collect();
     let owned: Vec<Contract> = list.iter().map(|c| (*c).clone()).collect();
-    json(&Comparison::new(&files, &owned, &cfg, &results))
+    py.detach(|| json(&Comparison::new(&files, &owned, &cfg, &results)))
 }
 
 /// One shard of a simulation: scenarios `start..end` of a run of `runs` with `seed`, of the
@@ -456,7 +469,7 @@ fn merge_simulation(
             results.len()
         )));
     }
-    json(&Simulation::new(file, &contract, &cfg, &results[0], threshold))
+    py.detach(|| json(&Simulation::new(file, &contract, &cfg, &results[0], threshold)))
 }
 
 /// The `kasim._kasim` module.

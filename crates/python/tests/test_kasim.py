@@ -139,6 +139,11 @@ def test_other_errors_are_kasim_errors():
         c.sensitivity(runs=10, stat="median")
     with pytest.raises(kasim.KasimError):
         c.goal_seek("fees.nope.amount", 0, runs=10)
+    # Too large for memory: refused before anything runs, as the CLI refuses it.
+    with pytest.raises(kasim.KasimError, match="above the limit"):
+        c.simulate(runs=10**12)
+    with pytest.raises(kasim.KasimError, match="nothing is uncertain"):
+        kasim.load("scenarios/seed-clause.toml").simulate(runs=10)
     with pytest.raises(kasim.KasimError, match="not a range"):
         kasim.simulate_range(c.to_toml(), None, 100, 1, 50, 101)
 
