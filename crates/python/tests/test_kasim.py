@@ -162,8 +162,17 @@ def test_evaluate_equals_the_cli(cli_json):
     fee_lines = sum(l["amount"] for l in s.ledger if l["kind"] != "financing")
     assert fee_lines == s.pnl["fees_total"]
     assert {"rule", "period", "label", "base", "rate", "amount"} <= set(s.ledger[0])
+
+
+def test_to_pandas():
+    pytest.importorskip("pandas")
+    s = kasim.load(SUPERMARKET).evaluate()
     df = s.to_pandas()
     assert len(df) == len(s.ledger) and df["amount"].iloc[0] == s.ledger[0]["amount"]
+    assert df["amount"].sum() == sum(l["amount"] for l in s.ledger)
+    r = kasim.load(SUPERMARKET).simulate(runs=100, seed=1)
+    frame = r.to_pandas()
+    assert list(frame.columns) == list(kasim.OUTPUTS) and frame["net_contribution"].iloc[5] == r.net_contribution[5]
 
 
 # --- simulate ---------------------------------------------------------------------------------
