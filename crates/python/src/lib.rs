@@ -122,7 +122,9 @@ fn negotiate_error(py: Python<'_>, e: &kasim_negotiate::Error) -> PyErr {
     }
 }
 
-/// A report as the CLI's JSON text (`--format json`).
+/// A report as the CLI's JSON text (`--format json`). A new command's report (the coming
+/// `brief`) is one more method of [`PyContract`]: build the value as the CLI does, return
+/// `json(&report)`; the Python layer wraps it in one line (`_report(self._inner.brief(…))`).
 fn json<R: Report + ?Sized>(report: &R) -> PyResult<String> {
     kasim_report::emit::json::render(report).map_err(|e| KasimError::new_err(e.to_string()))
 }

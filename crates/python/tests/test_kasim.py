@@ -321,6 +321,22 @@ def test_the_gil_is_released_during_a_simulation():
     assert len(during) > 20 and during[-1] - during[0] > 0.8 * elapsed - 0.2, (len(during), elapsed)
 
 
+def test_two_threads_simulate_at_once_with_the_results_of_one():
+    c = kasim.load(SUPERMARKET)
+    alone = c.simulate(runs=3000, seed=8, threads=1).to_bytes()
+    out = {}
+
+    def work(i):
+        out[i] = c.simulate(runs=3000, seed=8, threads=1).to_bytes()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out == {0: alone, 1: alone}
+
+
 def test_ctrl_c_interrupts_a_long_simulation():
     c = kasim.load("scenarios/bench/ref-52x10.toml")
     timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
