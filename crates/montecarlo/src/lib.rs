@@ -46,12 +46,14 @@ pub mod memory;
 pub mod report;
 pub mod runner;
 pub mod sampler;
+pub mod shard;
 pub mod stats;
 pub mod streams;
 
 pub use clauses::{ClauseResults, run_clauses};
 pub use runner::{Results, Row, RunConfig, run, run_with_progress};
 pub use sampler::Model;
+pub use shard::{merge, run_range, run_range_with_progress};
 pub use stats::Summary;
 
 /// Errors of the Monte Carlo crate. Each names what it concerns in fields, so callers can
@@ -232,6 +234,64 @@ pub enum Error {
         at_high: rust_decimal::Decimal,
         /// True when the term is a rate (its ends read as percentages).
         rate: bool,
+    },
+    /// A scenario range that is not within the run (`start > end` or `end > runs`).
+    #[error("scenarios {start}..{end} are not a range of a run of {runs} scenarios")]
+    BadRange {
+        /// First scenario of the range.
+        start: u64,
+        /// One past its last scenario.
+        end: u64,
+        /// Scenarios of the whole run.
+        runs: u64,
+    },
+    /// A scenario range with an early-stop tolerance: where a tolerance stops depends on every
+    /// scenario before, which a range does not see (see [`shard`]).
+    #[error("a tolerance cannot stop a run split into scenario ranges: give a fixed number of runs")]
+    RangeWithTolerance,
+    /// Shards that leave scenarios out.
+    #[error("the shards leave scenarios {from}..{to} out")]
+    ShardGap {
+        /// First scenario missing.
+        from: u64,
+        /// First scenario present again.
+        to: u64,
+    },
+    /// Shards that cover a scenario twice.
+    #[error("the shard starting at scenario {start} overlaps the shards before it, which cover 0..{covered}")]
+    ShardOverlap {
+        /// Start of the overlapping shard.
+        start: u64,
+        /// Scenarios covered by the shards before it.
+        covered: u64,
+    },
+    /// A shard with a different number of contracts than the first.
+    #[error("the shard starting at scenario {start} has {found} contracts, the first has {expected}")]
+    ShardContracts {
+        /// Start of the shard.
+        start: u64,
+        /// Contracts of the first shard.
+        expected: usize,
+        /// Contracts of this one.
+        found: usize,
+    },
+    /// A shard whose contracts have different row counts.
+    #[error("the shard starting at scenario {start}: contract {contract} has {rows} rows, the first has {expected}")]
+    ShardRows {
+        /// Start of the shard.
+        start: u64,
+        /// The contract (0-based) whose count differs.
+        contract: usize,
+        /// Its rows.
+        rows: u64,
+        /// The first contract's rows.
+        expected: u64,
+    },
+    /// Bytes that are not an encoded shard ([`shard::decode`]).
+    #[error("not an encoded shard: {reason}")]
+    ShardBytes {
+        /// What is wrong.
+        reason: String,
     },
 }
 

@@ -208,10 +208,23 @@ pub fn run_with_progress(
     cfg: &RunConfig,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<Vec<Results>, Error> {
+    run_batches(models, cfg, 0..cfg.runs, progress)
+}
+
+/// Runs scenarios `range` in batches of [`BATCH`] (from `range.start`), calling
+/// `progress(done, total)` with the scenarios of the range after each batch; the tolerance
+/// is applied as for a full run (callers of a partial range refuse it first).
+pub(crate) fn run_batches(
+    models: &[Model<'_>],
+    cfg: &RunConfig,
+    range: std::ops::Range<u64>,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<Vec<Results>, Error> {
+    let runs = range.end - range.start;
     // In u128: runs × 48 × contracts always fits, so the figure in the message is exact.
-    let need = u128::from(cfg.runs) * u128::from(BYTES_PER_SCENARIO) * models.len().max(1) as u128;
+    let need = u128::from(runs) * u128::from(BYTES_PER_SCENARIO) * models.len().max(1) as u128;
     if need > u128::from(cfg.max_memory) {
-        return Err(Error::TooLarge { runs: cfg.runs, contracts: models.len(), bytes: need, limit: cfg.max_memory });
+        return Err(Error::TooLarge { runs, contracts: models.len(), bytes: need, limit: cfg.max_memory });
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
@@ -222,8 +235,12 @@ pub fn run_with_progress(
     let mut out: Vec<Results> = Vec::new();
     for _ in models {
         let mut rows = Vec::new();
-        rows.try_reserve_exact(usize::try_from(cfg.runs).unwrap_or(usize::MAX))
-            .map_err(|source| Error::OutOfMemory { runs: cfg.runs, contracts: models.len(), bytes: need, source })?;
+        rows.try_reserve_exact(usize::try_from(runs).unwrap_or(usize::MAX)).map_err(|source| Error::OutOfMemory {
+            runs,
+            contracts: models.len(),
+            bytes: need,
+            source,
+        })?;
         out.push(Results { rows });
     }
     let (mut sum, mut sum_sq) = (0i128, 0f64);
@@ -232,9 +249,9 @@ pub fn run_with_progress(
         // One row per (scenario, contract) of the batch, scenario-major; reused across batches,
         // so a scenario allocates nothing.
         let mut batch = vec![Row::default(); BATCH as usize * m];
-        let mut start = 0;
-        while start < cfg.runs {
-            let end = (start + BATCH).min(cfg.runs);
+        let mut start = range.start;
+        while start < range.end {
+            let end = (start + BATCH).min(range.end);
             let rows = &mut batch[..(end - start) as usize * m];
             if m > 0 {
                 // One workspace per model per worker piece (outcome buffer, settlement scratch,
@@ -263,13 +280,13 @@ pub fn run_with_progress(
                 }
             }
             start = end;
-            progress(start, cfg.runs);
+            progress(start - range.start, runs);
             if let Some(tol) = cfg.tolerance {
-                let n = start as f64;
+                let n = (start - range.start) as f64;
                 let mean = sum as f64 / n;
                 let var = ((sum_sq - n * mean * mean) / (n - 1.0).max(1.0)).max(0.0);
                 // Cents to currency units.
-                if start >= BATCH && (var / n).sqrt() / 100.0 <= tol {
+                if start - range.start >= BATCH && (var / n).sqrt() / 100.0 <= tol {
                     break;
                 }
             }

@@ -516,3 +516,134 @@ fn model_errors_are_typed() {
     .unwrap_err();
     assert!(matches!(&e, Error::BadDistribution { what, .. } if what == "x.y"), "{e:?}");
 }
+
+/// Scenario ranges (`run_range`), their exact merge and the shard encoding.
+mod shards {
+    use super::*;
+    use kasim_montecarlo::report::{Comparison, Simulation};
+    use kasim_montecarlo::{Error, Results, merge, run_range, shard};
+
+    const RUNS: u64 = 9_000;
+    /// Uneven and out of order: the merge sorts by start.
+    const SPLIT: [(u64, u64); 3] = [(4_097, 9_000), (0, 1_000), (1_000, 4_097)];
+
+    fn sharded(models: &[Model<'_>], cfg: &RunConfig) -> Vec<Results> {
+        let shards = SPLIT
+            .iter()
+            .map(|&(a, b)| {
+                let r = run_range(models, cfg, a..b).unwrap();
+                // Through the bytes a shard travels as.
+                let (start, back) = shard::decode(&shard::encode(a, &r)).unwrap();
+                assert_eq!((start, &back), (a, &r));
+                (start, back)
+            })
+            .collect();
+        merge(shards).unwrap()
+    }
+
+    #[test]
+    fn merged_shards_give_the_single_machine_json_byte_for_byte() {
+        let (a, b) =
+            (contract(""), contract("[[fees]]\nid = \"extra\"\nkind = \"unconditional_rebate\"\nrate = \"2%\"\n"));
+        let compiled = [Compiled::new(&a).unwrap(), Compiled::new(&b).unwrap()];
+        let models: Vec<Model<'_>> = compiled.iter().map(|c| Model::new(c).unwrap()).collect();
+        let files = vec!["a.toml".to_string(), "b.toml".to_string()];
+        let contracts = [a.clone(), b.clone()];
+        let mut reference: Option<(String, String)> = None;
+        for threads in [1, 2] {
+            let cfg = RunConfig { runs: RUNS, seed: 11, threads, ..Default::default() };
+            let full = run(&models, &cfg).unwrap();
+            let merged = sharded(&models, &cfg);
+            assert_eq!(merged, full, "rows at {threads} threads");
+            let sim = |r: &Results| {
+                serde_json::to_string_pretty(&Simulation::new("a.toml", &a, &cfg, r, Some(rust_decimal::Decimal::ZERO)))
+                    .unwrap()
+            };
+            let cmp =
+                |r: &[Results]| serde_json::to_string_pretty(&Comparison::new(&files, &contracts, &cfg, r)).unwrap();
+            let (s_full, c_full) = (sim(&full[0]), cmp(&full));
+            assert_eq!(sim(&merged[0]), s_full, "simulate JSON at {threads} threads");
+            assert_eq!(cmp(&merged), c_full, "compare JSON at {threads} threads");
+            assert!(s_full.contains("\"runs\": 9000"), "{s_full}");
+            match &reference {
+                None => reference = Some((s_full, c_full)),
+                Some(r) => assert_eq!(r, &(s_full, c_full), "1 and 2 threads"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_range_is_the_same_rows_of_the_full_run() {
+        let c = contract("");
+        let m = Compiled::new(&c).unwrap();
+        let model = Model::new(&m).unwrap();
+        let cfg = RunConfig { runs: 5_000, seed: 3, threads: 2, ..Default::default() };
+        let full = run(std::slice::from_ref(&model), &cfg).unwrap();
+        let part = run_range(std::slice::from_ref(&model), &cfg, 4_090..4_200).unwrap();
+        assert_eq!(part[0].rows[..], full[0].rows[4_090..4_200]);
+        assert!(run_range(std::slice::from_ref(&model), &cfg, 7..7).unwrap()[0].rows.is_empty());
+        // Outside the run, backwards, or with a tolerance: refused.
+        let e = run_range(std::slice::from_ref(&model), &cfg, 4_000..5_001).unwrap_err();
+        assert!(matches!(e, Error::BadRange { start: 4_000, end: 5_001, runs: 5_000 }), "{e}");
+        #[allow(clippy::reversed_empty_ranges)]
+        let e = run_range(std::slice::from_ref(&model), &cfg, 10..9).unwrap_err();
+        assert!(matches!(e, Error::BadRange { .. }), "{e}");
+        let tol = RunConfig { tolerance: Some(1.0), ..cfg };
+        assert!(matches!(run_range(std::slice::from_ref(&model), &tol, 0..10), Err(Error::RangeWithTolerance)));
+    }
+
+    fn rows(n: i64) -> Results {
+        Results {
+            rows: (0..n)
+                .map(|i| kasim_montecarlo::Row {
+                    net_contribution: i,
+                    fees_total: -i,
+                    net_invoiced: i64::MAX - i,
+                    fee_ratio: i64::MIN + i,
+                    retailer_margin: 7,
+                    net_net_price: 1 << 40,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn merge_refuses_gaps_overlaps_and_mismatched_shards() {
+        let gap = merge(vec![(0, vec![rows(3)]), (4, vec![rows(2)])]).unwrap_err();
+        assert!(matches!(gap, Error::ShardGap { from: 3, to: 4 }), "{gap}");
+        let late = merge(vec![(1, vec![rows(3)])]).unwrap_err();
+        assert!(matches!(late, Error::ShardGap { from: 0, to: 1 }), "{late}");
+        let overlap = merge(vec![(0, vec![rows(3)]), (2, vec![rows(2)])]).unwrap_err();
+        assert!(matches!(overlap, Error::ShardOverlap { start: 2, covered: 3 }), "{overlap}");
+        let count = merge(vec![(0, vec![rows(3), rows(3)]), (3, vec![rows(2)])]).unwrap_err();
+        assert!(matches!(count, Error::ShardContracts { start: 3, expected: 2, found: 1 }), "{count}");
+        let ragged = merge(vec![(0, vec![rows(3), rows(2)])]).unwrap_err();
+        assert!(matches!(ragged, Error::ShardRows { start: 0, contract: 1, rows: 2, expected: 3 }), "{ragged}");
+        let ok = merge(vec![(3, vec![rows(2)]), (0, vec![rows(3)])]).unwrap();
+        let expected: Vec<i64> = vec![0, 1, 2, 0, 1];
+        assert_eq!(ok[0].rows.iter().map(|r| r.net_contribution).collect::<Vec<_>>(), expected);
+        assert!(merge(Vec::new()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_encoding_is_the_documented_layout_and_round_trips() {
+        let r = vec![rows(3), rows(3)];
+        let b = shard::encode(17, &r);
+        assert_eq!(b.len(), shard::HEADER_BYTES + 48 * 3 * 2);
+        assert_eq!(&b[..4], b"KSR1");
+        assert_eq!(u64::from_le_bytes(b[4..12].try_into().unwrap()), 17);
+        assert_eq!(u32::from_le_bytes(b[12..16].try_into().unwrap()), 2);
+        assert_eq!(u64::from_le_bytes(b[16..24].try_into().unwrap()), 3);
+        // Column-major: contract 0's net contribution 0, 1, 2, then its fees total 0, -1, -2.
+        let at = |i: usize| i64::from_le_bytes(b[24 + 8 * i..32 + 8 * i].try_into().unwrap());
+        assert_eq!([at(0), at(1), at(2), at(3), at(4)], [0, 1, 2, 0, -1]);
+        assert_eq!(at(6), i64::MAX, "net invoiced, column 2");
+        assert_eq!(shard::decode(&b).unwrap(), (17, r));
+        assert!(matches!(shard::decode(&b[..b.len() - 1]), Err(Error::ShardBytes { .. })));
+        assert!(matches!(shard::decode(b"KSR2"), Err(Error::ShardBytes { .. })));
+        let mut wrong = b.clone();
+        wrong[0] = b'X';
+        assert!(matches!(shard::decode(&wrong), Err(Error::ShardBytes { .. })));
+        assert_eq!(shard::decode(&shard::encode(5, &[])).unwrap(), (5, vec![]));
+    }
+}

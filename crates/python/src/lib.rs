@@ -1,0 +1,493 @@
+//! # kasim-python: the `kasim._kasim` extension module
+//!
+//! The Rust half of the Python package `kasim` (crates/python/python/kasim is the other half:
+//! the public API, docstrings and type stubs). Every function here calls the libraries —
+//! kasim-core, kasim-montecarlo, kasim-negotiate — and returns either plain values or a
+//! report rendered by kasim-report's JSON emitter, the same text `kasim <command> --format
+//! json` prints, so Python and the CLI have one source of truth.
+//!
+//! * Money crosses as decimal strings (JSON) or as integer cents (the shard bytes of
+//!   [`kasim_montecarlo::shard`]): never through binary floating point.
+//! * Long calls release the GIL ([`Python::detach`]); simulations run in slices of
+//!   about [`SLICE_SECONDS`] with a check for signals between slices, so Ctrl-C raises
+//!   `KeyboardInterrupt` within one slice.
+//! * Errors become `kasim.ContractError` (with `problems`: file, line, column, key, message)
+//!   for a contract that does not load, `kasim.KasimError` for everything else.
+
+#![deny(missing_docs)]
+// pyo3's macros expand to `unsafe` FFI glue (the module init and the method trampolines):
+// the workspace's `forbid` cannot apply to this crate; its own code has no `unsafe`.
+#![allow(unsafe_code)]
+// The libraries' error types are what they are; they are converted at once, never stored.
+#![allow(clippy::result_large_err)]
+
+use std::path::{Path, PathBuf};
+
+use kasim_core::{Compiled, Contract};
+use kasim_montecarlo::analysis::Stat;
+use kasim_montecarlo::report::{Comparison, GoalSeekReport, Sensitivity, Simulation, require_uncertainty};
+use kasim_montecarlo::{Model, Results, RunConfig, shard};
+use kasim_negotiate::contract::setup;
+use kasim_negotiate::protocol::Side;
+use kasim_negotiate::tournament::TournamentConfig;
+use kasim_negotiate::{AdviceReport, NegotiationReport, StrategyKind, TournamentReport};
+use kasim_report::{EvaluateReport, Evaluation, ExplainReport, ReplayReport, Report};
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rust_decimal::Decimal;
+
+create_exception!(_kasim, KasimError, PyException, "Any error of kasim (the base of its exceptions).");
+create_exception!(
+    _kasim,
+    ContractError,
+    KasimError,
+    "A contract that does not load or validate: `problems` lists each located problem."
+);
+
+/// Scenarios of a simulation's first slice; later slices are sized to take about
+/// [`SLICE_SECONDS`] each (at most [`MAX_SLICE`] scenarios). Signals (Ctrl-C) are checked
+/// between slices. Slicing never changes results: scenario k's draws depend on (seed, k) only.
+pub const SLICE: u64 = 1024;
+
+/// The time a slice aims at: the longest a Ctrl-C waits.
+pub const SLICE_SECONDS: f64 = 0.1;
+
+/// The most scenarios in one slice.
+pub const MAX_SLICE: u64 = 1 << 20;
+
+/// One located problem of a contract file (`ContractError.problems`).
+#[pyclass(module = "kasim._kasim", frozen, get_all)]
+#[derive(Clone)]
+pub struct Problem {
+    /// The file.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (characters).
+    pub column: usize,
+    /// The key path (`fees[2].rate`), empty when the problem is not at a key.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+#[pymethods]
+impl Problem {
+    fn __repr__(&self) -> String {
+        format!("Problem({}:{}:{}: {}: {})", self.file, self.line, self.column, self.key, self.message)
+    }
+}
+
+/// A `kasim_core` error as a Python exception: `ContractError` with its problems when it has
+/// located ones (or is about the contract), `KasimError` otherwise.
+fn core_error(py: Python<'_>, e: &kasim_core::Error) -> PyErr {
+    let root = e.root();
+    if root.is_invalid() || root.is_contract() || root.is_io() || matches!(root, kasim_core::Error::Input { .. }) {
+        let err = ContractError::new_err(e.to_string());
+        let problems: Vec<Problem> = root
+            .problems()
+            .iter()
+            .map(|p| Problem {
+                file: p.file.display().to_string(),
+                line: p.line,
+                column: p.column,
+                key: p.key_path.clone(),
+                message: p.message.clone(),
+            })
+            .collect();
+        if let Err(set) = err.value(py).setattr("problems", problems) {
+            return set;
+        }
+        return err;
+    }
+    KasimError::new_err(e.to_string())
+}
+
+/// A simulation error: a settlement error underneath as [`core_error`], else `KasimError`.
+fn sim_error(py: Python<'_>, e: &kasim_montecarlo::Error) -> PyErr {
+    match e {
+        kasim_montecarlo::Error::Core(c) => core_error(py, c),
+        _ => KasimError::new_err(e.to_string()),
+    }
+}
+
+/// A negotiation error as a Python exception.
+fn negotiate_error(py: Python<'_>, e: &kasim_negotiate::Error) -> PyErr {
+    match e {
+        kasim_negotiate::Error::Core(c) => core_error(py, c),
+        kasim_negotiate::Error::Simulation(m) => sim_error(py, m),
+        other => KasimError::new_err(other.to_string()),
+    }
+}
+
+/// A report as the CLI's JSON text (`--format json`). A new command's report (the coming
+/// `brief`) is one more method of [`PyContract`]: build the value as the CLI does, return
+/// `json(&report)`; the Python layer wraps it in one line (`_report(self._inner.brief(…))`).
+fn json<R: Report + ?Sized>(report: &R) -> PyResult<String> {
+    kasim_report::emit::json::render(report).map_err(|e| KasimError::new_err(e.to_string()))
+}
+
+/// A decimal given as text (the Python layer passes `str(Decimal)`).
+fn decimal(what: &str, text: &str) -> PyResult<Decimal> {
+    text.parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(text))
+        .map_err(|_| KasimError::new_err(format!("{what}: `{text}` is not a decimal number")))
+}
+
+fn stat(text: &str) -> PyResult<Stat> {
+    text.parse::<Stat>().map_err(|e| KasimError::new_err(e.to_string()))
+}
+
+/// The run configuration the CLI builds from `--runs --seed --threads` (memory budget as the
+/// CLI's).
+fn config(runs: u64, seed: u64, threads: usize) -> RunConfig {
+    RunConfig { runs, seed, threads, max_memory: kasim_montecarlo::memory::budget(), tolerance: None }
+}
+
+/// A loaded contract and the file name its reports carry.
+#[pyclass(module = "kasim._kasim", frozen, name = "Contract")]
+pub struct PyContract {
+    contract: Contract,
+    file: String,
+}
+
+/// Loads a contract file.
+#[pyfunction]
+fn load(py: Python<'_>, path: PathBuf) -> PyResult<PyContract> {
+    let file = path.display().to_string();
+    let contract = py.detach(|| kasim_core::load(&path)).map_err(|e| core_error(py, &e))?;
+    Ok(PyContract { contract, file })
+}
+
+/// Loads a contract from text; `base_dir` resolves its supplier file and `extends` parent,
+/// `name` is the file name in messages and reports.
+#[pyfunction]
+#[pyo3(signature = (text, base_dir=None, name="<string>"))]
+fn loads(py: Python<'_>, text: &str, base_dir: Option<PathBuf>, name: &str) -> PyResult<PyContract> {
+    let contract = load_text(py, text, base_dir.as_deref(), name)?;
+    Ok(PyContract { contract, file: name.to_string() })
+}
+
+fn load_text(py: Python<'_>, text: &str, base_dir: Option<&Path>, name: &str) -> PyResult<Contract> {
+    py.detach(|| kasim_core::load::load_str(text, Path::new(name), base_dir)).map_err(|e| core_error(py, &e))
+}
+
+/// Runs `models` over scenarios `start..end` in slices (see [`SLICE`]), the GIL released during
+/// each slice and signals checked between them (Ctrl-C raises `KeyboardInterrupt`).
+fn run_interruptible(
+    py: Python<'_>,
+    models: &[Model<'_>],
+    cfg: &RunConfig,
+    start: u64,
+    end: u64,
+) -> PyResult<Vec<Results>> {
+    if start > end || end > cfg.runs {
+        return Err(sim_error(py, &kasim_montecarlo::Error::BadRange { start, end, runs: cfg.runs }));
+    }
+    // The whole run's budget, as `run` checks it (each slice alone would pass), reserved
+    // fallibly: too large a run is an error, never an abort.
+    let runs = end - start;
+    let need =
+        u128::from(runs) * u128::from(kasim_montecarlo::runner::BYTES_PER_SCENARIO) * models.len().max(1) as u128;
+    if need > u128::from(cfg.max_memory) {
+        let e = kasim_montecarlo::Error::TooLarge { runs, contracts: models.len(), bytes: need, limit: cfg.max_memory };
+        return Err(sim_error(py, &e));
+    }
+    let mut out: Vec<Results> = Vec::with_capacity(models.len());
+    for _ in models {
+        let mut rows = Vec::new();
+        rows.try_reserve_exact(usize::try_from(runs).unwrap_or(usize::MAX)).map_err(|source| {
+            sim_error(py, &kasim_montecarlo::Error::OutOfMemory { runs, contracts: models.len(), bytes: need, source })
+        })?;
+        out.push(Results { rows });
+    }
+    let mut at = start;
+    let mut slice = SLICE;
+    // At least one (empty) slice, so an empty range still validates its arguments.
+    loop {
+        let to = (at + slice).min(end);
+        let clock = std::time::Instant::now();
+        let part = py.detach(|| kasim_montecarlo::run_range(models, cfg, at..to)).map_err(|e| sim_error(py, &e))?;
+        let seconds = clock.elapsed().as_secs_f64();
+        for (o, p) in out.iter_mut().zip(part) {
+            o.rows.extend_from_slice(&p.rows);
+        }
+        py.check_signals()?;
+        // The next slice takes about SLICE_SECONDS at the pace of this one.
+        let pace = (to - at) as f64 / seconds.max(1e-6);
+        slice = ((pace * SLICE_SECONDS) as u64).clamp(SLICE, MAX_SLICE);
+        at = to;
+        if at >= end {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Compiles contracts and runs them over scenarios `start..end` (common random numbers).
+fn simulate_contracts(
+    py: Python<'_>,
+    contracts: &[&Contract],
+    cfg: &RunConfig,
+    start: u64,
+    end: u64,
+) -> PyResult<Vec<Results>> {
+    for c in contracts {
+        require_uncertainty(c).map_err(|e| sim_error(py, &e))?;
+    }
+    let compiled =
+        contracts.iter().map(|c| Compiled::new(c)).collect::<Result<Vec<_>, _>>().map_err(|e| core_error(py, &e))?;
+    let models = compiled.iter().map(Model::new).collect::<Result<Vec<_>, _>>().map_err(|e| sim_error(py, &e))?;
+    run_interruptible(py, &models, cfg, start, end)
+}
+
+#[pymethods]
+impl PyContract {
+    /// The contract's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.contract.name
+    }
+
+    /// The contract's currency (`CNY`).
+    #[getter]
+    fn currency(&self) -> &str {
+        &self.contract.currency
+    }
+
+    /// The retailer's name.
+    #[getter]
+    fn retailer(&self) -> &str {
+        &self.contract.retailer.name
+    }
+
+    /// The file name its reports carry.
+    #[getter]
+    fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The fee rules' ids, in contract order.
+    #[getter]
+    fn fees(&self) -> Vec<String> {
+        self.contract.fees.iter().map(|f| f.id.clone()).collect()
+    }
+
+    /// True when the contract has an `[uncertainty]` section.
+    #[getter]
+    fn has_uncertainty(&self) -> bool {
+        self.contract.uncertainty.is_some()
+    }
+
+    /// The resolved contract as TOML (supplier inline, `extends` merged): loads alone anywhere.
+    fn to_toml(&self, py: Python<'_>) -> PyResult<String> {
+        self.contract.to_toml().map_err(|e| core_error(py, &e))
+    }
+
+    /// Settles the plan: (`kasim evaluate --format json`, the settlement as JSON).
+    fn evaluate(&self, py: Python<'_>) -> PyResult<(String, String)> {
+        let settlement = py
+            .detach(|| Compiled::new(&self.contract).and_then(|m| m.settle(m.plan_outcome())))
+            .map_err(|e| core_error(py, &e))?;
+        let settlement_json = serde_json_string(&settlement)?;
+        let report = EvaluateReport { contracts: vec![Evaluation::new(self.file.clone(), &self.contract, settlement)] };
+        Ok((json(&report)?, settlement_json))
+    }
+
+    /// `kasim explain --format json`.
+    fn explain(&self, py: Python<'_>) -> PyResult<String> {
+        let settlement = py
+            .detach(|| Compiled::new(&self.contract).and_then(|m| m.settle(m.plan_outcome())))
+            .map_err(|e| core_error(py, &e))?;
+        json(&ExplainReport::new(Evaluation::new(self.file.clone(), &self.contract, settlement)))
+    }
+
+    /// `kasim replay --scenario K --seed S --format json`.
+    fn replay(&self, py: Python<'_>, scenario: u64, seed: u64) -> PyResult<String> {
+        let compiled = Compiled::new(&self.contract).map_err(|e| core_error(py, &e))?;
+        let model = Model::new(&compiled).map_err(|e| sim_error(py, &e))?;
+        let settlement = py.detach(|| model.settlement(seed, scenario)).map_err(|e| sim_error(py, &e))?;
+        let explain = ExplainReport::new(Evaluation::new(self.file.clone(), &self.contract, settlement));
+        json(&ReplayReport { scenario, seed, explain })
+    }
+
+    /// Simulates `runs` scenarios: (the shard bytes of all rows, `kasim simulate --format
+    /// json`).
+    #[pyo3(signature = (runs, seed, threads, threshold=None))]
+    fn simulate<'py>(
+        &self,
+        py: Python<'py>,
+        runs: u64,
+        seed: u64,
+        threads: usize,
+        threshold: Option<&str>,
+    ) -> PyResult<(Bound<'py, PyBytes>, String)> {
+        let threshold = threshold.map(|t| decimal("threshold", t)).transpose()?;
+        let cfg = config(runs, seed, threads);
+        let results = simulate_contracts(py, &[&self.contract], &cfg, 0, runs)?;
+        let (bytes, report) = py.detach(|| {
+            let report = Simulation::new(&self.file, &self.contract, &cfg, &results[0], threshold);
+            (shard::encode(0, &results), json(&report))
+        });
+        Ok((PyBytes::new(py, &bytes), report?))
+    }
+
+    /// `kasim sensitivity --format json`.
+    #[pyo3(signature = (runs, seed, threads, stat="mean"))]
+    fn sensitivity(&self, py: Python<'_>, runs: u64, seed: u64, threads: usize, stat: &str) -> PyResult<String> {
+        let stat = self::stat(stat)?;
+        let cfg = config(runs, seed, threads);
+        let report = py.detach(|| Sensitivity::run(&self.contract, &cfg, stat)).map_err(|e| sim_error(py, &e))?;
+        json(&report)
+    }
+
+    /// `kasim goal-seek --format json`; `target`, `low` and `high` as decimal text.
+    #[pyo3(signature = (term, target, stat, low, high, runs, seed, threads))]
+    #[allow(clippy::too_many_arguments)]
+    fn goal_seek(
+        &self,
+        py: Python<'_>,
+        term: &str,
+        target: &str,
+        stat: &str,
+        low: Option<&str>,
+        high: Option<&str>,
+        runs: u64,
+        seed: u64,
+        threads: usize,
+    ) -> PyResult<String> {
+        let stat = self::stat(stat)?;
+        let target = decimal("target", target)?;
+        let low = low.map(|v| decimal("low", v)).transpose()?;
+        let high = high.map(|v| decimal("high", v)).transpose()?;
+        let cfg = config(runs, seed, threads);
+        let report = py
+            .detach(|| GoalSeekReport::run(&self.contract, term, stat, target, (low, high), &cfg))
+            .map_err(|e| sim_error(py, &e))?;
+        json(&report)
+    }
+
+    /// `kasim negotiate --supplier S --buyer B --format json`.
+    fn negotiate(&self, py: Python<'_>, supplier: &str, buyer: &str) -> PyResult<String> {
+        let s = StrategyKind::parse_for(supplier, Side::Supplier).map_err(|e| negotiate_error(py, &e))?;
+        let b = StrategyKind::parse_for(buyer, Side::Buyer).map_err(|e| negotiate_error(py, &e))?;
+        let report = py
+            .detach(|| setup(&self.contract).and_then(|st| NegotiationReport::new(&self.contract, &st, s, b)))
+            .map_err(|e| negotiate_error(py, &e))?;
+        json(&report)
+    }
+
+    /// `kasim advise --margin M --format json`.
+    fn advise(&self, py: Python<'_>, margin: f64) -> PyResult<String> {
+        let report = py
+            .detach(|| setup(&self.contract).and_then(|st| AdviceReport::new(&self.contract, &st, margin)))
+            .map_err(|e| negotiate_error(py, &e))?;
+        json(&report)
+    }
+
+    /// `kasim negotiate --tournament --format json`.
+    fn tournament(&self, py: Python<'_>, runs: u64, seed: u64, threads: usize) -> PyResult<String> {
+        let cfg = TournamentConfig { runs, seed, threads, ..TournamentConfig::default() };
+        let report = py
+            .detach(|| setup(&self.contract).and_then(|st| TournamentReport::new(&self.contract, &st, &cfg)))
+            .map_err(|e| negotiate_error(py, &e))?;
+        json(&report)
+    }
+}
+
+fn serde_json_string<T: serde::Serialize>(v: &T) -> PyResult<String> {
+    serde_json::to_string(v).map_err(|e| KasimError::new_err(e.to_string()))
+}
+
+/// `kasim compare --format json` of contracts over the same scenarios.
+#[pyfunction]
+fn compare(
+    py: Python<'_>,
+    contracts: Vec<PyRef<'_, PyContract>>,
+    runs: u64,
+    seed: u64,
+    threads: usize,
+) -> PyResult<String> {
+    let cfg = config(runs, seed, threads);
+    let list: Vec<&Contract> = contracts.iter().map(|c| &c.contract).collect();
+    let results = simulate_contracts(py, &list, &cfg, 0, runs)?;
+    let files: Vec<String> = contracts.iter().map(|c| c.file.clone()).collect();
+    let owned: Vec<Contract> = list.iter().map(|c| (*c).clone()).collect();
+    py.detach(|| json(&Comparison::new(&files, &owned, &cfg, &results)))
+}
+
+/// One shard of a simulation: scenarios `start..end` of a run of `runs` with `seed`, of the
+/// contract given as text (resolved against `base_dir`), as shard bytes
+/// ([`kasim_montecarlo::shard`]). The unit of work of a distributed run.
+#[pyfunction]
+#[pyo3(signature = (contract_text, base_dir, runs, seed, start, end, threads=0))]
+#[allow(clippy::too_many_arguments)]
+fn simulate_range<'py>(
+    py: Python<'py>,
+    contract_text: &str,
+    base_dir: Option<PathBuf>,
+    runs: u64,
+    seed: u64,
+    start: u64,
+    end: u64,
+    threads: usize,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let contract = load_text(py, contract_text, base_dir.as_deref(), "<string>")?;
+    let cfg = config(runs, seed, threads);
+    let results = simulate_contracts(py, &[&contract], &cfg, start, end)?;
+    Ok(PyBytes::new(py, &shard::encode(start, &results)))
+}
+
+/// Merges shard bytes of [`simulate_range`] into the `kasim simulate --format json` report
+/// of the whole run (byte-identical to the single-machine run's with the same `file`).
+#[pyfunction]
+#[pyo3(signature = (contract_text, base_dir, runs, seed, shards, file="<string>", threshold=None))]
+#[allow(clippy::too_many_arguments)]
+fn merge_simulation(
+    py: Python<'_>,
+    contract_text: &str,
+    base_dir: Option<PathBuf>,
+    runs: u64,
+    seed: u64,
+    shards: Vec<Vec<u8>>,
+    file: &str,
+    threshold: Option<&str>,
+) -> PyResult<String> {
+    let threshold = threshold.map(|t| decimal("threshold", t)).transpose()?;
+    let contract = load_text(py, contract_text, base_dir.as_deref(), file)?;
+    let cfg = config(runs, seed, 0);
+    let results = py
+        .detach(|| {
+            let decoded = shards.iter().map(|b| shard::decode(b)).collect::<Result<Vec<_>, _>>()?;
+            kasim_montecarlo::merge(decoded)
+        })
+        .map_err(|e| sim_error(py, &e))?;
+    let total = results.first().map_or(0, |r| r.rows.len() as u64);
+    if results.len() != 1 || total != runs {
+        return Err(KasimError::new_err(format!(
+            "the shards hold {} contracts × {total} scenarios, not 1 × {runs}",
+            results.len()
+        )));
+    }
+    py.detach(|| json(&Simulation::new(file, &contract, &cfg, &results[0], threshold)))
+}
+
+/// The `kasim._kasim` module.
+#[pymodule]
+fn _kasim(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("KasimError", py.get_type::<KasimError>())?;
+    m.add("ContractError", py.get_type::<ContractError>())?;
+    m.add("SHARD_HEADER_BYTES", shard::HEADER_BYTES)?;
+    m.add("SHARD_COLUMNS", shard::COLUMNS.to_vec())?;
+    m.add_class::<Problem>()?;
+    m.add_class::<PyContract>()?;
+    m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(loads, m)?)?;
+    m.add_function(wrap_pyfunction!(compare, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate_range, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_simulation, m)?)?;
+    Ok(())
+}
