@@ -418,6 +418,27 @@ fn compare(
     py.detach(|| json(&Comparison::new(&files, &owned, &cfg, &results)))
 }
 
+/// `kasim brief BASE DRAFT [COUNTER...] --format json`: the meeting brief (clause by clause
+/// on common random numbers, interactions, the CVaR tail allocation per clause, compliance
+/// flags, the negotiation plan with its counter-offer, DRAFT's tornado), built by
+/// [`kasim_negotiate::brief::BriefReport::prepare`] as the CLI builds it.
+#[pyfunction]
+fn brief(
+    py: Python<'_>,
+    contracts: Vec<PyRef<'_, PyContract>>,
+    runs: u64,
+    seed: u64,
+    threads: usize,
+) -> PyResult<String> {
+    use kasim_negotiate::brief::{BriefOptions, BriefReport, Input};
+    let cfg = config(runs, seed, threads);
+    let inputs: Vec<Input<'_>> = contracts.iter().map(|c| Input { file: &c.file, contract: &c.contract }).collect();
+    let report = py
+        .detach(|| BriefReport::prepare(&inputs, &cfg, &BriefOptions::default()))
+        .map_err(|e| negotiate_error(py, &e))?;
+    py.detach(|| json(&report))
+}
+
 /// One shard of a simulation: scenarios `start..end` of a run of `runs` with `seed`, of the
 /// contract given as text (resolved against `base_dir`), as shard bytes
 /// ([`kasim_montecarlo::shard`]). The unit of work of a distributed run.
@@ -487,6 +508,7 @@ fn _kasim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(loads, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
+    m.add_function(wrap_pyfunction!(brief, m)?)?;
     m.add_function(wrap_pyfunction!(simulate_range, m)?)?;
     m.add_function(wrap_pyfunction!(merge_simulation, m)?)?;
     Ok(())

@@ -241,6 +241,16 @@ def test_compare_equals_the_cli(cli_json):
     assert got == cli_json("compare", *files, "--runs", "1500", "--seed", "5")
 
 
+def test_brief_equals_the_cli(cli_json):
+    files = ["scenarios/handbook-2026.toml", "scenarios/handbook-2027-draft.toml"]
+    got = kasim.brief(*[kasim.load(f) for f in files], runs=1000, seed=2)
+    assert got == cli_json("brief", *files, "--runs", "1000", "--seed", "2")
+    # BASE, DRAFT and the advised counter-offer; the doubled entry fee's exact change.
+    assert len(got["contracts"]) == 3
+    entry = next(c for c in got["clauses"] if c["id"] == "entry")
+    assert entry["change_plan"] == "50000.00"
+
+
 def test_sensitivity_and_goal_seek_equal_the_cli(cli_json):
     c = kasim.load(SUPERMARKET)
     assert c.sensitivity(runs=200, seed=2, stat="p10") == cli_json(

@@ -34,6 +34,7 @@ __all__ = [
     "Problem",
     "Settlement",
     "SimulationResult",
+    "brief",
     "compare",
     "decode_shard",
     "load",
@@ -397,6 +398,24 @@ def compare(contracts: Sequence[Contract], runs: int = 10_000, seed: int = 1, th
     distributions, pairwise differences, P(A beats B) and ranking. Interruptible like
     ``Contract.simulate``."""
     return _report(_kasim.compare([c._inner for c in contracts], runs, seed, threads))
+
+
+def brief(
+    base: Contract, draft: Contract, *counters: Contract, runs: int = 10_000, seed: int = 1, threads: int = 0
+) -> Dict[str, Any]:
+    """The meeting brief (``kasim brief BASE DRAFT [COUNTER...] --format json``): every clause
+    across the contracts on the same scenarios, ranked by what DRAFT changes; the clauses that
+    interact (a binding floor, a tier threshold, a cap); each clause's share of the worst 5% of
+    years (an exact CVaR allocation); DRAFT's compliance flags; and, when DRAFT has a
+    ``[negotiation]`` section, the negotiation plan with its counter-offer simulated as the last
+    contract.
+
+    Raises:
+        ContractError: a contract that does not settle.
+        KasimError: a contract without ``[uncertainty]``, or the negotiation's errors.
+    """
+    contracts = [base, draft, *counters]
+    return _report(_kasim.brief([c._inner for c in contracts], runs, seed, threads))
 
 
 def simulate_range(
