@@ -179,8 +179,13 @@ pub enum Command {
     /// ranked by money; which clauses must be read together (a binding 保底 floor makes a rate
     /// cut worthless; a tier threshold near the plan; a cap); and where the risk comes from —
     /// each clause's probability of binding and its cost in the worst 5% of years, adding up
-    /// exactly to those years' fees. `--format html --out brief.html` or `--format xlsx --out
-    /// brief.xlsx` for a report to open and forward; `--format csv` gives the clause table.
+    /// exactly to those years' fees. Then the draft's compliance flags under the jurisdiction
+    /// it declares (店庆费, payment beyond 60 days to an SME, GSCOP, EU 2019/633 …) with the rule
+    /// cited and the clause's line; and, when the draft has a [negotiation] section, the
+    /// counter-offer (each move valued alone and within the offer, simulated on the same years),
+    /// what to concede cheaply, the strategy and what a week of stalling costs.
+    /// `--format html --out brief.html` or `--format xlsx --out brief.xlsx` for a report to open
+    /// and forward; `--format csv` gives the clause table.
     Brief {
         /// Last year's contract (the reference), then the buyer's draft, then any
         /// counter-offers (TOML, each with an [uncertainty] section).
