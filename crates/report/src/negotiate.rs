@@ -186,74 +186,10 @@ impl Report for AdviceReport {
     }
 
     fn document(&self) -> Document {
-        let a = &self.advice;
         let mut doc = Document::new(Text::both(format!("{} — recommended counter-offer", self.contract), "还价建议"));
-        let mut moves = Table::new(
-            "counter_offer",
-            vec![
-                Column::text("term", Text::both("Term", "条款")),
-                Column::number("draft", Text::both("Draft", "草案")),
-                Column::number("counter_offer", Text::both("Counter-offer", "还价")),
-                Column::number("supplier_gain", Text::both("Alone", "单项")),
-                Column::number("marginal_gain", Text::both("In offer", "还价中")),
-                Column::text("pays_off_with", Text::both("Only with", "需配合")),
-            ],
-        );
-        for m in &a.per_term {
-            moves.row(vec![
-                Value::text(&m.term),
-                term_value(m.unit, m.draft),
-                term_value(m.unit, m.counter_offer),
-                m.supplier_gain.map_or(Value::Missing, Value::Estimate),
-                m.marginal_gain.map_or(Value::Missing, Value::Estimate),
-                if m.pays_off_together {
-                    Value::text(if m.partners.is_empty() {
-                        "the other moves".to_string()
-                    } else {
-                        m.partners.join(", ")
-                    })
-                } else {
-                    Value::Missing
-                },
-            ]);
-        }
+        let (moves, summary) =
+            advice_blocks(self, ("counter_offer", "summary"), Text::both("Margin asked (--margin)", "要求余量"));
         doc.blocks.push(moves.into());
-
-        let mut summary = KeyValues::new("summary");
-        if let Some(d) = self.draft_supplier_value {
-            summary.pair(
-                "draft_supplier_value",
-                Text::both("Supplier value of the draft", "草案价值"),
-                Value::Estimate(d),
-            );
-        }
-        summary.pair(
-            "supplier_value",
-            Text::both("Supplier value of the counter-offer", "还价价值"),
-            Value::Estimate(a.supplier_value),
-        );
-        if let Some(g) = self.supplier_gain {
-            summary.pair("supplier_gain", Text::both("Gain over the draft", "较草案增加"), Value::Estimate(g));
-        }
-        if let Some(u) = self.draft_buyer_utility {
-            summary.pair(
-                "draft_buyer_utility",
-                Text::both("Buyer utility of the draft", "草案采购效用"),
-                Value::Score(u),
-            );
-        }
-        summary.pair(
-            "buyer_utility",
-            Text::both("Buyer utility of the counter-offer", "还价采购效用"),
-            Value::Score(a.buyer_utility),
-        );
-        summary.pair("buyer_reservation", Text::both("Buyer BATNA", "采购底线"), Value::Score(self.buyer_reservation));
-        summary.pair(
-            "acceptance_margin",
-            Text::both("Estimated acceptance margin", "预计接受余量"),
-            Value::Score(a.acceptance_margin),
-        );
-        summary.pair("margin", Text::both("Margin asked (--margin)", "要求余量"), Value::Score(self.margin));
         doc.blocks.push(summary.into());
         doc.notes.push(Text::en(
             "Supplier value: the risk-adjusted contribution (currency); buyer utility: the weighted share of its KPI \
@@ -341,9 +277,72 @@ impl Report for TournamentReport {
     }
 }
 
+/// A counter-offer as a table — per term the drafted and recommended value, the move's worth
+/// alone and within the offer, the moves it pays off only with — and its summary (supplier
+/// value and buyer utility of draft and counter-offer, the acceptance margin), under the table
+/// ids `ids`: `kasim advise` and the brief's negotiation plan show the same advice.
+pub(crate) fn advice_blocks(r: &AdviceReport, ids: (&str, &str), margin: Text) -> (Table, KeyValues) {
+    let a = &r.advice;
+    let mut moves = Table::new(
+        ids.0,
+        vec![
+            Column::text("term", Text::both("Term", "条款")),
+            Column::number("draft", Text::both("Draft", "草案")),
+            Column::number("counter_offer", Text::both("Counter-offer", "还价")),
+            Column::number("supplier_gain", Text::both("Alone", "单项")),
+            Column::number("marginal_gain", Text::both("In offer", "还价中")),
+            Column::text("pays_off_with", Text::both("Only with", "需配合")),
+        ],
+    );
+    for m in &a.per_term {
+        moves.row(vec![
+            Value::text(&m.term),
+            term_value(m.unit, m.draft),
+            term_value(m.unit, m.counter_offer),
+            m.supplier_gain.map_or(Value::Missing, Value::Estimate),
+            m.marginal_gain.map_or(Value::Missing, Value::Estimate),
+            if !m.pays_off_together {
+                Value::Missing
+            } else if m.partners.is_empty() {
+                Value::label("the_other_moves", Text::both("the other moves", "其他调整"))
+            } else {
+                Value::text(m.partners.join(", "))
+            },
+        ]);
+    }
+    let mut summary = KeyValues::new(ids.1);
+    if let Some(d) = r.draft_supplier_value {
+        summary.pair("draft_supplier_value", Text::both("Supplier value of the draft", "草案价值"), Value::Estimate(d));
+    }
+    summary.pair(
+        "supplier_value",
+        Text::both("Supplier value of the counter-offer", "还价价值"),
+        Value::Estimate(a.supplier_value),
+    );
+    if let Some(g) = r.supplier_gain {
+        summary.pair("supplier_gain", Text::both("Gain over the draft", "较草案增加"), Value::Estimate(g));
+    }
+    if let Some(u) = r.draft_buyer_utility {
+        summary.pair("draft_buyer_utility", Text::both("Buyer utility of the draft", "草案采购效用"), Value::Score(u));
+    }
+    summary.pair(
+        "buyer_utility",
+        Text::both("Buyer utility of the counter-offer", "还价采购效用"),
+        Value::Score(a.buyer_utility),
+    );
+    summary.pair("buyer_reservation", Text::both("Buyer BATNA", "采购底线"), Value::Score(r.buyer_reservation));
+    summary.pair(
+        "acceptance_margin",
+        Text::both("Estimated acceptance margin", "预计接受余量"),
+        Value::Score(a.acceptance_margin),
+    );
+    summary.pair("margin", margin, Value::Score(r.margin));
+    (moves, summary)
+}
+
 /// A negotiable term's value as its unit reads: money with separators, a rate as a percentage,
 /// a count as written.
-fn term_value(unit: kasim_montecarlo::report::TermUnit, v: rust_decimal::Decimal) -> Value {
+pub(crate) fn term_value(unit: kasim_montecarlo::report::TermUnit, v: rust_decimal::Decimal) -> Value {
     use kasim_montecarlo::report::TermUnit;
     match unit {
         TermUnit::Money => Value::Money(v),

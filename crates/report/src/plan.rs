@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::Report;
 use crate::document::{Block, Column, Document, KeyValues, Section, Table, Text, Value};
+use crate::negotiate::term_value;
 
 /// The plan on its own, as a report (`kasim.plan/1`): its JSON is the plan value.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -32,15 +33,6 @@ impl Report for PlanReport {
         let mut doc = Document::new(Text::both(format!("{} — negotiation plan", p.contract), "谈判方案"));
         doc.blocks = blocks(p, &p.currency);
         doc
-    }
-}
-
-/// A term's value as its unit reads in a table.
-fn term_value(unit: TermUnit, v: Decimal) -> Value {
-    match unit {
-        TermUnit::Money => Value::Money(v),
-        TermUnit::Rate => Value::Rate(v),
-        TermUnit::Count => Value::Decimal(v),
     }
 }
 
@@ -89,62 +81,11 @@ pub fn blocks(plan: &NegotiationPlan, currency: &str) -> Vec<Block> {
 }
 
 fn counter(plan: &NegotiationPlan) -> Vec<Block> {
-    let r = &plan.counter;
-    let a = &r.advice;
-    let mut moves = Table::new(
-        "plan_counter_offer",
-        vec![
-            Column::text("term", Text::both("Term", "条款")),
-            Column::number("draft", Text::both("Draft", "草案")),
-            Column::number("counter_offer", Text::both("Counter-offer", "还价")),
-            Column::number("supplier_gain", Text::both("Alone", "单项")),
-            Column::number("marginal_gain", Text::both("In offer", "还价中")),
-            Column::text("pays_off_with", Text::both("Only with", "需配合")),
-        ],
+    let (moves, summary) = crate::negotiate::advice_blocks(
+        &plan.counter,
+        ("plan_counter_offer", "plan_counter_summary"),
+        Text::both("Margin asked", "要求余量"),
     );
-    for m in &a.per_term {
-        moves.row(vec![
-            Value::text(&m.term),
-            term_value(m.unit, m.draft),
-            term_value(m.unit, m.counter_offer),
-            estimate(m.supplier_gain),
-            estimate(m.marginal_gain),
-            if !m.pays_off_together {
-                Value::Missing
-            } else if m.partners.is_empty() {
-                Value::label("the_other_moves", Text::both("the other moves", "其他调整"))
-            } else {
-                Value::text(m.partners.join(", "))
-            },
-        ]);
-    }
-    let mut summary = KeyValues::new("plan_counter_summary");
-    if let Some(d) = r.draft_supplier_value {
-        summary.pair("draft_supplier_value", Text::both("Supplier value of the draft", "草案价值"), Value::Estimate(d));
-    }
-    summary.pair(
-        "supplier_value",
-        Text::both("Supplier value of the counter-offer", "还价价值"),
-        Value::Estimate(a.supplier_value),
-    );
-    if let Some(g) = r.supplier_gain {
-        summary.pair("supplier_gain", Text::both("Gain over the draft", "较草案增加"), Value::Estimate(g));
-    }
-    if let Some(u) = r.draft_buyer_utility {
-        summary.pair("draft_buyer_utility", Text::both("Buyer utility of the draft", "草案采购效用"), Value::Score(u));
-    }
-    summary.pair(
-        "buyer_utility",
-        Text::both("Buyer utility of the counter-offer", "还价采购效用"),
-        Value::Score(a.buyer_utility),
-    );
-    summary.pair("buyer_reservation", Text::both("Buyer BATNA", "采购底线"), Value::Score(r.buyer_reservation));
-    summary.pair(
-        "acceptance_margin",
-        Text::both("Estimated acceptance margin", "预计接受余量"),
-        Value::Score(a.acceptance_margin),
-    );
-    summary.pair("margin", Text::both("Margin asked", "要求余量"), Value::Score(r.margin));
     vec![
         moves.into(),
         summary.into(),
