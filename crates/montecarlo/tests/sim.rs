@@ -681,13 +681,15 @@ mod distributed {
     fn sharded_rows(c: &Contract, cfg: &RunConfig, cuts: &[u64]) -> Results {
         let compiled = Compiled::new(c).unwrap();
         let model = Model::new(&compiled).unwrap();
-        let parts = cuts
+        let mut parts: Vec<_> = cuts
             .windows(2)
             .map(|w| {
                 shard::decode(&shard::encode(w[0], &run_range(std::slice::from_ref(&model), cfg, w[0]..w[1]).unwrap()))
                     .unwrap()
             })
             .collect();
+        // In reverse, so an empty shard comes after the one that starts where it does.
+        parts.reverse();
         merge(parts).unwrap().remove(0)
     }
 
@@ -748,7 +750,7 @@ mod distributed {
                 }
                 let statistics: Vec<Decimal> =
                     variants.iter().map(|v| analysis::statistic(&through_text(v), &one, stat).unwrap()).collect();
-                let base = sharded_rows(&c, &one, &[0, 7, 500, 1_199, 1_200]);
+                let base = sharded_rows(&c, &one, &[0, 7, 7, 500, 1_199, 1_200]);
                 let parts = Sensitivity::from_parts(&c, &cfg, stat, &statistics, &base).unwrap();
                 assert_eq!(serde_json::to_string_pretty(&parts).unwrap(), native, "{name} {stat}");
                 // A statistic short: refused, typed.
