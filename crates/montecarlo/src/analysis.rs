@@ -266,6 +266,75 @@ pub struct Tornado {
     pub bars: Vec<Bar>,
 }
 
+/// The variants of a tornado, in the order of [`inputs`]: per input, (the input, the contract
+/// with it at its low value, the contract with it at its high value). With the contract itself
+/// first, these are the contracts whose statistics [`tornado_with`] asks for.
+///
+/// # Errors
+///
+/// When a distribution cannot be sampled, or a variant cannot be built ([`with_input`]).
+pub fn tornado_variants(contract: &Contract) -> Result<Vec<(Input, Contract, Contract)>, Error> {
+    inputs(contract)?
+        .into_iter()
+        .map(|input| {
+            let low = with_input(contract, &input.name, input.low)?;
+            let high = with_input(contract, &input.name, input.high)?;
+            Ok((input, low, high))
+        })
+        .collect()
+}
+
+/// The tornado of `inputs` (as [`inputs`] lists them) from the statistics of its variants,
+/// computed elsewhere: `statistics` is \[base, input 1 at low, input 1 at high, input 2 at
+/// low, …\] (`1 + 2 × inputs` values, the order of [`tornado_variants`] with the base first).
+///
+/// # Errors
+///
+/// [`Error::StatisticCount`] when `statistics` does not hold `1 + 2 × inputs.len()` values.
+pub fn tornado_from(inputs: Vec<Input>, stat: Stat, statistics: &[Decimal]) -> Result<Tornado, Error> {
+    let expected = 1 + 2 * inputs.len();
+    if statistics.len() != expected {
+        return Err(Error::StatisticCount { expected, found: statistics.len() });
+    }
+    let mut bars: Vec<Bar> = inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, input)| {
+            let (at_low, at_high) = (statistics[1 + 2 * i], statistics[2 + 2 * i]);
+            Bar { swing: (at_high - at_low).abs(), input, at_low, at_high }
+        })
+        .collect();
+    bars.sort_by(|a, b| b.swing.cmp(&a.swing).then_with(|| a.input.name.cmp(&b.input.name)));
+    Ok(Tornado { stat, base: statistics[0], bars })
+}
+
+/// One-at-a-time sensitivity with the statistics computed by `eval`: the variants are built
+/// once ([`tornado_variants`]), `eval` gets \[base, input 1 low, input 1 high, …\] and returns
+/// one statistic per contract in that order (natively [`statistic`] of each; on a cluster,
+/// each on its own worker).
+///
+/// # Errors
+///
+/// When a variant cannot be built, as `eval`, and [`Error::StatisticCount`] when `eval`
+/// returns a different number of statistics than contracts.
+pub fn tornado_with<E: From<Error>>(
+    contract: &Contract,
+    stat: Stat,
+    eval: impl FnOnce(&[Contract]) -> Result<Vec<Decimal>, E>,
+) -> Result<Tornado, E> {
+    let variants = tornado_variants(contract)?;
+    let mut contracts = Vec::with_capacity(1 + 2 * variants.len());
+    contracts.push(contract.clone());
+    let mut inputs = Vec::with_capacity(variants.len());
+    for (input, low, high) in variants {
+        inputs.push(input);
+        contracts.push(low);
+        contracts.push(high);
+    }
+    let statistics = eval(&contracts)?;
+    Ok(tornado_from(inputs, stat, &statistics)?)
+}
+
 /// One-at-a-time sensitivity: each input fixed at its low and high value, the others as
 /// modelled, all runs on the same seed (common random numbers).
 ///
@@ -273,15 +342,7 @@ pub struct Tornado {
 ///
 /// When a variant does not compile or settle.
 pub fn tornado(contract: &Contract, cfg: &RunConfig, stat: Stat) -> Result<Tornado, Error> {
-    let base = statistic(contract, cfg, stat)?;
-    let mut bars = Vec::new();
-    for input in inputs(contract)? {
-        let at_low = statistic(&with_input(contract, &input.name, input.low)?, cfg, stat)?;
-        let at_high = statistic(&with_input(contract, &input.name, input.high)?, cfg, stat)?;
-        bars.push(Bar { swing: (at_high - at_low).abs(), input, at_low, at_high });
-    }
-    bars.sort_by(|a, b| b.swing.cmp(&a.swing).then_with(|| a.input.name.cmp(&b.input.name)));
-    Ok(Tornado { stat, base, bars })
+    tornado_with(contract, stat, |cs| cs.iter().map(|c| statistic(c, cfg, stat)).collect())
 }
 
 /// Spearman rank correlation of two equally long samples (average ranks for ties).
@@ -329,10 +390,27 @@ pub fn rank_correlations(contract: &Contract, cfg: &RunConfig) -> Result<Vec<(St
     let compiled = Compiled::new(contract)?;
     let model = Model::new(&compiled)?;
     let r = run(std::slice::from_ref(&model), cfg)?;
-    let y: Vec<f64> = r[0].rows.iter().map(|x| x.net_contribution as f64).collect();
+    rank_correlations_model(&model, cfg, &r[0])
+}
+
+/// [`rank_correlations`] from the contract's rows already simulated (`base`: scenarios
+/// `0..base.rows.len()` of a run with `cfg.seed`, e.g. merged from shards): the per-scenario
+/// inputs are recomputed from (seed, k), so nothing but the rows needs to travel.
+///
+/// # Errors
+///
+/// When the contract does not compile or its uncertainty cannot be sampled.
+pub fn rank_correlations_of(contract: &Contract, cfg: &RunConfig, base: &Results) -> Result<Vec<(String, f64)>, Error> {
+    let compiled = Compiled::new(contract)?;
+    let model = Model::new(&compiled)?;
+    rank_correlations_model(&model, cfg, base)
+}
+
+fn rank_correlations_model(model: &Model<'_>, cfg: &RunConfig, base: &Results) -> Result<Vec<(String, f64)>, Error> {
+    let y: Vec<f64> = base.rows.iter().map(|x| x.net_contribution as f64).collect();
     let names = model.scenario_input_names();
     let mut cols: Vec<Vec<f64>> = vec![Vec::with_capacity(y.len()); names.len()];
-    for k in 0..cfg.runs {
+    for k in 0..y.len() as u64 {
         for (c, v) in cols.iter_mut().zip(model.scenario_inputs(cfg.seed, k)) {
             c.push(v);
         }
@@ -398,8 +476,28 @@ pub fn goal_seek(
     high: Decimal,
     cfg: &RunConfig,
 ) -> Result<GoalSeek, Error> {
+    goal_seek_with(contract, term, stat, target, low, high, |c| statistic(c, cfg, stat))
+}
+
+/// [`goal_seek`] with the statistic of each variant computed by `eval` (natively
+/// [`statistic`]; on a cluster, a task per evaluation): the same bisection, calling `eval`
+/// once per simulation [`goal_seek`] runs, in the same order, on the contract with the term at
+/// the value tried.
+///
+/// # Errors
+///
+/// As [`goal_seek`], and any error of `eval` (returned as it is).
+pub fn goal_seek_with<E: From<Error>>(
+    contract: &Contract,
+    term: &str,
+    stat: Stat,
+    target: Decimal,
+    low: Decimal,
+    high: Decimal,
+    mut eval: impl FnMut(&Contract) -> Result<Decimal, E>,
+) -> Result<GoalSeek, E> {
     if low >= high {
-        return Err(Error::EmptyRange { low, high });
+        return Err(Error::EmptyRange { low, high }.into());
     }
     let kind = terms::kind(contract, term).map_err(|reason| Error::Term { path: term.to_string(), reason })?;
     let step = match kind {
@@ -409,12 +507,14 @@ pub fn goal_seek(
     };
     let dp = step.scale();
     let evaluations = std::cell::Cell::new(0u32);
-    let eval = |v: Decimal| -> Result<Decimal, Error> {
+    // The statistic at a value of the term, counted (the final evaluation at the value found
+    // included).
+    let mut at = |v: Decimal| -> Result<Decimal, E> {
         evaluations.set(evaluations.get() + 1);
-        Ok(statistic(&with_input(contract, term, v)?, cfg, stat)? - target)
+        eval(&with_input(contract, term, v)?)
     };
     let (mut lo, mut hi) = (low, high);
-    let (mut f_lo, f_hi) = (eval(lo)?, eval(hi)?);
+    let (mut f_lo, f_hi) = (at(lo)? - target, at(hi)? - target);
     if f_lo.is_zero() {
         hi = lo;
     } else if f_hi.is_zero() {
@@ -429,14 +529,15 @@ pub fn goal_seek(
             at_low: f_lo + target,
             at_high: f_hi + target,
             rate: kind == terms::TermKind::Rate,
-        });
+        }
+        .into());
     }
     while hi - lo > step {
         let mid = ((lo + hi) / Decimal::TWO).round_dp(dp);
         if mid == lo || mid == hi {
             break;
         }
-        let f = eval(mid)?;
+        let f = at(mid)? - target;
         if f.is_zero() {
             lo = mid;
             hi = mid;
@@ -452,7 +553,7 @@ pub fn goal_seek(
             break;
         }
     }
-    let (a, b) = (eval(lo)?, eval(hi)?);
+    let (a, b) = (at(lo)? - target, at(hi)? - target);
     let closer = if a.abs() <= b.abs() { lo } else { hi };
     let (value, side, continuous) = if kind == terms::TermKind::Count {
         // A whole number: the one that reaches the target (statistic at or above it), not the
@@ -476,14 +577,14 @@ pub fn goal_seek(
         // Report the end whose statistic is closer to the target.
         (closer, None, None)
     };
-    let achieved = statistic(&with_input(contract, term, value)?, cfg, stat)?;
+    let achieved = at(value)?;
     Ok(GoalSeek {
         term: term.to_string(),
         stat,
         target,
         value,
         achieved,
-        evaluations: evaluations.get() + 1,
+        evaluations: evaluations.get(),
         side,
         continuous,
     })

@@ -287,6 +287,15 @@ pub enum Error {
         /// The first contract's rows.
         expected: u64,
     },
+    /// Statistics computed elsewhere that do not match the variants they are for
+    /// ([`analysis::tornado_from`]: the base and two per input).
+    #[error("{found} statistics given for {expected} variants (the base, then each input at its low and high value)")]
+    StatisticCount {
+        /// Variants: 1 + 2 × inputs.
+        expected: usize,
+        /// Statistics given.
+        found: usize,
+    },
     /// Bytes that are not an encoded shard ([`shard::decode`]).
     #[error("not an encoded shard: {reason}")]
     ShardBytes {

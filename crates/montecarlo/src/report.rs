@@ -460,16 +460,55 @@ impl Sensitivity {
     /// running a variant.
     pub fn run(contract: &Contract, cfg: &RunConfig, stat: Stat) -> Result<Sensitivity, Error> {
         require_uncertainty(contract)?;
-        let tornado = analysis::tornado(contract, cfg, stat)?;
-        let rank_correlations = analysis::rank_correlations(contract, cfg)?;
-        Ok(Sensitivity {
+        // The base contract is simulated once: its rows give both its statistic and the
+        // rank correlations.
+        let compiled = Compiled::new(contract)?;
+        let model = Model::new(&compiled)?;
+        let base = crate::run(std::slice::from_ref(&model), cfg)?.remove(0);
+        let tornado = analysis::tornado_with(contract, stat, |cs: &[Contract]| {
+            let mut out = Vec::with_capacity(cs.len());
+            out.push(stat.of(&base));
+            for c in &cs[1..] {
+                out.push(analysis::statistic(c, cfg, stat)?);
+            }
+            Ok::<_, Error>(out)
+        })?;
+        let rank_correlations = analysis::rank_correlations_of(contract, cfg, &base)?;
+        Ok(Sensitivity::with(contract, cfg, tornado, rank_correlations))
+    }
+
+    /// The report from the statistics of the variants computed elsewhere — `statistics` in the
+    /// order of [`analysis::tornado_variants`] with the base first (\[base, input 1 low, input 1
+    /// high, …\]) — and the base contract's rows (`base`, all `cfg.runs` scenarios, e.g.
+    /// merged from shards): equal to [`Sensitivity::run`] when they are what it computes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoUncertainty`] for a contract without `[uncertainty]`,
+    /// [`Error::StatisticCount`] when the statistics do not match the variants, and the
+    /// errors of building the variants or compiling the contract.
+    pub fn from_parts(
+        contract: &Contract,
+        cfg: &RunConfig,
+        stat: Stat,
+        statistics: &[Decimal],
+        base: &Results,
+    ) -> Result<Sensitivity, Error> {
+        require_uncertainty(contract)?;
+        let tornado = analysis::tornado_from(analysis::inputs(contract)?, stat, statistics)?;
+        let rank_correlations = analysis::rank_correlations_of(contract, cfg, base)?;
+        Ok(Sensitivity::with(contract, cfg, tornado, rank_correlations))
+    }
+
+    fn with(contract: &Contract, cfg: &RunConfig, tornado: Tornado, rank_correlations: Vec<(String, f64)>) -> Self {
+        Sensitivity {
             contract: contract.name.clone(),
             runs: cfg.runs,
             seed: cfg.seed,
             tornado,
             rank_correlations,
             currency: contract.currency.clone(),
-        })
+        }
     }
 }
 
@@ -516,9 +555,28 @@ impl GoalSeekReport {
         term: &str,
         stat: Stat,
         target: Decimal,
-        (low, high): (Option<Decimal>, Option<Decimal>),
+        range: (Option<Decimal>, Option<Decimal>),
         cfg: &RunConfig,
     ) -> Result<GoalSeekReport, Error> {
+        GoalSeekReport::run_with(contract, term, stat, target, range, cfg, |c| analysis::statistic(c, cfg, stat))
+    }
+
+    /// [`GoalSeekReport::run`] with the statistic of each variant computed by `eval`
+    /// ([`analysis::goal_seek_with`]); `cfg` gives the runs and seed the report shows (and
+    /// `eval` should use).
+    ///
+    /// # Errors
+    ///
+    /// As [`GoalSeekReport::run`], and any error of `eval` (returned as it is).
+    pub fn run_with<E: From<Error>>(
+        contract: &Contract,
+        term: &str,
+        stat: Stat,
+        target: Decimal,
+        (low, high): (Option<Decimal>, Option<Decimal>),
+        cfg: &RunConfig,
+        eval: impl FnMut(&Contract) -> Result<Decimal, E>,
+    ) -> Result<GoalSeekReport, E> {
         let bad = |reason: kasim_core::terms::TermError| Error::Term { path: term.to_string(), reason };
         let current = terms::get(contract, term).map_err(bad)?;
         let unit = match terms::kind(contract, term).map_err(bad)? {
@@ -528,7 +586,7 @@ impl GoalSeekReport {
         };
         let low = low.unwrap_or(Decimal::ZERO);
         let high = high.unwrap_or_else(|| (current * Decimal::from(3)).max(Decimal::ONE));
-        let result = analysis::goal_seek(contract, term, stat, target, low, high, cfg)?;
+        let result = analysis::goal_seek_with(contract, term, stat, target, low, high, eval)?;
         Ok(GoalSeekReport { contract: contract.name.clone(), runs: cfg.runs, seed: cfg.seed, current, result, unit })
     }
 }

@@ -102,7 +102,8 @@ pub fn run_range_with_progress(
 /// [`Error::ShardRows`] when a shard's contracts have different row counts, and
 /// [`Error::OutOfMemory`] when the merged rows cannot be reserved.
 pub fn merge(mut shards: Vec<(u64, Vec<Results>)>) -> Result<Vec<Results>, Error> {
-    shards.sort_by_key(|(start, _)| *start);
+    // An empty shard first among those at its start, so it may sit anywhere.
+    shards.sort_by_key(|(start, r)| (*start, r.first().map_or(0, |r| r.rows.len())));
     let contracts = shards.first().map_or(0, |(_, r)| r.len());
     let mut total = 0u64;
     for (start, results) in &shards {

@@ -647,3 +647,165 @@ mod shards {
         assert_eq!(shard::decode(&shard::encode(5, &[])).unwrap(), (5, vec![]));
     }
 }
+
+/// The distributed paths of sensitivity and goal seek: variants travel as TOML text, their
+/// statistics and the base rows are computed elsewhere, the reports are assembled from them.
+// The closures return the crate's error as it is, large as it is.
+#[allow(clippy::result_large_err)]
+mod distributed {
+    use super::*;
+    use kasim_montecarlo::analysis::{self, Stat};
+    use kasim_montecarlo::report::{GoalSeekReport, Sensitivity};
+    use kasim_montecarlo::{Error, Results, merge, run_range, shard};
+    use rust_decimal::Decimal;
+    use std::path::Path;
+
+    fn scenario(name: &str) -> Contract {
+        kasim_core::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios").join(name)).unwrap()
+    }
+
+    /// A contract as it travels: its resolved TOML text, loaded back.
+    fn through_text(c: &Contract) -> Contract {
+        let text = c.to_toml().unwrap();
+        kasim_core::load::load_str(&text, Path::new("<variant>"), None)
+            .unwrap_or_else(|e| panic!("{}: a variant does not load back: {e}\n{text}", c.name))
+    }
+
+    fn rows(c: &Contract, cfg: &RunConfig) -> Results {
+        let compiled = Compiled::new(c).unwrap();
+        let model = Model::new(&compiled).unwrap();
+        run(std::slice::from_ref(&model), cfg).unwrap().remove(0)
+    }
+
+    /// The base rows from uneven shards through their bytes.
+    fn sharded_rows(c: &Contract, cfg: &RunConfig, cuts: &[u64]) -> Results {
+        let compiled = Compiled::new(c).unwrap();
+        let model = Model::new(&compiled).unwrap();
+        let mut parts: Vec<_> = cuts
+            .windows(2)
+            .map(|w| {
+                shard::decode(&shard::encode(w[0], &run_range(std::slice::from_ref(&model), cfg, w[0]..w[1]).unwrap()))
+                    .unwrap()
+            })
+            .collect();
+        // In reverse, so an empty shard comes after the one that starts where it does.
+        parts.reverse();
+        merge(parts).unwrap().remove(0)
+    }
+
+    #[test]
+    fn every_variant_of_every_scenario_round_trips_through_its_text() {
+        let cfg = RunConfig { runs: 300, seed: 9, threads: 2, ..Default::default() };
+        let mut checked = 0;
+        for name in [
+            "supermarket.toml",
+            "hypermarket.toml",
+            "negotiation-seed-case.toml",
+            "handbook-2027-draft.toml",
+            "ecommerce.toml",
+            "pharmacy.toml",
+            "warehouse-club.toml",
+            "seed-clause.toml",
+        ] {
+            let c = scenario(name);
+            if c.uncertainty.is_none() {
+                continue;
+            }
+            for (input, low, high) in analysis::tornado_variants(&c).unwrap() {
+                for v in [low, high] {
+                    let back = through_text(&v);
+                    assert_eq!(rows(&back, &cfg), rows(&v, &cfg), "{name}: {} does not survive to_toml", input.name);
+                    checked += 1;
+                }
+            }
+        }
+        // Drawn terms (`[[uncertainty.terms]]`): a variant fixes the term and drops its draw.
+        let c = drawn_terms_contract();
+        let variants = analysis::tornado_variants(&c).unwrap();
+        assert!(variants.iter().any(|(i, _, _)| i.source == analysis::InputSource::Term));
+        for (input, low, high) in variants {
+            for v in [low, high] {
+                let back = through_text(&v);
+                assert_eq!(back, v, "{}", input.name);
+                assert_eq!(rows(&back, &cfg), rows(&v, &cfg), "drawn terms: {} does not survive to_toml", input.name);
+                checked += 1;
+            }
+        }
+        assert!(checked > 40, "{checked} variants checked");
+    }
+
+    #[test]
+    fn sensitivity_from_parts_equals_the_native_report_byte_for_byte() {
+        for name in ["supermarket.toml", "negotiation-seed-case.toml"] {
+            let c = scenario(name);
+            for stat in [Stat::Mean, Stat::Percentile(10)] {
+                let cfg = RunConfig { runs: 1_200, seed: 4, threads: 2, ..Default::default() };
+                let native = serde_json::to_string_pretty(&Sensitivity::run(&c, &cfg, stat).unwrap()).unwrap();
+                // Statistics computed "elsewhere": each variant through its text, on one thread.
+                let one = RunConfig { threads: 1, ..cfg };
+                let mut variants = vec![c.clone()];
+                for (_, low, high) in analysis::tornado_variants(&c).unwrap() {
+                    variants.push(low);
+                    variants.push(high);
+                }
+                let statistics: Vec<Decimal> =
+                    variants.iter().map(|v| analysis::statistic(&through_text(v), &one, stat).unwrap()).collect();
+                let base = sharded_rows(&c, &one, &[0, 7, 7, 500, 1_199, 1_200]);
+                let parts = Sensitivity::from_parts(&c, &cfg, stat, &statistics, &base).unwrap();
+                assert_eq!(serde_json::to_string_pretty(&parts).unwrap(), native, "{name} {stat}");
+                // A statistic short: refused, typed.
+                let e = Sensitivity::from_parts(&c, &cfg, stat, &statistics[1..], &base).unwrap_err();
+                assert!(
+                    matches!(e, Error::StatisticCount { expected, found } if expected == statistics.len() && found + 1 == expected),
+                    "{e}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn tornado_with_hands_over_the_base_then_each_input_low_and_high() {
+        let c = scenario("supermarket.toml");
+        let inputs = analysis::inputs(&c).unwrap();
+        // Statistics that name their position: the bars must pick theirs.
+        let t = analysis::tornado_with(&c, Stat::Mean, |cs| {
+            assert_eq!(cs.len(), 1 + 2 * inputs.len());
+            assert_eq!(cs[0], c);
+            Ok::<_, Error>((0..cs.len()).map(|i| Decimal::from(i * i)).collect())
+        })
+        .unwrap();
+        assert_eq!(t.base, Decimal::ZERO);
+        for (i, input) in inputs.iter().enumerate() {
+            let bar = t.bars.iter().find(|b| b.input.name == input.name).unwrap();
+            assert_eq!(bar.at_low, Decimal::from((1 + 2 * i) * (1 + 2 * i)));
+            assert_eq!(bar.at_high, Decimal::from((2 + 2 * i) * (2 + 2 * i)));
+        }
+        // An error of the closure comes back as it is.
+        let e = analysis::tornado_with(&c, Stat::Mean, |_| Err::<Vec<Decimal>, _>(Error::RangeWithTolerance));
+        assert!(matches!(e, Err(Error::RangeWithTolerance)));
+    }
+
+    #[test]
+    fn goal_seek_with_an_outside_statistic_equals_the_native_report() {
+        let c = scenario("supermarket.toml");
+        let cfg = RunConfig { runs: 300, seed: 2, threads: 2, ..Default::default() };
+        let range = (None, Some(Decimal::from(2_000_000)));
+        let target = Decimal::ZERO;
+        let native = GoalSeekReport::run(&c, "fees.renewal.amount", Stat::Percentile(10), target, range, &cfg).unwrap();
+        let mut calls = 0u32;
+        let outside =
+            GoalSeekReport::run_with(&c, "fees.renewal.amount", Stat::Percentile(10), target, range, &cfg, |v| {
+                calls += 1;
+                analysis::statistic(&through_text(v), &RunConfig { threads: 1, ..cfg }, Stat::Percentile(10))
+            })
+            .unwrap();
+        assert_eq!(serde_json::to_string(&outside).unwrap(), serde_json::to_string(&native).unwrap());
+        assert_eq!(calls, native.result.evaluations, "one call per simulation the report counts");
+        assert!(calls > 5);
+        // An error of the closure stops the search and comes back as it is.
+        let e = GoalSeekReport::run_with(&c, "fees.renewal.amount", Stat::Mean, target, range, &cfg, |_| {
+            Err::<Decimal, _>(Error::RangeWithTolerance)
+        });
+        assert!(matches!(e, Err(Error::RangeWithTolerance)));
+    }
+}

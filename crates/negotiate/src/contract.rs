@@ -12,6 +12,7 @@ use kasim_core::{Compiled, Contract, Outcome, terms};
 use kasim_montecarlo::Model;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
+use std::ops::Range;
 
 use crate::strategy::{Anchoring, DelistingThreat, RelativeTitForTat, Strategy, TimeDependent, TitForTat, View};
 use crate::{Config, Error, Grid, Issue, MAX_OUTCOMES, Party, Scores, Side, StrategyKind, Transcript};
@@ -99,18 +100,28 @@ pub fn offer(contract: &Contract, setup_paths: &[String], values: &[Decimal]) ->
     Ok(c)
 }
 
-/// Builds the negotiation of a contract with a `[negotiation]` section: settles every
-/// combination of the negotiable terms once, so negotiations only look scores up.
-///
-/// # Errors
-///
-/// [`Error::NoNegotiation`] without a `[negotiation]` section; [`Error::EmptyIssue`] or
-/// [`Error::TooManyOffers`] when the issues (changed after validation) give no or too many
-/// combinations; [`Error::TooMuchWork`] when offers × scenarios is above
-/// [`kasim_core::negotiation::MAX_OFFER_SCENARIOS`]; [`Error::Term`] when an issue's path is not a term of the contract;
-/// [`Error::Core`] or [`Error::Simulation`] when an offer cannot be settled or the common
-/// scenarios cannot be sampled.
-pub fn setup(contract: &Contract) -> Result<Setup, Error> {
+/// The supplier's and the buyer's view of one offer (grid point): what [`setup`] computes per
+/// point, the expensive part of a negotiation (the supplier's over every common scenario).
+/// Each point is independent of the others, so any split of the grid ([`score_offers`] over
+/// ranges) gives the same values, bit for bit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OfferScore {
+    /// The supplier's utility: risk-adjusted contribution over the common scenarios (currency).
+    pub supplier: f64,
+    /// The buyer's raw KPIs on the plan: fees, fee ratio, front margin %, retail sales,
+    /// promotion slots.
+    pub buyer_kpis: [f64; 5],
+}
+
+/// The offer space of a contract: its `[negotiation]`, the exact values of each issue, and
+/// the number of grid points.
+struct Space<'a> {
+    n: &'a kasim_core::negotiation::Negotiation,
+    per_issue: Vec<Vec<Decimal>>,
+    size: usize,
+}
+
+fn space(contract: &Contract) -> Result<Space<'_>, Error> {
     let n = contract.negotiation.as_ref().ok_or(Error::NoNegotiation)?;
     // Exact values per issue, and the grid in the same nested order. Validation has checked
     // the ranges of a loaded contract; one changed since is checked here, before dividing.
@@ -137,28 +148,54 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
     if (size as u64).saturating_mul(scenarios) > limit {
         return Err(Error::TooMuchWork { offers: size, scenarios, limit });
     }
-    let mut values: Vec<Vec<Decimal>> = vec![Vec::new()];
-    for vs in &per_issue {
-        values = values
-            .into_iter()
-            .flat_map(|p| {
-                vs.iter().map(move |v| {
-                    let mut q = p.clone();
-                    q.push(*v);
-                    q
-                })
-            })
-            .collect();
-    }
-    let grid = Grid {
-        issues: n.issues.iter().map(|i| Issue::new(&i.path, f(i.min.0), f(i.max.0), f(i.step.0))).collect(),
-        points: values.iter().map(|p| p.iter().map(|v| f(*v)).collect()).collect(),
-    };
-    let paths: Vec<String> = n.issues.iter().map(|i| i.path.clone()).collect();
+    Ok(Space { n, per_issue, size })
+}
 
+impl Space<'_> {
+    /// The term values of grid point `i`: the first issue varies slowest, the last fastest
+    /// (the order of [`Grid::points`]).
+    fn point(&self, mut i: usize) -> Vec<Decimal> {
+        let mut out = vec![Decimal::ZERO; self.per_issue.len()];
+        for (slot, vs) in out.iter_mut().zip(&self.per_issue).rev() {
+            *slot = vs[i % vs.len()];
+            i /= vs.len();
+        }
+        out
+    }
+}
+
+/// The number of offers (grid points) of a contract's negotiation: the length of
+/// [`setup`]'s grid, and the range [`score_offers`] splits.
+///
+/// # Errors
+///
+/// As [`setup`] before it settles anything: [`Error::NoNegotiation`], [`Error::EmptyIssue`],
+/// [`Error::TooManyOffers`], [`Error::TooMuchWork`].
+pub fn offer_count(contract: &Contract) -> Result<usize, Error> {
+    Ok(space(contract)?.size)
+}
+
+/// Scores the offers `range` of the grid (indices of [`offer_count`]'s grid, in its order):
+/// the expensive part of [`setup`], as a unit of work. The common scenarios are sampled from
+/// the contract as written, the same for every range.
+///
+/// # Errors
+///
+/// [`Error::OutOfRange`] when the range is not within `0..offer_count`; otherwise as
+/// [`setup`].
+pub fn score_offers(contract: &Contract, range: Range<usize>) -> Result<Vec<OfferScore>, Error> {
+    let sp = space(contract)?;
+    if range.start > range.end || range.end > sp.size {
+        return Err(Error::OutOfRange {
+            name: "offer range",
+            value: format!("{}..{} of {}", range.start, range.end, sp.size),
+            range: "within 0..offer_count",
+        });
+    }
+    let n = sp.n;
+    let paths: Vec<String> = n.issues.iter().map(|i| i.path.clone()).collect();
     // Common scenarios, sampled once from the contract as written.
     let base = Compiled::new(contract)?;
-    let base_plan_totals = base.totals(base.plan_outcome())?;
     let outcomes: Vec<Outcome> = if contract.uncertainty.is_some() {
         let model = Model::new(&base)?;
         (0..u64::from(n.supplier.scenarios)).map(|k| model.sample(n.supplier.seed, k)).collect()
@@ -166,6 +203,129 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
         vec![base.plan_outcome().clone()]
     };
     let lambda = n.supplier.lambda.map_or(0.5, |l| f(l.0));
+    let mut out = Vec::with_capacity(range.len());
+    for i in range {
+        let point = sp.point(i);
+        let c = offer(contract, &paths, &point)?;
+        let m = base.variant(&c)?;
+        // Supplier: risk-adjusted contribution over the common scenarios.
+        let mut scratch = kasim_core::settle::Scratch::default();
+        let mut xs: Vec<f64> = outcomes
+            .iter()
+            .map(|o| m.totals_with(o, &mut scratch).map(|t| f(t.net_contribution())))
+            .collect::<Result<_, _>>()?;
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let supplier = match n.supplier.utility {
+            RiskMeasure::Mean => mean,
+            RiskMeasure::MeanMinusSd => {
+                let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (xs.len().max(2) - 1) as f64;
+                mean - lambda * var.sqrt()
+            }
+            RiskMeasure::Cvar => {
+                xs.sort_by(f64::total_cmp);
+                let tail = xs.len().div_ceil(20).max(1);
+                xs[..tail].iter().sum::<f64>() / tail as f64
+            }
+        };
+        // Buyer: raw KPIs on the plan; scored against the targets (capped at 1 when met).
+        let s = m.settle(m.plan_outcome())?;
+        let buyer_kpis = [
+            f(s.pnl.fees_total),
+            s.pnl.effective_fee_ratio.map_or(0.0, f),
+            s.retailer_view.front_margin_pct.map_or(0.0, f),
+            f(s.retailer_view.retail_sales),
+            slots_bought(&c, &m),
+        ];
+        out.push(OfferScore { supplier, buyer_kpis });
+    }
+    Ok(out)
+}
+
+/// The magic number opening encoded offer scores ([`encode_scores`]).
+pub const SCORES_MAGIC: [u8; 4] = *b"KOS1";
+
+/// Encodes the scores of offers `start..start + scores.len()` (a piece of [`score_offers`]):
+/// little-endian, 24 bytes of header — magic `KOS1`, `u64` start, `u64` count, `u32` 6 (numbers
+/// per offer) — then per offer 6 `f64`s: the supplier's utility and the buyer's five KPIs, bit
+/// for bit.
+pub fn encode_scores(start: usize, scores: &[OfferScore]) -> Vec<u8> {
+    let words: Vec<u64> =
+        scores.iter().flat_map(|s| std::iter::once(s.supplier).chain(s.buyer_kpis).map(f64::to_bits)).collect();
+    crate::parts::encode(SCORES_MAGIC, start as u64, scores.len() as u64, 6, &words)
+}
+
+/// Decodes [`encode_scores`]'s bytes into `(start, scores)`.
+///
+/// # Errors
+///
+/// [`Error::Bytes`] when the bytes are not encoded offer scores (wrong magic or width, a length
+/// that does not match the header, a start beyond the grid's range).
+pub fn decode_scores(bytes: &[u8]) -> Result<(usize, Vec<OfferScore>), Error> {
+    let (start, _, _, words) = crate::parts::decode("offer scores", SCORES_MAGIC, Some(6), bytes)?;
+    let start = usize::try_from(start)
+        .ok()
+        .filter(|s| *s <= MAX_OUTCOMES)
+        .ok_or(Error::Bytes { what: "offer scores", reason: format!("start {start} is beyond any grid") })?;
+    let scores = words
+        .chunks_exact(6)
+        .map(|w| OfferScore {
+            supplier: f64::from_bits(w[0]),
+            buyer_kpis: [w[1], w[2], w[3], w[4], w[5]].map(f64::from_bits),
+        })
+        .collect();
+    Ok((start, scores))
+}
+
+/// Merges pieces of offer scores — `(start, scores)`, in any order — into the scores of the
+/// offers `0..total` in grid order, for [`setup_from_scores`].
+///
+/// # Errors
+///
+/// [`Error::Parts`] when the pieces leave offers out or cover one twice.
+pub fn merge_scores(parts: Vec<(usize, Vec<OfferScore>)>) -> Result<Vec<OfferScore>, Error> {
+    let parts = parts.into_iter().map(|(s, v)| (s as u64, v)).collect();
+    crate::parts::tile("offer scores", parts)
+}
+
+/// Builds the negotiation of a contract with a `[negotiation]` section: settles every
+/// combination of the negotiable terms once, so negotiations only look scores up.
+/// `setup(c)` is [`setup_from_scores`]`(c, `[`score_offers`]`(c, 0..`[`offer_count`]`(c)?)?)`.
+///
+/// # Errors
+///
+/// [`Error::NoNegotiation`] without a `[negotiation]` section; [`Error::EmptyIssue`] or
+/// [`Error::TooManyOffers`] when the issues (changed after validation) give no or too many
+/// combinations; [`Error::TooMuchWork`] when offers × scenarios is above
+/// [`kasim_core::negotiation::MAX_OFFER_SCENARIOS`]; [`Error::Term`] when an issue's path is not a term of the contract;
+/// [`Error::Core`] or [`Error::Simulation`] when an offer cannot be settled or the common
+/// scenarios cannot be sampled.
+pub fn setup(contract: &Contract) -> Result<Setup, Error> {
+    let n = offer_count(contract)?;
+    setup_from_scores(contract, score_offers(contract, 0..n)?)
+}
+
+/// The negotiation set-up from every offer's scores computed elsewhere (`offers[i]` of grid
+/// point `i`, e.g. [`score_offers`] over ranges on several machines, merged by
+/// [`merge_scores`]): equal to [`setup`] when they are what it computes.
+///
+/// # Errors
+///
+/// [`Error::ScoreCount`] when `offers` does not hold one score per offer; as [`setup`] for the
+/// contract's negotiation and plan.
+pub fn setup_from_scores(contract: &Contract, offers: Vec<OfferScore>) -> Result<Setup, Error> {
+    let sp = space(contract)?;
+    if offers.len() != sp.size {
+        return Err(Error::ScoreCount { expected: sp.size, found: offers.len() });
+    }
+    let n = sp.n;
+    let values: Vec<Vec<Decimal>> = (0..sp.size).map(|i| sp.point(i)).collect();
+    let grid = Grid {
+        issues: n.issues.iter().map(|i| Issue::new(&i.path, f(i.min.0), f(i.max.0), f(i.step.0))).collect(),
+        points: values.iter().map(|p| p.iter().map(|v| f(*v)).collect()).collect(),
+    };
+    let paths: Vec<String> = n.issues.iter().map(|i| i.path.clone()).collect();
+    let base = Compiled::new(contract)?;
+    let base_plan_totals = base.totals(base.plan_outcome())?;
     let b = &n.buyer;
     let w = &b.weights;
     let buyer_params = BuyerParams {
@@ -178,41 +338,8 @@ pub fn setup(contract: &Contract) -> Result<Setup, Error> {
             b.slots_target.map_or(0.0, f64::from),
         ],
     };
-    let mut us = Vec::with_capacity(values.len());
-    let mut buyer_kpis = Vec::with_capacity(values.len());
-    for point in &values {
-        let c = offer(contract, &paths, point)?;
-        let m = base.variant(&c)?;
-        // Supplier: risk-adjusted contribution over the common scenarios.
-        let mut scratch = kasim_core::settle::Scratch::default();
-        let mut xs: Vec<f64> = outcomes
-            .iter()
-            .map(|o| m.totals_with(o, &mut scratch).map(|t| f(t.net_contribution())))
-            .collect::<Result<_, _>>()?;
-        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
-        let u = match n.supplier.utility {
-            RiskMeasure::Mean => mean,
-            RiskMeasure::MeanMinusSd => {
-                let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (xs.len().max(2) - 1) as f64;
-                mean - lambda * var.sqrt()
-            }
-            RiskMeasure::Cvar => {
-                xs.sort_by(f64::total_cmp);
-                let tail = xs.len().div_ceil(20).max(1);
-                xs[..tail].iter().sum::<f64>() / tail as f64
-            }
-        };
-        us.push(u);
-        // Buyer: raw KPIs on the plan; scored against the targets (capped at 1 when met).
-        let s = m.settle(m.plan_outcome())?;
-        buyer_kpis.push([
-            f(s.pnl.fees_total),
-            s.pnl.effective_fee_ratio.map_or(0.0, f),
-            s.retailer_view.front_margin_pct.map_or(0.0, f),
-            f(s.retailer_view.retail_sales),
-            slots_bought(&c, &m),
-        ]);
-    }
+    let us: Vec<f64> = offers.iter().map(|s| s.supplier).collect();
+    let buyer_kpis: Vec<[f64; 5]> = offers.iter().map(|s| s.buyer_kpis).collect();
     let ub: Vec<f64> = buyer_kpis.iter().map(|k| buyer_params.utility(k)).collect();
     // Round r is offered by the opener when r is even; the last round is rounds − 1.
     let mut rounds = n.rounds as usize;

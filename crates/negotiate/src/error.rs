@@ -118,6 +118,32 @@ pub enum Error {
         /// The range it must be in, in words.
         range: &'static str,
     },
+    /// Offer scores computed elsewhere that are not one per offer of the grid
+    /// ([`crate::contract::setup_from_scores`]).
+    #[error("{found} offer scores given for a grid of {expected} offers")]
+    ScoreCount {
+        /// Offers of the grid.
+        expected: usize,
+        /// Scores given.
+        found: usize,
+    },
+    /// Parts (offer scores, tournament runs) that do not tile their range: a gap, an overlap,
+    /// or a part of another shape than the first.
+    #[error("the {what} parts {reason}")]
+    Parts {
+        /// What the parts hold (`offer scores`, `tournament runs`).
+        what: &'static str,
+        /// What is wrong, with the indices concerned.
+        reason: String,
+    },
+    /// Bytes that are not what they should encode (offer scores, tournament runs).
+    #[error("not encoded {what}: {reason}")]
+    Bytes {
+        /// What they should be (`offer scores`, `tournament runs`).
+        what: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// The worker threads of a tournament could not be started.
     #[error("cannot start worker threads")]
     Threads(#[source] rayon::ThreadPoolBuildError),

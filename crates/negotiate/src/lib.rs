@@ -31,6 +31,7 @@ pub mod catalogue;
 pub mod contract;
 mod error;
 pub mod metrics;
+mod parts;
 pub mod plan;
 pub mod protocol;
 pub mod report;

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::contract::{Advice, Setup, advise, play};
 use crate::metrics::distance_to_frontier;
-use crate::tournament::{PairResult, TournamentConfig, field, tournament};
+use crate::tournament::{PairResult, RunOutcomes, TournamentConfig, field, pairs_from_runs, tournament};
 use crate::{Ending, Error, Frontier, Scores, Side, StrategyKind, frontier, kalai_smorodinsky, nash};
 
 /// One negotiation of a contract, with where it landed against what was possible.
@@ -267,6 +267,58 @@ impl TournamentReport {
     pub fn new(contract: &Contract, setup: &Setup, cfg: &TournamentConfig) -> Result<TournamentReport, Error> {
         let (suppliers, buyers) = field(setup);
         let pairs = tournament(setup, &suppliers, &buyers, cfg)?;
+        Ok(TournamentReport::from_pairs(contract, &suppliers, cfg, pairs))
+    }
+
+    /// The report of the set-up's default field ([`field`]) from its runs played elsewhere
+    /// ([`crate::tournament::tournament_runs`] over ranges, merged by
+    /// [`crate::tournament::merge_runs`]): equal to [`TournamentReport::new`] when they are
+    /// the runs it plays.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Parts`] when `runs` are not the runs `0..cfg.runs` of the field's pairs; as
+    /// [`tournament`] for the configuration.
+    pub fn from_runs(
+        contract: &Contract,
+        setup: &Setup,
+        cfg: &TournamentConfig,
+        runs: &RunOutcomes,
+    ) -> Result<TournamentReport, Error> {
+        let (suppliers, buyers) = field(setup);
+        let what = "tournament runs";
+        let pairs = suppliers.len() * buyers.len();
+        if runs.start != 0 || runs.outcomes.len() as u64 != cfg.runs {
+            return Err(Error::Parts {
+                what,
+                reason: format!(
+                    "cover runs {}..{}, not 0..{}",
+                    runs.start,
+                    runs.start + runs.outcomes.len() as u64,
+                    cfg.runs
+                ),
+            });
+        }
+        if runs.pairs != pairs || runs.outcomes.iter().any(|r| r.len() != pairs) {
+            return Err(Error::Parts {
+                what,
+                reason: format!("have {} pairs of strategies, the field has {pairs}", runs.pairs),
+            });
+        }
+        // The configuration is checked as a tournament checks it (runs, size, strategies).
+        crate::tournament::check(setup, &suppliers, &buyers, cfg)?;
+        let results = pairs_from_runs(&suppliers, &buyers, cfg, runs);
+        Ok(TournamentReport::from_pairs(contract, &suppliers, cfg, results))
+    }
+
+    /// The report from the pairs' results of a tournament of `suppliers` (ranked by their mean
+    /// over their pairs).
+    pub fn from_pairs(
+        contract: &Contract,
+        suppliers: &[StrategyKind],
+        cfg: &TournamentConfig,
+        pairs: Vec<PairResult>,
+    ) -> TournamentReport {
         let mut ranking: Vec<StrategyMean> = suppliers
             .iter()
             .filter_map(|s| {
@@ -276,7 +328,7 @@ impl TournamentReport {
             })
             .collect();
         ranking.sort_by(|a, b| b.supplier_mean.total_cmp(&a.supplier_mean));
-        Ok(TournamentReport { contract: contract.name.clone(), config: *cfg, pairs, ranking })
+        TournamentReport { contract: contract.name.clone(), config: *cfg, pairs, ranking }
     }
 
     /// The supplier strategy with the best mean value, and the one with the worst.

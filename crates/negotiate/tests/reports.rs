@@ -181,3 +181,147 @@ fn tournament_ranks_the_supplier_strategies() {
     assert_eq!((best.strategy, whole(best.supplier_mean)), (FlagshipFirst, 351_558));
     assert_eq!((worst.strategy, whole(worst.supplier_mean)), (StrongFirm, 310_463));
 }
+
+/// The negotiation's work split into pieces — offer scores by grid range, tournament runs by
+/// run range — travelling as bytes and merged in any order: the reports equal the unsplit ones.
+mod split {
+    use super::*;
+    use kasim_negotiate::Error;
+    use kasim_negotiate::contract::{
+        OfferScore, decode_scores, encode_scores, merge_scores, offer_count, score_offers, setup_from_scores,
+    };
+    use kasim_negotiate::tournament::{decode_runs, encode_runs, field, merge_runs, tournament_runs};
+
+    fn bits(s: &OfferScore) -> [u64; 6] {
+        let k = s.buyer_kpis.map(f64::to_bits);
+        [s.supplier.to_bits(), k[0], k[1], k[2], k[3], k[4]]
+    }
+
+    /// Scores of the seed case's grid in pieces cut at `cuts`, through their bytes, merged
+    /// from the reversed order.
+    fn split_scores(c: &Contract, cuts: &[usize]) -> Vec<OfferScore> {
+        let mut parts: Vec<(usize, Vec<OfferScore>)> = cuts
+            .windows(2)
+            .map(|w| decode_scores(&encode_scores(w[0], &score_offers(c, w[0]..w[1]).unwrap())).unwrap())
+            .collect();
+        parts.reverse();
+        merge_scores(parts).unwrap()
+    }
+
+    fn reports(c: &Contract, s: &Setup) -> [String; 3] {
+        let j = |v: &dyn Json| v.json();
+        let cfg = TournamentConfig { runs: 6, seed: 4, threads: 2, ..TournamentConfig::default() };
+        [
+            j(&NegotiationReport::new(c, s, Stall, Boulware).unwrap()),
+            j(&AdviceReport::new(c, s, 0.05).unwrap()),
+            j(&TournamentReport::new(c, s, &cfg).unwrap()),
+        ]
+    }
+
+    trait Json {
+        fn json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> String {
+            serde_json::to_string_pretty(self).unwrap()
+        }
+    }
+
+    #[test]
+    fn scores_split_any_way_give_the_same_setup_and_reports() {
+        let (c, s) = seed_case();
+        let n = offer_count(c).unwrap();
+        assert_eq!(n, s.grid.points.len());
+        let whole_grid = score_offers(c, 0..n).unwrap();
+        for (i, sc) in whole_grid.iter().enumerate() {
+            assert_eq!(sc.supplier.to_bits(), s.supplier.u[i].to_bits());
+            assert_eq!(sc.buyer_kpis.map(f64::to_bits), s.buyer_kpis[i].map(f64::to_bits));
+        }
+        let reference = reports(c, s);
+        for cuts in [vec![0, n], vec![0, n / 2, n], vec![0, 1, n / 3, n], vec![0, 0, 7, n - 1, n]] {
+            let scores = split_scores(c, &cuts);
+            assert_eq!(scores.iter().map(bits).collect::<Vec<_>>(), whole_grid.iter().map(bits).collect::<Vec<_>>());
+            let from = setup_from_scores(c, scores).unwrap();
+            assert_eq!(from.values, s.values);
+            assert_eq!(reports(c, &from), reference, "cut at {cuts:?}");
+        }
+    }
+
+    #[test]
+    fn bad_scores_are_typed_errors() {
+        let (c, _) = seed_case();
+        let n = offer_count(c).unwrap();
+        let part = score_offers(c, 0..3).unwrap();
+        assert!(
+            matches!(setup_from_scores(c, part.clone()), Err(Error::ScoreCount { expected, found: 3 }) if expected == n)
+        );
+        assert!(matches!(score_offers(c, 2..n + 1), Err(Error::OutOfRange { .. })));
+        let e = merge_scores(vec![(0, part.clone()), (4, part.clone())]).unwrap_err();
+        assert!(e.to_string().contains("leave 3..4 out"), "{e}");
+        let e = merge_scores(vec![(0, part.clone()), (2, part.clone())]).unwrap_err();
+        assert!(e.to_string().contains("overlap"), "{e}");
+        let bytes = encode_scores(0, &part);
+        assert_eq!(bytes.len(), 24 + 48 * 3);
+        for bad in [&bytes[..bytes.len() - 1], &bytes[..10], b"KOS1", &[]] {
+            assert!(matches!(decode_scores(bad), Err(Error::Bytes { .. })));
+        }
+        let mut wrong = bytes.clone();
+        wrong[0] = b'X';
+        assert!(matches!(decode_scores(&wrong), Err(Error::Bytes { .. })));
+        // Tournament runs are not scores.
+        let runs = tournament_runs(
+            &seed_case().1,
+            &[Boulware],
+            &[Boulware],
+            &TournamentConfig { runs: 2, ..TournamentConfig::default() },
+            0..2,
+        )
+        .unwrap();
+        assert!(matches!(decode_scores(&encode_runs(&runs)), Err(Error::Bytes { .. })));
+    }
+
+    #[test]
+    fn tournament_runs_split_any_way_give_the_same_report() {
+        let (c, s) = seed_case();
+        let (suppliers, buyers) = field(s);
+        let runs = 11;
+        let reference = {
+            let cfg = TournamentConfig { runs, seed: 7, threads: 2, ..TournamentConfig::default() };
+            TournamentReport::new(c, s, &cfg).unwrap().json()
+        };
+        for cuts in [vec![0, runs], vec![0, 5, runs], vec![0, 1, 2, 9, runs]] {
+            let mut parts: Vec<_> = cuts
+                .windows(2)
+                .enumerate()
+                .map(|(i, w)| {
+                    let cfg = TournamentConfig { runs, seed: 7, threads: 1 + i % 2, ..TournamentConfig::default() };
+                    let r = tournament_runs(s, &suppliers, &buyers, &cfg, w[0]..w[1]).unwrap();
+                    let back = decode_runs(&encode_runs(&r)).unwrap();
+                    assert_eq!(back, r);
+                    back
+                })
+                .collect();
+            parts.rotate_left(1);
+            let merged = merge_runs(parts).unwrap();
+            let cfg = TournamentConfig { runs, seed: 7, threads: 2, ..TournamentConfig::default() };
+            assert_eq!(TournamentReport::from_runs(c, s, &cfg, &merged).unwrap().json(), reference, "{cuts:?}");
+        }
+        // Missing, overlapping or foreign runs are refused.
+        let cfg = TournamentConfig { runs, seed: 7, threads: 1, ..TournamentConfig::default() };
+        let a = tournament_runs(s, &suppliers, &buyers, &cfg, 0..5).unwrap();
+        let b = tournament_runs(s, &suppliers, &buyers, &cfg, 6..runs).unwrap();
+        let e = merge_runs(vec![a.clone(), b.clone()]).unwrap_err();
+        assert!(e.to_string().contains("leave 5..6 out"), "{e}");
+        let e = merge_runs(vec![a.clone(), a.clone()]).unwrap_err();
+        assert!(e.to_string().contains("overlap"), "{e}");
+        let e = TournamentReport::from_runs(c, s, &cfg, &a).unwrap_err();
+        assert!(matches!(e, Error::Parts { .. }), "{e}");
+        let other = tournament_runs(s, &[Boulware], &[Boulware], &cfg, 0..runs).unwrap();
+        assert!(matches!(TournamentReport::from_runs(c, s, &cfg, &other), Err(Error::Parts { .. })));
+        assert!(matches!(merge_runs(vec![a, other]), Err(Error::Parts { .. })));
+        assert!(matches!(tournament_runs(s, &suppliers, &buyers, &cfg, 3..runs + 1), Err(Error::OutOfRange { .. })));
+        for bad in [&b"KTR1"[..], &[0u8; 24][..]] {
+            assert!(matches!(decode_runs(bad), Err(Error::Bytes { .. })));
+        }
+    }
+}

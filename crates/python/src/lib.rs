@@ -24,10 +24,10 @@
 use std::path::{Path, PathBuf};
 
 use kasim_core::{Compiled, Contract};
-use kasim_montecarlo::analysis::Stat;
+use kasim_montecarlo::analysis::{self, Stat};
 use kasim_montecarlo::report::{Comparison, GoalSeekReport, Sensitivity, Simulation, require_uncertainty};
 use kasim_montecarlo::{Model, Results, RunConfig, shard};
-use kasim_negotiate::contract::setup;
+use kasim_negotiate::contract::{Setup, setup};
 use kasim_negotiate::protocol::Side;
 use kasim_negotiate::tournament::TournamentConfig;
 use kasim_negotiate::{AdviceReport, NegotiationReport, StrategyKind, TournamentReport};
@@ -144,6 +144,59 @@ fn stat(text: &str) -> PyResult<Stat> {
 /// CLI's).
 fn config(runs: u64, seed: u64, threads: usize) -> RunConfig {
     RunConfig { runs, seed, threads, max_memory: kasim_montecarlo::memory::budget(), tolerance: None }
+}
+
+/// Decodes shard bytes and merges them into the rows of one run in index order.
+fn merged_rows(py: Python<'_>, shards: &[Vec<u8>]) -> PyResult<Vec<Results>> {
+    py.detach(|| {
+        let decoded = shards.iter().map(|b| shard::decode(b)).collect::<Result<Vec<_>, _>>()?;
+        kasim_montecarlo::merge(decoded)
+    })
+    .map_err(|e| sim_error(py, &e))
+}
+
+/// Checks that merged rows hold `contracts` contracts × `runs` scenarios.
+fn check_rows(results: &[Results], contracts: usize, runs: u64) -> PyResult<()> {
+    let total = results.first().map_or(0, |r| r.rows.len() as u64);
+    if results.len() != contracts || total != runs {
+        return Err(KasimError::new_err(format!(
+            "the shards hold {} contracts × {total} scenarios, not {contracts} × {runs}",
+            results.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The negotiation set-up of a contract: from every offer's scores (the bytes of
+/// [`merge_scores`]) when given, else scored here.
+fn setup_with(contract: &Contract, scores: Option<&[u8]>) -> Result<Setup, kasim_negotiate::Error> {
+    use kasim_negotiate::contract::{decode_scores, merge_scores, setup_from_scores};
+    match scores {
+        None => setup(contract),
+        Some(bytes) => {
+            let (start, scores) = decode_scores(bytes)?;
+            // One piece: it must start at offer 0 (the merge says what is missing otherwise).
+            setup_from_scores(contract, merge_scores(vec![(start, scores)])?)
+        }
+    }
+}
+
+/// The tournament's configuration as the CLI builds it from `--runs --seed --threads`.
+fn tournament_config(runs: u64, seed: u64, threads: usize) -> TournamentConfig {
+    TournamentConfig { runs, seed, threads, ..TournamentConfig::default() }
+}
+
+/// An error of a goal seek whose statistics a Python callable computes: the library's, or the
+/// callable's exception, which propagates unchanged.
+enum EvalError {
+    Sim(kasim_montecarlo::Error),
+    Py(PyErr),
+}
+
+impl From<kasim_montecarlo::Error> for EvalError {
+    fn from(e: kasim_montecarlo::Error) -> Self {
+        EvalError::Sim(e)
+    }
 }
 
 /// A loaded contract and the file name its reports carry.
@@ -369,29 +422,190 @@ impl PyContract {
         json(&report)
     }
 
-    /// `kasim negotiate --supplier S --buyer B --format json`.
-    fn negotiate(&self, py: Python<'_>, supplier: &str, buyer: &str) -> PyResult<String> {
+    /// The sensitivity analysis's contracts as resolved TOML text: \[the contract, input 1 at
+    /// its low value, input 1 at its high value, input 2 low, …\] in the tornado's input order
+    /// (each loads alone anywhere), for computing their statistics elsewhere.
+    fn sensitivity_variants(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        let variants = analysis::tornado_variants(&self.contract).map_err(|e| sim_error(py, &e))?;
+        let mut out = Vec::with_capacity(1 + 2 * variants.len());
+        out.push(self.contract.to_toml().map_err(|e| core_error(py, &e))?);
+        for (_, low, high) in &variants {
+            for v in [low, high] {
+                out.push(v.to_toml().map_err(|e| core_error(py, &e))?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `kasim sensitivity --format json` from the statistics of [`sensitivity_variants`]
+    /// (decimal text, in that order, the base first) and the contract's shards (all `runs`
+    /// scenarios, any order).
+    fn sensitivity_from(
+        &self,
+        py: Python<'_>,
+        runs: u64,
+        seed: u64,
+        stat: &str,
+        statistics: Vec<String>,
+        base_shards: Vec<Vec<u8>>,
+    ) -> PyResult<String> {
+        let stat = self::stat(stat)?;
+        let statistics = statistics.iter().map(|t| decimal("statistic", t)).collect::<PyResult<Vec<Decimal>>>()?;
+        let base = merged_rows(py, &base_shards)?;
+        check_rows(&base, 1, runs)?;
+        let cfg = config(runs, seed, 0);
+        let report = py
+            .detach(|| Sensitivity::from_parts(&self.contract, &cfg, stat, &statistics, &base[0]))
+            .map_err(|e| sim_error(py, &e))?;
+        json(&report)
+    }
+
+    /// `kasim goal-seek --format json` with each evaluation made by `evaluate`: a callable
+    /// taking a variant's TOML text and returning its statistic (decimal text, or anything
+    /// whose `str` is a decimal). An exception of `evaluate` propagates unchanged.
+    #[pyo3(signature = (term, target, stat, low, high, runs, seed, evaluate))]
+    #[allow(clippy::too_many_arguments)]
+    fn goal_seek_with(
+        &self,
+        py: Python<'_>,
+        term: &str,
+        target: &str,
+        stat: &str,
+        low: Option<&str>,
+        high: Option<&str>,
+        runs: u64,
+        seed: u64,
+        evaluate: Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        let stat = self::stat(stat)?;
+        let target = decimal("target", target)?;
+        let low = low.map(|v| decimal("low", v)).transpose()?;
+        let high = high.map(|v| decimal("high", v)).transpose()?;
+        let cfg = config(runs, seed, 0);
+        let eval = |c: &Contract| -> Result<Decimal, EvalError> {
+            let text = c.to_toml().map_err(kasim_montecarlo::Error::Core)?;
+            let value = evaluate.call1((text,)).and_then(|v| v.str()).map_err(EvalError::Py)?;
+            let text = value.to_cow().map_err(EvalError::Py)?;
+            decimal("the statistic `evaluate` returned", &text).map_err(EvalError::Py)
+        };
+        let report = GoalSeekReport::run_with(&self.contract, term, stat, target, (low, high), &cfg, eval).map_err(
+            |e| match e {
+                EvalError::Sim(e) => sim_error(py, &e),
+                EvalError::Py(e) => e,
+            },
+        )?;
+        json(&report)
+    }
+
+    /// The number of offers (grid points) of the contract's negotiation.
+    fn offer_count(&self, py: Python<'_>) -> PyResult<usize> {
+        kasim_negotiate::contract::offer_count(&self.contract).map_err(|e| negotiate_error(py, &e))
+    }
+
+    /// The scores of offers `start..end` of the negotiation's grid, as bytes (merge the pieces
+    /// with `merge_scores`).
+    fn score_offers<'py>(&self, py: Python<'py>, start: usize, end: usize) -> PyResult<Bound<'py, PyBytes>> {
+        use kasim_negotiate::contract::{encode_scores, score_offers};
+        let bytes = py
+            .detach(|| score_offers(&self.contract, start..end).map(|s| encode_scores(start, &s)))
+            .map_err(|e| negotiate_error(py, &e))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// `kasim negotiate --supplier S --buyer B --format json`; with `scores` (every offer's,
+    /// from `merge_scores`) the offers are not scored again.
+    #[pyo3(signature = (supplier, buyer, scores=None))]
+    fn negotiate(&self, py: Python<'_>, supplier: &str, buyer: &str, scores: Option<Vec<u8>>) -> PyResult<String> {
         let s = StrategyKind::parse_for(supplier, Side::Supplier).map_err(|e| negotiate_error(py, &e))?;
         let b = StrategyKind::parse_for(buyer, Side::Buyer).map_err(|e| negotiate_error(py, &e))?;
         let report = py
-            .detach(|| setup(&self.contract).and_then(|st| NegotiationReport::new(&self.contract, &st, s, b)))
+            .detach(|| {
+                setup_with(&self.contract, scores.as_deref())
+                    .and_then(|st| NegotiationReport::new(&self.contract, &st, s, b))
+            })
             .map_err(|e| negotiate_error(py, &e))?;
         json(&report)
     }
 
-    /// `kasim advise --margin M --format json`.
-    fn advise(&self, py: Python<'_>, margin: f64) -> PyResult<String> {
+    /// `kasim advise --margin M --format json`; `scores` as for `negotiate`.
+    #[pyo3(signature = (margin, scores=None))]
+    fn advise(&self, py: Python<'_>, margin: f64, scores: Option<Vec<u8>>) -> PyResult<String> {
         let report = py
-            .detach(|| setup(&self.contract).and_then(|st| AdviceReport::new(&self.contract, &st, margin)))
+            .detach(|| {
+                setup_with(&self.contract, scores.as_deref())
+                    .and_then(|st| AdviceReport::new(&self.contract, &st, margin))
+            })
             .map_err(|e| negotiate_error(py, &e))?;
         json(&report)
     }
 
-    /// `kasim negotiate --tournament --format json`.
-    fn tournament(&self, py: Python<'_>, runs: u64, seed: u64, threads: usize) -> PyResult<String> {
-        let cfg = TournamentConfig { runs, seed, threads, ..TournamentConfig::default() };
+    /// `kasim negotiate --tournament --format json`; `scores` as for `negotiate`.
+    #[pyo3(signature = (runs, seed, threads, scores=None))]
+    fn tournament(
+        &self,
+        py: Python<'_>,
+        runs: u64,
+        seed: u64,
+        threads: usize,
+        scores: Option<Vec<u8>>,
+    ) -> PyResult<String> {
+        let cfg = tournament_config(runs, seed, threads);
         let report = py
-            .detach(|| setup(&self.contract).and_then(|st| TournamentReport::new(&self.contract, &st, &cfg)))
+            .detach(|| {
+                setup_with(&self.contract, scores.as_deref())
+                    .and_then(|st| TournamentReport::new(&self.contract, &st, &cfg))
+            })
+            .map_err(|e| negotiate_error(py, &e))?;
+        json(&report)
+    }
+
+    /// Runs `start..end` of a tournament of `runs` runs (the default field), as bytes; merge
+    /// the pieces with `tournament_merge`. `scores` as for `negotiate`.
+    #[pyo3(signature = (runs, seed, start, end, scores=None, threads=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn tournament_range<'py>(
+        &self,
+        py: Python<'py>,
+        runs: u64,
+        seed: u64,
+        start: u64,
+        end: u64,
+        scores: Option<Vec<u8>>,
+        threads: usize,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        use kasim_negotiate::tournament::{encode_runs, field, tournament_runs};
+        let cfg = tournament_config(runs, seed, threads);
+        let bytes = py
+            .detach(|| {
+                let st = setup_with(&self.contract, scores.as_deref())?;
+                let (suppliers, buyers) = field(&st);
+                tournament_runs(&st, &suppliers, &buyers, &cfg, start..end).map(|r| encode_runs(&r))
+            })
+            .map_err(|e| negotiate_error(py, &e))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// `kasim negotiate --tournament --format json` from the pieces of `tournament_range` (in
+    /// any order; gaps and overlaps are refused). `threads` is the value the report shows.
+    #[pyo3(signature = (runs, seed, parts, scores=None, threads=0))]
+    fn tournament_merge(
+        &self,
+        py: Python<'_>,
+        runs: u64,
+        seed: u64,
+        parts: Vec<Vec<u8>>,
+        scores: Option<Vec<u8>>,
+        threads: usize,
+    ) -> PyResult<String> {
+        use kasim_negotiate::tournament::{decode_runs, merge_runs};
+        let cfg = tournament_config(runs, seed, threads);
+        let report = py
+            .detach(|| {
+                let decoded = parts.iter().map(|b| decode_runs(b)).collect::<Result<Vec<_>, _>>()?;
+                let merged = merge_runs(decoded)?;
+                let st = setup_with(&self.contract, scores.as_deref())?;
+                TournamentReport::from_runs(&self.contract, &st, &cfg, &merged)
+            })
             .map_err(|e| negotiate_error(py, &e))?;
         json(&report)
     }
@@ -495,6 +709,115 @@ fn merge_simulation(
     py.detach(|| json(&Simulation::new(file, &contract, &cfg, &results[0], threshold)))
 }
 
+/// One shard of a run of several contracts over the same scenarios (common random numbers):
+/// scenarios `start..end` of each contract given as text, as shard bytes with
+/// `len(contract_texts)` contracts. The unit of work of a distributed comparison.
+#[pyfunction]
+#[pyo3(signature = (contract_texts, base_dir, runs, seed, start, end, threads=0))]
+#[allow(clippy::too_many_arguments)]
+fn simulate_range_many<'py>(
+    py: Python<'py>,
+    contract_texts: Vec<String>,
+    base_dir: Option<PathBuf>,
+    runs: u64,
+    seed: u64,
+    start: u64,
+    end: u64,
+    threads: usize,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let contracts = contract_texts
+        .iter()
+        .map(|t| load_text(py, t, base_dir.as_deref(), "<string>"))
+        .collect::<PyResult<Vec<_>>>()?;
+    let refs: Vec<&Contract> = contracts.iter().collect();
+    let cfg = config(runs, seed, threads);
+    let results = simulate_contracts(py, &refs, &cfg, start, end)?;
+    Ok(PyBytes::new(py, &shard::encode(start, &results)))
+}
+
+/// Merges shard bytes of [`simulate_range_many`] into the `kasim compare --format json` report
+/// of the contracts (named `files` in the report), byte-identical to `compare`'s.
+#[pyfunction]
+fn merge_comparison(
+    py: Python<'_>,
+    contract_texts: Vec<String>,
+    base_dir: Option<PathBuf>,
+    files: Vec<String>,
+    runs: u64,
+    seed: u64,
+    shards: Vec<Vec<u8>>,
+) -> PyResult<String> {
+    if files.len() != contract_texts.len() {
+        return Err(KasimError::new_err(format!("{} file names for {} contracts", files.len(), contract_texts.len())));
+    }
+    let contracts = contract_texts
+        .iter()
+        .zip(&files)
+        .map(|(t, f)| load_text(py, t, base_dir.as_deref(), f))
+        .collect::<PyResult<Vec<_>>>()?;
+    let results = merged_rows(py, &shards)?;
+    check_rows(&results, contracts.len(), runs)?;
+    let cfg = config(runs, seed, 0);
+    py.detach(|| json(&Comparison::new(&files, &contracts, &cfg, &results)))
+}
+
+/// Merges shard bytes (any order) into one shard starting at scenario 0: the rows of the
+/// whole run in index order.
+#[pyfunction]
+fn merge_shards<'py>(py: Python<'py>, shards: Vec<Vec<u8>>) -> PyResult<Bound<'py, PyBytes>> {
+    let results = merged_rows(py, &shards)?;
+    let bytes = py.detach(|| shard::encode(0, &results));
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// A statistic (`mean`, `p10`, …) of net contribution over the merged rows of contract
+/// `contract` of the shards, as decimal text.
+#[pyfunction]
+#[pyo3(signature = (shards, stat, contract=0))]
+fn statistic(py: Python<'_>, shards: Vec<Vec<u8>>, stat: &str, contract: usize) -> PyResult<String> {
+    let stat = self::stat(stat)?;
+    let results = merged_rows(py, &shards)?;
+    let r = results.get(contract).ok_or_else(|| {
+        KasimError::new_err(format!("the shards hold {} contracts, not a contract {contract}", results.len()))
+    })?;
+    Ok(py.detach(|| stat.of(r)).to_string())
+}
+
+/// A statistic (`mean`, `p10`, …) of net contribution of the contract given as text over a
+/// run of `runs` scenarios with `seed`, as decimal text: one evaluation of a sensitivity
+/// analysis or a goal seek.
+#[pyfunction]
+#[pyo3(signature = (contract_text, base_dir, runs, seed, stat, threads=0))]
+fn simulate_statistic(
+    py: Python<'_>,
+    contract_text: &str,
+    base_dir: Option<PathBuf>,
+    runs: u64,
+    seed: u64,
+    stat: &str,
+    threads: usize,
+) -> PyResult<String> {
+    let stat = self::stat(stat)?;
+    let contract = load_text(py, contract_text, base_dir.as_deref(), "<string>")?;
+    let cfg = config(runs, seed, threads);
+    let results = simulate_contracts(py, &[&contract], &cfg, 0, runs)?;
+    Ok(py.detach(|| stat.of(&results[0])).to_string())
+}
+
+/// Merges pieces of offer scores (`Contract.score_offers`, any order) into the scores of
+/// every offer, as bytes for the `scores` argument of `negotiate`, `advise`, `tournament`.
+#[pyfunction]
+fn merge_scores<'py>(py: Python<'py>, parts: Vec<Vec<u8>>) -> PyResult<Bound<'py, PyBytes>> {
+    use kasim_negotiate::contract::{decode_scores, encode_scores};
+    let bytes = py
+        .detach(|| {
+            let decoded = parts.iter().map(|b| decode_scores(b)).collect::<Result<Vec<_>, _>>()?;
+            kasim_negotiate::contract::merge_scores(decoded).map(|s| encode_scores(0, &s))
+        })
+        .map_err(|e| negotiate_error(py, &e))?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
 /// The `kasim._kasim` module.
 #[pymodule]
 fn _kasim(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -511,5 +834,11 @@ fn _kasim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(brief, m)?)?;
     m.add_function(wrap_pyfunction!(simulate_range, m)?)?;
     m.add_function(wrap_pyfunction!(merge_simulation, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate_range_many, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_comparison, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_shards, m)?)?;
+    m.add_function(wrap_pyfunction!(statistic, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate_statistic, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_scores, m)?)?;
     Ok(())
 }

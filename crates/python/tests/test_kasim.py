@@ -303,6 +303,177 @@ def test_shards_merge_to_the_full_run_byte_for_byte(cli):
         kasim.merge_simulation(text, None, runs, seed, first)
 
 
+# --- work split into pieces (the units of kasim.distributed) ---------------------------------
+
+
+def _cuts(n, pieces):
+    """Ways to split 0..n: whole, halves, thirds and an uneven split with an empty piece."""
+    return {
+        1: [0, n],
+        2: [0, n // 2, n],
+        3: [0, n // 3, 2 * n // 3, n],
+        "uneven": [0, 1, 1, n // 5, n - 1, n],
+    }[pieces]
+
+
+SPLITS = [1, 2, 3, "uneven"]
+
+
+@pytest.mark.parametrize("pieces", SPLITS)
+def test_many_contracts_split_merge_to_the_comparison(cli, pieces):
+    files = [SUPERMARKET, "scenarios/hypermarket.toml"]
+    contracts = [kasim.load(f) for f in files]
+    texts = [c.to_toml() for c in contracts]
+    runs, seed = 3000, 5
+    cuts = _cuts(runs, pieces)
+    shards = [
+        _kasim.simulate_range_many(texts, None, runs, seed, a, b, threads=1 + i % 2)
+        for i, (a, b) in enumerate(zip(cuts, cuts[1:]))
+    ]
+    random.Random(pieces if isinstance(pieces, int) else 7).shuffle(shards)
+    merged = _kasim.merge_comparison(texts, None, files, runs, seed, shards)
+    assert merged == _kasim.compare([c._inner for c in contracts], runs, seed, 0)
+    assert merged == cli("compare", *files, "--runs", str(runs), "--seed", str(seed), "--format", "json")
+    # The merged rows as one shard, and statistics of each contract from them.
+    start, cols = kasim.decode_shard(_kasim.merge_shards(shards))
+    assert start == 0 and len(cols) == 2 and len(cols[1]["net_contribution"]) == runs
+    report = kasim.compare(contracts, runs=runs, seed=seed)
+    for i, text in enumerate(texts):
+        assert _kasim.statistic(shards, "mean", i) == str(report["contracts"][i]["net_contribution"]["mean"])
+        assert _kasim.statistic(shards, "p10", contract=i) == _kasim.simulate_statistic(text, None, runs, seed, "p10")
+    with pytest.raises(kasim.KasimError, match="not a contract 2"):
+        _kasim.statistic(shards, "mean", 2)
+    with pytest.raises(kasim.KasimError, match="not 2 × 3000"):
+        _kasim.merge_comparison(texts, None, files, runs, seed, [_kasim.simulate_range_many(texts, None, runs, seed, 0, 10)])
+    with pytest.raises(kasim.KasimError, match="not 3 × 3000"):
+        _kasim.merge_comparison(texts + texts[:1], None, files + files[:1], runs, seed, shards)
+
+
+@pytest.mark.parametrize("pieces", SPLITS)
+def test_sensitivity_from_variants_computed_elsewhere(cli, pieces):
+    c = kasim.load(SUPERMARKET)
+    runs, seed = 400, 2
+    variants = c._inner.sensitivity_variants()
+    assert variants[0] == c.to_toml() and len(variants) % 2 == 1
+    # Each variant travels as text: it loads alone and runs anywhere.
+    statistics = [_kasim.simulate_statistic(v, None, runs, seed, "p10", threads=1) for v in variants]
+    cuts = _cuts(runs, pieces)
+    shards = [kasim.simulate_range(variants[0], None, runs, seed, a, b) for a, b in zip(cuts, cuts[1:])]
+    shards.reverse()
+    got = c._inner.sensitivity_from(runs, seed, "p10", statistics, shards)
+    assert got == c._inner.sensitivity(runs, seed, 0, "p10")
+    assert got == cli("sensitivity", SUPERMARKET, "--runs", str(runs), "--seed", str(seed), "--stat", "p10", "--format", "json")
+    report = kasim._report(got)
+    assert len(report["tornado"]["bars"]) == (len(variants) - 1) // 2
+    with pytest.raises(kasim.KasimError, match="statistics given"):
+        c._inner.sensitivity_from(runs, seed, "p10", statistics[:-1], shards)
+    with pytest.raises(kasim.KasimError, match="not 1 × 400"):
+        c._inner.sensitivity_from(runs, seed, "p10", statistics, [kasim.simulate_range(variants[0], None, runs, seed, 0, 10)])
+
+
+def test_goal_seek_with_evaluations_made_elsewhere(cli):
+    c = kasim.load(SUPERMARKET)
+    runs, seed = 200, 1
+    seen = []
+
+    def evaluate(text):
+        seen.append(text)
+        return _kasim.simulate_statistic(text, None, runs, seed, "p10")
+
+    args = ("fees.renewal.amount", "0", "p10", None, "2000000", runs, seed)
+    got = c._inner.goal_seek_with(*args, evaluate)
+    assert got == c._inner.goal_seek(*args, 0)
+    assert got == cli(
+        "goal-seek", SUPERMARKET, "--term", "fees.renewal.amount", "--target", "0", "--stat", "p10",
+        "--runs", str(runs), "--high", "2000000", "--format", "json",
+    )
+    assert len(seen) == kasim._report(got)["evaluations"] > 5
+    # A Decimal (any value whose str is a decimal) is accepted.
+    again = c._inner.goal_seek_with(*args, lambda t: Decimal(_kasim.simulate_statistic(t, None, runs, seed, "p10")))
+    assert again == got
+
+    class Boom(Exception):
+        pass
+
+    def failing(text):
+        if len(seen) > 3:
+            raise Boom("worker lost")
+        seen.append(text)
+        return "0"
+
+    seen.clear()
+    with pytest.raises(Boom, match="worker lost"):
+        c._inner.goal_seek_with(*args, failing)
+    with pytest.raises(kasim.KasimError, match="not a decimal"):
+        c._inner.goal_seek_with(*args, lambda t: "lots")
+
+
+@pytest.mark.parametrize("pieces", SPLITS)
+def test_negotiation_scores_split_merge_to_the_same_reports(cli, pieces):
+    c = kasim.load(NEGOTIATION)
+    n = c._inner.offer_count()
+    cuts = _cuts(n, pieces)
+    parts = [c._inner.score_offers(a, b) for a, b in zip(cuts, cuts[1:])]
+    random.Random(3).shuffle(parts)
+    scores = _kasim.merge_scores(parts)
+    assert len(scores) == 24 + 48 * n
+    assert scores == c._inner.score_offers(0, n)
+    i = c._inner
+    assert i.negotiate("stall", "boulware", scores) == i.negotiate("stall", "boulware")
+    assert i.advise(0.05, scores=scores) == i.advise(0.05)
+    assert i.tournament(6, 3, 0, scores) == i.tournament(6, 3, 0)
+    assert i.tournament(6, 3, 0, scores=scores) == cli(
+        "negotiate", NEGOTIATION, "--tournament", "--runs", "6", "--seed", "3", "--format", "json"
+    )
+
+
+def test_bad_negotiation_scores_are_refused():
+    i = kasim.load(NEGOTIATION)._inner
+    n = i.offer_count()
+    a, b = i.score_offers(0, 5), i.score_offers(6, n)
+    with pytest.raises(kasim.KasimError, match="leave 5..6 out"):
+        _kasim.merge_scores([a, b])
+    with pytest.raises(kasim.KasimError, match="overlap"):
+        _kasim.merge_scores([a, a])
+    with pytest.raises(kasim.KasimError, match="not encoded offer scores"):
+        _kasim.merge_scores([b"nonsense"])
+    with pytest.raises(kasim.KasimError, match="5 offer scores given"):
+        i.negotiate("stall", "boulware", a)
+    with pytest.raises(kasim.KasimError, match="leave 0..6 out"):
+        i.advise(0.05, b)
+    with pytest.raises(kasim.KasimError, match="offer range"):
+        i.score_offers(0, n + 1)
+
+
+@pytest.mark.parametrize("pieces", SPLITS)
+def test_tournament_runs_split_merge_to_the_same_report(pieces):
+    i = kasim.load(NEGOTIATION)._inner
+    scores = i.score_offers(0, i.offer_count())
+    runs, seed = 9, 3
+    cuts = _cuts(runs, pieces)
+    parts = [i.tournament_range(runs, seed, a, b, scores, threads=1 + k % 2) for k, (a, b) in enumerate(zip(cuts, cuts[1:]))]
+    parts.reverse()
+    assert i.tournament_merge(runs, seed, parts, scores) == i.tournament(runs, seed, 0)
+    # Without scores the set-up is scored where the call runs: the same report.
+    assert i.tournament_merge(runs, seed, parts, threads=2) == i.tournament(runs, seed, 2)
+
+
+def test_tournament_pieces_are_checked():
+    i = kasim.load(NEGOTIATION)._inner
+    scores = i.score_offers(0, i.offer_count())
+    a, b = i.tournament_range(9, 3, 0, 4, scores), i.tournament_range(9, 3, 5, 9, scores)
+    with pytest.raises(kasim.KasimError, match="leave 4..5 out"):
+        i.tournament_merge(9, 3, [a, b], scores)
+    with pytest.raises(kasim.KasimError, match="overlap"):
+        i.tournament_merge(9, 3, [a, a, b], scores)
+    with pytest.raises(kasim.KasimError, match="cover runs 0..4, not 0..9"):
+        i.tournament_merge(9, 3, [a], scores)
+    with pytest.raises(kasim.KasimError, match="not encoded tournament runs"):
+        i.tournament_merge(9, 3, [scores], scores)
+    with pytest.raises(kasim.KasimError, match="run range"):
+        i.tournament_range(9, 3, 5, 10, scores)
+
+
 # --- the GIL and Ctrl-C -----------------------------------------------------------------------
 
 
