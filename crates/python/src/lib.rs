@@ -38,9 +38,11 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rust_decimal::Decimal;
 
-create_exception!(_kasim, KasimError, PyException, "Any error of kasim (the base of its exceptions).");
+// The module path is the importable one (`kasim._kasim`), so the exceptions pickle by
+// reference: an error raised in a Ray task arrives on the driver as this very class.
+create_exception!(kasim._kasim, KasimError, PyException, "Any error of kasim (the base of its exceptions).");
 create_exception!(
-    _kasim,
+    kasim._kasim,
     ContractError,
     KasimError,
     "A contract that does not load or validate: `problems` lists each located problem."
@@ -75,6 +77,22 @@ pub struct Problem {
 
 #[pymethods]
 impl Problem {
+    /// A problem from its parts (what unpickling calls).
+    #[new]
+    fn new(file: String, line: usize, column: usize, key: String, message: String) -> Problem {
+        Problem { file, line, column, key, message }
+    }
+
+    /// Pickles as its parts, so a `ContractError` raised in another process (a Ray task)
+    /// keeps its `problems`.
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, pyo3::types::PyType>, (String, usize, usize, String, String))> {
+        let p = slf.get();
+        Ok((slf.get_type(), (p.file.clone(), p.line, p.column, p.key.clone(), p.message.clone())))
+    }
+
     fn __repr__(&self) -> String {
         format!("Problem({}:{}:{}: {}: {})", self.file, self.line, self.column, self.key, self.message)
     }

@@ -7,7 +7,7 @@ to the identical result. The cluster is stopped at the end of the session.
 """
 
 import os
-import pathlib
+import pickle
 import signal
 import subprocess
 import sys
@@ -20,7 +20,6 @@ import ray
 
 import kasim
 import kasim.distributed as kd
-from kasim import _kasim
 
 SUPERMARKET = "scenarios/supermarket.toml"
 HYPERMARKET = "scenarios/hypermarket.toml"
@@ -122,6 +121,12 @@ def test_errors_come_back_as_kasim_errors(cluster):
     assert "uncertainty" in str(e.value)
     with pytest.raises(kasim.KasimError):
         kd.shard_ranges(10, 0)
+    # A contract error crosses processes (a task's result is pickled) as itself, problems kept.
+    with pytest.raises(kasim.ContractError) as e:
+        kasim.loads('name = 1')
+    back = pickle.loads(pickle.dumps(e.value))
+    assert type(back) is kasim.ContractError and str(back) == str(e.value)
+    assert [(p.line, p.column, p.key) for p in back.problems] == [(1, 8, "name")]
 
 
 def _shard_workers() -> list:

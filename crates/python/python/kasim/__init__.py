@@ -165,6 +165,8 @@ class SimulationResult:
         runs: scenarios run.
         seed: the master seed.
         summary: the ``kasim simulate --format json`` report as a dict (also ``report()``).
+        tasks: for a ``kasim.distributed`` run, where and how each shard ran (node, pid,
+            seconds, bytes, peak memory); empty for a local run.
     """
 
     def __init__(self, data: bytes, report_json: str, seed: int, as_cents: bool) -> None:
@@ -174,6 +176,7 @@ class SimulationResult:
         self.summary: Dict[str, Any] = _report(report_json)
         self.runs: int = int(self.summary["runs"])
         self.seed: int = seed
+        self.tasks: List[Dict[str, Any]] = []
         self._as_cents = as_cents
         for name in OUTPUTS:
             setattr(self, name, self._cents[name] if as_cents else self._cents[name] / 100.0)

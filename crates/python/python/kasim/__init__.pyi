@@ -30,6 +30,7 @@ class SimulationResult:
     runs: int
     seed: int
     summary: Dict[str, Any]
+    tasks: List[Dict[str, Any]]
     net_contribution: npt.NDArray[Any]
     fees_total: npt.NDArray[Any]
     net_invoiced: npt.NDArray[Any]

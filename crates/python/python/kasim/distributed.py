@@ -182,8 +182,16 @@ def _default_shards(items: int, explicit: Optional[int]) -> int:
 
 
 def _gather(refs: Sequence["ray.ObjectRef"]) -> Tuple[List[bytes], List[Task]]:
-    """The tasks' payloads (in submission order) and their ``Task`` records."""
-    done = ray.get(list(refs))
+    """The tasks' payloads (in submission order) and their ``Task`` records. An engine error
+    in a task is raised here as the ``kasim`` exception it is (``KasimError``,
+    ``ContractError``), not wrapped in Ray's ``RayTaskError``."""
+    try:
+        done = ray.get(list(refs))
+    except ray.exceptions.RayTaskError as e:
+        cause = getattr(e, "cause", None)
+        if isinstance(cause, KasimError):
+            raise cause from e
+        raise
     return [d for d, _ in done], [Task(i) for _, i in done]
 
 
@@ -207,9 +215,13 @@ def _simulate_text(contract: Contract, runs: int, seed: int, shards: Optional[in
     """(merged shard bytes, the report's JSON text, tasks)."""
     text = contract.to_toml()
     parts, tasks = _simulate_texts([text], runs, seed, shards)
+    # One merged copy of the rows, then the shards are let go: the driver holds the rows about
+    # twice at the peak, not three times.
+    data = _kasim.merge_shards(parts)
+    del parts
     t = None if threshold is None else _decimal_text(threshold)
-    report = _kasim.merge_simulation(text, None, runs, seed, parts, contract.file, t)
-    return _kasim.merge_shards(parts), report, tasks
+    report = _kasim.merge_simulation(text, None, runs, seed, [data], contract.file, t)
+    return data, report, tasks
 
 
 def simulate(
@@ -230,7 +242,7 @@ def simulate(
     """
     data, report, tasks = _simulate_text(contract, runs, seed, shards, threshold)
     result = SimulationResult(data, report, seed, cents)
-    result.tasks = tasks  # type: ignore[attr-defined]
+    result.tasks = list(tasks)
     return result
 
 
@@ -251,9 +263,11 @@ def simulate_many(
     out = []
     for contract, text, rs in zip(contracts, texts, refs):
         parts, tasks = _gather(rs)
-        report = _kasim.merge_simulation(text, None, runs, seed, parts, contract.file, None)
-        result = SimulationResult(_kasim.merge_shards(parts), report, seed, cents)
-        result.tasks = tasks  # type: ignore[attr-defined]
+        data = _kasim.merge_shards(parts)
+        del parts
+        report = _kasim.merge_simulation(text, None, runs, seed, [data], contract.file, None)
+        result = SimulationResult(data, report, seed, cents)
+        result.tasks = list(tasks)
         out.append(result)
     return out
 
