@@ -413,13 +413,14 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
     if present.len() < 12 {
         warnings.push(format!("{} months have no regular sales: their seasonality is flat (1)", 12 - present.len()));
     }
-    if let Some(m) = (0..12).filter(|&m| n_m[m] > 0).min_by_key(|&m| n_m[m])
-        && n_m[m] < 2 * nsku.max(1)
-    {
+    if span_years < 2.0 {
+        let m = (0..12).filter(|&m| n_m[m] > 0).min_by_key(|&m| n_m[m]).unwrap_or(0);
         warnings.push(format!(
-            "seasonality rests on less than two years: month {} has {} observations; factors are shrunk towards 1",
+            "seasonality rests on less than two years ({span_years:.1}): month {} has {} observations; factors are shrunk towards 1 (weights {:.2}–{:.2})",
             m + 1,
-            n_m[m]
+            n_m[m],
+            weight.iter().copied().fold(f64::INFINITY, f64::min),
+            weight.iter().copied().fold(0.0, f64::max),
         ));
     }
     let t_end = (np.saturating_sub(1)) as f64 / ppy;

@@ -12,9 +12,12 @@
 //!   weekly or daily data).
 //! * **monthly contract:** a row goes to the month of its middle day.
 //!
-//! A period covered only in part (a missing week inside a month, daily data with missing days)
-//! has its quantities scaled to the period's length (units × nominal days ÷ days covered) and
-//! counts as a gap in the summary; a period with no row at all is missing (`None`), never zero.
+//! Quantities are scaled to the period's length: units × nominal days ÷ days covered, the
+//! nominal days being the month's length, or 7 for every kasim week (so week 52, which can
+//! receive two source weeks, is not doubled; a month that receives five source weeks is
+//! scaled by 31/35, one that receives four by 31/28). A period covered less than its length
+//! minus one source row (a missing week inside a month, missing days) counts as a gap in the
+//! summary; a period with no row at all is missing (`None`), never zero.
 //!
 //! Total rows (`合计`, `总计`, `小计`, `Total`) are skipped and counted. Two rows for the same SKU
 //! and date are a duplicate: identical rows are dropped and counted, rows that disagree are an
@@ -84,15 +87,17 @@ impl PeriodKey {
     }
 }
 
-/// The kasim period (weekly or monthly) a date falls in, and that period's length in days.
+/// The kasim period (weekly or monthly) a date falls in, and the days its quantities are
+/// scaled to (the month's length; 7 for every week).
 pub fn period_of(d: Date, calendar: Granularity) -> (PeriodKey, u32) {
     let (y, m, _) = d.ymd();
     match calendar {
         Granularity::Monthly => (PeriodKey { year: y, period: m as u16 }, date::month_days(y, m)),
         Granularity::Weekly => {
+            // Every kasim week counts as 7 days (week 52's extra day or two included): the
+            // contract's 52 periods are equal.
             let w = ((d.ordinal() - 1) / 7 + 1).min(52);
-            let len = if w == 52 { if date::is_leap(y) { 366 - 357 } else { 365 - 357 } } else { 7 };
-            (PeriodKey { year: y, period: w as u16 }, len)
+            (PeriodKey { year: y, period: w as u16 }, 7)
         }
     }
 }
@@ -120,8 +125,11 @@ pub struct HistoryCell {
     pub returns: Option<f64>,
     /// Stores selling (mean of the rows).
     pub stores: Option<f64>,
-    /// Share of the period's days the rows covered (1 = whole period).
+    /// Days the rows covered ÷ the period's nominal days (1 = whole period; above 1 when five
+    /// source weeks fall in a month).
     pub coverage: f64,
+    /// True when rows are missing inside the period.
+    pub partial: bool,
 }
 
 impl HistoryCell {
@@ -688,8 +696,12 @@ fn aggregate(
         .map(|s| SkuSeries { sku: s.clone(), name: names[s].clone(), cells: vec![None; periods.len()] })
         .collect();
     for ((s, key), a) in cells {
-        let coverage = (f64::from(a.days) / f64::from(a.nominal.max(1))).min(1.0);
+        let coverage = f64::from(a.days) / f64::from(a.nominal.max(1));
         let scale = if coverage > 0.0 { 1.0 / coverage } else { 1.0 };
+        let slack = match source {
+            SourceGranularity::Week => 6,
+            _ => 0,
+        };
         let mean = |(sum, n): (f64, u32)| (n > 0).then(|| sum / f64::from(n));
         let cell = HistoryCell {
             units: a.units * scale,
@@ -703,6 +715,7 @@ fn aggregate(
             returns: a.returns.map(|x| x * scale),
             stores: mean(a.stores),
             coverage,
+            partial: a.days + slack < a.nominal,
         };
         skus[s].cells[pos[&key]] = Some(cell);
     }
@@ -711,7 +724,7 @@ fn aggregate(
         .iter()
         .map(|s| {
             let (a, b) = s.span().unwrap_or((0, 0));
-            let gaps = s.cells[a..=b].iter().filter(|c| c.as_ref().is_none_or(|c| c.coverage < 0.999)).count();
+            let gaps = s.cells[a..=b].iter().filter(|c| c.as_ref().is_none_or(|c| c.partial)).count();
             gaps_total += gaps;
             SkuSummary {
                 sku: s.sku.clone(),
@@ -806,7 +819,7 @@ mod tests {
         // Mid-days 9, 16, 23, 30 Jan, 6 Feb → kasim weeks 2, 3, 4, 5, 6.
         assert_eq!(w.periods.first().unwrap().period, 2);
         assert_eq!(w.periods.len(), 5);
-        assert!(w.skus[0].cells.iter().all(|c| c.as_ref().is_some_and(|c| c.coverage == 1.0)));
+        assert!(w.skus[0].cells.iter().all(|c| c.as_ref().is_some_and(|c| c.coverage == 1.0 && !c.partial)));
     }
 
     #[test]
