@@ -12,6 +12,9 @@ use crate::error::Error;
 use crate::history::{ReadSummary, SalesHistory};
 use crate::write::calibrated_contract;
 
+/// The JSON schema and version of the report.
+pub const SCHEMA: &str = "kasim.calibrate/1";
+
 /// Options of a calibration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {

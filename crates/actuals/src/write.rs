@@ -16,7 +16,12 @@
 //! * `[uncertainty]`: `demand_cv` (or `demand_sigma` if the contract states σ), `trend`
 //!   (normal: the estimate and its SE), `post_promo_dip` (PERT: the estimate ± 2 SE, clamped to
 //!   0–90%), `fill_rate` and `promo_fill_rate` (the fitted PERTs), `returns_rate` (uniform:
-//!   R ± 2·spread).
+//!   R ± 2·spread). Inline tables merge key by key under `extends`, so when the contract
+//!   already states a distribution for a key, the calibrated one is written **in the contract's
+//!   family** (a triangular stays triangular: min, mode, max from the estimate ± 2 SE; a
+//!   uniform gets the same range; a normal the mean and sd; a lognormal the mean and CV; a
+//!   fixed value the estimate), since a key of the old family would otherwise survive the
+//!   merge.
 //! * `promo_uplift`: the model has one distribution that *replaces* each promoted cell's
 //!   plan uplift, so it cannot carry an uplift that depends on the cut. It is written only when
 //!   every written promotion has the same uplift U (then lognormal with mean U and the CV of
@@ -31,6 +36,7 @@ use std::path::{Component, Path, PathBuf};
 
 use kasim_core::Contract;
 use kasim_core::outcome::SlotKind;
+use kasim_core::uncertainty::Dist;
 
 use crate::calibrate::{Calibration, ShareFit, slot_key};
 use crate::history::SalesHistory;
@@ -83,15 +89,89 @@ pub fn relative_path(target: &Path, from: &Path) -> PathBuf {
     r
 }
 
-fn share_dist(f: &ShareFit) -> String {
-    if f.max - f.min < 1e-4 {
-        format!("{{ dist = \"fixed\", value = {} }}", pct(f.mean.value))
-    } else {
-        // Written to 0.01%: keep min ≤ mode ≤ max after rounding.
-        let r = |x: f64| (x * 10_000.0).round() / 10_000.0;
-        let (min, max) = (r(f.min), r(f.max.min(1.0)));
-        let mode = r(f.mode).clamp(min, max);
-        format!("{{ dist = \"pert\", min = {}, mode = {}, max = {} }}", pct(min), pct(mode), pct(max))
+/// What a written distribution should say: its mean and sd, and a PERT-like triple.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Target {
+    mean: f64,
+    sd: f64,
+    min: f64,
+    mode: f64,
+    max: f64,
+}
+
+impl Target {
+    /// Mean ± 2 sd, clamped to `[lo, hi]`.
+    fn spread(mean: f64, sd: f64, lo: f64, hi: f64) -> Target {
+        let mean = mean.clamp(lo, hi);
+        Target { mean, sd, min: (mean - 2.0 * sd).max(lo), mode: mean, max: (mean + 2.0 * sd).min(hi) }
+    }
+
+    /// A fitted share's PERT.
+    fn share(f: &ShareFit) -> Target {
+        Target { mean: f.mean.value, sd: (f.max - f.min) / 6.0, min: f.min, mode: f.mode, max: f.max.min(1.0) }
+    }
+}
+
+/// Distribution families.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Family {
+    Fixed,
+    Uniform,
+    Triangular,
+    Pert,
+    Normal,
+    Lognormal,
+    Poisson,
+    Bernoulli,
+    Discrete,
+}
+
+fn family(d: &Dist) -> Family {
+    match d {
+        Dist::Fixed { .. } => Family::Fixed,
+        Dist::Uniform { .. } => Family::Uniform,
+        Dist::Triangular { .. } => Family::Triangular,
+        Dist::Pert { .. } => Family::Pert,
+        Dist::Normal { .. } => Family::Normal,
+        Dist::Lognormal { .. } => Family::Lognormal,
+        Dist::Poisson { .. } => Family::Poisson,
+        Dist::Bernoulli { .. } => Family::Bernoulli,
+        Dist::Discrete { .. } => Family::Discrete,
+    }
+}
+
+/// A distribution as an inline table, in the contract's family for the key (`base`) or else
+/// `default`; rates as percentages with two decimals (`as_rate`), else four decimals.
+fn dist(base: Option<&Dist>, default: Family, t: &Target, as_rate: bool) -> String {
+    let r = |x: f64| if as_rate { (x * 10_000.0).round() / 10_000.0 } else { (x * 10_000.0).round() / 10_000.0 };
+    let v = |x: f64| if as_rate { pct(r(x)) } else { num(r(x)) };
+    let (min, max) = (r(t.min), r(t.max));
+    let mode = r(t.mode).clamp(min, max);
+    let mut f = base.map_or(default, family);
+    // A distribution without spread is fixed where the family allows it.
+    if max - min < 0.0001 && matches!(f, Family::Uniform | Family::Triangular | Family::Pert) && base.is_none() {
+        f = Family::Fixed;
+    }
+    let min_max = if max - min < 0.0001 { (min, min + 0.0001) } else { (min, max) };
+    match f {
+        Family::Fixed => format!("{{ dist = \"fixed\", value = {} }}", v(t.mean)),
+        Family::Uniform => format!("{{ dist = \"uniform\", min = {}, max = {} }}", v(min_max.0), v(min_max.1)),
+        Family::Triangular | Family::Pert => format!(
+            "{{ dist = \"{}\", min = {}, mode = {}, max = {} }}",
+            if f == Family::Pert { "pert" } else { "triangular" },
+            v(min_max.0),
+            v(mode.clamp(min_max.0, min_max.1)),
+            v(min_max.1)
+        ),
+        Family::Normal if t.sd >= 0.00005 => format!("{{ dist = \"normal\", mean = {}, sd = {} }}", v(t.mean), v(t.sd)),
+        Family::Normal => format!("{{ dist = \"normal\", mean = {}, sd = {} }}", v(t.mean), v(0.0001)),
+        Family::Lognormal => {
+            let cv = if t.mean > 0.0 { (t.sd / t.mean).max(0.0001) } else { 0.0001 };
+            format!("{{ dist = \"lognormal\", mean = {}, cv = {} }}", v(t.mean.max(0.0001)), pct(cv))
+        }
+        Family::Poisson => format!("{{ dist = \"poisson\", mean = {} }}", v(t.mean.max(0.0))),
+        Family::Bernoulli => format!("{{ dist = \"bernoulli\", p = {} }}", pct(t.mean.clamp(0.0, 1.0))),
+        Family::Discrete => format!("{{ dist = \"discrete\", values = [{}], weights = [1] }}", v(t.mean)),
     }
 }
 
@@ -244,7 +324,8 @@ pub fn calibrated_contract(
             promotions += 1;
         }
     }
-    // Uncertainty.
+    // Uncertainty. Inline tables merge key by key under `extends`, so each distribution keeps
+    // the family the contract uses for that key (its other parameters would otherwise stay).
     let base_u = contract.uncertainty.as_ref();
     let _ = writeln!(w, "[uncertainty]");
     if base_u.is_some_and(|u| u.demand_sigma.is_some()) {
@@ -253,58 +334,52 @@ pub fn calibrated_contract(
         let _ = writeln!(w, "demand_cv = {}", pct(cal.demand_cv.max(0.0001)));
     }
     let sd = cal.trend.se.unwrap_or(0.0);
-    if sd > 0.00005 {
-        let _ = writeln!(w, "trend = {{ dist = \"normal\", mean = {}, sd = {} }}", pct(cal.trend.value), pct(sd));
-    } else {
-        let _ = writeln!(w, "trend = {{ dist = \"fixed\", value = {} }}", pct(cal.trend.value));
-    }
+    let trend = Target::spread(cal.trend.value, sd, -1.0, 10.0);
+    let _ = writeln!(w, "trend = {}", dist(base_u.and_then(|u| u.trend.as_ref()), Family::Normal, &trend, true));
     if let Some(d) = &cal.post_promo_dip {
-        let se = d.se.unwrap_or(0.0);
-        let r = |x: f64| (x * 10_000.0).round() / 10_000.0;
-        let (min, mode, max) = (r((d.value - 2.0 * se).max(0.0)), r(d.value), r((d.value + 2.0 * se).min(0.9)));
-        if max - min > 0.0001 {
-            let _ = writeln!(
-                w,
-                "post_promo_dip = {{ dist = \"pert\", min = {}, mode = {}, max = {} }}",
-                pct(min),
-                pct(mode.clamp(min, max)),
-                pct(max)
-            );
-        } else {
-            let _ = writeln!(w, "post_promo_dip = {{ dist = \"fixed\", value = {} }}", pct(mode));
-        }
+        let t = Target::spread(d.value, d.se.unwrap_or(0.0), 0.0, 0.9);
+        let _ = writeln!(
+            w,
+            "post_promo_dip = {}",
+            dist(base_u.and_then(|u| u.post_promo_dip.as_ref()), Family::Pert, &t, true)
+        );
     }
     if let Some(f) = &cal.fill_rate {
-        let _ = writeln!(w, "fill_rate = {}", share_dist(f));
+        let _ = writeln!(
+            w,
+            "fill_rate = {}",
+            dist(base_u.and_then(|u| u.fill_rate.as_ref()), Family::Pert, &Target::share(f), true)
+        );
     }
     if let Some(f) = &cal.promo_fill_rate {
-        let _ = writeln!(w, "promo_fill_rate = {}", share_dist(f));
+        let t = Target::share(f);
+        let _ = writeln!(
+            w,
+            "promo_fill_rate = {}",
+            dist(base_u.and_then(|u| u.promo_fill_rate.as_ref()), Family::Pert, &t, true)
+        );
     }
     if let (Some(r), Some(spread)) = (&cal.returns_rate, cal.returns_spread) {
-        let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
-        let (lo, hi) = (round((r.value - 2.0 * spread).max(0.0)), round((r.value + 2.0 * spread).min(1.0)));
-        if hi - lo > 0.0001 {
-            let _ = writeln!(w, "returns_rate = {{ dist = \"uniform\", min = {}, max = {} }}", pct(lo), pct(hi));
-        } else {
-            let _ = writeln!(w, "returns_rate = {{ dist = \"fixed\", value = {} }}", pct(r.value));
-        }
+        let t = Target::spread(r.value, spread, 0.0, 1.0);
+        let _ = writeln!(
+            w,
+            "returns_rate = {}",
+            dist(base_u.and_then(|u| u.returns_rate.as_ref()), Family::Uniform, &t, true)
+        );
     }
     let same = uplifts.windows(2).all(|x| (x[0] - x[1]).abs() < 1e-9);
-    let base_has = base_u.is_some_and(|u| u.promo_uplift.is_some());
-    if !uplifts.is_empty() && (same || base_has) {
+    let base_uplift = base_u.and_then(|u| u.promo_uplift.as_ref());
+    if !uplifts.is_empty() && (same || base_uplift.is_some()) {
         let mean = uplifts.iter().sum::<f64>() / uplifts.len() as f64;
         let extra = cal.promo_extra_variance.unwrap_or(0.0);
         let cv = (extra.exp() - 1.0).sqrt();
         if !same {
             warnings.push(format!(
-                "the contract states uncertainty.promo_uplift, which replaces every promotion's uplift: it is set to the promotions' mean calibrated uplift {mean:.3}, so the uplift no longer depends on each promotion's price cut"
+                "the contract states uncertainty.promo_uplift, which replaces every promotion's uplift: it is set to the promotions' mean calibrated uplift {mean:.3}, so in a simulation the uplift no longer depends on each promotion's price cut"
             ));
         }
-        if cv >= 0.0001 && mean > 0.0 {
-            let _ = writeln!(w, "promo_uplift = {{ dist = \"lognormal\", mean = {}, cv = {} }}", num(mean), pct(cv));
-        } else {
-            let _ = writeln!(w, "promo_uplift = {{ dist = \"fixed\", value = {} }}", num(mean));
-        }
+        let t = Target::spread(mean, mean * cv, 0.0, 50.0);
+        let _ = writeln!(w, "promo_uplift = {}", dist(base_uplift, Family::Lognormal, &t, false));
     }
     Written { text: w, lines, promotions, warnings }
 }
