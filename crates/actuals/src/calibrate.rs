@@ -4,12 +4,12 @@
 //! *s* in period *t* (time *t* in years, month *m*(*t*)):
 //!
 //! ```text
-//! ln(units / stores) = a_s + e_m + b·t + ln U(promo) + ln(1 − dip)(after a promotion) + ε,   ε ~ N(0, σ²)
+//! ln(units / stores) = a_s + e_m + δ_{s,m} + b·t + ln U(promo) + ln(1 − dip)(after a promotion) + ε,   ε ~ N(0, σ²)
 //! ```
 //!
 //! (`/ stores` only for SKUs whose every regular period has a store count). Regular periods —
-//! not promoted, not right after a promotion, with units > 0 — fit `a_s`, `e_m`, `b` and σ by
-//! alternating least squares (three rounds); promoted periods and the periods after them are
+//! not promoted, not right after a promotion, with units > 0 — fit `a_s`, `e_m`, `δ_{s,m}`, `b`
+//! and σ by alternating least squares (six rounds); promoted periods and the periods after them are
 //! then measured against that baseline.
 //!
 //! * **Baseline** (units per period, or per store per period) at the end of the history:
@@ -20,6 +20,13 @@
 //!   spread of true month effects, the shrunk effect is w_m·r_m with
 //!   **w_m = τ² / (τ² + σ²/n_m)**; factors exp(w_m·r_m) are scaled to average 1. Few
 //!   observations per month (small n_m) or noisy data (large σ) pull a month towards 1.
+//! * **A SKU's own seasonality**: each SKU's deviation δ_{s,m} from the common month effect
+//!   (the mean residual of its cells in month m, n_{s,m} of them) is shrunk the same way:
+//!   δ̃ = w·δ, w = τ_s² / (τ_s² + σ²/n_{s,m}), with the SKU's own spread
+//!   τ_s² = max(0, mean_m(δ² − σ²/n_{s,m})) over its months (0 with fewer than 6). A gift
+//!   box that sells at Spring Festival keeps its profile; SKUs that follow the common one get
+//!   δ̃ ≈ 0. A SKU's factors are used where its plan line is a `units` array (which takes no
+//!   common seasonality) and in the backtest.
 //! * **Trend**: b is the within-SKU slope of log units on time; the annual growth is e^b − 1,
 //!   SE e^b·σ/√Σ(t − t̄_s)². Not estimated (0, with a warning) from less than 18 months.
 //! * **Demand noise**: σ is the residual standard deviation (n − parameters degrees of
@@ -106,6 +113,9 @@ pub struct SkuEstimate {
     pub promoted: usize,
     /// Per slot type.
     pub slots: Vec<SkuSlot>,
+    /// The SKU's own 12 monthly factors (the common ones plus its shrunk deviations δ): units
+    /// in month m are `baseline × seasonality[m − 1]`.
+    pub seasonality: Vec<f64>,
     #[serde(skip)]
     log_level: f64,
 }
@@ -170,6 +180,8 @@ pub struct Calibration {
     pub seasonality: Vec<Season>,
     /// Between-month variance τ² of the log month effects.
     pub season_tau2: f64,
+    /// The largest SKU spread τ_s² of own month deviations from the common seasonality.
+    pub sku_season_tau2: f64,
     /// Annual growth rate.
     pub trend: Estimate,
     /// Lognormal σ of the demand noise.
@@ -345,10 +357,14 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
         }
         (0..nsku).map(|s| if count[s] > 0 { sum[s] / count[s] as f64 } else { 0.0 }).collect()
     };
-    for round in 0..4 {
+    // SKU-specific month deviations δ_{s,m} from the common seasonality, shrunk like it.
+    let mut delta = vec![[0.0f64; 12]; nsku];
+    let mut delta_tau2 = 0.0;
+    let mut delta_params = 0.0;
+    for round in 0..6 {
         let mut sum = vec![0.0; nsku];
         for o in &base {
-            sum[o.sku] += o.y - e[o.month] - b * o.t;
+            sum[o.sku] += o.y - e[o.month] - delta[o.sku][o.month] - b * o.t;
         }
         for s in 0..nsku {
             a[s] = if count[s] > 0 { sum[s] / count[s] as f64 } else { 0.0 };
@@ -356,7 +372,7 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
         let mut ms = [0.0f64; 12];
         n_m = [0; 12];
         for o in &base {
-            ms[o.month] += o.y - a[o.sku] - b * o.t;
+            ms[o.month] += o.y - a[o.sku] - delta[o.sku][o.month] - b * o.t;
             n_m[o.month] += 1;
         }
         for m in 0..12 {
@@ -379,21 +395,56 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
         for &m in &present {
             e[m] -= centre;
         }
+        if round >= 1 && nsku >= 2 {
+            let mut sums = vec![[(0.0f64, 0usize); 12]; nsku];
+            for o in &base {
+                let c = &mut sums[o.sku][o.month];
+                c.0 += o.y - a[o.sku] - e[o.month] - b * o.t;
+                c.1 += 1;
+            }
+            let raw_d: Vec<(usize, usize, f64, usize)> = (0..nsku)
+                .flat_map(|s| (0..12).map(move |m| (s, m)))
+                .filter(|&(s, m)| sums[s][m].1 > 0)
+                .map(|(s, m)| (s, m, sums[s][m].0 / sums[s][m].1 as f64, sums[s][m].1))
+                .collect();
+            // τ_s² per SKU: a gift box deviates, the others do not.
+            let mut acc = vec![(0.0f64, 0.0f64, 0usize); nsku];
+            for &(s, _, d, n) in &raw_d {
+                acc[s].0 += d * d;
+                acc[s].1 += sigma2 / n as f64;
+                acc[s].2 += 1;
+            }
+            let tau_s: Vec<f64> = acc
+                .iter()
+                .map(|&(d2, noise, k)| if k >= 6 { ((d2 - noise) / k as f64).max(0.0) } else { 0.0 })
+                .collect();
+            delta_tau2 = tau_s.iter().copied().fold(0.0, f64::max);
+            delta = vec![[0.0; 12]; nsku];
+            delta_params = 0.0;
+            for &(s, m, d, n) in &raw_d {
+                let t2 = tau_s[s];
+                let w = if t2 > 0.0 { t2 / (t2 + sigma2 / n as f64) } else { 0.0 };
+                delta[s][m] = w * d;
+                delta_params += w;
+            }
+        }
         if fit_trend {
             let (mut sxy, mut sxx) = (0.0, 0.0);
             for o in &base {
                 let dt = o.t - tbar[o.sku];
-                sxy += (o.y - a[o.sku] - e[o.month]) * dt;
+                sxy += (o.y - a[o.sku] - e[o.month] - delta[o.sku][o.month]) * dt;
                 sxx += dt * dt;
             }
             b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
         }
-        let r2: f64 = base.iter().map(|o| (o.y - a[o.sku] - e[o.month] - b * o.t).powi(2)).sum();
-        let params = count.iter().filter(|&&c| c > 0).count() + 11 + usize::from(fit_trend);
+        let r2: f64 =
+            base.iter().map(|o| (o.y - a[o.sku] - e[o.month] - delta[o.sku][o.month] - b * o.t).powi(2)).sum();
+        let params =
+            count.iter().filter(|&&c| c > 0).count() + 11 + usize::from(fit_trend) + delta_params.round() as usize;
         let dof = base.len().saturating_sub(params).max(1);
         sigma2 = r2 / dof as f64;
     }
-    let params = count.iter().filter(|&&c| c > 0).count() + 11 + usize::from(fit_trend);
+    let params = count.iter().filter(|&&c| c > 0).count() + 11 + usize::from(fit_trend) + delta_params.round() as usize;
     let dof = base.len().saturating_sub(params).max(1);
     let sigma = sigma2.sqrt();
     let sxx: f64 = base.iter().map(|o| (o.t - tbar[o.sku]).powi(2)).sum();
@@ -461,7 +512,7 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
             }
             let stores = if per_store[s] { c.stores } else { Some(1.0) };
             let Some(stores) = stores.filter(|x| *x > 0.0) else { continue };
-            let fitted = a[s] + e[months[i]] + b * time[i];
+            let fitted = a[s] + e[months[i]] + delta[s][months[i]] + b * time[i];
             let r = (c.units / stores).ln() - fitted;
             if c.promoted {
                 promos.push(Promo { sku: s, slot: c.slot, cut: cut_of(c, regular_price[s]), u: r });
@@ -617,6 +668,13 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
         }
         let log_level = a[s] + b * t_end + sigma2 / 2.0 + level.ln();
         let baseline = log_level.exp();
+        let seasonality: Vec<f64> = (0..12).map(|m| (e[m] + delta[s][m]).exp() / level).collect();
+        if (0..12).any(|m| delta[s][m].abs() > 0.25) {
+            warnings.push(format!(
+                "SKU {}: its own seasonality differs from the common one by more than 25% in some months (a `units` line carries it)",
+                series.sku
+            ));
+        }
         let last_stores = series.cells.iter().rev().flatten().find_map(|c| c.stores);
         skus.push(SkuEstimate {
             sku: series.sku.clone(),
@@ -625,6 +683,7 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
             last_stores,
             promoted: series.cells.iter().flatten().filter(|c| c.promoted).count(),
             slots: std::mem::take(&mut sku_slots[s]),
+            seasonality,
             log_level,
         });
     }
@@ -641,6 +700,7 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
         skus,
         seasonality: season,
         season_tau2: tau2,
+        sku_season_tau2: delta_tau2,
         trend,
         demand_sigma: Estimate { value: sigma, se: Some(sigma / (2.0 * dof as f64).sqrt()), n: base.len() },
         demand_cv: (sigma2.exp() - 1.0).sqrt(),
@@ -699,7 +759,8 @@ impl Calibration {
     /// times the month's factor.
     pub fn expected(&self, sku: &SkuEstimate, periods_after_end: f64, month: u16) -> f64 {
         let t = periods_after_end / self.model.periods_per_year;
-        (sku.log_level + self.model.slope * t).exp() * self.season(month)
+        let f = sku.seasonality.get(usize::from(month.max(1)) - 1).copied().unwrap_or(1.0);
+        (sku.log_level + self.model.slope * t).exp() * f
     }
 
     /// The post-promotion dip used in forecasts.

@@ -4,7 +4,8 @@
 //! * `[[plan.lines]]` merge by SKU, so each line keeps the volume key the contract uses:
 //!   `units_per_store` (a chain-wide baseline is divided by the contract's stores),
 //!   `units_per_period` (a per-store baseline is multiplied by them, rounded), or `units` (12 or
-//!   52 values: baseline × the month's factor, since a `units` line takes no seasonality). A
+//!   52 values: baseline × the SKU's own factor for the month, since a `units` line takes no
+//!   seasonality; a period the contract plans at 0 — not listed yet — stays 0). A
 //!   contract SKU without a line gets `units_per_store` when the history has store counts, else
 //!   `units_per_period`. SKUs without history keep the contract's line.
 //! * `seasonality` is the 12 calibrated monthly factors (a weekly calendar applies each to the
@@ -263,10 +264,16 @@ pub fn calibrated_contract(
         let _ = writeln!(w, "[[plan.lines]]\nsku = {}", toml_str(&sku.sku));
         match key {
             "units" => {
+                // The SKU's own seasonality; a period the contract plans at 0 (not listed
+                // yet, delisted) stays 0.
+                let old = existing.and_then(|l| l.units.as_ref());
                 let v: Vec<String> = (1..=periods as u16)
                     .map(|p| {
-                        let m = contract.calendar.granularity.month_of(p);
-                        format!("{}", (chain * cal.season(m)).round().clamp(0.0, 1e9) as u64)
+                        let m = usize::from(contract.calendar.granularity.month_of(p));
+                        let f = est.seasonality.get(m - 1).copied().unwrap_or(1.0);
+                        let zero = old.is_some_and(|o| o.get(usize::from(p) - 1) == Some(&0));
+                        let u = if zero { 0 } else { (chain * f).round().clamp(0.0, 1e9) as u64 };
+                        u.to_string()
                     })
                     .collect();
                 let _ = writeln!(w, "units = [{}]\n", v.join(", "));
