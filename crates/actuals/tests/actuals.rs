@@ -104,6 +104,31 @@ mod recovery {
         assert!(w.contains("trend not estimated") && w.contains("less than two years"), "{w}");
     }
 
+    /// A gift box with its own profile (×3 at Spring Festival, ×0.2 in summer) among 19 SKUs
+    /// that follow the common one: its own factors are recovered within 15%, the others stay
+    /// within 5% of the common ones, and the common seasonality is not pulled by it beyond 5%.
+    #[test]
+    fn a_skus_own_seasonality_is_recovered() {
+        let gift = [3.0, 2.0, 0.4, 0.3, 0.2, 0.2, 0.2, 0.3, 1.5, 1.2, 0.4, 2.3];
+        let spec = Spec { skus: 20, own_seasonality: vec![(7, gift)], ..Spec::default() };
+        let cal = calibrate(&synthetic_history(&spec, Granularity::Weekly)).unwrap();
+        let common_mean = spec.seasonality.iter().sum::<f64>() / 12.0;
+        let g = cal.sku("S007").unwrap();
+        // Units in month m are baseline × factor: compare the profile's shape (ratios to January).
+        for m in 1..12 {
+            let (got, want) = (g.seasonality[m] / g.seasonality[0], gift[m] / gift[0]);
+            assert!((got / want - 1.0).abs() < 0.15, "month {}: {got} vs {want}", m + 1);
+        }
+        let other = cal.sku("S003").unwrap();
+        for m in 0..12 {
+            assert!((other.seasonality[m] / cal.seasonality[m].factor - 1.0).abs() < 0.05, "month {}", m + 1);
+            let want = spec.seasonality[m] / common_mean;
+            assert!((cal.seasonality[m].factor / want - 1.0).abs() < 0.05, "common month {}", m + 1);
+        }
+        assert!(cal.warnings.iter().any(|w| w.contains("S007: its own seasonality")));
+        assert!((cal.demand_sigma.value - 0.2).abs() < 0.02, "{:?}", cal.demand_sigma);
+    }
+
     #[test]
     fn generator_and_calibration_are_deterministic() {
         let spec = Spec { skus: 5, ..Spec::default() };
