@@ -19,6 +19,9 @@
 //! minus one source row (a missing week inside a month, missing days) counts as a gap in the
 //! summary; a period with no row at all is missing (`None`), never zero.
 //!
+//! A history spans at most [`MAX_YEARS`] years and [`MAX_CELLS`] SKU-periods (an error beyond,
+//! before anything large is allocated).
+//!
 //! Total rows (`合计`, `总计`, `小计`, `Total`) are skipped and counted. Two rows for the same SKU
 //! and date are a duplicate: identical rows are dropped and counted, rows that disagree are an
 //! [`Error::Duplicate`] naming both.
@@ -303,6 +306,11 @@ pub fn parse_promo(s: &str) -> Option<Option<Option<SlotKind>>> {
         _ => return None,
     })
 }
+
+/// Most calendar years a history may span.
+pub const MAX_YEARS: i32 = 20;
+/// Most SKU-periods (SKUs × periods from the first to the last) a history may hold.
+pub const MAX_CELLS: usize = 20_000_000;
 
 const TOTALS: [&str; 6] = ["合计", "总计", "小计", "total", "subtotal", "grandtotal"];
 
@@ -684,9 +692,23 @@ fn aggregate(
         return Err(Error::Thin("the history has no rows".into()));
     };
     let last = cells.keys().map(|k| k.1).max().unwrap_or(first);
+    let years = last.year - first.year + 1;
+    if years > MAX_YEARS {
+        return Err(Error::Calendar {
+            file: files.first().map_or_else(PathBuf::new, |f| PathBuf::from(&f.file)),
+            message: format!("the history spans {years} years ({first_date} to {last_date}): at most {MAX_YEARS}"),
+        });
+    }
+    let span = years as usize * calendar.periods();
+    if order.len().saturating_mul(span) > MAX_CELLS {
+        return Err(Error::Calendar {
+            file: files.first().map_or_else(PathBuf::new, |f| PathBuf::from(&f.file)),
+            message: format!("{} SKUs over {span} periods is more than {MAX_CELLS} SKU-periods", order.len()),
+        });
+    }
     let mut periods = vec![first];
     while let Some(&p) = periods.last() {
-        if p >= last || periods.len() > 100_000 {
+        if p >= last {
             break;
         }
         periods.push(p.next(calendar));
@@ -839,6 +861,35 @@ mod tests {
         for v in ["12%", "abc", "1e3", ""] {
             assert_eq!(parse_number(v), None, "{v}");
         }
+    }
+
+    #[test]
+    fn days_and_numbered_periods() {
+        // 14 days from Monday 6 January 2025, the 15th missing: kasim weeks by day of the year.
+        let mut text = String::from("sku,date,units\n");
+        for d in 0..14 {
+            if d != 9 {
+                text.push_str(&format!("A,2025-01-{:02},10\n", 6 + d));
+            }
+        }
+        let h = read(&text, Granularity::Weekly).unwrap();
+        assert_eq!(h.summary.source, SourceGranularity::Day);
+        let c: Vec<&HistoryCell> = h.skus[0].cells.iter().flatten().collect();
+        assert_eq!(h.periods.len(), 3, "6–7 Jan fall in week 1, 8–14 in week 2, 15–19 in week 3");
+        assert!((c[0].units - 70.0).abs() < 1e-9 && c[0].partial, "week 1 has 2 of 7 days, scaled");
+        assert!((c[1].units - 70.0).abs() < 1e-9 && !c[1].partial, "week 2 whole");
+        assert!((c[2].units - 70.0).abs() < 1e-9 && c[2].partial, "week 3: 4 days, scaled by 7/4");
+        // Year and week-number columns.
+        let h = read("sku,年,周,销量\nA,2025,2,5\nA,2025,3,6\nA,2025,4,7\n", Granularity::Weekly).unwrap();
+        assert_eq!(h.summary.source, SourceGranularity::Week);
+        assert_eq!(h.summary.first_date.to_string(), "2025-01-06", "ISO week 2 of 2025 starts on 6 January");
+        let h = read("sku,year,month,units\nA,2025,2,5\nA,2025,3,6\n", Granularity::Monthly).unwrap();
+        assert_eq!(h.periods, [PeriodKey { year: 2025, period: 2 }, PeriodKey { year: 2025, period: 3 }]);
+        assert_eq!(h.skus[0].cells[0].as_ref().unwrap().units, 5.0);
+        let e = read("sku,date,units\nA,1900-01-01,1\nB,2200-01-01,1\n", Granularity::Monthly).unwrap_err();
+        assert!(e.to_string().contains("the history spans 301 years"), "{e}");
+        let e = read("sku,year,month,units\nA,20x5,2,5\n", Granularity::Monthly).unwrap_err();
+        assert!(e.to_string().contains("row 2, column B `year` (year): not a year: `20x5`"), "{e}");
     }
 
     #[test]
