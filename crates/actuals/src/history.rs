@@ -314,6 +314,15 @@ pub const MAX_CELLS: usize = 20_000_000;
 
 const TOTALS: [&str; 6] = ["合计", "总计", "小计", "total", "subtotal", "grandtotal"];
 
+/// A total row's label (`合计`, `Total`…); cheap for the cells that are not.
+fn is_total(cell: &str) -> bool {
+    let t = cell.trim();
+    !t.is_empty()
+        && t.len() <= 16
+        && t.starts_with(['合', '总', '小', 'T', 't', 'S', 's', 'G', 'g'])
+        && TOTALS.contains(&normalise(t).as_str())
+}
+
 /// How a file gives its periods.
 #[derive(Clone, Copy)]
 enum PeriodForm {
@@ -357,8 +366,7 @@ fn read_file(t: &RawTable, cols: &Columns, calendar: Granularity) -> Result<File
     for r in &t.rows {
         let key_role = if cols.get(Role::Sku).is_some() { Role::Sku } else { Role::Barcode };
         let sku = get(r, key_role).unwrap_or("");
-        let first_cells: Vec<String> = r.cells.iter().take(3).map(|c| normalise(c)).collect();
-        if TOTALS.contains(&normalise(sku).as_str()) || first_cells.iter().any(|c| TOTALS.contains(&c.as_str())) {
+        if is_total(sku) || r.cells.iter().take(3).any(|c| is_total(c)) {
             skipped_totals += 1;
             continue;
         }
@@ -558,14 +566,17 @@ pub fn from_tables(tables: &[RawTable], mapping: &Mapping, calendar: Granularity
         let cols = mapping.resolve(&t.file, &t.headers)?;
         reads.push((t.file.clone(), read_file(t, &cols, calendar)?));
     }
-    // Duplicates across all files: (sku, start) → (file index, row, obs index).
-    let mut seen: HashMap<(String, Date), (usize, usize)> = HashMap::new();
+    // Duplicates across all files: sku → start → (row, index into `all`).
+    let mut seen: HashMap<String, HashMap<Date, (usize, usize)>> = HashMap::new();
     let mut all: Vec<Obs> = Vec::new();
-    let mut sources = Vec::new();
     for (fi, (_, r)) in reads.iter_mut().enumerate() {
         let mut dups = 0;
         for (row, o) in std::mem::take(&mut r.obs) {
-            match seen.get(&(o.sku.clone(), o.start)) {
+            let by_date = match seen.get_mut(o.sku.as_str()) {
+                Some(m) => m,
+                None => seen.entry(o.sku.clone()).or_default(),
+            };
+            match by_date.get(&o.start) {
                 Some(&(first_row, idx)) => {
                     if all[idx] == o {
                         dups += 1;
@@ -580,9 +591,8 @@ pub fn from_tables(tables: &[RawTable], mapping: &Mapping, calendar: Granularity
                     });
                 }
                 None => {
-                    seen.insert((o.sku.clone(), o.start), (row, all.len()));
+                    by_date.insert(o.start, (row, all.len()));
                     all.push(o);
-                    sources.push(fi);
                 }
             }
         }
@@ -648,11 +658,15 @@ fn aggregate(
     let mut sales_total: Option<Decimal> = None;
     let rows = obs.len();
     for o in obs {
-        let s = *index.entry(o.sku.clone()).or_insert_with(|| {
-            order.push(o.sku.clone());
-            order.len() - 1
-        });
-        names.entry(o.sku.clone()).or_insert(o.name.clone());
+        let s = match index.get(o.sku.as_str()) {
+            Some(&s) => s,
+            None => {
+                order.push(o.sku.clone());
+                names.insert(o.sku.clone(), o.name.clone());
+                index.insert(o.sku.clone(), order.len() - 1);
+                order.len() - 1
+            }
+        };
         first_date = first_date.min(o.start);
         last_date = last_date.max(Date(o.start.0 + o.span as i32 - 1));
         let mid = Date(o.start.0 + (o.span as i32 - 1) / 2);
