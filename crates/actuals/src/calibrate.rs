@@ -642,6 +642,14 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
             residual_sd: fit.map(|f| f.1.sqrt()),
         });
     }
+    if !promos.is_empty()
+        && calendar == Granularity::Monthly
+        && history.summary.source != crate::history::SourceGranularity::Month
+    {
+        warnings.push(
+            "the promotions were recorded by the week or day but the contract is monthly: the elasticity is a promoted month's, smaller than a promoted week's".into(),
+        );
+    }
     if promos.is_empty() {
         warnings.push("no promoted periods in the history: promotion uplift not estimated".into());
     }
