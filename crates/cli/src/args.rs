@@ -201,6 +201,50 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Calibrate the sales plan and [uncertainty] from sales history (actuals): retailer
+    /// exports per SKU per day, week or month, in CSV (UTF-8 or GBK) or xlsx.
+    ///
+    /// Headers are recognised in Chinese and English (商品编码, 条码, 日期, 周, 销量, 销售额,
+    /// 售价, 促销价, 促销档期, 订货量, 到货量, 退货, 门店数 …); name others with --column
+    /// role=Header or a --mapping file. Estimates the baseline units per SKU (per store where
+    /// store counts are given), monthly seasonality (shrunk towards flat when data are thin),
+    /// trend, demand CV, the promotion price elasticity per slot (uplift = (1 − cut)^(−ε),
+    /// pooled across SKUs), the post-promotion dip, fill and returns rates; each with its
+    /// standard error and sample size, and a holdout backtest (MAPE, P10–P90 coverage). Writes
+    /// a contract that `extends` --contract with the calibrated [plan] and [uncertainty] to
+    /// --out (or stdout); the report goes to stdout when the contract goes to --out, or to
+    /// --report FILE. See docs/actuals.md.
+    Calibrate {
+        /// Sales history files (CSV, xlsx, xls); several files (one per year) are read as one.
+        #[arg(required = true, num_args = 1.., value_name = "HISTORY")]
+        history: Vec<PathBuf>,
+        /// The contract to calibrate (TOML): its calendar, SKUs and promotions.
+        #[arg(long)]
+        contract: PathBuf,
+        /// A mapping file: `[columns]` with `role = "Header"` lines.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// The column for a role, e.g. `--column units=销售数量` (repeatable; overrides --mapping).
+        /// Roles: sku, barcode, name, date, period, year, units, sales, shelf_price, promo_price,
+        /// promo, ordered, delivered, returns, stores.
+        #[arg(long = "column", value_name = "ROLE=HEADER")]
+        columns: Vec<String>,
+        /// Write the calibrated contract to this file (whole or not at all) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write the calibration report to this file (required with --format xlsx).
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Format of the calibration report (csv: the estimates table).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Scenarios of the backtest's coverage simulation (0: none).
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(..=100_000))]
+        runs: u64,
+        /// Seed of the backtest's simulation.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// The full ledger of one simulated scenario (why was that one a loss?).
     Replay {
         /// Contract file (TOML).
@@ -345,6 +389,7 @@ impl Command {
             Command::Compare { format, out, .. }
             | Command::Sensitivity { format, out, .. }
             | Command::GoalSeek { format, out, .. } => (Some((*format).into()), out.is_some()),
+            Command::Calibrate { format, report, .. } => (Some((*format).into()), report.is_some()),
             Command::Validate { .. } | Command::Schema { .. } => (None, true),
         };
         format.is_some_and(kasim_report::Format::is_binary) && !out

@@ -15,6 +15,7 @@ use kasim_core::Contract;
 
 pub mod args;
 mod brief;
+mod calibrate;
 mod commands;
 pub mod diagnostics;
 mod negotiate;
@@ -179,6 +180,19 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Advise { file, margin, format, out } => negotiate::advise(&file, margin, format, out.as_deref()),
         Command::Brief { files, run, format, out } => brief::brief(&files, &run.config(), format, out.as_deref()),
+        Command::Calibrate { history, contract, mapping, columns, out, report, format, runs, seed } => {
+            calibrate::calibrate(&calibrate::Args {
+                history,
+                contract,
+                mapping,
+                columns,
+                out,
+                report,
+                format,
+                runs,
+                seed,
+            })
+        }
         other => commands::run(other),
     };
     match result {

@@ -47,6 +47,7 @@
 #![deny(missing_docs)]
 
 mod brief;
+mod calibrate;
 pub mod chart;
 pub mod compliance;
 pub mod document;

@@ -1,0 +1,105 @@
+//! `kasim calibrate HISTORY... --contract FILE`: read the sales history onto the contract's
+//! calendar (kasim-actuals), calibrate, write the contract that extends FILE, and emit the
+//! calibration report through kasim-report.
+//!
+//! Everything is computed and rendered before anything is written: an input error leaves no
+//! file behind (exit 2 with the located message).
+
+use std::path::{Path, PathBuf};
+
+use kasim_actuals::Mapping;
+use kasim_actuals::report::{CalibrationReport, Options};
+
+use crate::args::Format;
+use crate::{Failure, Outcome, done, load_all, write_file};
+
+/// The command's arguments.
+pub(crate) struct Args {
+    pub history: Vec<PathBuf>,
+    pub contract: PathBuf,
+    pub mapping: Option<PathBuf>,
+    pub columns: Vec<String>,
+    pub out: Option<PathBuf>,
+    pub report: Option<PathBuf>,
+    pub format: Format,
+    pub runs: u64,
+    pub seed: u64,
+}
+
+fn actuals(e: kasim_actuals::Error) -> Failure {
+    match e {
+        kasim_actuals::Error::Core(c) => Failure::Core(c),
+        kasim_actuals::Error::Simulation(m) => Failure::from(*m),
+        other => Failure::Message(other.to_string()),
+    }
+}
+
+pub(crate) fn calibrate(a: &Args) -> Outcome {
+    let contract = match load_all(std::slice::from_ref(&a.contract)) {
+        Ok(mut v) => v.remove(0).1,
+        Err(e) => return Outcome::Failed(e),
+    };
+    done((|| {
+        let mut mapping = match &a.mapping {
+            Some(f) => Mapping::from_file(f).map_err(actuals)?,
+            None => Mapping::new(),
+        };
+        for c in &a.columns {
+            mapping.add_flag(c).map_err(actuals)?;
+        }
+        let history = kasim_actuals::history::read_history(&a.history, &mapping, contract.calendar.granularity)
+            .map_err(actuals)?;
+        let out_dir = match a.out.as_deref().and_then(Path::parent) {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if let Some(out) = &a.out {
+            let same = |p: &Path| matches!((out.canonicalize(), p.canonicalize()), (Ok(x), Ok(y)) if x == y);
+            if same(&a.contract) || a.history.iter().any(|h| same(h)) {
+                return Err(Failure::Message(format!(
+                    "--out {} is an input file: the calibrated contract extends the contract, write it to a new file",
+                    out.display()
+                )));
+            }
+        }
+        if !out_dir.is_dir() {
+            return Err(Failure::Message(format!(
+                "cannot write {}: no directory {}",
+                a.out.as_deref().unwrap_or(Path::new("")).display(),
+                out_dir.display()
+            )));
+        }
+        let options = Options { backtest_runs: a.runs, seed: a.seed };
+        let report = CalibrationReport::prepare(&a.contract, &contract, &history, &a.history, &out_dir, &options)
+            .map_err(actuals)?;
+        let view = crate::VIEW.get().copied().unwrap_or_default();
+        let rendered = match (&a.report, &a.out) {
+            (Some(_), _) => Some(kasim_report::emit::render(&report, a.format.into(), &view)?),
+            (None, Some(_)) => Some(kasim_report::emit::emit_with(&report, a.format.into(), &view)?.into_bytes()),
+            (None, None) => None,
+        };
+        // Everything is ready: now write.
+        let mut stdout = String::new();
+        match &a.out {
+            Some(path) => {
+                write_file(path, report.calibrated_contract.as_bytes())?;
+                eprintln!("wrote {} ({} bytes)", path.display(), report.calibrated_contract.len());
+            }
+            None => stdout.push_str(&report.calibrated_contract),
+        }
+        if let Some(bytes) = rendered {
+            match &a.report {
+                Some(path) => {
+                    write_file(path, &bytes)?;
+                    eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+                }
+                None => stdout.push_str(&String::from_utf8_lossy(&bytes)),
+            }
+        } else {
+            for w in &report.warnings {
+                eprintln!("warning: {w}");
+            }
+        }
+        Ok(stdout)
+    })())
+}
