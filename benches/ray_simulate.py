@@ -21,6 +21,7 @@ import os
 import pathlib
 import platform
 import statistics
+import subprocess
 import time
 
 import kasim
@@ -46,6 +47,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--shards", default="2,4,8,16")
+    ap.add_argument("--cli", help="a release `kasim` binary: also time `kasim simulate --threads 2`")
     args = ap.parse_args()
     os.chdir(ROOT)
     c = kasim.load("scenarios/bench/ref-52x10.toml")
@@ -56,7 +58,11 @@ def main() -> None:
     print()
     print("| run | best s | median s | scenarios/s | vs native | merge s | bytes per shard | worker peak RSS |")
     print("|---|---|---|---|---|---|---|---|")
-    print(f"| native, 2 threads | {n_best:.2f} | {n_med:.2f} | {runs / n_best:,.0f} | 1.00× | – | – | – |")
+    print(f"| native, 2 threads (Contract.simulate) | {n_best:.2f} | {n_med:.2f} | {runs / n_best:,.0f} | 1.00× | – | – | – |")
+    if args.cli:
+        cmd = [args.cli, "simulate", c.file, "--runs", str(runs), "--seed", str(args.seed), "--threads", "2", "--format", "json"]
+        c_best, c_med, _ = best(lambda: subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL), args.repeat)
+        print(f"| native CLI, 2 threads (`kasim simulate`) | {c_best:.2f} | {c_med:.2f} | {runs / c_best:,.0f} | {n_best / c_best:.2f}× | – | – | – |")
 
     with kd.local_cluster(nodes=2, cpus_per_node=1):
         # Warm the workers (process start, import of kasim) outside the timings, as a
