@@ -303,7 +303,7 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
             .iter()
             .enumerate()
             .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
-            .filter(|(i, c)| !c.promoted && !(*i > 0 && series.cells[i - 1].as_ref().is_some_and(|p| p.promoted)))
+            .filter(|(i, c)| !(c.promoted || *i > 0 && series.cells[i - 1].as_ref().is_some_and(|p| p.promoted)))
             .collect();
         let ps = !regular.is_empty() && regular.iter().all(|(_, c)| c.stores.is_some_and(|x| x > 0.0));
         per_store.push(ps);
@@ -577,7 +577,7 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
         // Per SKU.
         let (eps_pool, s2_pool) = fit.or(pooled).map_or((0.0, sigma2), |f| (f.0, f.1));
         let mut own: Vec<(usize, f64, f64, usize)> = Vec::new();
-        for s in 0..nsku {
+        for (s, slots_of_s) in sku_slots.iter_mut().enumerate() {
             let mine: Vec<&Promo> = ps.iter().copied().filter(|p| p.sku == s).collect();
             if mine.is_empty() {
                 continue;
@@ -593,7 +593,7 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
             if n > 0 && sxx > 0.0 {
                 own.push((s, sxy / sxx, s2_pool / sxx, n));
             } else {
-                sku_slots[s].push(SkuSlot { slot: slot_key(*kind), promotions: 0, raw: None, elasticity: eps_pool });
+                slots_of_s.push(SkuSlot { slot: slot_key(*kind), promotions: 0, raw: None, elasticity: eps_pool });
             }
         }
         let big: Vec<&(usize, f64, f64, usize)> = own.iter().filter(|o| o.3 >= MIN_SKU_PROMOTIONS).collect();

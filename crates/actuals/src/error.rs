@@ -110,8 +110,8 @@ pub enum Error {
     Value {
         /// The file.
         file: PathBuf,
-        /// Where.
-        cell: Cell,
+        /// Where (boxed: keeps every `Result` of the crate small).
+        cell: Box<Cell>,
         /// The column's role (`units`, `date`, …).
         role: &'static str,
         /// The offending value as written.

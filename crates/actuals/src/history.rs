@@ -312,18 +312,18 @@ pub fn parse_number(s: &str) -> Option<Decimal> {
     clean.parse::<Decimal>().ok()
 }
 
-/// Parses a promotion cell: `None` for not promoted, `Some(None)` for a promotion without a
-/// named slot, `Some(Some(slot))`.
-pub fn parse_promo(s: &str) -> Result<Option<Option<SlotKind>>, ()> {
+/// Parses a promotion cell: `Some(None)` for not promoted, `Some(Some(None))` for a promotion
+/// without a named slot, `Some(Some(Some(slot)))`; `None` when the text is none of these.
+pub fn parse_promo(s: &str) -> Option<Option<Option<SlotKind>>> {
     let t = normalise(s);
-    Ok(match t.as_str() {
+    Some(match t.as_str() {
         "" | "0" | "否" | "无" | "n" | "no" | "false" | "非促销" | "正常" | "none" => None,
         "1" | "是" | "y" | "yes" | "true" | "促销" | "promo" | "promotion" => Some(None),
         "dm" | "海报" | "dm海报" | "dm/海报" | "flyer" => Some(Some(SlotKind::Dm)),
         "端架" | "端头" | "endcap" | "gondolaend" => Some(Some(SlotKind::EndCap)),
         "tg" | "tg位" => Some(Some(SlotKind::Tg)),
         "堆头" | "地堆" | "floorstack" => Some(Some(SlotKind::FloorStack)),
-        _ => return Err(()),
+        _ => return None,
     })
 }
 
@@ -347,7 +347,7 @@ fn read_file(t: &RawTable, cols: &Columns, calendar: Granularity) -> Result<File
     let file = &t.file;
     let at = |row: usize, role: Role| {
         let c = cols.get(role).unwrap_or(0);
-        Cell { row, column: c + 1, header: t.headers.get(c).cloned().unwrap_or_default() }
+        Box::new(Cell { row, column: c + 1, header: t.headers.get(c).cloned().unwrap_or_default() })
     };
     let bad = |row: usize, role: Role, value: &str, message: String| Error::Value {
         file: file.clone(),
@@ -428,7 +428,7 @@ fn read_file(t: &RawTable, cols: &Columns, calendar: Granularity) -> Result<File
         };
         let units = num(Role::Units, true)?.unwrap_or_default();
         let promo = match get(r, Role::Promo) {
-            Some(v) => parse_promo(v).map_err(|()| {
+            Some(v) => parse_promo(v).ok_or_else(|| {
                 bad(
                     r.number,
                     Role::Promo,
@@ -558,6 +558,7 @@ fn f(d: Decimal) -> f64 {
 /// module says).
 pub fn read_history(files: &[PathBuf], mapping: &Mapping, calendar: Granularity) -> Result<SalesHistory, Error> {
     let tables = files.iter().map(|f| table::read_table(f)).collect::<Result<Vec<_>, _>>()?;
+    // (Reading every file first: a bad file is reported before any work on the others.)
     from_tables(&tables, mapping, calendar)
 }
 

@@ -426,7 +426,8 @@ mod tests {
 
     #[test]
     fn recognises_chinese_and_english_headers() {
-        let cases: &[(&[&str], &[(Role, usize)])] = &[
+        type Case<'a> = (&'a [&'a str], &'a [(Role, usize)]);
+        let cases: &[Case<'_>] = &[
             (
                 &[
                     "商品编码",

@@ -144,7 +144,8 @@ fn family(d: &Dist) -> Family {
 /// A distribution as an inline table, in the contract's family for the key (`base`) or else
 /// `default`; rates as percentages with two decimals (`as_rate`), else four decimals.
 fn dist(base: Option<&Dist>, default: Family, t: &Target, as_rate: bool) -> String {
-    let r = |x: f64| if as_rate { (x * 10_000.0).round() / 10_000.0 } else { (x * 10_000.0).round() / 10_000.0 };
+    // Rates to 0.01% (four decimals as a fraction), other values to four decimals.
+    let r = |x: f64| (x * 10_000.0).round() / 10_000.0;
     let v = |x: f64| if as_rate { pct(r(x)) } else { num(r(x)) };
     let (min, max) = (r(t.min), r(t.max));
     let mode = r(t.mode).clamp(min, max);

@@ -509,3 +509,186 @@ fn brief_ranks_clauses_and_is_deterministic() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(bad.stdout.is_empty());
 }
+
+/// `kasim calibrate`: the messy GBK export onto the supermarket contract, the synthetic
+/// weekly history onto its contract, located errors, output modes.
+mod calibrate {
+    use super::kasim;
+
+    fn tmp(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("kasim-cli-calibrate-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn messy_gbk_export_calibrates_the_supermarket_contract() {
+        let dir = tmp("messy");
+        let out = dir.join("sunrise.toml");
+        let args = [
+            "calibrate",
+            "scenarios/actuals/sunrise-weekly-gbk.csv",
+            "--contract",
+            "scenarios/supermarket.toml",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        let r = kasim(&args);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+        assert_eq!(v["format"], "kasim.calibrate/1");
+        let s = &v["summary"];
+        assert_eq!((s["rows"].as_u64(), s["skus"].as_u64(), s["periods"].as_u64()), (Some(1025), Some(9), Some(30)));
+        assert_eq!(s["files"][0]["encoding"], "GBK/GB18030");
+        assert_eq!(s["files"][0]["skipped_totals"], 1);
+        assert_eq!(s["first_date"], "2024-01-01");
+        let warnings =
+            v["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect::<Vec<_>>().join("\n");
+        assert!(
+            warnings.contains("HM-OLD90: no sales after 2025-05") && warnings.contains("HM-DN175: baseline from only"),
+            "{warnings}"
+        );
+        // Monthly σ of a weekly σ of 0.22: about 0.22/√4.35.
+        let sigma = v["calibration"]["demand_sigma"]["value"].as_f64().unwrap();
+        assert!((0.07..0.15).contains(&sigma), "{sigma}");
+        // The gift box keeps its own Spring Festival peak.
+        let gb = v["calibration"]["skus"].as_array().unwrap().iter().find(|s| s["sku"] == "HM-GB12").unwrap();
+        assert!(gb["seasonality"][0].as_f64().unwrap() > 3.0 * gb["seasonality"][5].as_f64().unwrap());
+        let b = &v["backtest"];
+        assert_eq!((b["fit_periods"].as_u64(), b["holdout_periods"].as_u64()), (Some(20), Some(10)));
+        assert!(b["mape_units"].as_f64().unwrap() < 0.3);
+        // The written file: extends the contract by a path relative to it, loads and simulates.
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(text.contains(&format!(
+                "extends = \"{}\"",
+                v["calibrated_contract"]
+                    .as_str()
+                    .unwrap()
+                    .lines()
+                    .nth(2)
+                    .unwrap()
+                    .trim_start_matches("extends = \"")
+                    .trim_end_matches('"')
+            )));
+        assert_eq!(text, v["calibrated_contract"].as_str().unwrap());
+        assert!(text.contains("units = [0, 0, "), "the new SKU stays unlisted in January and February");
+        let sim = kasim(&["simulate", out.to_str().unwrap(), "--runs", "200", "--format", "json"]);
+        assert!(sim.status.success(), "{}", String::from_utf8_lossy(&sim.stderr));
+        // Deterministic: the same run gives the same bytes.
+        let again = kasim(&args);
+        assert_eq!(again.stdout, r.stdout);
+        // The committed calibrated scenario is what calibrate writes there.
+        let bundled = kasim(&[
+            "calibrate",
+            "scenarios/actuals/sunrise-weekly-gbk.csv",
+            "--contract",
+            "scenarios/supermarket.toml",
+        ]);
+        assert!(bundled.status.success());
+        let committed = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/actuals/sunrise-calibrated.toml"),
+        )
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&bundled.stdout)
+            .replace("extends = \"scenarios/supermarket.toml\"", "extends = \"../supermarket.toml\"");
+        assert_eq!(stdout, committed);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn synthetic_weekly_history_round_trips_through_the_cli() {
+        use kasim_actuals::synthetic::{Spec, contract_toml, generate, to_csv};
+        let dir = tmp("synthetic");
+        let spec = Spec { skus: 10, ..Spec::default() };
+        std::fs::write(dir.join("contract.toml"), contract_toml(&spec, true)).unwrap();
+        std::fs::write(dir.join("sales.csv"), to_csv(&generate(&spec))).unwrap();
+        let d = |p: &str| dir.join(p).to_str().unwrap().to_string();
+        let r = kasim(&[
+            "calibrate",
+            &d("sales.csv"),
+            "--contract",
+            &d("contract.toml"),
+            "--out",
+            &d("calibrated.toml"),
+            "--format",
+            "csv",
+        ]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let csv = String::from_utf8_lossy(&r.stdout);
+        assert!(csv.starts_with("\u{feff}parameter,"), "{csv}");
+        let eps: f64 =
+            csv.lines().find(|l| l.starts_with("elasticity,")).unwrap().split(',').nth(2).unwrap().parse().unwrap();
+        assert!((eps - 2.0).abs() < 0.2, "{eps}");
+        let text = std::fs::read_to_string(dir.join("calibrated.toml")).unwrap();
+        assert!(text.contains("extends = \"contract.toml\""));
+        let ev = kasim(&["evaluate", &d("calibrated.toml"), "--format", "json"]);
+        assert!(ev.status.success(), "{}", String::from_utf8_lossy(&ev.stderr));
+        // Report to a file as xlsx; the contract to stdout.
+        let r = kasim(&[
+            "calibrate",
+            &d("sales.csv"),
+            "--contract",
+            &d("contract.toml"),
+            "--format",
+            "xlsx",
+            "--report",
+            &d("report.xlsx"),
+            "--runs",
+            "50",
+        ]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        assert!(String::from_utf8_lossy(&r.stdout).starts_with("# Calibrated by `kasim calibrate`"));
+        assert!(std::fs::read(dir.join("report.xlsx")).unwrap().starts_with(b"PK"));
+        // xlsx without --report is refused before anything runs.
+        let r = kasim(&["calibrate", &d("sales.csv"), "--contract", &d("contract.toml"), "--format", "xlsx"]);
+        assert_eq!(r.status.code(), Some(2));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn input_errors_are_located_and_write_nothing() {
+        let dir = tmp("errors");
+        let d = |p: &str| dir.join(p).to_str().unwrap().to_string();
+        let mut text = String::from("Item Code,Week Start,Sold,Price\n");
+        for w in 0..20 {
+            let units = if w == 15 { "1O".to_string() } else { (40 + w).to_string() };
+            text.push_str(&format!("HM-RC200,2025-{:02}-{:02},{units},12.9\n", 1 + w / 4, 1 + 7 * (w % 4)));
+        }
+        std::fs::write(dir.join("export.csv"), &text).unwrap();
+        let base = ["calibrate", "--contract", "scenarios/supermarket.toml"];
+        let run = |extra: &[&str]| {
+            let mut a: Vec<String> = base.iter().map(|s| s.to_string()).collect();
+            a.insert(1, d("export.csv"));
+            a.extend(extra.iter().map(|s| s.to_string()));
+            a.extend(["--out".to_string(), d("out.toml")]);
+            kasim(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        };
+        // `Sold` is not recognised: the error lists the headers.
+        let r = run(&[]);
+        assert_eq!(r.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(
+            err.contains("no units column") && err.contains("the headers are: Item Code, Week Start, Sold, Price"),
+            "{err}"
+        );
+        // Named by a flag: now the bad number in row 17 is located.
+        let r = run(&["--column", "units=Sold"]);
+        assert_eq!(r.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(err.contains("export.csv: row 17, column C `Sold` (units): not a number: `1O`"), "{err}");
+        assert!(r.stdout.is_empty());
+        assert!(!dir.join("out.toml").exists(), "nothing written on error");
+        // A mapping file does the same; a role typo in it is located.
+        std::fs::write(dir.join("map.toml"), "[columns]\ndate = \"Week Start\"\nunit = \"Sold\"\n").unwrap();
+        let r = run(&["--column", "units=Solds"]);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(err.contains("units = `Solds`: no such column; the headers are: Sold, "), "{err}");
+        let r = run(&["--mapping", &d("map.toml")]);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(err.contains("map.toml:3:1: unknown column role `unit`"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -263,3 +263,38 @@ impl Report for CalibrationReport {
         Some("estimates")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kasim_actuals::report::{CalibrationReport, Options};
+    use kasim_actuals::synthetic::{Spec, contract_toml, generate, to_csv};
+
+    /// Every table cell of the calibration report is in its JSON; CSV is the estimates table.
+    #[test]
+    fn calibration_report_is_consistent() {
+        let dir = std::env::temp_dir().join(format!("kasim-report-calibrate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let spec = Spec { skus: 4, ..Spec::default() };
+        let path = dir.join("c.toml");
+        std::fs::write(&path, contract_toml(&spec, true)).unwrap();
+        let contract = kasim_core::load(&path).unwrap();
+        let csv = to_csv(&generate(&spec));
+        let h = kasim_actuals::history::from_csv_text(
+            std::path::Path::new("s.csv"),
+            &csv,
+            &kasim_actuals::Mapping::new(),
+            contract.calendar.granularity,
+        )
+        .unwrap();
+        let files = [std::path::PathBuf::from("s.csv")];
+        let r =
+            CalibrationReport::prepare(&path, &contract, &h, &files, &dir, &Options { backtest_runs: 100, seed: 3 })
+                .unwrap();
+        crate::testing::assert_consistent(&r);
+        let text = crate::emit::emit(&r, crate::Format::Csv).unwrap();
+        assert!(text.starts_with("\u{feff}parameter,scope,value,se,n\n"), "{text}");
+        let table = crate::emit::emit(&r, crate::Format::Table).unwrap();
+        assert!(table.contains("Backtest") && table.contains("Seasonality"), "{table}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
