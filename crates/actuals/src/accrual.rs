@@ -185,10 +185,10 @@ pub fn schedule(
         let rest = expected - booked_total;
         let mut per_period = Vec::with_capacity(periods);
         let mut spread = Decimal::ZERO;
-        for p in 0..periods {
+        for (p, &b) in booked.iter().enumerate() {
             let share = if p + 1 == periods { rest - spread } else { (rest * weight(p)).round_dp(2) };
             spread += share;
-            per_period.push(booked[p] + share);
+            per_period.push(b + share);
         }
         let accrued: Decimal = per_period[..closed].iter().sum();
         rules.push(RuleAccrual {

@@ -86,7 +86,7 @@ pub fn from_table(t: &RawTable) -> Result<Statement, Error> {
     let reference = find(&t.headers, REFERENCE);
     let bad = |row: usize, col: usize, role: &'static str, value: &str, message: &str| Error::Value {
         file: t.file.clone(),
-        cell: Cell { row, column: col + 1, header: t.headers.get(col).cloned().unwrap_or_default() },
+        cell: Box::new(Cell { row, column: col + 1, header: t.headers.get(col).cloned().unwrap_or_default() }),
         role,
         value: value.to_string(),
         message: message.to_string(),
