@@ -13,7 +13,7 @@
 //!   noise, promotion elasticity per slot with pooling, post-promotion dip, fill and returns).
 //! * [`backtest`] — fit on the first two thirds, forecast the rest: MAPE and the coverage of
 //!   the simulated P10–P90.
-//! * [`write`] — the calibrated contract, a TOML file that `extends` the contract.
+//! * [`write`](mod@write) — the calibrated contract, a TOML file that `extends` the contract.
 //! * [`report`] — the [`CalibrationReport`] value `kasim calibrate` emits.
 //! * [`ytd`], [`track`], [`watchlist`], [`accrual`], [`statement`], [`reconcile`] — `kasim
 //!   track`: the year in progress (closed periods exact, the rest simulated conditioned on
