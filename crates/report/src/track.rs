@@ -35,7 +35,6 @@ impl Report for TrackReport {
             format!("年度跟踪：{}（{}）：已结算 {}/{} 期", self.contract, self.year, self.closed, self.periods),
         ));
         let mut kv = KeyValues::new("summary");
-        kv.pair("year", Text::both("Contract year", "合同年度"), Value::text(self.year.to_string()));
         kv.pair("closed", Text::both("Closed periods", "已结算期数"), count(self.closed));
         kv.pair("periods", Text::both("Periods of the year", "全年期数"), count(self.periods));
         kv.pair(
