@@ -2,7 +2,8 @@
 //! closed periods (lump sums due so far included: they are ledger lines of closed periods).
 //!
 //! **Which rule a charge is for.** A fee type that is a rule's id, label or Chinese label
-//! (normalised) names that rule. Otherwise the recognition table maps words to fee kinds
+//! (normalised) names that rule; a fee kind's code or name (`dm_fee`, `DM费`) names the rules of
+//! that kind. Otherwise the recognition table maps words to fee kinds
 //! (进场费 → entry fee, 返利/返佣 → the rebates, DM/海报 → DM fee, 堆头/端架/陈列 → display fee,
 //! 促销员 → promoter fee, 条码 → listing fee, 店庆 → anniversary fee, …) and the candidates are
 //! the contract's rules of those kinds. Several candidates: the one with an unmatched line of
@@ -148,6 +149,19 @@ pub fn candidates(contract: &Contract, fee_type: &str) -> Vec<String> {
         .collect();
     if !named.is_empty() {
         return named;
+    }
+    // A fee kind's code or name (`dm_fee`, `DM / flyer fee`, `DM费`): the rules of that kind.
+    let by_kind: Vec<String> = contract
+        .fees
+        .iter()
+        .filter(|f| {
+            let k = f.kind();
+            [k.code(), k.english(), k.chinese()].iter().any(|n| normalise(n) == t)
+        })
+        .map(|f| f.id.clone())
+        .collect();
+    if !by_kind.is_empty() {
+        return by_kind;
     }
     // The most specific words first: a word contained in a longer matching word is not used.
     let hits: Vec<&(&str, &[FeeKind])> = WORDS.iter().filter(|(w, _)| t.contains(w)).collect();

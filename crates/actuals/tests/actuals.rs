@@ -630,3 +630,24 @@ mod track {
         let _ = Closed::from_outcome(compiled.plan_outcome(), 0);
     }
 }
+
+/// Fee types name rules by id, label, kind or a word of the recognition table.
+#[test]
+fn statement_fee_types_name_rules() {
+    use kasim_actuals::reconcile::candidates;
+    let c = kasim_core::load(root().join("scenarios/supermarket.toml")).unwrap();
+    for (fee, rules) in [
+        ("合同续签费", vec!["renewal"]),
+        ("end-cap", vec!["end-cap"]),
+        ("dm_fee", vec!["dm"]),
+        ("DM/海报费", vec!["dm"]),
+        ("堆头费", vec!["end-cap"]),
+        ("年度返利", vec!["year-end-rebate"]),
+        ("阶梯返利", vec!["year-end-rebate"]),
+        ("返利", vec!["unconditional", "year-end-rebate"]),
+        ("促销员管理费", vec![]),
+        ("系统使用费", vec![]),
+    ] {
+        assert_eq!(candidates(&c, fee), rules, "{fee}");
+    }
+}
