@@ -616,6 +616,33 @@ mod track {
         assert!(e.contains("without charges"), "{e}");
     }
 
+    /// A workbook statement (Excel dates, numbers, a title row) reads exactly.
+    #[test]
+    fn xlsx_statement_reads() {
+        let dir = std::env::temp_dir().join(format!("kasim-actuals-st-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("对账单.xlsx");
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "扣款明细").unwrap();
+        for (c, h) in ["单据日期", "费用名称", "费用金额", "参考号"].iter().enumerate() {
+            ws.write_string(1, c as u16, *h).unwrap();
+        }
+        let fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        let d = rust_xlsxwriter::ExcelDateTime::from_ymd(2027, 1, 31).unwrap();
+        ws.write_number_with_format(2, 0, d.to_excel(), &fmt).unwrap();
+        ws.write_string(2, 1, "进场费").unwrap();
+        ws.write_number(2, 2, 80000.25).unwrap();
+        ws.write_string(2, 3, "V-1").unwrap();
+        wb.save(&path).unwrap();
+        let st = read_statement(&path).unwrap();
+        assert_eq!(st.lines.len(), 1);
+        let l = &st.lines[0];
+        assert_eq!((l.row, l.date.as_deref(), l.fee_type.as_str()), (3, Some("2027-01-31"), "进场费"));
+        assert_eq!((l.amount, l.reference.as_str()), (Decimal::new(8_000_025, 2), "V-1"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
     /// A fractional unit count in a closed period is refused with the SKU and period.
     #[test]
     fn fractional_units_are_refused() {

@@ -269,6 +269,32 @@ impl Report for TrackReport {
             blocks.push(t.into());
         }
         doc.blocks.push(Section::new("accruals", Text::both("Accruals", "费用计提"), blocks).into());
+        // The schedule per rule and period (files only: periods × rules rows).
+        let mut by_rule = Table::new(
+            "accrual_by_rule",
+            vec![
+                Column::number("period", Text::both("Period", "期")),
+                Column::text("rule", Text::both("Rule", "条款")),
+                Column::number("accrual", Text::both("Accrual", "计提")),
+            ],
+        );
+        for p in &a.periods {
+            for r in &a.rules {
+                if let Some(&x) = r.per_period.get(p.period - 1) {
+                    by_rule.row(vec![count(p.period), Value::text(&r.rule), Value::Money(x)]);
+                }
+            }
+        }
+        doc.blocks.push(
+            Section::new(
+                "accrual_by_rule",
+                Text::both("Accruals per period and rule", "按期按条款计提"),
+                vec![by_rule.into()],
+            )
+            .collapsed()
+            .files_only()
+            .into(),
+        );
         // Reconciliation.
         if let Some(rec) = &self.reconciliation {
             let mut kv = KeyValues::new("reconciliation_summary");
