@@ -22,7 +22,9 @@ use crate::ytd::year_to_date;
 /// The JSON schema and version of the report.
 pub const SCHEMA: &str = "kasim.track/1";
 
-/// A distribution's summary over the scenarios, exact in cents.
+/// A distribution's summary over the scenarios, computed as `kasim simulate` computes its
+/// summaries ([`kasim_montecarlo::Summary`]: the exact mean rounded half away from zero to the
+/// cent, percentiles by linear interpolation between order statistics, "type 7").
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Dist {
     /// What (`fees_total`, `net_contribution`, `net_invoiced`, or a rule id).
@@ -31,9 +33,9 @@ pub struct Dist {
     pub label: String,
     /// Chinese label.
     pub label_zh: String,
-    /// Mean (to the cent, half to even).
+    /// Mean.
     pub mean: Decimal,
-    /// 10th percentile (nearest rank).
+    /// 10th percentile.
     pub p10: Decimal,
     /// Median.
     pub p50: Decimal,
@@ -48,37 +50,29 @@ pub fn money(cents: i128) -> Decimal {
     Decimal::try_from_i128_with_scale(cents, 2).unwrap_or(Decimal::MAX)
 }
 
-/// The mean of cents, to the cent (half to even).
+/// The mean of cents, to the cent (half away from zero, as `kasim simulate`).
 pub fn mean_cents(v: &[i64]) -> Decimal {
-    if v.is_empty() {
-        return Decimal::ZERO;
-    }
+    let n = v.len().max(1) as i128;
     let sum: i128 = v.iter().map(|&x| i128::from(x)).sum();
-    (money(sum) / Decimal::from(v.len())).round_dp(2)
+    let (q, r) = (sum / n, sum % n);
+    money(if 2 * r.abs() >= n { q + sum.signum() } else { q })
 }
 
 impl Dist {
     /// The summary of `cents` (one value per scenario).
     pub fn of(key: &str, label: &str, label_zh: &str, cents: &[i64]) -> Dist {
-        let mut s = cents.to_vec();
-        s.sort_unstable();
-        let q = |p: f64| {
-            if s.is_empty() {
-                return Decimal::ZERO;
-            }
-            let i = ((p * s.len() as f64).ceil() as usize).clamp(1, s.len()) - 1;
-            money(i128::from(s[i]))
-        };
-        let neg = s.iter().filter(|&&x| x < 0).count();
+        let s = kasim_montecarlo::Summary::of_cents(cents);
+        let pct = |p: u32| s.percentiles.iter().find(|(q, _)| *q == p).map_or(Decimal::ZERO, |x| x.1);
+        let neg = cents.iter().filter(|&&x| x < 0).count();
         Dist {
             key: key.to_string(),
             label: label.to_string(),
             label_zh: label_zh.to_string(),
             mean: mean_cents(cents),
-            p10: q(0.1),
-            p50: q(0.5),
-            p90: q(0.9),
-            p_negative: if s.is_empty() { 0.0 } else { neg as f64 / s.len() as f64 },
+            p10: pct(10),
+            p50: pct(50),
+            p90: pct(90),
+            p_negative: if cents.is_empty() { 0.0 } else { neg as f64 / cents.len() as f64 },
         }
     }
 }

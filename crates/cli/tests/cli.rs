@@ -744,6 +744,38 @@ mod track {
         assert_eq!(one.stdout, two.stdout);
     }
 
+    /// Nothing closed: the distribution is `kasim simulate`'s, figure for figure.
+    #[test]
+    fn nothing_closed_is_kasim_simulate() {
+        let sim = json(&["simulate", "scenarios/supermarket.toml", "--runs", "500", "--seed", "4", "--format", "json"]);
+        let t = json(&[
+            "track",
+            "scenarios/supermarket.toml",
+            "--actuals",
+            YTD,
+            "--as-of",
+            "0",
+            "--runs",
+            "500",
+            "--seed",
+            "4",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(t["closed"], 0);
+        for (i, key) in [(0, "net_contribution"), (1, "fees_total"), (2, "net_invoiced")] {
+            let s = &sim["outputs"][i]["summary"];
+            assert_eq!(sim["outputs"][i]["output"], key);
+            let d = t["distribution"].as_array().unwrap().iter().find(|d| d["key"] == key).unwrap();
+            let pct = |p: u64| s["percentiles"].as_array().unwrap().iter().find(|x| x[0] == p).unwrap()[1].clone();
+            assert_eq!(
+                (&d["mean"], &d["p10"], &d["p50"], &d["p90"]),
+                (&s["mean"], &pct(10), &pct(50), &pct(90)),
+                "{key}"
+            );
+        }
+    }
+
     #[test]
     fn previous_run_calibrated_model_and_formats() {
         let dir = tmp("formats");
