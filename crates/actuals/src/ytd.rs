@@ -4,7 +4,8 @@
 //! * **Which year.** The contract's `year` when it gives one, else the year of the last
 //!   period with actuals. Rows of other years are not used (counted in the notes).
 //! * **Closed periods.** Periods 1 … `as_of` (default: the last period of that year with an
-//!   actual row). A closed SKU-period without a row counts as no sales (noted).
+//!   actual row; `as_of` may not be later than that). A closed SKU-period without a row (a
+//!   delisted SKU, a week without sales) counts as no sales (noted).
 //! * **Cells, exactly.** Units sold, ordered, delivered and returned are the exported numbers
 //!   summed over the period's rows ([`crate::history::ExactCell`], never scaled for coverage);
 //!   a fractional unit count is an error naming the SKU and period. Without a delivered
@@ -56,8 +57,8 @@ fn micro(d: Decimal) -> Option<i64> {
 ///
 /// # Errors
 ///
-/// [`Error::Track`] when the actuals are beyond the contract's calendar (`as_of` after the
-/// last period), a closed unit count is fractional or too large, or no period is closed.
+/// [`Error::Track`] when `as_of` is after the contract's last period or after the last period
+/// with actuals, a closed unit count is fractional or too large, or no period is closed.
 pub fn year_to_date(
     compiled: &Compiled<'_>,
     history: &SalesHistory,
@@ -86,6 +87,11 @@ pub fn year_to_date(
     let closed = as_of.unwrap_or(last);
     if closed > periods {
         return Err(Error::Track(format!("--as-of {closed} is after the contract's last period ({periods})")));
+    }
+    if closed > last {
+        return Err(Error::Track(format!(
+            "--as-of {closed}: the actuals of {year} end at period {last}; a period closes only with actuals"
+        )));
     }
     if as_of.is_none() && closed == 0 {
         return Err(Error::Track(format!("the actuals have no period of {year}: nothing is closed")));

@@ -654,6 +654,18 @@ mod track {
         assert!(e.contains("HM-RC200") && e.contains("period 1") && e.contains("10.5"), "{e}");
         let e = year_to_date(&compiled, &h, Some(13)).unwrap_err().to_string();
         assert!(e.contains("13"), "{e}");
+        let ok = history::from_csv_text(
+            Path::new("g.csv"),
+            "商品编码,月份,销售数量\nHM-RC200,2027-01,10\n",
+            &Mapping::new(),
+            Granularity::Monthly,
+        )
+        .unwrap();
+        let e = year_to_date(&compiled, &ok, Some(3)).unwrap_err().to_string();
+        assert!(e.contains("--as-of 3") && e.contains("end at period 1"), "{e}");
+        let one = year_to_date(&compiled, &ok, None).unwrap();
+        assert_eq!(one.closed.periods, 1);
+        assert!(one.notes.iter().any(|n| n.contains("7 closed SKU-period(s) have no actuals")), "{:?}", one.notes);
         let _ = Closed::from_outcome(compiled.plan_outcome(), 0);
     }
 }
