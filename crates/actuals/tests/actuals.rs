@@ -463,6 +463,42 @@ mod track {
         }
     }
 
+    /// A weekly contract with all 52 weeks closed by a weekly export with dates: the
+    /// distribution collapses onto the exact settlement.
+    #[test]
+    fn all_52_weeks_closed_collapse() {
+        let spec = kasim_actuals::synthetic::Spec { skus: 3, ..Default::default() };
+        let toml = kasim_actuals::synthetic::contract_toml(&spec, true)
+            + "\n[[fees]]\nid = \"tiers\"\nkind = \"tiered_rebate\"\ntiers = [ { threshold = \"0\", rate = \"1%\" }, { threshold = \"60000\", rate = \"2%\" } ]\n";
+        let c = kasim_core::load_str(&toml, Path::new("weekly.toml"), None).unwrap();
+        let compiled = Compiled::new(&c).unwrap();
+        let year = Model::new(&compiled).unwrap().sample(5, 1);
+        let start = kasim_actuals::date::Date::new(c.year.unwrap(), 1, 1).unwrap();
+        let mut csv = String::from("商品编码,周开始日期,销售数量,订货量,到货量,退货数量\n");
+        for p in 0..52 {
+            for (s, k) in compiled.skus.iter().enumerate() {
+                let x = year.cell(p, s);
+                let day = kasim_actuals::date::Date(start.0 + 7 * p as i32);
+                csv.push_str(&format!("{},{day},{},{},{},{}\n", k.id, x.sold, x.ordered, x.delivered, x.returned));
+            }
+        }
+        let h = history::from_csv_text(Path::new("w.csv"), &csv, &Mapping::new(), Granularity::Weekly).unwrap();
+        let report = run(&c, &h, &Options { runs: 100, ..Default::default() });
+        assert_eq!(report.closed, 52);
+        let ytd = year_to_date(&compiled, &h, None).unwrap();
+        for p in 0..52 {
+            for s in 0..3 {
+                let (a, b) = (ytd.outcome.cell(p, s), year.cell(p, s));
+                assert_eq!((a.sold, a.delivered, a.returned), (b.sold, b.delivered, b.returned), "week {}", p + 1);
+            }
+        }
+        let exact = compiled.settle(&ytd.outcome).unwrap();
+        for d in &report.distribution {
+            assert_eq!((d.p10, d.p90), (d.mean, d.mean), "{}", d.key);
+        }
+        assert_eq!(report.distribution[0].mean, exact.pnl.fees_total);
+    }
+
     /// Accruals add up to the expected full-year cost per rule and in total; the cumulative
     /// ends there; re-reading the JSON as --previous gives no change for the same run, and a
     /// run with fewer closed periods differs.
