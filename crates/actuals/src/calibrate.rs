@@ -94,8 +94,13 @@ pub struct SkuSlot {
     pub promotions: usize,
     /// The SKU's own elasticity, when it has promotions with a price cut.
     pub raw: Option<f64>,
+    /// Standard error of the SKU's own elasticity.
+    pub raw_se: Option<f64>,
     /// The elasticity used (shrunk towards the pooled one).
     pub elasticity: f64,
+    /// Its standard error: the pooled one's when the pooled one is used, else the shrunk
+    /// estimate's √(1/(1/v_s + 1/τ²)).
+    pub se: Option<f64>,
 }
 
 /// What was estimated for one SKU.
@@ -576,6 +581,7 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
         }
         // Per SKU.
         let (eps_pool, s2_pool) = fit.or(pooled).map_or((0.0, sigma2), |f| (f.0, f.1));
+        let se_pool = fit.or(pooled).map(|f| (f.1 / f.2).sqrt());
         let mut own: Vec<(usize, f64, f64, usize)> = Vec::new();
         for (s, slots_of_s) in sku_slots.iter_mut().enumerate() {
             let mine: Vec<&Promo> = ps.iter().copied().filter(|p| p.sku == s).collect();
@@ -593,7 +599,14 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
             if n > 0 && sxx > 0.0 {
                 own.push((s, sxy / sxx, s2_pool / sxx, n));
             } else {
-                slots_of_s.push(SkuSlot { slot: slot_key(*kind), promotions: 0, raw: None, elasticity: eps_pool });
+                slots_of_s.push(SkuSlot {
+                    slot: slot_key(*kind),
+                    promotions: 0,
+                    raw: None,
+                    raw_se: None,
+                    elasticity: eps_pool,
+                    se: se_pool,
+                });
             }
         }
         let big: Vec<&(usize, f64, f64, usize)> = own.iter().filter(|o| o.3 >= MIN_SKU_PROMOTIONS).collect();
@@ -605,12 +618,20 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
             0.0
         };
         for (s, eps_s, v_s, n) in own {
-            let used = if n < MIN_SKU_PROMOTIONS || tau2_e <= 0.0 {
-                eps_pool
+            let (used, se) = if n < MIN_SKU_PROMOTIONS || tau2_e <= 0.0 {
+                (eps_pool, se_pool)
             } else {
-                (eps_s / v_s + eps_pool / tau2_e) / (1.0 / v_s + 1.0 / tau2_e)
+                let precision = 1.0 / v_s + 1.0 / tau2_e;
+                ((eps_s / v_s + eps_pool / tau2_e) / precision, Some((1.0 / precision).sqrt()))
             };
-            sku_slots[s].push(SkuSlot { slot: slot_key(*kind), promotions: n, raw: Some(eps_s), elasticity: used });
+            sku_slots[s].push(SkuSlot {
+                slot: slot_key(*kind),
+                promotions: n,
+                raw: Some(eps_s),
+                raw_se: Some(v_s.sqrt()),
+                elasticity: used,
+                se,
+            });
         }
         slots.push(SlotEstimate {
             slot: slot_key(*kind),
@@ -620,6 +641,14 @@ pub fn calibrate(history: &SalesHistory) -> Result<Calibration, Error> {
             flat_uplift,
             residual_sd: fit.map(|f| f.1.sqrt()),
         });
+    }
+    if !promos.is_empty()
+        && calendar == Granularity::Monthly
+        && history.summary.source != crate::history::SourceGranularity::Month
+    {
+        warnings.push(
+            "the promotions were recorded by the week or day but the contract is monthly: the elasticity is a promoted month's, smaller than a promoted week's".into(),
+        );
     }
     if promos.is_empty() {
         warnings.push("no promoted periods in the history: promotion uplift not estimated".into());

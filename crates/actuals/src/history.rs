@@ -19,6 +19,9 @@
 //! minus one source row (a missing week inside a month, missing days) counts as a gap in the
 //! summary; a period with no row at all is missing (`None`), never zero.
 //!
+//! A history spans at most [`MAX_YEARS`] years and [`MAX_CELLS`] SKU-periods (an error beyond,
+//! before anything large is allocated).
+//!
 //! Total rows (`合计`, `总计`, `小计`, `Total`) are skipped and counted. Two rows for the same SKU
 //! and date are a duplicate: identical rows are dropped and counted, rows that disagree are an
 //! [`Error::Duplicate`] naming both.
@@ -327,7 +330,21 @@ pub fn parse_promo(s: &str) -> Option<Option<Option<SlotKind>>> {
     })
 }
 
+/// Most calendar years a history may span.
+pub const MAX_YEARS: i32 = 20;
+/// Most SKU-periods (SKUs × periods from the first to the last) a history may hold.
+pub const MAX_CELLS: usize = 20_000_000;
+
 const TOTALS: [&str; 6] = ["合计", "总计", "小计", "total", "subtotal", "grandtotal"];
+
+/// A total row's label (`合计`, `Total`…); cheap for the cells that are not.
+fn is_total(cell: &str) -> bool {
+    let t = cell.trim();
+    !t.is_empty()
+        && t.len() <= 16
+        && t.starts_with(['合', '总', '小', 'T', 't', 'S', 's', 'G', 'g'])
+        && TOTALS.contains(&normalise(t).as_str())
+}
 
 /// How a file gives its periods.
 #[derive(Clone, Copy)]
@@ -372,8 +389,7 @@ fn read_file(t: &RawTable, cols: &Columns, calendar: Granularity) -> Result<File
     for r in &t.rows {
         let key_role = if cols.get(Role::Sku).is_some() { Role::Sku } else { Role::Barcode };
         let sku = get(r, key_role).unwrap_or("");
-        let first_cells: Vec<String> = r.cells.iter().take(3).map(|c| normalise(c)).collect();
-        if TOTALS.contains(&normalise(sku).as_str()) || first_cells.iter().any(|c| TOTALS.contains(&c.as_str())) {
+        if is_total(sku) || r.cells.iter().take(3).any(|c| is_total(c)) {
             skipped_totals += 1;
             continue;
         }
@@ -573,14 +589,17 @@ pub fn from_tables(tables: &[RawTable], mapping: &Mapping, calendar: Granularity
         let cols = mapping.resolve(&t.file, &t.headers)?;
         reads.push((t.file.clone(), read_file(t, &cols, calendar)?));
     }
-    // Duplicates across all files: (sku, start) → (file index, row, obs index).
-    let mut seen: HashMap<(String, Date), (usize, usize)> = HashMap::new();
+    // Duplicates across all files: sku → start → (row, index into `all`).
+    let mut seen: HashMap<String, HashMap<Date, (usize, usize)>> = HashMap::new();
     let mut all: Vec<Obs> = Vec::new();
-    let mut sources = Vec::new();
     for (fi, (_, r)) in reads.iter_mut().enumerate() {
         let mut dups = 0;
         for (row, o) in std::mem::take(&mut r.obs) {
-            match seen.get(&(o.sku.clone(), o.start)) {
+            let by_date = match seen.get_mut(o.sku.as_str()) {
+                Some(m) => m,
+                None => seen.entry(o.sku.clone()).or_default(),
+            };
+            match by_date.get(&o.start) {
                 Some(&(first_row, idx)) => {
                     if all[idx] == o {
                         dups += 1;
@@ -595,9 +614,8 @@ pub fn from_tables(tables: &[RawTable], mapping: &Mapping, calendar: Granularity
                     });
                 }
                 None => {
-                    seen.insert((o.sku.clone(), o.start), (row, all.len()));
+                    by_date.insert(o.start, (row, all.len()));
                     all.push(o);
-                    sources.push(fi);
                 }
             }
         }
@@ -664,11 +682,15 @@ fn aggregate(
     let mut sales_total: Option<Decimal> = None;
     let rows = obs.len();
     for o in obs {
-        let s = *index.entry(o.sku.clone()).or_insert_with(|| {
-            order.push(o.sku.clone());
-            order.len() - 1
-        });
-        names.entry(o.sku.clone()).or_insert(o.name.clone());
+        let s = match index.get(o.sku.as_str()) {
+            Some(&s) => s,
+            None => {
+                order.push(o.sku.clone());
+                names.insert(o.sku.clone(), o.name.clone());
+                index.insert(o.sku.clone(), order.len() - 1);
+                order.len() - 1
+            }
+        };
         first_date = first_date.min(o.start);
         last_date = last_date.max(Date(o.start.0 + o.span as i32 - 1));
         let mid = Date(o.start.0 + (o.span as i32 - 1) / 2);
@@ -719,9 +741,23 @@ fn aggregate(
         return Err(Error::Thin("the history has no rows".into()));
     };
     let last = cells.keys().map(|k| k.1).max().unwrap_or(first);
+    let years = last.year - first.year + 1;
+    if years > MAX_YEARS {
+        return Err(Error::Calendar {
+            file: files.first().map_or_else(PathBuf::new, |f| PathBuf::from(&f.file)),
+            message: format!("the history spans {years} years ({first_date} to {last_date}): at most {MAX_YEARS}"),
+        });
+    }
+    let span = years as usize * calendar.periods();
+    if order.len().saturating_mul(span) > MAX_CELLS {
+        return Err(Error::Calendar {
+            file: files.first().map_or_else(PathBuf::new, |f| PathBuf::from(&f.file)),
+            message: format!("{} SKUs over {span} periods is more than {MAX_CELLS} SKU-periods", order.len()),
+        });
+    }
     let mut periods = vec![first];
     while let Some(&p) = periods.last() {
-        if p >= last || periods.len() > 100_000 {
+        if p >= last {
             break;
         }
         periods.push(p.next(calendar));
@@ -875,6 +911,35 @@ mod tests {
         for v in ["12%", "abc", "1e3", ""] {
             assert_eq!(parse_number(v), None, "{v}");
         }
+    }
+
+    #[test]
+    fn days_and_numbered_periods() {
+        // 14 days from Monday 6 January 2025, the 15th missing: kasim weeks by day of the year.
+        let mut text = String::from("sku,date,units\n");
+        for d in 0..14 {
+            if d != 9 {
+                text.push_str(&format!("A,2025-01-{:02},10\n", 6 + d));
+            }
+        }
+        let h = read(&text, Granularity::Weekly).unwrap();
+        assert_eq!(h.summary.source, SourceGranularity::Day);
+        let c: Vec<&HistoryCell> = h.skus[0].cells.iter().flatten().collect();
+        assert_eq!(h.periods.len(), 3, "6–7 Jan fall in week 1, 8–14 in week 2, 15–19 in week 3");
+        assert!((c[0].units - 70.0).abs() < 1e-9 && c[0].partial, "week 1 has 2 of 7 days, scaled");
+        assert!((c[1].units - 70.0).abs() < 1e-9 && !c[1].partial, "week 2 whole");
+        assert!((c[2].units - 70.0).abs() < 1e-9 && c[2].partial, "week 3: 4 days, scaled by 7/4");
+        // Year and week-number columns.
+        let h = read("sku,年,周,销量\nA,2025,2,5\nA,2025,3,6\nA,2025,4,7\n", Granularity::Weekly).unwrap();
+        assert_eq!(h.summary.source, SourceGranularity::Week);
+        assert_eq!(h.summary.first_date.to_string(), "2025-01-06", "ISO week 2 of 2025 starts on 6 January");
+        let h = read("sku,year,month,units\nA,2025,2,5\nA,2025,3,6\n", Granularity::Monthly).unwrap();
+        assert_eq!(h.periods, [PeriodKey { year: 2025, period: 2 }, PeriodKey { year: 2025, period: 3 }]);
+        assert_eq!(h.skus[0].cells[0].as_ref().unwrap().units, 5.0);
+        let e = read("sku,date,units\nA,1900-01-01,1\nB,2200-01-01,1\n", Granularity::Monthly).unwrap_err();
+        assert!(e.to_string().contains("the history spans 301 years"), "{e}");
+        let e = read("sku,year,month,units\nA,20x5,2,5\n", Granularity::Monthly).unwrap_err();
+        assert!(e.to_string().contains("row 2, column B `year` (year): not a year: `20x5`"), "{e}");
     }
 
     #[test]

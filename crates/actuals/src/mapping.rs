@@ -12,6 +12,8 @@
 //!
 //! A mapping file:
 //!
+//! The roles are a [`Roles`] set: [`Role`] for sales, or an importer's own.
+//!
 //! ```toml
 //! [columns]
 //! sku = "货号"
@@ -59,6 +61,40 @@ pub enum Role {
     Returns,
     /// Stores selling (门店数).
     Stores,
+}
+
+/// A set of column roles: what an importer's columns can hold. [`Role`] is the sales history's;
+/// another importer (a deduction statement, 对账单: date, fee type, amount, reference) defines
+/// its own enum, implements this trait, and reuses [`Mapping`] and [`Columns`] unchanged.
+pub trait Roles: Copy + Ord + std::fmt::Debug + 'static {
+    /// Every role, in the order columns are recognised.
+    fn all() -> &'static [Self];
+    /// The role's key in flags and mapping files (`shelf_price`).
+    fn key(self) -> &'static str;
+    /// The headers recognised for the role (compared after [`normalise`]).
+    fn aliases(self) -> &'static [&'static str];
+    /// What a file must have: each group lists roles of which at least one must be present
+    /// (`[[Sku, Barcode], [Date, Period], [Units]]`).
+    fn required() -> &'static [&'static [Self]];
+    /// The role of a key.
+    fn parse(key: &str) -> Option<Self> {
+        Self::all().iter().copied().find(|r| r.key() == key.trim())
+    }
+}
+
+impl Roles for Role {
+    fn all() -> &'static [Role] {
+        &Role::ALL
+    }
+    fn key(self) -> &'static str {
+        Role::key(self)
+    }
+    fn aliases(self) -> &'static [&'static str] {
+        Role::aliases(self)
+    }
+    fn required() -> &'static [&'static [Role]] {
+        &[&[Role::Sku, Role::Barcode], &[Role::Date, Role::Period], &[Role::Units]]
+    }
 }
 
 impl Role {
@@ -221,29 +257,55 @@ pub fn normalise(header: &str) -> String {
     h.chars().filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '.' | '/')).collect()
 }
 
-/// Columns named explicitly for roles.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Mapping {
-    columns: BTreeMap<Role, String>,
+/// Columns named explicitly for roles (of the sales history by default).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mapping<R: Roles = Role> {
+    columns: BTreeMap<R, String>,
+}
+
+impl<R: Roles> Default for Mapping<R> {
+    fn default() -> Self {
+        Mapping { columns: BTreeMap::new() }
+    }
 }
 
 /// The columns of one file: the 0-based column index of each role present.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Columns {
-    index: BTreeMap<Role, usize>,
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Columns<R: Roles = Role> {
+    index: BTreeMap<R, usize>,
     /// Headers that play no role.
     pub ignored: Vec<String>,
 }
 
-impl Columns {
+impl<R: Roles> Columns<R> {
     /// The 0-based column of a role.
-    pub fn get(&self, role: Role) -> Option<usize> {
+    pub fn get(&self, role: R) -> Option<usize> {
         self.index.get(&role).copied()
     }
 
     /// Each role present with its 0-based column.
-    pub fn roles(&self) -> impl Iterator<Item = (Role, usize)> + '_ {
+    pub fn roles(&self) -> impl Iterator<Item = (R, usize)> + '_ {
         self.index.iter().map(|(r, i)| (*r, *i))
+    }
+
+    /// A row's cell for a role, with its location for an error (`None` when the file has no
+    /// column for the role).
+    pub fn cell<'r>(
+        &self,
+        table: &crate::table::RawTable,
+        row: &'r crate::table::Row,
+        role: R,
+    ) -> Option<(&'r str, crate::error::Cell)> {
+        let i = self.get(role)?;
+        let text = row.cells.get(i).map_or("", String::as_str);
+        Some((
+            text,
+            crate::error::Cell {
+                row: row.number,
+                column: i + 1,
+                header: table.headers.get(i).cloned().unwrap_or_default(),
+            },
+        ))
     }
 }
 
@@ -268,18 +330,26 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 impl Mapping {
-    /// An empty mapping: every column is recognised from its header.
+    /// An empty mapping of the sales history's roles: every column is recognised from its
+    /// header.
     pub fn new() -> Mapping {
+        Mapping::default()
+    }
+}
+
+impl<R: Roles> Mapping<R> {
+    /// An empty mapping of any role set.
+    pub fn empty() -> Mapping<R> {
         Mapping::default()
     }
 
     /// Names the column for a role (a later call for the same role replaces it).
-    pub fn set(&mut self, role: Role, header: impl Into<String>) {
+    pub fn set(&mut self, role: R, header: impl Into<String>) {
         self.columns.insert(role, header.into());
     }
 
     /// The header named for a role.
-    pub fn get(&self, role: Role) -> Option<&str> {
+    pub fn get(&self, role: R) -> Option<&str> {
         self.columns.get(&role).map(String::as_str)
     }
 
@@ -293,7 +363,7 @@ impl Mapping {
         let Some((role, header)) = flag.split_once('=') else {
             return Err(bad("expected role=Header, e.g. units=销售数量".into()));
         };
-        let role = Role::parse(role).ok_or_else(|| bad(unknown_role(role)))?;
+        let role = R::parse(role).ok_or_else(|| bad(unknown_role::<R>(role)))?;
         if header.trim().is_empty() {
             return Err(bad("no header after `=`".into()));
         }
@@ -307,10 +377,10 @@ impl Mapping {
     ///
     /// [`Error::Io`] when the file cannot be read; [`Error::Mapping`] located at
     /// `file:line:col` for a TOML error, an unknown key or role.
-    pub fn from_file(path: &Path) -> Result<Mapping, Error> {
+    pub fn from_file(path: &Path) -> Result<Mapping<R>, Error> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Io { file: path.to_path_buf(), message: e.to_string() })?;
-        Mapping::from_toml(&text, path)
+        Mapping::<R>::from_toml(&text, path)
     }
 
     /// Reads a mapping from TOML text; `file` names it in errors.
@@ -318,7 +388,7 @@ impl Mapping {
     /// # Errors
     ///
     /// As [`Mapping::from_file`].
-    pub fn from_toml(text: &str, file: &Path) -> Result<Mapping, Error> {
+    pub fn from_toml(text: &str, file: &Path) -> Result<Mapping<R>, Error> {
         let at = |offset: usize| {
             let before = &text[..offset.min(text.len())];
             let line = before.matches('\n').count() + 1;
@@ -329,11 +399,11 @@ impl Mapping {
             origin: at(e.span().map_or(0, |s| s.start)),
             message: e.message().to_string(),
         })?;
-        let mut m = Mapping::new();
+        let mut m = Mapping::<R>::empty();
         for (key, header) in parsed.columns {
             let offset = text.find(&key).unwrap_or(0);
-            let role =
-                Role::parse(&key).ok_or_else(|| Error::Mapping { origin: at(offset), message: unknown_role(&key) })?;
+            let role = R::parse(&key)
+                .ok_or_else(|| Error::Mapping { origin: at(offset), message: unknown_role::<R>(&key) })?;
             m.set(role, header);
         }
         Ok(m)
@@ -345,7 +415,7 @@ impl Mapping {
     ///
     /// [`Error::UnknownHeader`], [`Error::AmbiguousColumn`] and [`Error::MissingColumn`], as
     /// the module says.
-    pub fn resolve(&self, file: &Path, headers: &[String]) -> Result<Columns, Error> {
+    pub fn resolve(&self, file: &Path, headers: &[String]) -> Result<Columns<R>, Error> {
         let mut index = BTreeMap::new();
         let mut taken = vec![false; headers.len()];
         for (role, want) in &self.columns {
@@ -368,7 +438,7 @@ impl Mapping {
             index.insert(*role, i);
             taken[i] = true;
         }
-        for role in Role::ALL {
+        for &role in R::all() {
             if index.contains_key(&role) {
                 continue;
             }
@@ -390,20 +460,20 @@ impl Mapping {
                 }
             }
         }
-        let missing = |role: Role, names: &[Role]| Error::MissingColumn {
-            file: file.to_path_buf(),
-            role: role.key(),
-            names: names.iter().flat_map(|r| r.aliases().iter().take(4)).copied().collect::<Vec<_>>().join(", "),
-            headers: headers.to_vec(),
-        };
-        if !index.contains_key(&Role::Sku) && !index.contains_key(&Role::Barcode) {
-            return Err(missing(Role::Sku, &[Role::Sku, Role::Barcode]));
-        }
-        if !index.contains_key(&Role::Date) && !index.contains_key(&Role::Period) {
-            return Err(missing(Role::Date, &[Role::Date, Role::Period]));
-        }
-        if !index.contains_key(&Role::Units) {
-            return Err(missing(Role::Units, &[Role::Units]));
+        for group in R::required() {
+            if !group.iter().any(|r| index.contains_key(r)) {
+                return Err(Error::MissingColumn {
+                    file: file.to_path_buf(),
+                    role: group.first().map_or("", |r| r.key()),
+                    names: group
+                        .iter()
+                        .flat_map(|r| r.aliases().iter().take(4))
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    headers: headers.to_vec(),
+                });
+            }
         }
         let ignored =
             (0..headers.len()).filter(|&i| !taken[i] && !headers[i].is_empty()).map(|i| headers[i].clone()).collect();
@@ -411,8 +481,8 @@ impl Mapping {
     }
 }
 
-fn unknown_role(role: &str) -> String {
-    let keys: Vec<&str> = Role::ALL.iter().map(|r| r.key()).collect();
+fn unknown_role<R: Roles>(role: &str) -> String {
+    let keys: Vec<&str> = R::all().iter().map(|r| r.key()).collect();
     format!("unknown column role `{}`; the roles are: {}", role.trim(), keys.join(", "))
 }
 
@@ -492,13 +562,49 @@ mod tests {
         assert!(Mapping::new().add_flag("units").is_err());
     }
 
+    /// A deduction statement (对账单) importer's own roles reuse the mapping.
+    #[test]
+    fn another_role_set() {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+        enum Ded {
+            Date,
+            FeeType,
+            Amount,
+        }
+        impl Roles for Ded {
+            fn all() -> &'static [Ded] {
+                &[Ded::Date, Ded::FeeType, Ded::Amount]
+            }
+            fn key(self) -> &'static str {
+                ["date", "fee_type", "amount"][self as usize]
+            }
+            fn aliases(self) -> &'static [&'static str] {
+                [&["扣款日期", "date"][..], &["费用类型", "feetype"][..], &["扣款金额", "amount"][..]][self as usize]
+            }
+            fn required() -> &'static [&'static [Ded]] {
+                &[&[Ded::Date], &[Ded::Amount]]
+            }
+        }
+        let c = Mapping::<Ded>::empty()
+            .resolve(Path::new("d.csv"), &h(&["扣款日期", "费用类型", "扣款金额(元)", "备注"]))
+            .unwrap();
+        assert_eq!(c.roles().collect::<Vec<_>>(), [(Ded::Date, 0), (Ded::FeeType, 1), (Ded::Amount, 2)]);
+        assert_eq!(c.ignored, ["备注"]);
+        let e = Mapping::<Ded>::empty().resolve(Path::new("d.csv"), &h(&["扣款日期", "费用类型"])).unwrap_err();
+        assert!(matches!(e, Error::MissingColumn { role: "amount", .. }));
+        let mut m = Mapping::<Ded>::empty();
+        assert!(m.add_flag("units=x").is_err());
+        m.add_flag("amount=金额").unwrap();
+    }
+
     #[test]
     fn mapping_file_is_located() {
-        let m = Mapping::from_toml("[columns]\nsku = \"货号\"\n", Path::new("m.toml")).unwrap();
+        let m = Mapping::<Role>::from_toml("[columns]\nsku = \"货号\"\n", Path::new("m.toml")).unwrap();
         assert_eq!(m.get(Role::Sku), Some("货号"));
-        let e = Mapping::from_toml("[columns]\nsku = \"货号\"\nunit = \"x\"\n", Path::new("m.toml")).unwrap_err();
+        let e =
+            Mapping::<Role>::from_toml("[columns]\nsku = \"货号\"\nunit = \"x\"\n", Path::new("m.toml")).unwrap_err();
         assert!(e.to_string().starts_with("m.toml:3:1: unknown column role `unit`"), "{e}");
-        let e = Mapping::from_toml("[columns]\nsku = 3\n", Path::new("m.toml")).unwrap_err();
+        let e = Mapping::<Role>::from_toml("[columns]\nsku = 3\n", Path::new("m.toml")).unwrap_err();
         assert!(e.to_string().starts_with("m.toml:2:"), "{e}");
     }
 }

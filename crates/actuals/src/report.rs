@@ -88,6 +88,30 @@ impl CalibrationReport {
         let backtest = backtest(history, contract, options.backtest_runs, options.seed)?;
         let mut warnings = calibration.warnings.clone();
         warnings.extend(written.warnings);
+        if let Some(b) = &backtest {
+            if let Some(c) = b.coverage_p10_p90 {
+                if c < 0.65 {
+                    warnings.push(format!(
+                        "backtest: only {:.0}% of the actuals fall inside the simulated P10–P90 (80% expected): the simulated spread is too narrow, or the level moved in the holdout (bias {:+.1}%)",
+                        c * 100.0,
+                        b.bias * 100.0
+                    ));
+                } else if c > 0.95 {
+                    warnings.push(format!(
+                        "backtest: {:.0}% of the actuals fall inside the simulated P10–P90 (80% expected): the simulated spread is too wide",
+                        c * 100.0
+                    ));
+                }
+            }
+            if b.mape_units > 0.3 {
+                warnings.push(format!("backtest: MAPE of units {:.0}%: the forecasts are rough", b.mape_units * 100.0));
+            }
+        } else {
+            warnings.push(
+                "no backtest: the history has fewer than 9 periods, or its first two thirds cannot be calibrated"
+                    .into(),
+            );
+        }
         Ok(CalibrationReport {
             contract: contract_path.display().to_string(),
             history: names,

@@ -5,11 +5,12 @@
 //! period's middle day —
 //!
 //! ```text
-//! mean  = base_i · stores · season[m] · (1 + trend)^τ · U · D
+//! mean  = base_i · stores · season_i[m] · (1 + trend)^τ · U · D
 //! units = round(mean · exp(σz − σ²/2)),  z ~ N(0, 1)
 //! ```
 //!
-//! with base_i spread evenly over `base_units` (the SKU's units per store per period when
+//! with season_i the common `seasonality` or the SKU's `own_seasonality`, base_i spread evenly
+//! over `base_units` (the SKU's units per store per period when
 //! `stores` is given, else chain-wide), U = (1 − cut)^(−elasticity) in a promoted period (each
 //! SKU-period is promoted with probability `promo_share`, not two periods running; its cut is
 //! drawn from `cuts`, its slot alternates DM and 端架), D = 1 − dip in the period after a
@@ -42,6 +43,8 @@ pub struct Spec {
     pub stores: Option<u32>,
     /// Monthly seasonality factors.
     pub seasonality: [f64; 12],
+    /// SKUs (by index) with their own monthly factors instead (a gift box).
+    pub own_seasonality: Vec<(usize, [f64; 12])>,
     /// Annual growth.
     pub trend: f64,
     /// Lognormal σ of the demand noise.
@@ -78,6 +81,7 @@ impl Default for Spec {
             base_units: (20.0, 200.0),
             stores: None,
             seasonality: [1.25, 1.15, 0.95, 0.9, 0.9, 0.95, 1.0, 1.0, 0.95, 1.0, 0.95, 1.1],
+            own_seasonality: Vec::new(),
             trend: 0.04,
             sigma: 0.2,
             elasticity: 2.0,
@@ -178,15 +182,14 @@ pub fn generate(spec: &Spec) -> Vec<Row> {
     for i in 0..spec.skus {
         let frac = if spec.skus > 1 { i as f64 / (spec.skus - 1) as f64 } else { 0.5 };
         let base = spec.base_units.0 + frac * (spec.base_units.1 - spec.base_units.0);
+        let season = spec.own_seasonality.iter().find(|(j, _)| *j == i).map_or(&spec.seasonality, |(_, f)| f);
         let mut promoted_last = false;
         for (k, &(start, span)) in periods.iter().enumerate() {
             let mid = Date(start.0 + (span as i32 - 1) / 2);
             let (_, m, _) = mid.ymd();
             let tau = f64::from(start.0 - first) / 365.25;
-            let mut mean = base
-                * f64::from(spec.stores.unwrap_or(1))
-                * spec.seasonality[m as usize - 1]
-                * (1.0 + spec.trend).powf(tau);
+            let mut mean =
+                base * f64::from(spec.stores.unwrap_or(1)) * season[m as usize - 1] * (1.0 + spec.trend).powf(tau);
             let promo = !promoted_last && k > 0 && rng.uniform() < spec.promo_share;
             let cut =
                 if spec.cuts.is_empty() { 0.0 } else { spec.cuts[(rng.next_u64() % spec.cuts.len() as u64) as usize] };

@@ -104,6 +104,31 @@ mod recovery {
         assert!(w.contains("trend not estimated") && w.contains("less than two years"), "{w}");
     }
 
+    /// A gift box with its own profile (×3 at Spring Festival, ×0.2 in summer) among 19 SKUs
+    /// that follow the common one: its own factors are recovered within 15%, the others stay
+    /// within 5% of the common ones, and the common seasonality is not pulled by it beyond 5%.
+    #[test]
+    fn a_skus_own_seasonality_is_recovered() {
+        let gift = [3.0, 2.0, 0.4, 0.3, 0.2, 0.2, 0.2, 0.3, 1.5, 1.2, 0.4, 2.3];
+        let spec = Spec { skus: 20, own_seasonality: vec![(7, gift)], ..Spec::default() };
+        let cal = calibrate(&synthetic_history(&spec, Granularity::Weekly)).unwrap();
+        let common_mean = spec.seasonality.iter().sum::<f64>() / 12.0;
+        let g = cal.sku("S007").unwrap();
+        // Units in month m are baseline × factor: compare the profile's shape (ratios to January).
+        for m in 1..12 {
+            let (got, want) = (g.seasonality[m] / g.seasonality[0], gift[m] / gift[0]);
+            assert!((got / want - 1.0).abs() < 0.15, "month {}: {got} vs {want}", m + 1);
+        }
+        let other = cal.sku("S003").unwrap();
+        for m in 0..12 {
+            assert!((other.seasonality[m] / cal.seasonality[m].factor - 1.0).abs() < 0.05, "month {}", m + 1);
+            let want = spec.seasonality[m] / common_mean;
+            assert!((cal.seasonality[m].factor / want - 1.0).abs() < 0.05, "common month {}", m + 1);
+        }
+        assert!(cal.warnings.iter().any(|w| w.contains("S007: its own seasonality")));
+        assert!((cal.demand_sigma.value - 0.2).abs() < 0.02, "{:?}", cal.demand_sigma);
+    }
+
     #[test]
     fn generator_and_calibration_are_deterministic() {
         let spec = Spec { skus: 5, ..Spec::default() };
@@ -174,6 +199,74 @@ mod hostile {
             history::read_history(&[missing], &Mapping::new(), Granularity::Weekly),
             Err(Error::Io { .. })
         ));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
+
+mod no_panics {
+    use super::*;
+    use kasim_actuals::synthetic::Rng;
+
+    /// Structured garbage — plausible headers, cells drawn from valid and broken values — never
+    /// panics in reading, calibrating, writing or backtesting: each input either reads and
+    /// calibrates, or is an error.
+    #[test]
+    fn random_exports_are_values_or_errors() {
+        let dir = std::env::temp_dir().join(format!("kasim-actuals-np-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let spec = Spec { skus: 3, ..Spec::default() };
+        let contract_path = dir.join("c.toml");
+        std::fs::write(&contract_path, synthetic::contract_toml(&spec, true)).unwrap();
+        let contract = kasim_core::load(&contract_path).unwrap();
+        let pick = |r: &mut Rng, v: &[&'static str]| v[(r.next_u64() % v.len() as u64) as usize];
+        let mut rng = Rng::new(99);
+        let (mut ok, mut err) = (0, 0);
+        for _ in 0..300 {
+            let header = pick(
+                &mut rng,
+                &[
+                    "sku,date,units,promo,promo_price,shelf_price,ordered,delivered,returns,stores",
+                    "sku,week,units",
+                    "商品编码,日期,销量,促销档期",
+                    "sku,units",
+                    "date,units",
+                ],
+            );
+            let mut text = format!("{header}\n");
+            let rows = rng.next_u64() % 200;
+            for i in 0..rows {
+                let cols = header.split(',').count();
+                let cells: Vec<String> = (0..cols)
+                    .map(|c| match c {
+                        0 => pick(&mut rng, &["S000", "S001", "S002", "X", "", "合计"]).to_string(),
+                        1 => {
+                            let d = 1 + (i % 28);
+                            let m = 1 + (i / 28) % 12;
+                            pick(&mut rng, &["2025-W05", "bad", "", "2024-02-30"])
+                                .replace("bad", &format!("2024-{m:02}-{d:02}"))
+                        }
+                        _ => pick(
+                            &mut rng,
+                            &["0", "1", "12", "1e3", "-1", "", "DM", "端架", "3.5", "99999999999999999999999999", "是"],
+                        )
+                        .to_string(),
+                    })
+                    .collect();
+                text.push_str(&cells.join(","));
+                text.push('\n');
+            }
+            match history::from_csv_text(Path::new("r.csv"), &text, &Mapping::new(), Granularity::Weekly) {
+                Ok(h) => {
+                    ok += 1;
+                    let files = [PathBuf::from("r.csv")];
+                    let opts = kasim_actuals::report::Options { backtest_runs: 5, seed: 1 };
+                    let _ =
+                        kasim_actuals::CalibrationReport::prepare(&contract_path, &contract, &h, &files, &dir, &opts);
+                }
+                Err(_) => err += 1,
+            }
+        }
+        assert!(ok > 0 && err > 0, "{ok} read, {err} refused");
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -53,6 +53,15 @@ pub(crate) fn calibrate(a: &Args) -> Outcome {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        if let Some(out) = &a.out {
+            let same = |p: &Path| matches!((out.canonicalize(), p.canonicalize()), (Ok(x), Ok(y)) if x == y);
+            if same(&a.contract) || a.history.iter().any(|h| same(h)) {
+                return Err(Failure::Message(format!(
+                    "--out {} is an input file: the calibrated contract extends the contract, write it to a new file",
+                    out.display()
+                )));
+            }
+        }
         if !out_dir.is_dir() {
             return Err(Failure::Message(format!(
                 "cannot write {}: no directory {}",

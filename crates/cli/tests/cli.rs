@@ -681,6 +681,17 @@ mod calibrate {
         assert!(err.contains("export.csv: row 17, column C `Sold` (units): not a number: `1O`"), "{err}");
         assert!(r.stdout.is_empty());
         assert!(!dir.join("out.toml").exists(), "nothing written on error");
+        // --out naming an input is refused.
+        let r = kasim(&[
+            "calibrate",
+            "scenarios/actuals/sunrise-weekly-gbk.csv",
+            "--contract",
+            "scenarios/supermarket.toml",
+            "--out",
+            "scenarios/supermarket.toml",
+        ]);
+        assert_eq!(r.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&r.stderr).contains("is an input file"));
         // A mapping file does the same; a role typo in it is located.
         std::fs::write(dir.join("map.toml"), "[columns]\ndate = \"Week Start\"\nunit = \"Sold\"\n").unwrap();
         let r = run(&["--column", "units=Solds"]);

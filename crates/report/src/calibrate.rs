@@ -179,7 +179,9 @@ impl Report for CalibrationReport {
                 Column::text("slot", Text::both("Slot", "陈列")),
                 Column::number("promotions", Text::both("Promotions with a cut", "降价促销次数")),
                 Column::number("raw", Text::both("Own ε", "自身 ε")),
+                Column::number("raw_se", Text::both("SE", "标准误")),
                 Column::number("elasticity", Text::both("ε used", "采用 ε")),
+                Column::number("se", Text::both("SE used", "采用标准误")),
             ],
         )
         .titled(Text::both("Promotion elasticity per SKU (pooled when thin)", "各商品促销弹性（数据少时汇总）"));
