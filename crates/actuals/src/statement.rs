@@ -1,10 +1,13 @@
 //! The retailer's deduction statement (对账单 / 扣款明细): one row per charge — date, fee type,
 //! amount, reference — read from CSV (UTF-8 or GBK) or xlsx through [`crate::table`].
 //!
-//! Headers recognised (after [`crate::mapping::normalise`]): date `日期`, `扣款日期`, `单据日期`,
-//! `费用日期`, `date`; fee type `费用类型`, `费用名称`, `扣款项目`, `费用项目`, `项目`, `fee type`,
-//! `fee`, `description`; amount `金额`, `扣款金额`, `费用金额`, `amount`; reference `单号`,
-//! `凭证号`, `参考号`, `单据号`, `reference`, `ref`. Fee type and amount are required. An
+//! Columns are found by [`crate::mapping`] with the roles of [`StatementRole`] (so a mapping
+//! file or `--statement-column role=Header` names any other header). Headers recognised (after
+//! [`crate::mapping::normalise`]): date `日期`, `扣款日期`, `单据日期`, `费用日期`, `date`; fee type
+//! `费用类型`, `费用名称`, `扣款项目`, `费用项目`, `项目`, `fee type`, `fee`, `description`; amount
+//! `金额`, `扣款金额`, `费用金额`, `amount`; reference `单号`, `凭证号`, `参考号`, `单据号`,
+//! `reference`, `ref`. Fee type and amount are required; two columns that could both be one
+//! role are an error naming them (choose one). An
 //! amount is the exact decimal written (`1,234.50`, `¥500`, `-500` — a deduction written
 //! negative counts as the charge 500); anything else is an [`Error::Value`] naming file, row,
 //! column and value. Total rows (`合计`, `总计`, `Total`) are skipped.
@@ -16,7 +19,7 @@ use rust_decimal::Decimal;
 use crate::date::Date;
 use crate::error::{Cell, Error};
 use crate::history::parse_number;
-use crate::mapping::normalise;
+use crate::mapping::{Mapping, Roles, normalise};
 use crate::table::{self, RawTable};
 
 /// One charge of the statement.
@@ -46,26 +49,57 @@ pub struct Statement {
     pub lines: Vec<Deduction>,
 }
 
-const DATE: &[&str] = &["日期", "扣款日期", "单据日期", "费用日期", "date"];
-const FEE: &[&str] = &["费用类型", "费用名称", "扣款项目", "费用项目", "项目", "feetype", "fee", "description"];
-const AMOUNT: &[&str] = &["金额", "扣款金额", "费用金额", "amount"];
-const REFERENCE: &[&str] = &["单号", "凭证号", "参考号", "单据号", "reference", "ref"];
-const TOTALS: [&str; 4] = ["合计", "总计", "小计", "total"];
-
-fn find(headers: &[String], names: &[&str]) -> Option<usize> {
-    let h: Vec<String> = headers.iter().map(|x| normalise(x)).collect();
-    names.iter().find_map(|n| h.iter().position(|x| x == n))
+/// The column roles of a deduction statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StatementRole {
+    /// The charge's date.
+    Date,
+    /// The fee type (费用类型).
+    FeeType,
+    /// The amount (金额).
+    Amount,
+    /// The reference (单号).
+    Reference,
 }
+
+impl Roles for StatementRole {
+    fn all() -> &'static [StatementRole] {
+        &[StatementRole::Date, StatementRole::FeeType, StatementRole::Amount, StatementRole::Reference]
+    }
+    fn key(self) -> &'static str {
+        match self {
+            StatementRole::Date => "date",
+            StatementRole::FeeType => "fee_type",
+            StatementRole::Amount => "amount",
+            StatementRole::Reference => "reference",
+        }
+    }
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            StatementRole::Date => &["日期", "扣款日期", "单据日期", "费用日期", "date"],
+            StatementRole::FeeType => {
+                &["费用类型", "费用名称", "扣款项目", "费用项目", "项目", "feetype", "fee", "description"]
+            }
+            StatementRole::Amount => &["金额", "扣款金额", "费用金额", "amount"],
+            StatementRole::Reference => &["单号", "凭证号", "参考号", "单据号", "reference", "ref"],
+        }
+    }
+    fn required() -> &'static [&'static [StatementRole]] {
+        &[&[StatementRole::FeeType], &[StatementRole::Amount]]
+    }
+}
+
+const TOTALS: [&str; 4] = ["合计", "总计", "小计", "total"];
 
 /// Reads a deduction statement file.
 ///
 /// # Errors
 ///
-/// Any error of [`table::read_table`]; [`Error::MissingColumn`] without a fee-type or amount
-/// column; [`Error::Value`] for an amount that is not a number or a date that is not a date;
+/// Any error of [`table::read_table`] and of [`Mapping::resolve`] ([`Error::MissingColumn`]
+/// without a fee-type or amount column, [`Error::AmbiguousColumn`]); [`Error::Value`] for an amount that is not a number or a date that is not a date;
 /// [`Error::Empty`] without charges.
-pub fn read_statement(path: &Path) -> Result<Statement, Error> {
-    from_table(&table::read_table(path)?)
+pub fn read_statement(path: &Path, mapping: &Mapping<StatementRole>) -> Result<Statement, Error> {
+    from_table(&table::read_table(path)?, mapping)
 }
 
 /// Reads a deduction statement from a table already read.
@@ -73,17 +107,12 @@ pub fn read_statement(path: &Path) -> Result<Statement, Error> {
 /// # Errors
 ///
 /// As [`read_statement`].
-pub fn from_table(t: &RawTable) -> Result<Statement, Error> {
-    let missing = |role: &'static str, names: &[&str]| Error::MissingColumn {
-        file: t.file.clone(),
-        role,
-        names: names.join(", "),
-        headers: t.headers.clone(),
-    };
-    let fee = find(&t.headers, FEE).ok_or_else(|| missing("fee_type", FEE))?;
-    let amount = find(&t.headers, AMOUNT).ok_or_else(|| missing("amount", AMOUNT))?;
-    let date = find(&t.headers, DATE);
-    let reference = find(&t.headers, REFERENCE);
+pub fn from_table(t: &RawTable, mapping: &Mapping<StatementRole>) -> Result<Statement, Error> {
+    let cols = mapping.resolve(&t.file, &t.headers)?;
+    let fee = cols.get(StatementRole::FeeType).unwrap_or(0);
+    let amount = cols.get(StatementRole::Amount).unwrap_or(0);
+    let date = cols.get(StatementRole::Date);
+    let reference = cols.get(StatementRole::Reference);
     let bad = |row: usize, col: usize, role: &'static str, value: &str, message: &str| Error::Value {
         file: t.file.clone(),
         cell: Box::new(Cell { row, column: col + 1, header: t.headers.get(col).cloned().unwrap_or_default() }),

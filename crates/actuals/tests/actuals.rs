@@ -690,7 +690,8 @@ mod track {
     fn the_committed_statement_reconciles() {
         let c = supermarket();
         let h = ytd_history(Granularity::Monthly);
-        let st = read_statement(&root().join("scenarios/actuals/sunrise-2027-statement-gbk.csv")).unwrap();
+        let st = read_statement(&root().join("scenarios/actuals/sunrise-2027-statement-gbk.csv"), &Mapping::empty())
+            .unwrap();
         assert_eq!(st.lines.len(), 21, "the 合计 row is skipped");
         let inputs = Inputs {
             contract_name: "c.toml",
@@ -727,7 +728,7 @@ mod track {
     fn statement_of(text: &str) -> Result<kasim_actuals::statement::Statement, Error> {
         let t =
             kasim_actuals::table::read_bytes(Path::new("st.csv"), text.as_bytes(), kasim_actuals::table::Format::Csv)?;
-        statement::from_table(&t)
+        statement::from_table(&t, &Mapping::empty())
     }
 
     /// Hostile statements: each error names the file, row, column and value.
@@ -743,6 +744,17 @@ mod track {
         assert!(e.contains("row 2") && e.contains("费用类型"), "{e}");
         let e = statement_of("日期,费用类型,金额\n合计,,100\n").unwrap_err().to_string();
         assert!(e.contains("without charges"), "{e}");
+        // Two columns could be the fee type: refused, naming both; a mapping chooses.
+        let text = "日期,费用名称,项目,金额\n2027-01-31,进场费,新店,100\n";
+        let e = statement_of(text).unwrap_err().to_string();
+        assert!(e.contains("费用名称") && e.contains("项目") && e.contains("fee_type"), "{e}");
+        let t =
+            kasim_actuals::table::read_bytes(Path::new("st.csv"), text.as_bytes(), kasim_actuals::table::Format::Csv)
+                .unwrap();
+        let mut m = Mapping::<statement::StatementRole>::empty();
+        m.add_flag("fee_type=费用名称").unwrap();
+        let st = statement::from_table(&t, &m).unwrap();
+        assert_eq!((st.lines[0].fee_type.as_str(), st.lines[0].amount), ("进场费", Decimal::from(100)));
     }
 
     /// A workbook statement (Excel dates, numbers, a title row) reads exactly.
@@ -764,7 +776,7 @@ mod track {
         ws.write_number(2, 2, 80000.25).unwrap();
         ws.write_string(2, 3, "V-1").unwrap();
         wb.save(&path).unwrap();
-        let st = read_statement(&path).unwrap();
+        let st = read_statement(&path, &Mapping::empty()).unwrap();
         assert_eq!(st.lines.len(), 1);
         let l = &st.lines[0];
         assert_eq!((l.row, l.date.as_deref(), l.fee_type.as_str()), (3, Some("2027-01-31"), "进场费"));

@@ -277,6 +277,10 @@ pub enum Command {
         /// The retailer's deduction statement (CSV/xlsx: date, fee type, amount, reference).
         #[arg(long)]
         statement: Option<PathBuf>,
+        /// The statement's column for a role, e.g. `--statement-column fee_type=项目名称`
+        /// (repeatable). Roles: date, fee_type, amount, reference.
+        #[arg(long = "statement-column", value_name = "ROLE=HEADER")]
+        statement_columns: Vec<String>,
         /// The JSON this command wrote last time: report what changed.
         #[arg(long)]
         previous: Option<PathBuf>,

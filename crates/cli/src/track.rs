@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use kasim_actuals::Mapping;
 use kasim_actuals::accrual::Previous;
+use kasim_actuals::statement::StatementRole;
 use kasim_actuals::track::{Inputs, Options, track as run_track};
 
 use crate::args::Format;
@@ -22,6 +23,7 @@ pub(crate) struct Args {
     pub columns: Vec<String>,
     pub as_of: Option<u16>,
     pub statement: Option<PathBuf>,
+    pub statement_columns: Vec<String>,
     pub previous: Option<PathBuf>,
     pub runs: u64,
     pub seed: u64,
@@ -56,7 +58,13 @@ pub(crate) fn track(a: &Args) -> Outcome {
         let history = kasim_actuals::history::read_history(&a.actuals, &mapping, contract.calendar.granularity)
             .map_err(actuals)?;
         let statement = match &a.statement {
-            Some(f) => Some(kasim_actuals::statement::read_statement(f).map_err(actuals)?),
+            Some(f) => {
+                let mut m = Mapping::<StatementRole>::empty();
+                for c in &a.statement_columns {
+                    m.add_flag(c).map_err(actuals)?;
+                }
+                Some(kasim_actuals::statement::read_statement(f, &m).map_err(actuals)?)
+            }
             None => None,
         };
         let previous = match &a.previous {

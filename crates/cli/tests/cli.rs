@@ -881,6 +881,26 @@ mod track {
             "{err}"
         );
         assert!(!out.exists());
+        // A header it does not know, named with --statement-column.
+        std::fs::write(&st, "扣款日,项目名称,扣款额\n2027-01-31,合同续签费,80000\n").unwrap();
+        let args = ["track", "scenarios/supermarket.toml", "--actuals", YTD, "--runs", "20", "--format", "json"];
+        let r = kasim(&[&args[..], &["--statement", st.to_str().unwrap()]].concat());
+        assert_eq!(r.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&r.stderr).contains("no fee_type column"),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let named = [
+            "--statement",
+            st.to_str().unwrap(),
+            "--statement-column",
+            "fee_type=项目名称",
+            "--statement-column",
+            "amount=扣款额",
+        ];
+        let v = json(&[&args[..], &named[..]].concat());
+        assert_eq!(v["reconciliation"]["items"][0]["status"], "matched");
         let r = kasim(&["track", "scenarios/supermarket.toml", "--actuals", YTD, "--as-of", "13"]);
         assert_eq!(r.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&r.stderr).contains("--as-of 13"));

@@ -580,7 +580,11 @@ fn track_is_consistent() {
         c.calendar.granularity,
     )
     .unwrap();
-    let st = kasim_actuals::statement::read_statement(&root.join("actuals/sunrise-2027-statement-gbk.csv")).unwrap();
+    let st = kasim_actuals::statement::read_statement(
+        &root.join("actuals/sunrise-2027-statement-gbk.csv"),
+        &kasim_actuals::Mapping::empty(),
+    )
+    .unwrap();
     let mut inputs = Inputs {
         contract_name: "scenarios/supermarket.toml",
         contract: &c,
