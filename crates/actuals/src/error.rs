@@ -184,6 +184,10 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The year-to-date actuals or a deduction statement do not fit the contract (`kasim
+    /// track`): a fractional unit count, actuals beyond the contract's year, no closed period.
+    #[error("{0}")]
+    Track(String),
     /// Nothing to calibrate from (no SKU of the contract in the history, too few periods).
     #[error("{0}")]
     Thin(String),

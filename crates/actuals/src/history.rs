@@ -133,6 +133,29 @@ pub struct HistoryCell {
     pub coverage: f64,
     /// True when rows are missing inside the period.
     pub partial: bool,
+    /// The same quantities exactly as exported, summed and not scaled for coverage (what
+    /// `kasim track` settles closed periods with).
+    #[serde(skip)]
+    pub exact: ExactCell,
+}
+
+/// A history cell's quantities exactly as exported: sums of the source rows (not scaled).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExactCell {
+    /// Units sold.
+    pub units: Decimal,
+    /// Units ordered.
+    pub ordered: Option<Decimal>,
+    /// Units delivered.
+    pub delivered: Option<Decimal>,
+    /// Units returned.
+    pub returns: Option<Decimal>,
+    /// Promotional price of the period's first promoted row that gives one.
+    pub promo_price: Option<Decimal>,
+    /// Days the rows covered.
+    pub days: u32,
+    /// The period's nominal days.
+    pub nominal: u32,
 }
 
 impl HistoryCell {
@@ -636,6 +659,7 @@ struct Acc {
     stores: (f64, u32),
     days: u32,
     nominal: u32,
+    exact: ExactCell,
 }
 
 fn add(a: &mut Option<f64>, v: Option<Decimal>) {
@@ -675,6 +699,16 @@ fn aggregate(
         a.nominal = nominal;
         a.days += o.span;
         a.units += f(o.units);
+        a.exact.units += o.units;
+        for (sum, v) in [
+            (&mut a.exact.ordered, o.ordered),
+            (&mut a.exact.delivered, o.delivered),
+            (&mut a.exact.returns, o.returns),
+        ] {
+            if let Some(v) = v {
+                *sum = Some(sum.unwrap_or_default() + v);
+            }
+        }
         if let Some(v) = o.sales {
             a.sales = Some(a.sales.unwrap_or_default() + v);
             sales_total = Some(sales_total.unwrap_or_default() + v);
@@ -690,6 +724,7 @@ fn aggregate(
                 a.slot.get_or_insert(slot);
             }
             if let Some(p) = o.promo_price {
+                a.exact.promo_price.get_or_insert(p);
                 a.promo_price.0 += f(p);
                 a.promo_price.1 += 1;
             }
@@ -753,6 +788,7 @@ fn aggregate(
             stores: mean(a.stores),
             coverage,
             partial: a.days + slack < a.nominal,
+            exact: ExactCell { days: a.days, nominal: a.nominal, ..a.exact },
         };
         skus[s].cells[pos[&key]] = Some(cell);
     }

@@ -15,6 +15,10 @@
 //!   the simulated P10–P90.
 //! * [`write`](mod@write) — the calibrated contract, a TOML file that `extends` the contract.
 //! * [`report`] — the [`CalibrationReport`] value `kasim calibrate` emits.
+//! * [`ytd`], [`track`], [`watchlist`], [`accrual`], [`statement`], [`reconcile`] — `kasim
+//!   track`: the year in progress (closed periods exact, the rest simulated conditioned on
+//!   them), the tier watchlist, the accrual schedule and the deduction statement's
+//!   reconciliation.
 //! * [`synthetic`] — the documented generator of histories from known parameters.
 //!
 //! Every input problem is an [`Error`] naming the file, the row (1-based, as a spreadsheet
@@ -34,16 +38,22 @@
 
 #![deny(missing_docs)]
 
+pub mod accrual;
 pub mod backtest;
 pub mod calibrate;
 pub mod date;
 pub mod error;
 pub mod history;
 pub mod mapping;
+pub mod reconcile;
 pub mod report;
+pub mod statement;
 pub mod synthetic;
 pub mod table;
+pub mod track;
+pub mod watchlist;
 pub mod write;
+pub mod ytd;
 
 pub use error::Error;
 pub use history::SalesHistory;

@@ -390,3 +390,444 @@ mod calibrated_contract {
         std::fs::remove_dir_all(&dir).ok();
     }
 }
+
+/// `kasim track`: closed periods exact and never reopened, the conditioned simulation at its
+/// limits (nothing closed = `kasim simulate`; everything closed = the exact settlement), the
+/// watchlist against settlements, accruals adding up, the committed statement reconciled,
+/// hostile statements located.
+mod track {
+    use std::path::Path;
+
+    use kasim_actuals::accrual::Previous;
+    use kasim_actuals::reconcile::Status;
+    use kasim_actuals::statement::{self, read_statement};
+    use kasim_actuals::track::{Inputs, Options, TrackReport, track};
+    use kasim_actuals::ytd::year_to_date;
+    use kasim_actuals::{Error, Mapping, history};
+    use kasim_core::contract::Granularity;
+    use kasim_core::{Compiled, Contract, Outcome};
+    use kasim_montecarlo::conditioned::{self, Closed};
+    use kasim_montecarlo::{Model, RunConfig};
+    use rust_decimal::Decimal;
+
+    use super::root;
+
+    fn supermarket() -> Contract {
+        kasim_core::load(root().join("scenarios/supermarket.toml")).unwrap()
+    }
+
+    fn ytd_history(calendar: Granularity) -> history::SalesHistory {
+        let f = root().join("scenarios/actuals/sunrise-2027-ytd.csv");
+        history::read_history(&[f], &Mapping::new(), calendar).unwrap()
+    }
+
+    /// A monthly actuals CSV of `outcome`'s first `months` periods.
+    fn csv_of(compiled: &Compiled<'_>, outcome: &Outcome, months: usize) -> String {
+        let mut s = String::from("商品编码,月份,销售数量,订货量,到货量,退货数量,促销档期\n");
+        for p in 0..months {
+            for (i, k) in compiled.skus.iter().enumerate() {
+                let c = outcome.cell(p, i);
+                let slot = if c.has_slot(kasim_core::outcome::SlotKind::Dm) {
+                    "DM"
+                } else if c.has_slot(kasim_core::outcome::SlotKind::EndCap) {
+                    "端架"
+                } else {
+                    ""
+                };
+                s.push_str(&format!(
+                    "{},2027-{:02},{},{},{},{},{slot}\n",
+                    k.id,
+                    p + 1,
+                    c.sold,
+                    c.ordered,
+                    c.delivered,
+                    c.returned
+                ));
+            }
+        }
+        s
+    }
+
+    fn run(contract: &Contract, h: &history::SalesHistory, options: &Options) -> TrackReport {
+        let inputs = Inputs {
+            contract_name: "c.toml",
+            contract,
+            history: h,
+            actuals: vec!["ytd.csv".into()],
+            previous: None,
+            statement: None,
+        };
+        track(&inputs, options).unwrap()
+    }
+
+    fn ledger_to(s: &kasim_core::Settlement, closed: usize) -> Vec<kasim_core::settle::LedgerLine> {
+        s.ledger.iter().filter(|l| usize::from(l.period) <= closed && l.kind.is_fee()).cloned().collect()
+    }
+
+    /// The closed periods come from the CSV exactly, and every scenario's full settlement
+    /// books exactly the YTD ledger in them; the YTD rebate is 4% × net purchases by hand.
+    #[test]
+    fn closed_periods_are_the_actuals_in_every_scenario() {
+        let c = supermarket();
+        let compiled = Compiled::new(&c).unwrap();
+        let h = ytd_history(Granularity::Monthly);
+        let ytd = year_to_date(&compiled, &h, None).unwrap();
+        assert_eq!((ytd.year, ytd.closed.periods), (2027, 4));
+        let rc = compiled.sku_index("HM-RC200").unwrap();
+        let jan = ytd.outcome.cell(0, rc);
+        assert_eq!((jan.sold, jan.ordered, jan.delivered, jan.returned), (9268, 9749, 9457, 189));
+        assert!(jan.has_slot(kasim_core::outcome::SlotKind::Dm));
+        // 4% × (delivered − returned) × invoice price, January, by hand.
+        let net: Decimal = compiled
+            .skus
+            .iter()
+            .enumerate()
+            .map(|(s, k)| {
+                let x = ytd.outcome.cell(0, s);
+                Decimal::from(x.delivered - x.returned) * k.invoice
+            })
+            .sum();
+        let report = run(&c, &h, &Options { runs: 50, ..Default::default() });
+        let jan_rebate = report.ytd.lines.iter().find(|l| l.rule == "unconditional" && l.period == 1).unwrap();
+        assert_eq!(jan_rebate.amount, (net * Decimal::new(4, 2)).round_dp(2));
+        // Every scenario books the same closed-period lines.
+        let mut model = Model::new(&compiled).unwrap();
+        conditioned::condition(&mut model, &ytd.closed);
+        for k in 0..40 {
+            let mut o = model.sample(1, k);
+            ytd.closed.apply(&mut o);
+            let s = compiled.settle(&o).unwrap();
+            assert_eq!(ledger_to(&s, 4), report.ytd.lines, "scenario {k}");
+        }
+        // Per-period rules of closed periods have the same amount in every scenario, and the
+        // rows are identical at 1 and 3 threads.
+        let cfg = RunConfig { runs: 300, seed: 3, threads: 1, ..Default::default() };
+        let a = conditioned::run_track(&model, &ytd.closed, &cfg).unwrap();
+        let b = conditioned::run_track(&model, &ytd.closed, &RunConfig { threads: 3, ..cfg }).unwrap();
+        assert_eq!(a, b);
+        let renewal = c.fees.iter().position(|f| f.id == "renewal").unwrap();
+        assert!(a.clauses.column(renewal).iter().all(|&x| x == 8_000_000));
+    }
+
+    /// Nothing closed and no conditioning: the run is `kasim simulate`'s, scenario by scenario.
+    #[test]
+    fn nothing_closed_is_simulate() {
+        let c = supermarket();
+        let compiled = Compiled::new(&c).unwrap();
+        let h = ytd_history(Granularity::Monthly);
+        let ytd = year_to_date(&compiled, &h, Some(0)).unwrap();
+        assert_eq!(ytd.closed.periods, 0);
+        let mut model = Model::new(&compiled).unwrap();
+        let cond = conditioned::condition(&mut model, &ytd.closed);
+        assert!(cond.iter().all(|x| x.factor == 1.0));
+        let cfg = RunConfig { runs: 400, seed: 9, ..Default::default() };
+        let t = conditioned::run_track(&model, &ytd.closed, &cfg).unwrap();
+        let plain = Model::new(&compiled).unwrap();
+        let s = kasim_montecarlo::run(&[plain], &cfg).unwrap();
+        assert_eq!(t.clauses.rows, s[0].rows);
+        let report = run(&c, &h, &Options { runs: 400, seed: 9, as_of: Some(0), ..Default::default() });
+        let sum: i128 = s[0].rows.iter().map(|r| i128::from(r.net_contribution)).sum();
+        let mean = (Decimal::from_i128_with_scale(sum, 2) / Decimal::from(400)).round_dp(2);
+        assert_eq!(report.distribution[1].mean, mean);
+    }
+
+    /// Every period closed: the distribution collapses onto the exact settlement of the
+    /// actuals, and the accruals are the ledger.
+    #[test]
+    fn everything_closed_is_the_exact_settlement() {
+        let c = supermarket();
+        let compiled = Compiled::new(&c).unwrap();
+        let model = Model::new(&compiled).unwrap();
+        let year = model.sample(77, 5);
+        let text = csv_of(&compiled, &year, 12);
+        let h = history::from_csv_text(Path::new("year.csv"), &text, &Mapping::new(), Granularity::Monthly).unwrap();
+        let report = run(&c, &h, &Options { runs: 200, ..Default::default() });
+        assert_eq!(report.closed, 12);
+        let ytd = year_to_date(&compiled, &h, None).unwrap();
+        let exact = compiled.settle(&ytd.outcome).unwrap();
+        for d in &report.distribution {
+            assert_eq!((d.p10, d.p50, d.p90), (d.mean, d.mean, d.mean), "{}", d.key);
+        }
+        assert_eq!(report.distribution[0].mean, exact.pnl.fees_total);
+        assert_eq!(report.distribution[1].mean, exact.pnl.net_contribution.round_dp(2));
+        assert_eq!(report.ytd.fees, exact.pnl.fees_total);
+        for r in &report.accruals.rules {
+            assert_eq!(r.expected_full_year, r.booked_to_date, "{}", r.rule);
+        }
+    }
+
+    /// A weekly contract with all 52 weeks closed by a weekly export with dates: the
+    /// distribution collapses onto the exact settlement.
+    #[test]
+    fn all_52_weeks_closed_collapse() {
+        let spec = kasim_actuals::synthetic::Spec { skus: 3, ..Default::default() };
+        let toml = kasim_actuals::synthetic::contract_toml(&spec, true)
+            + "\n[[fees]]\nid = \"tiers\"\nkind = \"tiered_rebate\"\ntiers = [ { threshold = \"0\", rate = \"1%\" }, { threshold = \"60000\", rate = \"2%\" } ]\n";
+        let c = kasim_core::load_str(&toml, Path::new("weekly.toml"), None).unwrap();
+        let compiled = Compiled::new(&c).unwrap();
+        let year = Model::new(&compiled).unwrap().sample(5, 1);
+        let start = kasim_actuals::date::Date::new(c.year.unwrap(), 1, 1).unwrap();
+        let mut csv = String::from("商品编码,周开始日期,销售数量,订货量,到货量,退货数量\n");
+        for p in 0..52 {
+            for (s, k) in compiled.skus.iter().enumerate() {
+                let x = year.cell(p, s);
+                let day = kasim_actuals::date::Date(start.0 + 7 * p as i32);
+                csv.push_str(&format!("{},{day},{},{},{},{}\n", k.id, x.sold, x.ordered, x.delivered, x.returned));
+            }
+        }
+        let h = history::from_csv_text(Path::new("w.csv"), &csv, &Mapping::new(), Granularity::Weekly).unwrap();
+        let report = run(&c, &h, &Options { runs: 100, ..Default::default() });
+        assert_eq!(report.closed, 52);
+        let ytd = year_to_date(&compiled, &h, None).unwrap();
+        for p in 0..52 {
+            for s in 0..3 {
+                let (a, b) = (ytd.outcome.cell(p, s), year.cell(p, s));
+                assert_eq!((a.sold, a.delivered, a.returned), (b.sold, b.delivered, b.returned), "week {}", p + 1);
+            }
+        }
+        let exact = compiled.settle(&ytd.outcome).unwrap();
+        for d in &report.distribution {
+            assert_eq!((d.p10, d.p90), (d.mean, d.mean), "{}", d.key);
+        }
+        assert_eq!(report.distribution[0].mean, exact.pnl.fees_total);
+    }
+
+    /// Accruals add up to the expected full-year cost per rule and in total; the cumulative
+    /// ends there; re-reading the JSON as --previous gives no change for the same run, and a
+    /// run with fewer closed periods differs.
+    #[test]
+    fn accruals_add_up_and_changes_are_read_back() {
+        let c = supermarket();
+        let h = ytd_history(Granularity::Monthly);
+        let report = run(&c, &h, &Options { runs: 300, ..Default::default() });
+        let a = &report.accruals;
+        for r in &a.rules {
+            assert_eq!(r.per_period.iter().sum::<Decimal>(), r.expected_full_year, "{}", r.rule);
+            assert_eq!(r.per_period[..4].iter().sum::<Decimal>(), r.accrued_to_date);
+        }
+        assert_eq!(a.periods.last().unwrap().cumulative, a.expected_total);
+        assert_eq!(a.expected_total, report.distribution[0].mean);
+        assert_eq!(a.periods[3].cumulative, a.accrued_to_date);
+        let json = serde_json::to_string(&serde_json::json!({
+            "format": kasim_actuals::track::SCHEMA,
+            "closed": report.closed,
+            "accruals": report.accruals,
+        }))
+        .unwrap();
+        let prev = Previous::from_json(Path::new("last.json"), &json).unwrap();
+        assert_eq!(prev.closed, 4);
+        let inputs = Inputs {
+            contract_name: "c.toml",
+            contract: &c,
+            history: &h,
+            actuals: vec![],
+            previous: Some(prev.clone()),
+            statement: None,
+        };
+        let same = track(&inputs, &Options { runs: 300, ..Default::default() }).unwrap();
+        assert!(same.accruals.changes.iter().all(|x| x.expected_change.is_zero() && x.accrued_change.is_zero()));
+        let earlier = track(&inputs, &Options { runs: 300, as_of: Some(2), ..Default::default() }).unwrap();
+        let rebate = earlier.accruals.changes.iter().find(|x| x.rule == "unconditional").unwrap();
+        assert_eq!(
+            rebate.expected_before,
+            Some(a.rules.iter().find(|r| r.rule == "unconditional").unwrap().expected_full_year)
+        );
+        assert!(!rebate.accrued_change.is_zero());
+        let bad = Previous::from_json(Path::new("x.json"), "{\"format\": \"kasim.simulate/1\"}").unwrap_err();
+        assert!(bad.to_string().contains("x.json"), "{bad}");
+    }
+
+    /// The watchlist's P(reach) is the share of scenarios whose own settlement reaches the
+    /// threshold; what is still needed is threshold − YTD base exactly.
+    #[test]
+    fn watchlist_matches_the_settlements() {
+        let c = kasim_core::demo::contract(
+            "[uncertainty]\ndemand_cv = \"25%\"\n\n[[fees]]\nid = \"tiers\"\nkind = \"tiered_rebate\"\nsettle = \"annual\"\ntiers = [ { threshold = \"0\", rate = \"1%\" }, { threshold = \"1200000\", rate = \"2%\" }, { threshold = \"1500000\", rate = \"3%\" } ]\n\n[[fees]]\nid = \"target\"\nkind = \"target_rebate\"\ntarget = \"1210000\"\namount = \"5000\"\n\n[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = \"1%\"\n\n[[fees]]\nid = \"floor\"\nkind = \"guaranteed_minimum\"\nfloor = \"12100\"\ncovers = [\"r\"]\n",
+        )
+        .unwrap();
+        let compiled = Compiled::new(&c).unwrap();
+        let plan = compiled.plan_outcome().clone();
+        let text = csv_of(&compiled, &plan, 3);
+        let h = history::from_csv_text(Path::new("ytd.csv"), &text, &Mapping::new(), Granularity::Monthly).unwrap();
+        let runs = 400;
+        let report = run(&c, &h, &Options { runs, seed: 4, ..Default::default() });
+        let tiers = report.watchlist.iter().find(|w| w.rule == "tiers").unwrap();
+        // 3 months of 10,000 units at 10.00 delivered, less the plan's returns.
+        let ytd_base: Decimal =
+            (0..3).map(|p| Decimal::from(plan.cell(p, 0).delivered - plan.cell(p, 0).returned) * Decimal::TEN).sum();
+        assert_eq!(tiers.ytd_base, ytd_base);
+        assert_eq!(tiers.tiers[1].still_needed, Decimal::from(1_200_000) - ytd_base);
+        // Independently: settle every scenario with its ledger and read the annual base.
+        let ytd = year_to_date(&compiled, &h, None).unwrap();
+        let mut model = Model::new(&compiled).unwrap();
+        conditioned::condition(&mut model, &ytd.closed);
+        let (mut t2, mut t3, mut tgt, mut floor) = (0, 0, 0, 0);
+        for k in 0..runs {
+            let mut o = model.sample(4, k);
+            ytd.closed.apply(&mut o);
+            let s = compiled.settle(&o).unwrap();
+            let base = s.ledger.iter().find(|l| l.rule == "tiers").and_then(|l| l.base).unwrap();
+            t2 += usize::from(base >= Decimal::from(1_200_000));
+            t3 += usize::from(base >= Decimal::from(1_500_000));
+            tgt += usize::from(s.ledger.iter().any(|l| l.rule == "target" && !l.amount.is_zero()));
+            floor += usize::from(s.ledger.iter().any(|l| l.rule == "floor" && l.amount > Decimal::ZERO));
+        }
+        let p = |n: usize| n as f64 / runs as f64;
+        assert_eq!(tiers.tiers[0].p_reach, 1.0);
+        assert_eq!(tiers.tiers[1].p_reach, p(t2));
+        assert_eq!(tiers.tiers[2].p_reach, p(t3));
+        assert!(p(t2) > 0.05 && p(t2) < 0.95, "a constructed case near the threshold: {}", p(t2));
+        let target = report.watchlist.iter().find(|w| w.rule == "target").unwrap();
+        assert_eq!(target.tiers[0].p_reach, p(tgt));
+        let fl = report.watchlist.iter().find(|w| w.rule == "floor").unwrap();
+        assert_eq!(fl.p_binds, Some(p(floor)));
+        assert!(fl.expected_payout > Decimal::ZERO);
+    }
+
+    /// The committed GBK statement: one of each status, exact differences, the contract's
+    /// reason for the mismatch.
+    #[test]
+    fn the_committed_statement_reconciles() {
+        let c = supermarket();
+        let h = ytd_history(Granularity::Monthly);
+        let st = read_statement(&root().join("scenarios/actuals/sunrise-2027-statement-gbk.csv"), &Mapping::empty())
+            .unwrap();
+        assert_eq!(st.lines.len(), 21, "the 合计 row is skipped");
+        let inputs = Inputs {
+            contract_name: "c.toml",
+            contract: &c,
+            history: &h,
+            actuals: vec![],
+            previous: None,
+            statement: Some(st),
+        };
+        let report = track(&inputs, &Options { runs: 20, ..Default::default() }).unwrap();
+        let rec = report.reconciliation.unwrap();
+        assert_eq!(rec.counts, [18, 1, 1, 1, 1]);
+        let mis = rec.items.iter().find(|i| i.status == Status::Mismatched).unwrap();
+        assert_eq!(mis.rule.as_deref(), Some("festival"));
+        assert_eq!(
+            (mis.charged, mis.due, mis.difference),
+            (Some(Decimal::from(30_000)), Some(Decimal::from(28_500)), Some(Decimal::from(1_500)))
+        );
+        assert!(mis.why.contains("28500"), "{}", mis.why);
+        let missing = rec.items.iter().find(|i| i.status == Status::Missing).unwrap();
+        assert_eq!(
+            (missing.rule.as_deref(), missing.period, missing.due),
+            (Some("end-cap"), Some(4), Some(Decimal::from(11_400)))
+        );
+        let unexplained = rec.items.iter().find(|i| i.status == Status::Unexplained).unwrap();
+        assert_eq!(unexplained.fee_type.as_deref(), Some("系统使用费"));
+        let amb = rec.items.iter().find(|i| i.status == Status::Ambiguous).unwrap();
+        assert_eq!(amb.rule.as_deref(), Some("unconditional, year-end-rebate"));
+        assert_eq!(rec.due, report.ytd.fees);
+        // A negative deduction counts as the charge.
+        assert!(rec.items.iter().any(|i| i.row == Some(14) && i.status == Status::Matched));
+    }
+
+    fn statement_of(text: &str) -> Result<kasim_actuals::statement::Statement, Error> {
+        let t =
+            kasim_actuals::table::read_bytes(Path::new("st.csv"), text.as_bytes(), kasim_actuals::table::Format::Csv)?;
+        statement::from_table(&t, &Mapping::empty())
+    }
+
+    /// Hostile statements: each error names the file, row, column and value.
+    #[test]
+    fn hostile_statements_are_located() {
+        let e = statement_of("日期,费用类型,金额,单号\n2027-01-31,进场费,12x.5,A1\n").unwrap_err().to_string();
+        assert!(e.contains("st.csv") && e.contains("row 2") && e.contains("12x.5") && e.contains("金额"), "{e}");
+        let e = statement_of("日期,费用类型,金额\n2027-13-45,进场费,100\n").unwrap_err().to_string();
+        assert!(e.contains("row 2") && e.contains("2027-13-45") && e.contains("日期"), "{e}");
+        let e = statement_of("日期,费用类型,备注\n2027-01-31,进场费,100\n").unwrap_err().to_string();
+        assert!(e.contains("no amount column") && e.contains("备注"), "{e}");
+        let e = statement_of("日期,费用类型,金额\n2027-01-31,,100\n").unwrap_err().to_string();
+        assert!(e.contains("row 2") && e.contains("费用类型"), "{e}");
+        let e = statement_of("日期,费用类型,金额\n合计,,100\n").unwrap_err().to_string();
+        assert!(e.contains("without charges"), "{e}");
+        // Two columns could be the fee type: refused, naming both; a mapping chooses.
+        let text = "日期,费用名称,项目,金额\n2027-01-31,进场费,新店,100\n";
+        let e = statement_of(text).unwrap_err().to_string();
+        assert!(e.contains("费用名称") && e.contains("项目") && e.contains("fee_type"), "{e}");
+        let t =
+            kasim_actuals::table::read_bytes(Path::new("st.csv"), text.as_bytes(), kasim_actuals::table::Format::Csv)
+                .unwrap();
+        let mut m = Mapping::<statement::StatementRole>::empty();
+        m.add_flag("fee_type=费用名称").unwrap();
+        let st = statement::from_table(&t, &m).unwrap();
+        assert_eq!((st.lines[0].fee_type.as_str(), st.lines[0].amount), ("进场费", Decimal::from(100)));
+    }
+
+    /// A workbook statement (Excel dates, numbers, a title row) reads exactly.
+    #[test]
+    fn xlsx_statement_reads() {
+        let dir = std::env::temp_dir().join(format!("kasim-actuals-st-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("对账单.xlsx");
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "扣款明细").unwrap();
+        for (c, h) in ["单据日期", "费用名称", "费用金额", "参考号"].iter().enumerate() {
+            ws.write_string(1, c as u16, *h).unwrap();
+        }
+        let fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        let d = rust_xlsxwriter::ExcelDateTime::from_ymd(2027, 1, 31).unwrap();
+        ws.write_number_with_format(2, 0, d.to_excel(), &fmt).unwrap();
+        ws.write_string(2, 1, "进场费").unwrap();
+        ws.write_number(2, 2, 80000.25).unwrap();
+        ws.write_string(2, 3, "V-1").unwrap();
+        wb.save(&path).unwrap();
+        let st = read_statement(&path, &Mapping::empty()).unwrap();
+        assert_eq!(st.lines.len(), 1);
+        let l = &st.lines[0];
+        assert_eq!((l.row, l.date.as_deref(), l.fee_type.as_str()), (3, Some("2027-01-31"), "进场费"));
+        assert_eq!((l.amount, l.reference.as_str()), (Decimal::new(8_000_025, 2), "V-1"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// A fractional unit count in a closed period is refused with the SKU and period.
+    #[test]
+    fn fractional_units_are_refused() {
+        let c = supermarket();
+        let compiled = Compiled::new(&c).unwrap();
+        let text = "商品编码,月份,销售数量\nHM-RC200,2027-01,10.5\n";
+        let h = history::from_csv_text(Path::new("f.csv"), text, &Mapping::new(), Granularity::Monthly).unwrap();
+        let e = year_to_date(&compiled, &h, None).unwrap_err().to_string();
+        assert!(e.contains("HM-RC200") && e.contains("period 1") && e.contains("10.5"), "{e}");
+        let e = year_to_date(&compiled, &h, Some(13)).unwrap_err().to_string();
+        assert!(e.contains("13"), "{e}");
+        let ok = history::from_csv_text(
+            Path::new("g.csv"),
+            "商品编码,月份,销售数量\nHM-RC200,2027-01,10\n",
+            &Mapping::new(),
+            Granularity::Monthly,
+        )
+        .unwrap();
+        let e = year_to_date(&compiled, &ok, Some(3)).unwrap_err().to_string();
+        assert!(e.contains("--as-of 3") && e.contains("end at period 1"), "{e}");
+        let one = year_to_date(&compiled, &ok, None).unwrap();
+        assert_eq!(one.closed.periods, 1);
+        assert!(one.notes.iter().any(|n| n.contains("7 closed SKU-period(s) have no actuals")), "{:?}", one.notes);
+        let _ = Closed::from_outcome(compiled.plan_outcome(), 0);
+    }
+}
+
+/// Fee types name rules by id, label, kind or a word of the recognition table.
+#[test]
+fn statement_fee_types_name_rules() {
+    use kasim_actuals::reconcile::candidates;
+    let c = kasim_core::load(root().join("scenarios/supermarket.toml")).unwrap();
+    for (fee, rules) in [
+        ("合同续签费", vec!["renewal"]),
+        ("end-cap", vec!["end-cap"]),
+        ("dm_fee", vec!["dm"]),
+        ("DM/海报费", vec!["dm"]),
+        ("堆头费", vec!["end-cap"]),
+        ("年度返利", vec!["year-end-rebate"]),
+        ("阶梯返利", vec!["year-end-rebate"]),
+        ("返利", vec!["unconditional", "year-end-rebate"]),
+        ("促销员管理费", vec![]),
+        ("系统使用费", vec![]),
+    ] {
+        assert_eq!(candidates(&c, fee), rules, "{fee}");
+    }
+}

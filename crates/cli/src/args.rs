@@ -245,6 +245,61 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// The year in progress: settle the periods that have actuals exactly (they are closed:
+    /// no rule reopens them) and simulate the rest of the year conditioned on them.
+    ///
+    /// Reports the full-year distribution of fees and net contribution (mean, P10/P50/P90,
+    /// P(loss)), the exact year-to-date settlement, a tier watchlist (every tiered, target and
+    /// growth rebate and floor 保底: the YTD base, P(reaching each tier), what is still needed,
+    /// the expected payout), the accrual schedule per period and rule (and, with --previous,
+    /// what changed since the last run), and with --statement the reconciliation of the
+    /// retailer's deduction statement 对账单 (matched, mismatched, unexplained, missing). The
+    /// actuals are read like `kasim calibrate`'s history. See docs/actuals.md.
+    Track {
+        /// The contract (TOML).
+        file: PathBuf,
+        /// Year-to-date actuals (CSV UTF-8/GBK, xlsx), read like calibrate's history.
+        #[arg(long, required = true, num_args = 1.., value_name = "YTD")]
+        actuals: Vec<PathBuf>,
+        /// Simulate the rest of the year with this calibrated contract (from `kasim calibrate`)
+        /// instead of FILE's own plan and [uncertainty].
+        #[arg(long)]
+        calibrated: Option<PathBuf>,
+        /// A mapping file: `[columns]` with `role = "Header"` lines.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// The column for a role, e.g. `--column units=销售数量` (repeatable).
+        #[arg(long = "column", value_name = "ROLE=HEADER")]
+        columns: Vec<String>,
+        /// Closed periods: 1 … PERIOD (default: the last period with actuals).
+        #[arg(long, value_name = "PERIOD", value_parser = clap::value_parser!(u16).range(0..=60))]
+        as_of: Option<u16>,
+        /// The retailer's deduction statement (CSV/xlsx: date, fee type, amount, reference).
+        #[arg(long)]
+        statement: Option<PathBuf>,
+        /// The statement's column for a role, e.g. `--statement-column fee_type=项目名称`
+        /// (repeatable). Roles: date, fee_type, amount, reference.
+        #[arg(long = "statement-column", value_name = "ROLE=HEADER")]
+        statement_columns: Vec<String>,
+        /// The JSON this command wrote last time: report what changed.
+        #[arg(long)]
+        previous: Option<PathBuf>,
+        /// Scenarios of the open periods, 1 to 1,000,000.
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        runs: u64,
+        /// Master seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Worker threads, up to 1,024 (default: one per core).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+        threads: u16,
+        /// Output format (csv: the distribution table).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report to this file instead of stdout (required with --format xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// The full ledger of one simulated scenario (why was that one a loss?).
     Replay {
         /// Contract file (TOML).
@@ -385,7 +440,8 @@ impl Command {
             | Command::Replay { format, out, .. }
             | Command::Negotiate { format, out, .. }
             | Command::Advise { format, out, .. }
-            | Command::Brief { format, out, .. } => (Some((*format).into()), out.is_some()),
+            | Command::Brief { format, out, .. }
+            | Command::Track { format, out, .. } => (Some((*format).into()), out.is_some()),
             Command::Compare { format, out, .. }
             | Command::Sensitivity { format, out, .. }
             | Command::GoalSeek { format, out, .. } => (Some((*format).into()), out.is_some()),

@@ -19,6 +19,7 @@ mod calibrate;
 mod commands;
 pub mod diagnostics;
 mod negotiate;
+mod track;
 
 use args::{Cli, Command};
 
@@ -193,6 +194,37 @@ pub fn run(cli: Cli) -> ExitCode {
                 seed,
             })
         }
+        Command::Track {
+            file,
+            actuals,
+            calibrated,
+            mapping,
+            columns,
+            as_of,
+            statement,
+            statement_columns,
+            previous,
+            runs,
+            seed,
+            threads,
+            format,
+            out,
+        } => track::track(&track::Args {
+            file,
+            actuals,
+            calibrated,
+            mapping,
+            columns,
+            as_of,
+            statement,
+            statement_columns,
+            previous,
+            runs,
+            seed,
+            threads,
+            format,
+            out,
+        }),
         other => commands::run(other),
     };
     match result {

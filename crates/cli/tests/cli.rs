@@ -703,3 +703,206 @@ mod calibrate {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// `kasim track`: the Sunrise 2027 year to date, the GBK statement, --previous, --calibrated,
+/// every format, determinism across thread counts, and located errors that write nothing.
+mod track {
+    use super::kasim;
+
+    const YTD: &str = "scenarios/actuals/sunrise-2027-ytd.csv";
+    const STATEMENT: &str = "scenarios/actuals/sunrise-2027-statement-gbk.csv";
+
+    fn tmp(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("kasim-cli-track-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn json(args: &[&str]) -> serde_json::Value {
+        let r = kasim(args);
+        assert!(r.status.success(), "{args:?}: {}", String::from_utf8_lossy(&r.stderr));
+        serde_json::from_slice(&r.stdout).unwrap()
+    }
+
+    #[test]
+    fn the_year_to_date_settles_and_the_statement_reconciles() {
+        let base = ["track", "scenarios/supermarket.toml", "--actuals", YTD, "--runs", "300", "--format", "json"];
+        let mut args = base.to_vec();
+        args.extend(["--statement", STATEMENT]);
+        let v = json(&args);
+        assert_eq!(v["format"], "kasim.track/1");
+        assert_eq!((v["year"].as_u64(), v["closed"].as_u64(), v["periods"].as_u64()), (Some(2027), Some(4), Some(12)));
+        // The exact YTD: renewal 80,000 and the festival fee 300 × 95 stores in January.
+        let lines = v["ytd"]["lines"].as_array().unwrap();
+        let amount = |rule: &str, p: u64| {
+            lines.iter().find(|l| l["rule"] == rule && l["period"].as_u64() == Some(p)).map(|l| l["amount"].clone())
+        };
+        assert_eq!(amount("renewal", 1), Some(serde_json::json!("80000.00")));
+        assert_eq!(amount("festival", 1), Some(serde_json::json!("28500.00")));
+        assert_eq!(v["ytd"]["fees"], "263112.38");
+        let rec = &v["reconciliation"];
+        assert_eq!(rec["counts"], serde_json::json!([18, 1, 1, 1, 1]));
+        let mis = rec["items"].as_array().unwrap().iter().find(|i| i["status"] == "mismatched").unwrap();
+        assert_eq!((&mis["rule"], &mis["difference"]), (&serde_json::json!("festival"), &serde_json::json!("1500.00")));
+        // Accruals add up to the expected fees total.
+        let periods = v["accruals"]["periods"].as_array().unwrap();
+        assert_eq!(periods.last().unwrap()["cumulative"], v["accruals"]["expected_total"]);
+        assert_eq!(v["accruals"]["expected_total"], v["distribution"][0]["mean"]);
+        // Byte-identical at 1 and 2 threads.
+        let one = kasim(&[&args[..], &["--threads", "1"]].concat());
+        let two = kasim(&[&args[..], &["--threads", "2"]].concat());
+        assert_eq!(one.stdout, two.stdout);
+    }
+
+    /// Nothing closed: the distribution is `kasim simulate`'s, figure for figure.
+    #[test]
+    fn nothing_closed_is_kasim_simulate() {
+        let sim = json(&["simulate", "scenarios/supermarket.toml", "--runs", "500", "--seed", "4", "--format", "json"]);
+        let t = json(&[
+            "track",
+            "scenarios/supermarket.toml",
+            "--actuals",
+            YTD,
+            "--as-of",
+            "0",
+            "--runs",
+            "500",
+            "--seed",
+            "4",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(t["closed"], 0);
+        for (i, key) in [(0, "net_contribution"), (1, "fees_total"), (2, "net_invoiced")] {
+            let s = &sim["outputs"][i]["summary"];
+            assert_eq!(sim["outputs"][i]["output"], key);
+            let d = t["distribution"].as_array().unwrap().iter().find(|d| d["key"] == key).unwrap();
+            let pct = |p: u64| s["percentiles"].as_array().unwrap().iter().find(|x| x[0] == p).unwrap()[1].clone();
+            assert_eq!(
+                (&d["mean"], &d["p10"], &d["p50"], &d["p90"]),
+                (&s["mean"], &pct(10), &pct(50), &pct(90)),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn previous_run_calibrated_model_and_formats() {
+        let dir = tmp("formats");
+        let last = dir.join("last.json");
+        let r = kasim(&[
+            "track",
+            "scenarios/supermarket.toml",
+            "--actuals",
+            YTD,
+            "--as-of",
+            "2",
+            "--runs",
+            "200",
+            "--format",
+            "json",
+            "--out",
+            last.to_str().unwrap(),
+        ]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let v = json(&[
+            "track",
+            "scenarios/supermarket.toml",
+            "--actuals",
+            YTD,
+            "--calibrated",
+            "scenarios/actuals/sunrise-calibrated.toml",
+            "--previous",
+            last.to_str().unwrap(),
+            "--runs",
+            "200",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(v["accruals"]["previous_closed"], 2);
+        let changes = v["accruals"]["changes"].as_array().unwrap();
+        let renewal = changes.iter().find(|c| c["rule"] == "renewal").unwrap();
+        assert_eq!(
+            (&renewal["expected_change"], &renewal["accrued_change"]),
+            (&serde_json::json!("0.00"), &serde_json::json!("0.00"))
+        );
+        assert!(changes.iter().any(|c| c["accrued_change"] != "0.00"));
+        for (format, file) in [("csv", "t.csv"), ("html", "t.html"), ("xlsx", "t.xlsx"), ("table", "t.txt")] {
+            let out = dir.join(file);
+            let r = kasim(&[
+                "track",
+                "scenarios/supermarket.toml",
+                "--actuals",
+                YTD,
+                "--statement",
+                STATEMENT,
+                "--runs",
+                "100",
+                "--format",
+                format,
+                "--out",
+                out.to_str().unwrap(),
+            ]);
+            assert!(r.status.success(), "{format}: {}", String::from_utf8_lossy(&r.stderr));
+            let bytes = std::fs::read(&out).unwrap();
+            assert!(bytes.len() > 500, "{format}");
+            if format == "csv" {
+                let text = String::from_utf8(bytes).unwrap();
+                assert!(text.lines().nth(1).unwrap().starts_with("fees_total,"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_statement_is_located_and_nothing_is_written() {
+        let dir = tmp("bad");
+        let st = dir.join("st.csv");
+        std::fs::write(&st, "日期,费用类型,金额,单号\n2027-01-31,进场费,80000,A\n2027-02-28,DM费,六千,B\n").unwrap();
+        let out = dir.join("report.json");
+        let r = kasim(&[
+            "track",
+            "scenarios/supermarket.toml",
+            "--actuals",
+            YTD,
+            "--statement",
+            st.to_str().unwrap(),
+            "--runs",
+            "50",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(r.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(
+            err.contains("st.csv") && err.contains("row 3") && err.contains("六千") && err.contains("金额"),
+            "{err}"
+        );
+        assert!(!out.exists());
+        // A header it does not know, named with --statement-column.
+        std::fs::write(&st, "扣款日,项目名称,扣款额\n2027-01-31,合同续签费,80000\n").unwrap();
+        let args = ["track", "scenarios/supermarket.toml", "--actuals", YTD, "--runs", "20", "--format", "json"];
+        let r = kasim(&[&args[..], &["--statement", st.to_str().unwrap()]].concat());
+        assert_eq!(r.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&r.stderr).contains("no fee_type column"),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let named = [
+            "--statement",
+            st.to_str().unwrap(),
+            "--statement-column",
+            "fee_type=项目名称",
+            "--statement-column",
+            "amount=扣款额",
+        ];
+        let v = json(&[&args[..], &named[..]].concat());
+        assert_eq!(v["reconciliation"]["items"][0]["status"], "matched");
+        let r = kasim(&["track", "scenarios/supermarket.toml", "--actuals", YTD, "--as-of", "13"]);
+        assert_eq!(r.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&r.stderr).contains("--as-of 13"));
+    }
+}

@@ -39,6 +39,7 @@
 
 pub mod analysis;
 pub mod clauses;
+pub mod conditioned;
 pub mod copula;
 pub mod dist;
 pub mod fastexp;

@@ -599,6 +599,47 @@ impl<'c> Model<'c> {
         Ok((row_of(t.clone())?, t))
     }
 
+    /// [`Model::row_rules`] with `edit` applied to the sampled outcome before it settles
+    /// (what `kasim track` uses to put the closed periods' actuals in place: the draws stay
+    /// addressed by (seed, index), and the closed periods' draws are simply not used).
+    ///
+    /// # Errors
+    ///
+    /// As [`Model::row`].
+    pub fn row_rules_edited(
+        &self,
+        seed: u64,
+        index: u64,
+        ws: &mut Workspace,
+        capture: &mut kasim_core::settle::RuleCapture,
+        edit: &mut dyn FnMut(&mut Outcome),
+    ) -> Result<(Row, kasim_core::settle::Totals), Error> {
+        let root = ScenarioKey::new(seed, index);
+        self.sample_scenario(&root, &mut ws.outcome, self.cell_copula.is_none());
+        edit(&mut ws.outcome);
+        let t = match ws.contract.as_mut() {
+            None => self.compiled.settle_rules(&ws.outcome, capture, &mut ws.scratch)?,
+            Some(c) => {
+                self.set_drawn_terms(&root, c)?;
+                self.compiled.variant(c)?.settle_rules(&ws.outcome, capture, &mut ws.scratch)?
+            }
+        };
+        Ok((row_of(t.clone())?, t))
+    }
+
+    /// Multiplies the expected demand (the plan baseline) of SKU `sku` (0-based) from period
+    /// `from` (0-based) to the year end by `factor` (clamped to 0–1,000): the conditioning of
+    /// `kasim track` on the year-to-date run-rate. The draws are unchanged.
+    pub fn scale_baseline(&mut self, sku: usize, from: usize, factor: f64) {
+        let factor = if factor.is_finite() { factor.clamp(0.0, 1000.0) } else { 1.0 };
+        if sku < self.skus {
+            let col = sku * self.periods..(sku + 1) * self.periods;
+            for b in self.baseline[col].iter_mut().skip(from) {
+                *b *= factor;
+            }
+        }
+    }
+
     /// Samples and settles scenario `index` with the full ledger (what `replay` shows).
     ///
     /// # Errors

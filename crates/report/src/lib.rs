@@ -57,6 +57,7 @@ mod negotiate;
 pub mod plan;
 pub mod simulation;
 pub mod testing;
+mod track;
 
 pub use document::{
     Align, Block, Chart, ChartKind, Column, Document, KeyValues, Label, Lang, Marker, Section, Series, Table, Text,

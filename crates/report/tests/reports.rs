@@ -564,3 +564,45 @@ fn full_brief_of_every_bundled_pair_is_consistent() {
         assert!(text.contains("Compliance flags") && text.contains("Counter-offer 还价方案"), "{text}");
     }
 }
+
+/// `kasim track` on the bundled Sunrise 2027 year to date with its GBK statement and a
+/// previous run: every table cell is in the JSON; the CSV is the distribution; the terminal
+/// shows the reconciliation's statuses.
+#[test]
+fn track_is_consistent() {
+    use kasim_actuals::accrual::Previous;
+    use kasim_actuals::track::{Inputs, Options, track};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let (_, c) = scenario("supermarket.toml");
+    let h = kasim_actuals::history::read_history(
+        &[root.join("actuals/sunrise-2027-ytd.csv")],
+        &kasim_actuals::Mapping::new(),
+        c.calendar.granularity,
+    )
+    .unwrap();
+    let st = kasim_actuals::statement::read_statement(
+        &root.join("actuals/sunrise-2027-statement-gbk.csv"),
+        &kasim_actuals::Mapping::empty(),
+    )
+    .unwrap();
+    let mut inputs = Inputs {
+        contract_name: "scenarios/supermarket.toml",
+        contract: &c,
+        history: &h,
+        actuals: vec!["sunrise-2027-ytd.csv".into()],
+        previous: None,
+        statement: Some(st),
+    };
+    let first = track(&inputs, &Options { runs: 200, as_of: Some(3), ..Default::default() }).unwrap();
+    let json = emit(&first, Format::Json).unwrap();
+    inputs.previous = Some(Previous::from_json(std::path::Path::new("last.json"), &json).unwrap());
+    let t = track(&inputs, &Options { runs: 200, ..Default::default() }).unwrap();
+    assert_eq!(t.accruals.previous_closed, Some(3));
+    assert_consistent(&t);
+    let csv = emit(&t, Format::Csv).unwrap();
+    assert!(csv.lines().nth(1).unwrap().starts_with("fees_total,"), "{csv}");
+    let table = emit(&t, Format::Table).unwrap();
+    for s in ["mismatched", "unexplained deduction", "ambiguous", "missing charge", "Changed since the last run"] {
+        assert!(table.contains(s), "{s}: {table}");
+    }
+}

@@ -1,0 +1,92 @@
+//! `kasim track FILE --actuals YTD...`: the year in progress. Reads the actuals onto the
+//! contract's calendar (kasim-actuals), settles the closed periods exactly, simulates the rest
+//! conditioned on them, and emits the track report (distribution, YTD settlement, watchlist,
+//! accruals, reconciliation) through kasim-report. Everything is read and computed before
+//! anything is written.
+
+use std::path::PathBuf;
+
+use kasim_actuals::Mapping;
+use kasim_actuals::accrual::Previous;
+use kasim_actuals::statement::StatementRole;
+use kasim_actuals::track::{Inputs, Options, track as run_track};
+
+use crate::args::Format;
+use crate::{Failure, Outcome, done, emit, load_all};
+
+/// The command's arguments.
+pub(crate) struct Args {
+    pub file: PathBuf,
+    pub actuals: Vec<PathBuf>,
+    pub calibrated: Option<PathBuf>,
+    pub mapping: Option<PathBuf>,
+    pub columns: Vec<String>,
+    pub as_of: Option<u16>,
+    pub statement: Option<PathBuf>,
+    pub statement_columns: Vec<String>,
+    pub previous: Option<PathBuf>,
+    pub runs: u64,
+    pub seed: u64,
+    pub threads: u16,
+    pub format: Format,
+    pub out: Option<PathBuf>,
+}
+
+fn actuals(e: kasim_actuals::Error) -> Failure {
+    match e {
+        kasim_actuals::Error::Core(c) => Failure::Core(c),
+        kasim_actuals::Error::Simulation(m) => Failure::from(*m),
+        other => Failure::Message(other.to_string()),
+    }
+}
+
+pub(crate) fn track(a: &Args) -> Outcome {
+    // The model: the calibrated contract when given (it extends FILE), else FILE.
+    let model_file = a.calibrated.clone().unwrap_or_else(|| a.file.clone());
+    let contract = match load_all(std::slice::from_ref(&model_file)) {
+        Ok(mut v) => v.remove(0).1,
+        Err(e) => return Outcome::Failed(e),
+    };
+    done((|| {
+        let mut mapping = match &a.mapping {
+            Some(f) => Mapping::from_file(f).map_err(actuals)?,
+            None => Mapping::new(),
+        };
+        for c in &a.columns {
+            mapping.add_flag(c).map_err(actuals)?;
+        }
+        let history = kasim_actuals::history::read_history(&a.actuals, &mapping, contract.calendar.granularity)
+            .map_err(actuals)?;
+        let statement = match &a.statement {
+            Some(f) => {
+                let mut m = Mapping::<StatementRole>::empty();
+                for c in &a.statement_columns {
+                    m.add_flag(c).map_err(actuals)?;
+                }
+                Some(kasim_actuals::statement::read_statement(f, &m).map_err(actuals)?)
+            }
+            None => None,
+        };
+        let previous = match &a.previous {
+            Some(f) => {
+                let text = std::fs::read_to_string(f)
+                    .map_err(|e| Failure::Message(format!("{}: cannot read: {e}", f.display())))?;
+                Some(Previous::from_json(f, &text).map_err(actuals)?)
+            }
+            None => None,
+        };
+        let name = a.file.display().to_string();
+        let inputs = Inputs {
+            contract_name: &name,
+            contract: &contract,
+            history: &history,
+            actuals: a.actuals.iter().map(|f| f.display().to_string()).collect(),
+            previous,
+            statement,
+        };
+        let options =
+            Options { runs: a.runs, seed: a.seed, threads: usize::from(a.threads), as_of: a.as_of.map(usize::from) };
+        let report = run_track(&inputs, &options).map_err(actuals)?;
+        emit(&report, a.format, a.out.as_deref())
+    })())
+}
