@@ -8,6 +8,7 @@
 //! conditioning per SKU.
 
 use kasim_actuals::track::TrackReport;
+use rust_decimal::Decimal;
 
 use crate::Report;
 use crate::document::{Column, Document, KeyValues, Section, Table, Text, Value};
@@ -45,7 +46,9 @@ impl Report for TrackReport {
         kv.pair(
             "ytd_fees",
             Text::both("Fees booked to date (exact)", "截至目前已发生费用（精确）"),
-            Value::Cost(self.ytd.fees),
+            // Positive like the full-year fees beside it (the ledger lines below read as P&L
+            // effects, negative).
+            Value::Money(self.ytd.fees),
         );
         for d in self.distribution.iter().take(2) {
             kv.pair(
@@ -59,7 +62,9 @@ impl Report for TrackReport {
         }
         kv.pair(
             "expected_total",
-            Text::both("Expected full-year fees (accruals)", "全年预期费用（计提）"),
+            // The rules' means each rounded to the cent, summed: it can differ by cents from
+            // the mean of the scenarios' totals above, which is rounded once.
+            Text::both("Expected full-year fees, sum of the rules (accruals)", "全年预期费用（各条款之和，计提口径）"),
             Value::Money(self.accruals.expected_total),
         );
         kv.pair(
@@ -112,7 +117,7 @@ impl Report for TrackReport {
         );
         kv.pair("returns", Text::both("Returns to date", "累计退货"), Value::Money(self.ytd.returns));
         kv.pair("units_sold", Text::both("Units sold to date", "累计销量"), Value::Count(self.ytd.units_sold));
-        kv.pair("fees", Text::both("Fees booked to date", "累计费用"), Value::Cost(self.ytd.fees));
+        kv.pair("fees", Text::both("Fees booked to date", "累计费用"), Value::Money(self.ytd.fees));
         let mut lines = Table::new(
             "ytd_ledger",
             vec![
@@ -171,22 +176,27 @@ impl Report for TrackReport {
                         Value::Empty,
                         Value::Empty,
                         Value::Probability(p),
-                        Value::Cost(w.expected_payout),
+                        Value::Money(w.expected_payout),
                     ]);
                     continue;
                 }
+                // Sales value reads as money, units as a count; "still needed" in the other
+                // measure is the opposite one.
+                let value = w.basis == "value";
+                let (own, other_measure): (fn(Decimal) -> Value, fn(Decimal) -> Value) =
+                    if value { (Value::Money, Value::Decimal) } else { (Value::Decimal, Value::Money) };
                 for (i, tier) in w.tiers.iter().enumerate() {
-                    let other = tier.still_needed_other.map_or(Value::Missing, Value::Decimal);
+                    let other = tier.still_needed_other.map_or(Value::Missing, other_measure);
                     t.row(vec![
                         Value::text(&w.rule),
                         Value::text(w.basis),
-                        Value::Decimal(w.ytd_base),
+                        own(w.ytd_base),
                         count(tier.tier),
-                        Value::Decimal(tier.threshold),
-                        Value::Decimal(tier.still_needed),
+                        own(tier.threshold),
+                        own(tier.still_needed),
                         other,
                         Value::Probability(tier.p_reach),
-                        if i == 0 { Value::Cost(w.expected_payout) } else { Value::Empty },
+                        if i == 0 { Value::Money(w.expected_payout) } else { Value::Empty },
                     ]);
                 }
             }
