@@ -87,7 +87,7 @@ pub(crate) fn run(command: Command) -> Outcome {
             let v = if supplier { kasim_core::supplier_schema() } else { kasim_core::contract_schema() };
             Outcome::Output(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n")
         }
-        Command::Negotiate { .. } | Command::Advise { .. } | Command::Brief { .. } => {
+        Command::Negotiate { .. } | Command::Advise { .. } | Command::Brief { .. } | Command::Portfolio { .. } => {
             Outcome::Failed(vec![Failure::Message("negotiation commands are dispatched in lib.rs".into())])
         }
     }

@@ -18,6 +18,7 @@ mod brief;
 mod commands;
 pub mod diagnostics;
 mod negotiate;
+mod portfolio;
 
 use args::{Cli, Command};
 
@@ -179,6 +180,9 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Advise { file, margin, format, out } => negotiate::advise(&file, margin, format, out.as_deref()),
         Command::Brief { files, run, format, out } => brief::brief(&files, &run.config(), format, out.as_deref()),
+        Command::Portfolio { file, run, format, out } => {
+            portfolio::portfolio(&file, &run.config(), format, out.as_deref())
+        }
         other => commands::run(other),
     };
     match result {

@@ -49,6 +49,12 @@ pub enum Factor {
     Terms = 10,
     /// Uncertain negotiation parameters (buyer targets, deadlines) per tournament run.
     Negotiation = 11,
+    /// A portfolio's brand-level demand factor, shared by every chain.
+    BrandDemand = 12,
+    /// A portfolio's price war, shared by every chain (occurrence and shared depth).
+    SharedWar = 13,
+    /// A portfolio's price-match claims (最低价), per chain and SKU.
+    Claims = 14,
 }
 
 /// SplitMix64: a bijective mixer used to spread keys into seed bytes.

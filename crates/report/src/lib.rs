@@ -54,6 +54,7 @@ pub mod emit;
 pub mod evaluate;
 mod negotiate;
 pub mod plan;
+pub mod portfolio;
 pub mod simulation;
 pub mod testing;
 
