@@ -202,8 +202,10 @@ pub enum Command {
         out: Option<PathBuf>,
     },
     /// The supplier's KA channel: every retailer's contract simulated together on shared
-    /// drivers (brand demand, one price war, the DC's capacity) with the lowest-market-price
-    /// cascade (最低价): total net contribution and fee spend, each retailer's share and its
+    /// drivers.
+    ///
+    /// Shared drivers: brand demand, one price war, the DC's capacity; with the
+    /// lowest-market-price cascade (最低价). Reports the total net contribution and fee spend, each retailer's share and its
     /// contribution to the portfolio's CVaR, diversification, and what each promotion costs
     /// across the portfolio. The file format is in docs/portfolio.md; `--format csv` gives the
     /// retailer table.

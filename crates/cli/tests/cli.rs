@@ -509,3 +509,6 @@ fn brief_ranks_clauses_and_is_deterministic() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(bad.stdout.is_empty());
 }
+
+#[path = "cli/portfolio.rs"]
+mod portfolio;
