@@ -374,7 +374,7 @@ pub struct Sums {
 }
 
 /// A portfolio run (or a range of one): rows per chain per scenario, and the cascade sums.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PortfolioResults {
     /// First scenario index.
     pub start: u64,
@@ -419,7 +419,101 @@ impl PortfolioResults {
     pub fn total_net(&self) -> Vec<i64> {
         (0..self.len()).map(|k| self.rows.iter().map(|r| r[k].net_contribution).sum()).collect()
     }
+
+    /// These results as bytes, to send a scenario range computed elsewhere (a Ray task) to
+    /// the driver: `KSP1`, the rows' length (u64) and the rows as a [`crate::shard::encode`]d
+    /// shard, then the promotions' count (u32) and per promotion its own (i128), cascade
+    /// (i128) and claims (u64) sums, then the chains' count (u32) and what each paid (i128),
+    /// all little-endian.
+    pub fn encode(&self) -> Vec<u8> {
+        let results: Vec<crate::Results> = self.rows.iter().map(|r| crate::Results { rows: r.clone() }).collect();
+        let rows = crate::shard::encode(self.start, &results);
+        let mut b = Vec::with_capacity(rows.len() + 64 + 40 * self.sums.own.len());
+        b.extend_from_slice(PORTFOLIO_MAGIC);
+        b.extend_from_slice(&(rows.len() as u64).to_le_bytes());
+        b.extend_from_slice(&rows);
+        b.extend_from_slice(&(self.sums.own.len() as u32).to_le_bytes());
+        for i in 0..self.sums.own.len() {
+            b.extend_from_slice(&self.sums.own[i].to_le_bytes());
+            b.extend_from_slice(&self.sums.cascade[i].to_le_bytes());
+            b.extend_from_slice(&self.sums.claims[i].to_le_bytes());
+        }
+        b.extend_from_slice(&(self.sums.paid.len() as u32).to_le_bytes());
+        for p in &self.sums.paid {
+            b.extend_from_slice(&p.to_le_bytes());
+        }
+        b
+    }
+
+    /// Decodes [`PortfolioResults::encode`]'s bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShardBytes`] when the bytes are not encoded portfolio results.
+    pub fn decode(bytes: &[u8]) -> Result<PortfolioResults, Error> {
+        let bad = |reason: &str| Error::ShardBytes { reason: format!("portfolio results: {reason}") };
+        let mut at = 0usize;
+        let mut take = |n: usize| -> Result<&[u8], Error> {
+            let s = bytes.get(at..at + n).ok_or_else(|| bad("the bytes end early"))?;
+            at += n;
+            Ok(s)
+        };
+        if take(4)? != PORTFOLIO_MAGIC {
+            return Err(bad("no KSP1 header"));
+        }
+        let word = |s: &[u8]| u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
+        let wide = |s: &[u8]| i128::from_le_bytes(s.try_into().unwrap_or([0; 16]));
+        let half = |s: &[u8]| u32::from_le_bytes(s.try_into().unwrap_or([0; 4])) as usize;
+        let len = usize::try_from(word(take(8)?)).map_err(|_| bad("rows too long"))?;
+        let (start, results) = crate::shard::decode(take(len)?)?;
+        let np = half(take(4)?);
+        let mut sums = Sums::default();
+        for _ in 0..np {
+            sums.own.push(wide(take(16)?));
+            sums.cascade.push(wide(take(16)?));
+            sums.claims.push(word(take(8)?));
+        }
+        let chains = half(take(4)?);
+        for _ in 0..chains {
+            sums.paid.push(wide(take(16)?));
+        }
+        if at != bytes.len() || chains != results.len() {
+            return Err(bad("the length does not match the header"));
+        }
+        Ok(PortfolioResults { start, rows: results.into_iter().map(|r| r.rows).collect(), sums })
+    }
+
+    /// Merges scenario ranges (in any order) into one run: they must cover `0..runs` without
+    /// gaps or overlaps.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShardGap`], [`Error::ShardOverlap`], [`Error::ShardContracts`].
+    pub fn merge(mut parts: Vec<PortfolioResults>) -> Result<PortfolioResults, Error> {
+        parts.sort_by_key(|p| p.start);
+        let mut it = parts.into_iter();
+        let Some(mut out) = it.next() else { return Ok(PortfolioResults::default()) };
+        if out.start != 0 {
+            return Err(Error::ShardGap { from: 0, to: out.start });
+        }
+        for p in it {
+            let covered = out.len() as u64;
+            if p.start > covered {
+                return Err(Error::ShardGap { from: covered, to: p.start });
+            }
+            if p.start < covered {
+                return Err(Error::ShardOverlap { start: p.start, covered });
+            }
+            if p.rows.len() != out.rows.len() || p.sums.own.len() != out.sums.own.len() {
+                return Err(Error::ShardContracts { start: p.start, expected: out.rows.len(), found: p.rows.len() });
+            }
+            out.append(p);
+        }
+        Ok(out)
+    }
 }
+
+const PORTFOLIO_MAGIC: &[u8; 4] = b"KSP1";
 
 /// Pro-rata allocation of a DC's capacity: `wanted` units per cell, at most `capacity` in
 /// all. When Σ wanted ≤ capacity every cell gets what it wants; else cell i gets

@@ -245,6 +245,17 @@ fn allocation_identity_and_thread_independence() {
         let mut a = m.run_range(&one, 0, 300).unwrap();
         a.append(m.run_range(&one, 300, 700).unwrap());
         assert_eq!(&a, r);
+        // As bytes (a Ray task's result), merged in any order.
+        let parts = [(400, 700), (0, 150), (150, 400)]
+            .map(|(x, y)| PortfolioResults::decode(&m.run_range(&one, x, y).unwrap().encode()).unwrap());
+        assert_eq!(&PortfolioResults::merge(parts.to_vec()).unwrap(), r);
+        let gap = [parts[0].clone(), parts[1].clone()];
+        assert!(matches!(
+            PortfolioResults::merge(gap.to_vec()),
+            Err(kasim_montecarlo::Error::ShardGap { from: 150, to: 400 })
+        ));
+        let bytes = r.encode();
+        assert!(PortfolioResults::decode(&bytes[..bytes.len() - 1]).is_err());
     });
 }
 
