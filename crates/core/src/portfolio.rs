@@ -56,6 +56,8 @@ pub struct Portfolio {
     pub drivers: Drivers,
     /// The lowest-market-price cascade (最低价).
     pub cascade: Cascade,
+    /// The portfolio file's text (what [`load_portfolio_with`] reads again elsewhere).
+    pub source: String,
 }
 
 /// One retailer's contract in a portfolio.
@@ -189,6 +191,24 @@ pub fn load_portfolio(path: impl AsRef<Path>) -> Result<Portfolio, Error> {
     let bytes = crate::load::read_bytes(path)?;
     let src = crate::load::decode(path, bytes)
         .map_err(|p| Error::Invalid(Problems { problems: vec![*p], sources: vec![] }))?;
+    load_portfolio_with(&src, path, &mut |_, file| crate::load::load(file))
+}
+
+/// Reads a portfolio from its text `src` (`path` names it in messages and resolves its
+/// contracts' `file`s), each contract given by `contract(index, resolved file)`: from disk
+/// ([`load_portfolio`]), or from texts sent elsewhere (a Ray task gets the contracts as
+/// resolved TOML, [`Contract::to_toml`](crate::Contract::to_toml)).
+///
+/// # Errors
+///
+/// As [`load_portfolio`]; an [`Error::Io`] or [`Error::Input`] from `contract` is located at
+/// the contract's `file` key.
+pub fn load_portfolio_with(
+    src: &str,
+    path: &Path,
+    contract: &mut dyn FnMut(usize, &Path) -> Result<Contract, Error>,
+) -> Result<Portfolio, Error> {
+    let src = src.to_string();
     let raw: Raw = crate::load::parse(&src, path)?;
     let mut problems: Vec<Problem> = Vec::new();
     let mut at = |key: &str, msg: String| problems.push(locate(path, &src, key, msg));
@@ -256,7 +276,7 @@ pub fn load_portfolio(path: impl AsRef<Path>) -> Result<Portfolio, Error> {
         } else if !ids.insert(id.clone()) {
             at(&format!("contracts[{i}].id"), format!("id `{id}` is used by an earlier contract: ids are unique"));
         }
-        match crate::load::load(&file) {
+        match contract(i, &file) {
             Ok(contract) => {
                 let retailer = e.retailer.clone().unwrap_or_else(|| contract.retailer.name.clone());
                 members.push(Member { id, retailer, file, contract });
@@ -278,5 +298,12 @@ pub fn load_portfolio(path: impl AsRef<Path>) -> Result<Portfolio, Error> {
     if let Some(e) = failed {
         return Err(e);
     }
-    Ok(Portfolio { name: raw.name, file: path.to_path_buf(), members, drivers: raw.drivers, cascade: raw.cascade })
+    Ok(Portfolio {
+        name: raw.name,
+        file: path.to_path_buf(),
+        members,
+        drivers: raw.drivers,
+        cascade: raw.cascade,
+        source: src,
+    })
 }
