@@ -220,6 +220,12 @@ pub(crate) fn load_all(files: &[PathBuf]) -> Result<Vec<(PathBuf, Contract)>, Ve
             Err(_) if kasim_core::load::is_supplier_file(f) => errors.push(Failure::Core(kasim_core::Error::Contract(
                 kasim_core::error::ContractError::SupplierPortfolio { file: f.clone() },
             ))),
+            // A portfolio file given where a contract is expected.
+            Err(_) if kasim_core::portfolio::is_portfolio_file(f) => errors.push(Failure::Message(format!(
+                "{} is a portfolio file (it names contracts): run `kasim portfolio {}`",
+                f.display(),
+                f.display()
+            ))),
             Err(e) => errors.push(Failure::Core(e)),
         }
     }

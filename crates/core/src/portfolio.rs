@@ -143,6 +143,11 @@ impl Default for Cascade {
     }
 }
 
+/// A rate as a percentage (`1.5` → `150%`).
+fn pct(r: Rate) -> String {
+    format!("{}%", (r.0 * rust_decimal::Decimal::ONE_HUNDRED).normalize())
+}
+
 fn one() -> Rate {
     Rate::ONE
 }
@@ -173,7 +178,8 @@ struct RawEntry {
 /// True when a file looks like a portfolio (top-level `[[contracts]]` array of tables) rather
 /// than a contract.
 pub fn is_portfolio_file(path: impl AsRef<Path>) -> bool {
-    let Ok(src) = std::fs::read_to_string(path) else { return false };
+    let Ok(bytes) = crate::load::read_bytes(path.as_ref()) else { return false };
+    let Ok(src) = String::from_utf8(bytes) else { return false };
     let Ok(doc) = src.parse::<toml::Table>() else { return false };
     matches!(doc.get("contracts"), Some(toml::Value::Array(_))) && !doc.contains_key("fees")
 }
@@ -224,18 +230,21 @@ pub fn load_portfolio_with(
     let fraction = |r: Rate| r.0 >= rust_decimal::Decimal::ZERO && r.0 <= rust_decimal::Decimal::ONE;
     if let Some(b) = &raw.drivers.brand_demand {
         if b.cv.0 < rust_decimal::Decimal::ZERO || b.cv.0 > rust_decimal::Decimal::TEN {
-            at("drivers.brand_demand.cv", format!("cv = {} is not between 0 and 1000%", b.cv.0));
+            at("drivers.brand_demand.cv", format!("cv = {} is not between 0 and 1000%", pct(b.cv)));
         }
         if !fraction(b.period_correlation) {
             at(
                 "drivers.brand_demand.period_correlation",
-                format!("period_correlation = {} is not between 0 and 100%", b.period_correlation.0),
+                format!("period_correlation = {} is not between 0 and 100%", pct(b.period_correlation)),
             );
         }
     }
     if let Some(w) = &raw.drivers.price_war {
         if !fraction(w.probability) {
-            at("drivers.price_war.probability", format!("probability = {} is not between 0 and 100%", w.probability.0));
+            at(
+                "drivers.price_war.probability",
+                format!("probability = {} is not between 0 and 100%", pct(w.probability)),
+            );
         }
         if let Some(d) = &w.depth {
             let (lo, hi) = d.bounds();
@@ -259,7 +268,7 @@ pub fn load_portfolio_with(
     if !fraction(raw.cascade.claim_probability) {
         at(
             "cascade.claim_probability",
-            format!("claim_probability = {} is not between 0 and 100%", raw.cascade.claim_probability.0),
+            format!("claim_probability = {} is not between 0 and 100%", pct(raw.cascade.claim_probability)),
         );
     }
     let base = path.parent().unwrap_or(Path::new(""));
