@@ -16,6 +16,11 @@
 //!   stream are negligible.
 //! * **Common random numbers:** a SKU's draws are keyed by the SKU's code, not its position,
 //!   so two contracts carrying the same SKU see the same demand in scenario k.
+//! * **Portfolios:** the contracts of a portfolio are *different chains*, not alternatives:
+//!   each mixes a salt from its id into every key ([`crate::Model::salted`]), so the same SKU
+//!   at two chains draws independently, and the drivers they share come from portfolio-level
+//!   factors ([`Factor::BrandDemand`], [`Factor::SharedWar`], [`Factor::Claims`];
+//!   [`crate::portfolio`]). Salt 0 is a contract alone: its draws are unchanged.
 //! * **Independence of factors:** adding a random factor adds a new address and does not shift
 //!   the draws of existing factors.
 
