@@ -300,6 +300,27 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The supplier's KA channel: every retailer's contract simulated together on shared
+    /// drivers.
+    ///
+    /// Shared drivers: brand demand, one price war, the DC's capacity; with the
+    /// lowest-market-price cascade (最低价). Reports the total net contribution and fee spend, each retailer's share and its
+    /// contribution to the portfolio's CVaR, diversification, and what each promotion costs
+    /// across the portfolio. The file format is in docs/portfolio.md; `--format csv` gives the
+    /// retailer table.
+    Portfolio {
+        /// Portfolio file (TOML) naming the contracts.
+        file: PathBuf,
+        /// Run options (every scenario is run: --tolerance does not stop a portfolio early).
+        #[command(flatten)]
+        run: RunArgs,
+        /// Output format (csv: the retailer table).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Write the report to this file instead of stdout (required with --format xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// The full ledger of one simulated scenario (why was that one a loss?).
     Replay {
         /// Contract file (TOML).
@@ -442,6 +463,7 @@ impl Command {
             | Command::Advise { format, out, .. }
             | Command::Brief { format, out, .. }
             | Command::Track { format, out, .. } => (Some((*format).into()), out.is_some()),
+            Command::Portfolio { format, out, .. } => (Some((*format).into()), out.is_some()),
             Command::Compare { format, out, .. }
             | Command::Sensitivity { format, out, .. }
             | Command::GoalSeek { format, out, .. } => (Some((*format).into()), out.is_some()),

@@ -91,7 +91,8 @@ pub(crate) fn run(command: Command) -> Outcome {
         | Command::Advise { .. }
         | Command::Brief { .. }
         | Command::Calibrate { .. }
-        | Command::Track { .. } => {
+        | Command::Track { .. }
+        | Command::Portfolio { .. } => {
             Outcome::Failed(vec![Failure::Message("negotiation commands are dispatched in lib.rs".into())])
         }
     }

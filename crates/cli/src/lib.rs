@@ -19,6 +19,7 @@ mod calibrate;
 mod commands;
 pub mod diagnostics;
 mod negotiate;
+mod portfolio;
 mod track;
 
 use args::{Cli, Command};
@@ -225,6 +226,9 @@ pub fn run(cli: Cli) -> ExitCode {
             format,
             out,
         }),
+        Command::Portfolio { file, run, format, out } => {
+            portfolio::portfolio(&file, &run.config(), format, out.as_deref())
+        }
         other => commands::run(other),
     };
     match result {
@@ -261,6 +265,12 @@ pub(crate) fn load_all(files: &[PathBuf]) -> Result<Vec<(PathBuf, Contract)>, Ve
             // A supplier portfolio given where a contract is expected (e.g. `scenarios/*.toml`).
             Err(_) if kasim_core::load::is_supplier_file(f) => errors.push(Failure::Core(kasim_core::Error::Contract(
                 kasim_core::error::ContractError::SupplierPortfolio { file: f.clone() },
+            ))),
+            // A portfolio file given where a contract is expected.
+            Err(_) if kasim_core::portfolio::is_portfolio_file(f) => errors.push(Failure::Message(format!(
+                "{} is a portfolio file (it names contracts): run `kasim portfolio {}`",
+                f.display(),
+                f.display()
             ))),
             Err(e) => errors.push(Failure::Core(e)),
         }

@@ -906,3 +906,6 @@ mod track {
         assert!(String::from_utf8_lossy(&r.stderr).contains("--as-of 13"));
     }
 }
+
+#[path = "cli/portfolio.rs"]
+mod portfolio;

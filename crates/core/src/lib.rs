@@ -66,6 +66,7 @@ pub mod load;
 pub mod money;
 pub mod negotiation;
 pub mod outcome;
+pub mod portfolio;
 pub mod settle;
 pub mod source;
 pub mod terms;

@@ -13,7 +13,10 @@ fn scenario_files() -> Vec<PathBuf> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 dirs.push(p);
-            } else if p.extension().is_some_and(|x| x == "toml") && !kasim_core::load::is_supplier_file(&p) {
+            } else if p.extension().is_some_and(|x| x == "toml")
+                && !kasim_core::load::is_supplier_file(&p)
+                && !kasim_core::portfolio::is_portfolio_file(&p)
+            {
                 out.push(p);
             }
         }

@@ -44,6 +44,7 @@ pub mod copula;
 pub mod dist;
 pub mod fastexp;
 pub mod memory;
+pub mod portfolio;
 pub mod report;
 pub mod runner;
 pub mod sampler;
@@ -296,6 +297,19 @@ pub enum Error {
         expected: usize,
         /// Statistics given.
         found: usize,
+    },
+    /// A portfolio whose contracts have different calendars (every chain of a portfolio runs
+    /// on the same periods, so shared drivers and the cascade line up).
+    #[error(
+        "portfolio contract `{contract}` has {periods} periods, the first contract has {expected}: the contracts of a portfolio share one calendar (at most 52 periods)"
+    )]
+    PortfolioPeriods {
+        /// The contract's id.
+        contract: String,
+        /// Its periods.
+        periods: usize,
+        /// The first contract's.
+        expected: usize,
     },
     /// Bytes that are not an encoded shard ([`shard::decode`]).
     #[error("not an encoded shard: {reason}")]

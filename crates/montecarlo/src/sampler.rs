@@ -81,6 +81,30 @@ pub struct Model<'c> {
     terms: Vec<TermSampler>,
     cell_copula: Option<CellCopula>,
     scen_copula: Option<ScenCopula>,
+    /// The salt mixed into every stream key (0 outside a portfolio: the keys of a contract
+    /// simulated alone; see [`Model::salted`]).
+    salt: u64,
+}
+
+/// Drivers shared by the contracts of a portfolio in one scenario, drawn from portfolio-level
+/// streams (`crate::portfolio`) and applied by [`Model::sample_shared`].
+#[derive(Clone, Debug)]
+pub struct Shared {
+    /// Demand multiplier per period (the brand-level factor; 1 without one).
+    pub demand: [f64; MAX_PERIODS],
+    /// A price war shared by every chain: per period, whether it is at war.
+    pub war_on: Option<[bool; MAX_PERIODS]>,
+    /// The shared depth per period (a share of the shelf price in effect), when the portfolio
+    /// states one; else each chain's own contract depth applies.
+    pub war_depth: Option<[f64; MAX_PERIODS]>,
+    /// Only promoted SKU-periods are matched under the shared depth.
+    pub promoted_only: bool,
+}
+
+impl Default for Shared {
+    fn default() -> Shared {
+        Shared { demand: [1.0; MAX_PERIODS], war_on: None, war_depth: None, promoted_only: false }
+    }
 }
 
 /// Per-scenario draws.
@@ -93,10 +117,12 @@ struct Columns {
     war_on: [bool; MAX_PERIODS],
     any_war: bool,
     returns_rate: f64,
+    /// How war gaps are set: (a share of the price, promoted cells only); `None` without a war.
+    war_rule: Option<(bool, bool)>,
 }
 
 /// Most periods a calendar has (52 weeks), plus one.
-const MAX_PERIODS: usize = 53;
+pub const MAX_PERIODS: usize = 53;
 
 struct ScenarioDraws {
     trend: f64,
@@ -269,6 +295,18 @@ pub struct Workspace {
     outcome: Outcome,
     scratch: Scratch,
     contract: Option<Contract>,
+}
+
+impl Workspace {
+    /// The outcome last sampled into this workspace.
+    pub fn outcome(&self) -> &Outcome {
+        &self.outcome
+    }
+
+    /// The outcome, to adjust before settling it ([`Model::settle_workspace`]).
+    pub fn outcome_mut(&mut self) -> &mut Outcome {
+        &mut self.outcome
+    }
 }
 
 /// Most store openings a scenario can draw (more are not a year of openings).
@@ -506,7 +544,58 @@ impl<'c> Model<'c> {
                 .collect::<Result<_, Error>>()?,
             cell_copula,
             scen_copula,
+            salt: 0,
         })
+    }
+
+    /// This model with every stream key mixed with `salt` (a contract's place in a portfolio):
+    /// two contracts carrying the same SKU code then draw independent idiosyncratic demand,
+    /// fill, uplift, dip, trend, returns, openings, price wars and terms. Salt 0 keeps the keys
+    /// of a contract simulated alone, draw for draw.
+    pub fn salted(mut self, salt: u64) -> Model<'c> {
+        self.salt = salt;
+        let c = self.compiled;
+        self.addresses = c
+            .skus
+            .iter()
+            .map(|k| {
+                let key = sku_key(&k.id) ^ salt;
+                [Factor::Demand, Factor::Uplift, Factor::Dip, Factor::Fill].map(|f| address(f, key))
+            })
+            .collect();
+        for t in &mut self.terms {
+            t.at = address(Factor::Terms, sku_key(&t.path) ^ salt);
+        }
+        self
+    }
+
+    /// Samples the scenario of `root` into the workspace's outcome with the portfolio's
+    /// [`Shared`] drivers (see [`Model::sample_into`]); settle it with
+    /// [`Model::settle_workspace`].
+    pub fn sample_shared(&self, root: &ScenarioKey, ws: &mut Workspace, shared: &Shared) {
+        self.sample_scenario_with(root, &mut ws.outcome, self.cell_copula.is_none(), Some(shared));
+    }
+
+    /// Settles the outcome held in the workspace (as sampled by [`Model::sample_shared`] and
+    /// then adjusted by the portfolio: DC capacity, price-match claims) with the drawn terms
+    /// of the scenario of `root`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Model::row`].
+    pub fn settle_workspace(&self, root: &ScenarioKey, ws: &mut Workspace) -> Result<Row, Error> {
+        match ws.contract.as_mut() {
+            None => row_of(self.compiled.totals_with(&ws.outcome, &mut ws.scratch)?),
+            Some(c) => {
+                self.set_drawn_terms(root, c)?;
+                row_of(self.compiled.variant(c)?.totals_with(&ws.outcome, &mut ws.scratch)?)
+            }
+        }
+    }
+
+    /// Shelf price of each SKU in millionths, in the contract's SKU order.
+    pub fn shelf_micro(&self) -> &[i64] {
+        &self.shelf_micro
     }
 
     /// The contract terms drawn for scenario `index` (path, value), rounded as the term is
@@ -688,7 +777,7 @@ impl<'c> Model<'c> {
             v.push(count as f64);
         }
         if let Some((prob, gap, _)) = &self.war {
-            let mut rng = root.stream(Factor::PriceWar, 0);
+            let mut rng = root.stream(Factor::PriceWar, self.salt);
             let mut wars = 0.0;
             for _ in 0..self.periods {
                 let u: f64 = rng.random();
@@ -710,9 +799,9 @@ impl<'c> Model<'c> {
     /// The per-scenario draws: trend, returns rate, and the store-opening count with the
     /// stream that then places the openings. Correlated drivers go through the copula.
     fn scenario_draws(&self, root: &ScenarioKey) -> ScenarioDraws {
-        let mut trend_rng = self.trend.as_ref().map(|_| root.stream(Factor::Trend, 0));
-        let mut returns_rng = self.returns.as_ref().map(|_| root.stream(Factor::Returns, 0));
-        let mut open_rng = self.openings.as_ref().map(|_| root.stream(Factor::Openings, 0));
+        let mut trend_rng = self.trend.as_ref().map(|_| root.stream(Factor::Trend, self.salt));
+        let mut returns_rng = self.returns.as_ref().map(|_| root.stream(Factor::Returns, self.salt));
+        let mut open_rng = self.openings.as_ref().map(|_| root.stream(Factor::Openings, self.salt));
         let (mut trend, mut returns, mut openings) = (None, None, None);
         if let Some(sc) = &self.scen_copula {
             // Standard normals from each driver's own stream, correlated, then mapped through
@@ -780,6 +869,11 @@ impl<'c> Model<'c> {
     /// [`Model::sample_into`] by the column path (only without correlated per-cell drivers) or
     /// the cell-by-cell path.
     fn sample_scenario(&self, root: &ScenarioKey, out: &mut Outcome, by_columns: bool) {
+        self.sample_scenario_with(root, out, by_columns, None);
+    }
+
+    /// [`Model::sample_scenario`] with a portfolio's shared drivers, if any.
+    fn sample_scenario_with(&self, root: &ScenarioKey, out: &mut Outcome, by_columns: bool, shared: Option<&Shared>) {
         let periods = self.periods;
         let plan = self.compiled.plan_outcome();
 
@@ -805,7 +899,9 @@ impl<'c> Model<'c> {
             war_on: [false; MAX_PERIODS],
             any_war: false,
             returns_rate,
+            war_rule: None,
         };
+        let mut war_rule = self.war.as_ref().map(|(_, gap, only)| (matches!(gap, WarGap::Depth(_)), *only));
         let Columns { level, store_factor, common, war, war_on, .. } = &mut cols;
         if self.openings.is_some() {
             let mut stores = f64::from(self.compiled.stores_at_start());
@@ -818,7 +914,7 @@ impl<'c> Model<'c> {
 
         // Common demand factor per period, trend and price wars per period.
         if self.rho > 0.0 && self.sigma > 0.0 {
-            let mut rng = root.stream(Factor::DemandCommon, 0);
+            let mut rng = root.stream(Factor::DemandCommon, self.salt);
             for z in common.iter_mut().take(periods) {
                 *z = rng.sample(StandardNormal);
             }
@@ -831,7 +927,7 @@ impl<'c> Model<'c> {
         }
         // War gap per period: a share of price or a fixed gap in micro.
         if let Some((prob, gap, _)) = &self.war {
-            let mut rng = root.stream(Factor::PriceWar, 0);
+            let mut rng = root.stream(Factor::PriceWar, self.salt);
             for p in 0..periods {
                 let u: f64 = rng.random();
                 let x = match gap {
@@ -844,6 +940,23 @@ impl<'c> Model<'c> {
                 }
             }
         }
+        if let Some(sh) = shared {
+            // The brand-level factor scales expected demand; a shared war replaces the
+            // contract's own occurrence (its own depth stays unless the portfolio gives one).
+            for (l, d) in level.iter_mut().zip(&sh.demand).take(periods) {
+                *l *= d;
+            }
+            if let Some(on) = &sh.war_on {
+                war_on[..periods].copy_from_slice(&on[..periods]);
+                if let Some(depth) = &sh.war_depth {
+                    war[..periods].copy_from_slice(&depth[..periods]);
+                    war_rule = Some((true, sh.promoted_only));
+                } else if self.war.is_none() {
+                    war_on.iter_mut().for_each(|w| *w = false);
+                }
+            }
+        }
+        cols.war_rule = war_rule;
 
         cols.any_war = cols.war_on.iter().any(|&w| w);
         if by_columns {
@@ -955,14 +1068,11 @@ impl<'c> Model<'c> {
     /// war gap; promoted cells only when the war is limited to them).
     #[inline]
     fn war_gap(&self, cell: &mut Cell, s: usize, p: usize, promoted: bool, cols: &Columns) {
-        if let Some((_, gap, promoted_only)) = &self.war
+        if let Some((by_depth, promoted_only)) = cols.war_rule
             && (promoted || !promoted_only)
         {
             let price = if cell.promo_price_micro > 0 { cell.promo_price_micro } else { self.shelf_micro[s] };
-            let gap = match gap {
-                WarGap::Depth(_) => (price as f64 * cols.war[p]).round() as i64,
-                WarGap::Gap(_) => cols.war[p] as i64,
-            };
+            let gap = if by_depth { (price as f64 * cols.war[p]).round() as i64 } else { cols.war[p] as i64 };
             cell.match_gap_micro = cell.match_gap_micro.max(gap.clamp(0, price));
         }
     }

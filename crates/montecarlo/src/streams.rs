@@ -16,6 +16,11 @@
 //!   stream are negligible.
 //! * **Common random numbers:** a SKU's draws are keyed by the SKU's code, not its position,
 //!   so two contracts carrying the same SKU see the same demand in scenario k.
+//! * **Portfolios:** the contracts of a portfolio are *different chains*, not alternatives:
+//!   each mixes a salt from its id into every key ([`crate::Model::salted`]), so the same SKU
+//!   at two chains draws independently, and the drivers they share come from portfolio-level
+//!   factors ([`Factor::BrandDemand`], [`Factor::SharedWar`], [`Factor::Claims`];
+//!   [`crate::portfolio`]). Salt 0 is a contract alone: its draws are unchanged.
 //! * **Independence of factors:** adding a random factor adds a new address and does not shift
 //!   the draws of existing factors.
 
@@ -49,6 +54,12 @@ pub enum Factor {
     Terms = 10,
     /// Uncertain negotiation parameters (buyer targets, deadlines) per tournament run.
     Negotiation = 11,
+    /// A portfolio's brand-level demand factor, shared by every chain.
+    BrandDemand = 12,
+    /// A portfolio's price war, shared by every chain (occurrence and shared depth).
+    SharedWar = 13,
+    /// A portfolio's price-match claims (最低价), per chain and SKU.
+    Claims = 14,
 }
 
 /// SplitMix64: a bijective mixer used to spread keys into seed bytes.

@@ -809,3 +809,6 @@ mod distributed {
         assert!(matches!(e, Err(Error::RangeWithTolerance)));
     }
 }
+
+#[path = "sim/portfolio.rs"]
+mod portfolio;

@@ -836,6 +836,162 @@ fn merge_scores<'py>(py: Python<'py>, parts: Vec<Vec<u8>>) -> PyResult<Bound<'py
     Ok(PyBytes::new(py, &bytes))
 }
 
+/// A loaded portfolio across retailers (`kasim.load_portfolio`, docs/portfolio.md).
+#[pyclass(module = "kasim._kasim", frozen, name = "Portfolio")]
+pub struct PyPortfolio {
+    portfolio: kasim_core::portfolio::Portfolio,
+}
+
+/// Loads a portfolio file and every contract it names.
+#[pyfunction]
+fn load_portfolio(py: Python<'_>, path: PathBuf) -> PyResult<PyPortfolio> {
+    let portfolio = py.detach(|| kasim_core::portfolio::load_portfolio(&path)).map_err(|e| core_error(py, &e))?;
+    Ok(PyPortfolio { portfolio })
+}
+
+/// A portfolio from its file's text, `name` resolving its contracts' `file`s as on the machine
+/// that loaded it, and its contracts as resolved TOML texts (in file order).
+fn portfolio_from_texts(
+    text: &str,
+    name: &str,
+    contracts: &[String],
+) -> Result<kasim_core::portfolio::Portfolio, kasim_core::Error> {
+    kasim_core::portfolio::load_portfolio_with(text, Path::new(name), &mut |i, file| match contracts.get(i) {
+        Some(t) => kasim_core::load::load_str(t, file, None),
+        None => Err(kasim_core::Error::Io {
+            path: file.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no text was given for this contract"),
+        }),
+    })
+}
+
+/// Runs scenarios `start..end` of a portfolio: the results, or the error as a Python exception.
+fn portfolio_results(
+    py: Python<'_>,
+    p: &kasim_core::portfolio::Portfolio,
+    cfg: &RunConfig,
+    ranges: &[(u64, u64)],
+) -> PyResult<(Vec<kasim_montecarlo::portfolio::PortfolioResults>, String)> {
+    use kasim_montecarlo::portfolio::{PortfolioModel, PortfolioReport};
+    let compiled = p
+        .members
+        .iter()
+        .map(|m| Compiled::new(&m.contract))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| core_error(py, &e))?;
+    let model = PortfolioModel::new(p, &compiled).map_err(|e| sim_error(py, &e))?;
+    let parts = py
+        .detach(|| ranges.iter().map(|&(a, b)| model.run_range(cfg, a, b)).collect::<Result<Vec<_>, _>>())
+        .map_err(|e| sim_error(py, &e))?;
+    let report =
+        if ranges == [(0, cfg.runs)] { json(&PortfolioReport::new(p, &model, &parts[0], cfg))? } else { String::new() };
+    Ok((parts, report))
+}
+
+#[pymethods]
+impl PyPortfolio {
+    /// The portfolio's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.portfolio.name
+    }
+
+    /// The portfolio file, as given.
+    #[getter]
+    fn file(&self) -> String {
+        self.portfolio.file.display().to_string()
+    }
+
+    /// The contracts' ids, in file order.
+    #[getter]
+    fn ids(&self) -> Vec<String> {
+        self.portfolio.members.iter().map(|m| m.id.clone()).collect()
+    }
+
+    /// (the portfolio file's text, each contract as resolved TOML): what a Ray task loads with
+    /// [`portfolio_range`].
+    fn texts(&self, py: Python<'_>) -> PyResult<(String, Vec<String>)> {
+        let texts = self
+            .portfolio
+            .members
+            .iter()
+            .map(|m| m.contract.to_toml())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| core_error(py, &e))?;
+        Ok((self.portfolio.source.clone(), texts))
+    }
+
+    /// `kasim portfolio --format json` of this portfolio.
+    fn simulate(&self, py: Python<'_>, runs: u64, seed: u64, threads: usize) -> PyResult<String> {
+        let cfg = config(runs, seed, threads);
+        Ok(portfolio_results(py, &self.portfolio, &cfg, &[(0, runs)])?.1)
+    }
+}
+
+/// Scenarios `start..end` of a portfolio given as texts ([`PyPortfolio::texts`]), as bytes
+/// (`PortfolioResults::encode`). The unit of work of a distributed portfolio.
+#[pyfunction]
+#[pyo3(signature = (portfolio_text, name, contract_texts, runs, seed, start, end, threads=0))]
+#[allow(clippy::too_many_arguments)]
+fn portfolio_range<'py>(
+    py: Python<'py>,
+    portfolio_text: &str,
+    name: &str,
+    contract_texts: Vec<String>,
+    runs: u64,
+    seed: u64,
+    start: u64,
+    end: u64,
+    threads: usize,
+) -> PyResult<Bound<'py, PyBytes>> {
+    if start > end || end > runs {
+        return Err(sim_error(py, &kasim_montecarlo::Error::BadRange { start, end, runs }));
+    }
+    let p = portfolio_from_texts(portfolio_text, name, &contract_texts).map_err(|e| core_error(py, &e))?;
+    let cfg = config(runs, seed, threads);
+    let (parts, _) = portfolio_results(py, &p, &cfg, &[(start, end)])?;
+    Ok(PyBytes::new(py, &parts[0].encode()))
+}
+
+/// Merges the bytes of [`portfolio_range`] into the `kasim portfolio --format json` report of
+/// the whole run (byte-identical to the single-machine run's when `name` is the same file).
+#[pyfunction]
+fn merge_portfolio(
+    py: Python<'_>,
+    portfolio_text: &str,
+    name: &str,
+    contract_texts: Vec<String>,
+    runs: u64,
+    seed: u64,
+    shards: Vec<Vec<u8>>,
+) -> PyResult<String> {
+    use kasim_montecarlo::portfolio::{PortfolioModel, PortfolioReport, PortfolioResults};
+    let p = portfolio_from_texts(portfolio_text, name, &contract_texts).map_err(|e| core_error(py, &e))?;
+    let merged = py
+        .detach(|| {
+            let parts = shards.iter().map(|b| PortfolioResults::decode(b)).collect::<Result<Vec<_>, _>>()?;
+            PortfolioResults::merge(parts)
+        })
+        .map_err(|e| sim_error(py, &e))?;
+    if merged.len() as u64 != runs || merged.rows.len() != p.members.len() {
+        return Err(KasimError::new_err(format!(
+            "the shards hold {} contracts × {} scenarios, not {} × {runs}",
+            merged.rows.len(),
+            merged.len(),
+            p.members.len()
+        )));
+    }
+    let compiled = p
+        .members
+        .iter()
+        .map(|m| Compiled::new(&m.contract))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| core_error(py, &e))?;
+    let model = PortfolioModel::new(&p, &compiled).map_err(|e| sim_error(py, &e))?;
+    let cfg = config(runs, seed, 1);
+    py.detach(|| json(&PortfolioReport::new(&p, &model, &merged, &cfg)))
+}
+
 /// The `kasim._kasim` module.
 #[pymodule]
 fn _kasim(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -846,6 +1002,10 @@ fn _kasim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SHARD_COLUMNS", shard::COLUMNS.to_vec())?;
     m.add_class::<Problem>()?;
     m.add_class::<PyContract>()?;
+    m.add_class::<PyPortfolio>()?;
+    m.add_function(wrap_pyfunction!(load_portfolio, m)?)?;
+    m.add_function(wrap_pyfunction!(portfolio_range, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_portfolio, m)?)?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(loads, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;

@@ -172,3 +172,12 @@ def test_without_a_connection_it_says_so():
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "ERR kasim.distributed needs a Ray connection" in p.stdout, p.stderr
+
+
+def test_sharded_portfolio_is_the_single_machine_run(cluster, cli):
+    p = kasim.load_portfolio("scenarios/portfolio/ka-channel.toml")
+    got = kd.portfolio(p, runs=1_500, seed=2, shards=3)
+    want = cli("portfolio", "scenarios/portfolio/ka-channel.toml", "--runs", "1500", "--seed", "2", "--format", "json")
+    import json
+
+    assert got == json.loads(want)

@@ -528,3 +528,31 @@ def test_ctrl_c_interrupts_a_long_simulation():
     elapsed = time.perf_counter() - start
     timer.cancel()
     assert elapsed < 0.5 + 2.0, f"took {elapsed:.2f} s to stop"
+
+
+PORTFOLIO = "scenarios/portfolio/ka-channel.toml"
+
+
+def test_portfolio_equals_the_cli(cli):
+    p = kasim.load_portfolio(PORTFOLIO)
+    assert p.ids == ["hypermarket", "supermarket", "pharmacy", "warehouse-club"]
+    got = p.simulate(runs=400, seed=3, threads=1)
+    want = cli("portfolio", PORTFOLIO, "--runs", "400", "--seed", "3", "--format", "json")
+    import json
+
+    assert got == json.loads(want)
+    parts = sum(int(Decimal(r["tail_sum"]) * 100) for r in got["retailers"])
+    assert parts == int(Decimal(got["tail"]["sum"]) * 100)
+    # The unit of work of a distributed run: ranges as bytes, merged into the same report.
+    text, contracts = p._inner.texts()
+    shards = [_kasim.portfolio_range(text, p.file, contracts, 400, 3, a, b) for a, b in [(250, 400), (0, 250)]]
+    assert _kasim.merge_portfolio(text, p.file, contracts, 400, 3, shards).rstrip("\n") == want.rstrip("\n")
+
+
+def test_portfolio_errors_are_located(tmp_path):
+    f = tmp_path / "p.toml"
+    f.write_text('name = "x"\n\n[[contracts]]\nfile = "gone.toml"\n')
+    with pytest.raises(kasim.ContractError) as e:
+        kasim.load_portfolio(f)
+    (problem,) = e.value.problems
+    assert (problem.key, problem.line, problem.column) == ("contracts[0].file", 4, 8)

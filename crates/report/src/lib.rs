@@ -55,6 +55,7 @@ pub mod emit;
 pub mod evaluate;
 mod negotiate;
 pub mod plan;
+pub mod portfolio;
 pub mod simulation;
 pub mod testing;
 mod track;

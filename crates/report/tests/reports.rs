@@ -606,3 +606,21 @@ fn track_is_consistent() {
         assert!(table.contains(s), "{s}: {table}");
     }
 }
+
+/// The portfolio report: every table cell is in the JSON, and the CSV is the retailer table.
+#[test]
+fn portfolio_report_is_consistent() {
+    use kasim_montecarlo::portfolio::{PortfolioModel, PortfolioReport};
+    let f = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/portfolio/ka-channel.toml");
+    let p = kasim_core::portfolio::load_portfolio(&f).unwrap();
+    let compiled: Vec<kasim_core::Compiled<'_>> =
+        p.members.iter().map(|m| kasim_core::Compiled::new(&m.contract).unwrap()).collect();
+    let model = PortfolioModel::new(&p, &compiled).unwrap();
+    let cfg = kasim_montecarlo::RunConfig { runs: 100, seed: 2, threads: 1, ..Default::default() };
+    let results = model.run(&cfg).unwrap();
+    let report = PortfolioReport::new(&p, &model, &results, &cfg);
+    kasim_report::testing::assert_consistent(&report);
+    let csv = kasim_report::emit(&report, kasim_report::Format::Csv).unwrap();
+    assert_eq!(csv.lines().count(), 1 + p.members.len());
+    assert!(kasim_report::portfolio::cascade_total(&report) > rust_decimal::Decimal::ZERO);
+}

@@ -30,6 +30,7 @@ __all__ = [
     "OUTPUTS",
     "Contract",
     "ContractError",
+    "Portfolio",
     "KasimError",
     "Problem",
     "Settlement",
@@ -38,6 +39,7 @@ __all__ = [
     "compare",
     "decode_shard",
     "load",
+    "load_portfolio",
     "loads",
     "merge_simulation",
     "simulate_range",
@@ -394,6 +396,51 @@ def loads(text: str, base_dir: Optional[PathLike] = None, name: str = "<string>"
         ContractError: as ``load``.
     """
     return Contract(_kasim.loads(text, None if base_dir is None else os.fspath(base_dir), name))
+
+
+class Portfolio:
+    """The supplier's contracts with every retailer, simulated together on shared drivers
+    (``kasim portfolio``; docs/portfolio.md). Load one with ``load_portfolio``."""
+
+    def __init__(self, inner: "_kasim.Portfolio") -> None:
+        self._inner = inner
+
+    @property
+    def name(self) -> str:
+        """The portfolio's name."""
+        return self._inner.name
+
+    @property
+    def file(self) -> str:
+        """The portfolio file, as given."""
+        return self._inner.file
+
+    @property
+    def ids(self) -> List[str]:
+        """The contracts' ids, in file order."""
+        return list(self._inner.ids)
+
+    def simulate(self, runs: int = 10_000, seed: int = 1, threads: int = 0) -> Dict[str, Any]:
+        """``kasim portfolio --format json``: the channel's totals, each retailer's share and
+        contribution to the portfolio's CVaR, diversification, the cascade per promotion.
+
+        Raises:
+            KasimError: contracts on different calendars, or a scenario that fails to settle.
+        """
+        return _report(self._inner.simulate(runs, seed, threads))
+
+    def __repr__(self) -> str:
+        return f"Portfolio({self.name!r}, file={self.file!r}, contracts={self.ids!r})"
+
+
+def load_portfolio(path: PathLike) -> Portfolio:
+    """Loads a portfolio file and every contract it names (files relative to it).
+
+    Raises:
+        ContractError: the portfolio or a contract cannot be read or is invalid; ``problems``
+            lists each problem located (a missing contract at its ``file`` key).
+    """
+    return Portfolio(_kasim.load_portfolio(os.fspath(path)))
 
 
 def compare(contracts: Sequence[Contract], runs: int = 10_000, seed: int = 1, threads: int = 0) -> Dict[str, Any]:

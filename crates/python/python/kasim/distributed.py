@@ -49,7 +49,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import ray
 
-from . import Contract, KasimError, Number, SimulationResult, _decimal_text, _kasim
+from . import Contract, KasimError, Number, Portfolio, SimulationResult, _decimal_text, _kasim
 
 __all__ = [
     "MAX_RETRIES",
@@ -61,6 +61,7 @@ __all__ = [
     "local_cluster",
     "negotiate",
     "offer_scores",
+    "portfolio",
     "sensitivity",
     "shard_ranges",
     "simulate",
@@ -114,6 +115,17 @@ def _simulate_shard(texts: List[str], runs: int, seed: int, start: int, end: int
     else:
         data = _kasim.simulate_range_many(texts, None, runs, seed, start, end, 1)
     return data, _info("simulate", start, end, clock, data)
+
+
+@ray.remote(num_cpus=1, max_retries=MAX_RETRIES)
+def _portfolio_shard(
+    text: str, name: str, contracts: List[str], runs: int, seed: int, start: int, end: int
+) -> Tuple[bytes, Dict[str, Any]]:
+    """Scenarios ``start..end`` of a portfolio (its file's text and its contracts as resolved
+    TOML), on one thread."""
+    clock = time.perf_counter()
+    data = _kasim.portfolio_range(text, name, contracts, runs, seed, start, end, 1)
+    return data, _info("portfolio", start, end, clock, data)
 
 
 @ray.remote(num_cpus=1, max_retries=MAX_RETRIES)
@@ -270,6 +282,22 @@ def simulate_many(
         result.tasks = list(tasks)
         out.append(result)
     return out
+
+
+def portfolio(p: Portfolio, runs: int = 10_000, seed: int = 1, shards: Optional[int] = None) -> Dict[str, Any]:
+    """``Portfolio.simulate`` as Ray tasks: each task runs every retailer's contract over its
+    index range on the shared drivers; the driver merges the ranges exactly into the same
+    report as the single-machine run (``kasim portfolio --format json``).
+
+    Raises:
+        KasimError: as ``simulate``.
+    """
+    _ensure_ray()
+    text, contracts = p._inner.texts()
+    ranges = shard_ranges(runs, _default_shards(runs, shards))
+    refs = [_portfolio_shard.remote(text, p.file, contracts, runs, seed, a, b) for a, b in ranges]
+    parts, _ = _gather(refs)
+    return json.loads(_kasim.merge_portfolio(text, p.file, contracts, runs, seed, parts))
 
 
 def _compare_text(contracts: Sequence[Contract], runs: int, seed: int, shards: Optional[int]) -> str:
