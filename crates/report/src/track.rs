@@ -183,7 +183,8 @@ impl Report for TrackReport {
                 // Sales value reads as money, units as a count; "still needed" in the other
                 // measure is the opposite one.
                 let value = w.basis == "value";
-                let (own, other_measure): (fn(Decimal) -> Value, fn(Decimal) -> Value) =
+                type Cell = fn(Decimal) -> Value;
+                let (own, other_measure): (Cell, Cell) =
                     if value { (Value::Money, Value::Decimal) } else { (Value::Decimal, Value::Money) };
                 for (i, tier) in w.tiers.iter().enumerate() {
                     let other = tier.still_needed_other.map_or(Value::Missing, other_measure);
