@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::fees::FeeRule;
+pub use crate::fees::condition::PlanPerformance;
 pub use crate::fees::payment_terms::{DayBasis, EarlyPayment, FinancingPer, PaymentTerms};
 use crate::money::{Money, Quantity, Rate, Rounding};
 pub use crate::outcome::SlotKind;
@@ -459,6 +460,10 @@ pub struct SalesPlan {
     /// Expected price matches (最低价): the retailer matching a rival's lower price.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub price_matches: Vec<PlannedPriceMatch>,
+    /// What the retailer is expected to deliver of its give-get obligations (flyers run,
+    /// displays in place). Default: the retailer performs in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance: Option<PlanPerformance>,
 }
 
 fn full() -> Rate {

@@ -277,6 +277,22 @@ pub enum OutcomeError {
         /// Periods of the contract.
         periods: usize,
     },
+    /// The retailer's performance does not cover the periods.
+    #[error("outcome has {entries} retailer-performance entries for {periods} periods")]
+    Performance {
+        /// Entries given.
+        entries: usize,
+        /// Periods of the contract.
+        periods: usize,
+    },
+    /// A display compliance above 100%.
+    #[error("period {period}: display compliance {ppm} ppm is above 100% (1,000,000 ppm)")]
+    Compliance {
+        /// 1-based period.
+        period: usize,
+        /// The share in millionths.
+        ppm: u32,
+    },
     /// A cell holds a unit count, promotional price or price gap out of bounds.
     #[error(
         "period {period}, SKU #{sku}: units above {max_units} or a promotion price or price gap out of range \

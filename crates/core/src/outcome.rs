@@ -59,6 +59,35 @@ pub struct Outcome {
     pub cells: Vec<Cell>,
     /// New stores opened in each period.
     pub store_openings: Vec<u32>,
+    /// The retailer's performance of its give-get obligations in each period (档期执行,
+    /// 陈列到位): empty when the retailer performed in full every period (the default, and
+    /// what every outcome without give-get conditions carries); otherwise one entry per period.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub performance: Vec<Performance>,
+}
+
+/// Share of stores with the display in place, in millionths (1,000,000 = every store).
+pub const FULL_COMPLIANCE_PPM: u32 = 1_000_000;
+
+/// What the retailer delivered in one period of what give-get conditions pay for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Performance {
+    /// The retailer ran the period's planned flyer (DM 档期执行).
+    pub flyer_ran: bool,
+    /// Share of stores (or facings) with the contracted display in place (陈列到位), in
+    /// millionths: 1,000,000 = in full, 0 = not in place.
+    pub display_ppm: u32,
+}
+
+impl Default for Performance {
+    fn default() -> Performance {
+        Performance::FULL
+    }
+}
+
+impl Performance {
+    /// Performed in full: the flyer ran and every display was in place.
+    pub const FULL: Performance = Performance { flyer_ran: true, display_ppm: FULL_COMPLIANCE_PPM };
 }
 
 /// Converts an exact amount to millionths, if it has at most 6 decimals and fits.
@@ -77,7 +106,20 @@ pub(crate) fn from_micro(v: i128) -> Result<Decimal, Error> {
 impl Outcome {
     /// An all-zero outcome for `periods` × `skus`.
     pub fn new(periods: usize, skus: usize) -> Outcome {
-        Outcome { periods, skus, cells: vec![Cell::default(); periods * skus], store_openings: vec![0; periods] }
+        Outcome {
+            periods,
+            skus,
+            cells: vec![Cell::default(); periods * skus],
+            store_openings: vec![0; periods],
+            performance: Vec::new(),
+        }
+    }
+
+    /// The retailer's performance in 0-based period `p` ([`Performance::FULL`] when the
+    /// outcome states none).
+    #[inline]
+    pub fn performance(&self, p: usize) -> Performance {
+        self.performance.get(p).copied().unwrap_or(Performance::FULL)
     }
 
     /// Number of periods.
@@ -131,6 +173,13 @@ impl Outcome {
         }
         if self.store_openings.len() != periods {
             return Err(Error::Outcome(OutcomeError::StoreOpenings { entries: self.store_openings.len(), periods }));
+        }
+        if !self.performance.is_empty() && self.performance.len() != periods {
+            return Err(Error::Outcome(OutcomeError::Performance { entries: self.performance.len(), periods }));
+        }
+        if let Some(p) = self.performance.iter().position(|x| x.display_ppm > FULL_COMPLIANCE_PPM) {
+            let ppm = self.performance[p].display_ppm;
+            return Err(Error::Outcome(OutcomeError::Compliance { period: p + 1, ppm }));
         }
         Ok(())
     }

@@ -251,6 +251,18 @@ pub struct Uncertainty {
     /// Price wars driving price-match funding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_war: Option<PriceWar>,
+    /// The retailer's flyer run rate (档期执行率): the probability that a planned flyer runs,
+    /// drawn once per scenario (a fixed value is a plain probability); each period's flyer then
+    /// runs with that probability. Replaces the plan's `performance.flyers_missed`. What
+    /// `condition = { kind = "flyer_ran" }` reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flyer_run_rate: Option<Dist>,
+    /// Display compliance (陈列到位率): the share of stores with the contracted display in
+    /// place, drawn per period; clamped to 0–100%. Replaces the plan's
+    /// `performance.display_compliance`. What `condition = { kind = "facings_delivered" }`
+    /// reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_compliance: Option<Dist>,
     /// Negotiated terms that are not settled yet, each a distribution over its value, e.g.
     /// `{ path = "fees.entry.amount", dist = "triangular", min = "150000", mode = "200000",
     /// max = "300000" }`: "what we may end up signing". Drawn once per scenario.
@@ -324,6 +336,8 @@ impl Uncertainty {
             ("promo_fill_rate", &self.promo_fill_rate),
             ("returns_rate", &self.returns_rate),
             ("store_openings", &self.store_openings),
+            ("flyer_run_rate", &self.flyer_run_rate),
+            ("display_compliance", &self.display_compliance),
         ] {
             if let Some(d) = d {
                 v.push((k, d));

@@ -76,7 +76,16 @@ impl V<'_> {
             }
             let (lo, hi) = d.bounds();
             let fraction =
-                matches!(key, "fill_rate" | "promo_fill_rate" | "returns_rate" | "post_promo_dip" | "price_war.depth");
+                matches!(
+                key,
+                "fill_rate"
+                    | "promo_fill_rate"
+                    | "returns_rate"
+                    | "post_promo_dip"
+                    | "price_war.depth"
+                    | "flyer_run_rate"
+                    | "display_compliance"
+            );
             if fraction && (lo.is_none_or(|x| x < Decimal::ZERO) || hi.is_none_or(|x| x > Decimal::ONE)) {
                 self.err(format!("uncertainty.{key}"), "a share must be drawn from a distribution bounded to 0–100% (uniform, triangular, pert, fixed, discrete)");
             }
@@ -717,6 +726,17 @@ fn check_with(c: &Contract, sections: bool) -> Vec<Issue> {
                 }
             }
             _ => v.err(&p, "give exactly one of `matched_price` and `gap`"),
+        }
+    }
+    if let Some(perf) = &plan.performance {
+        for (j, &x) in perf.flyers_missed.iter().enumerate() {
+            v.period(&format!("plan.performance.flyers_missed[{j}]"), x);
+        }
+        for (j, &x) in perf.displays_missed.iter().enumerate() {
+            v.period(&format!("plan.performance.displays_missed[{j}]"), x);
+        }
+        if let Some(r) = perf.display_compliance {
+            v.fraction("plan.performance.display_compliance", r);
         }
     }
     for (i, f) in c.fees.iter().enumerate() {

@@ -3,6 +3,7 @@
 
 mod compliance;
 mod errors;
+mod give_get;
 mod invariants;
 mod scenarios;
 mod worked_examples;

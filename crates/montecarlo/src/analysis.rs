@@ -228,6 +228,8 @@ pub fn with_input(contract: &Contract, name: &str, value: Decimal) -> Result<Con
             "promo_fill_rate" => &mut u.promo_fill_rate,
             "returns_rate" => &mut u.returns_rate,
             "store_openings" => &mut u.store_openings,
+            "flyer_run_rate" => &mut u.flyer_run_rate,
+            "display_compliance" => &mut u.display_compliance,
             "price_war.depth" => match u.price_war.as_mut() {
                 Some(w) => &mut w.depth,
                 None => return Err(Error::NoPriceWar { name: name.to_string() }),

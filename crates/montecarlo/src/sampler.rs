@@ -24,7 +24,7 @@
 //! draws never shift between contracts with different promotion calendars.
 
 use kasim_core::outcome::Cell;
-use kasim_core::outcome::MAX_UNITS;
+use kasim_core::outcome::{FULL_COMPLIANCE_PPM, MAX_UNITS, Performance};
 use kasim_core::settle::Scratch;
 use kasim_core::terms::{self, TermKind};
 use kasim_core::uncertainty::Uncertainty;
@@ -78,6 +78,10 @@ pub struct Model<'c> {
     plan_returns: f64,
     openings: Option<Sampler>,
     war: Option<(f64, WarGap, bool)>,
+    /// The retailer's flyer run rate (`uncertainty.flyer_run_rate`), drawn per scenario.
+    flyer_run: Option<Sampler>,
+    /// Display compliance (`uncertainty.display_compliance`), drawn per period.
+    display: Option<Sampler>,
     terms: Vec<TermSampler>,
     cell_copula: Option<CellCopula>,
     scen_copula: Option<ScenCopula>,
@@ -529,6 +533,8 @@ impl<'c> Model<'c> {
             plan_returns: f(c.plan.returns_rate.0),
             openings: opt(&u.store_openings, "uncertainty.store_openings")?,
             war,
+            flyer_run: opt(&u.flyer_run_rate, "uncertainty.flyer_run_rate")?,
+            display: opt(&u.display_compliance, "uncertainty.display_compliance")?,
             terms: u
                 .terms
                 .iter()
@@ -757,6 +763,12 @@ impl<'c> Model<'c> {
         if self.war.is_some() {
             v.push("uncertainty.price_war (periods at war)".to_string());
         }
+        if self.flyer_run.is_some() {
+            v.push("uncertainty.flyer_run_rate (flyers run)".to_string());
+        }
+        if self.display.is_some() {
+            v.push("uncertainty.display_compliance (mean)".to_string());
+        }
         v.extend(self.terms.iter().map(|t| t.path.clone()));
         v
     }
@@ -789,6 +801,17 @@ impl<'c> Model<'c> {
                 }
             }
             v.push(wars);
+        }
+        if self.flyer_run.is_some() || self.display.is_some() {
+            let mut perf = Vec::new();
+            self.draw_performance(&root, &mut perf);
+            if self.flyer_run.is_some() {
+                v.push(perf.iter().filter(|x| x.flyer_ran).count() as f64);
+            }
+            if self.display.is_some() {
+                let sum: f64 = perf.iter().map(|x| f64::from(x.display_ppm)).sum();
+                v.push(sum / f64::from(FULL_COMPLIANCE_PPM) / self.periods.max(1) as f64);
+            }
         }
         for t in &self.terms {
             v.push(t.draw(&root).to_string().parse().unwrap_or(0.0));
@@ -849,6 +872,35 @@ impl<'c> Model<'c> {
         ScenarioDraws { trend, returns_rate, openings }
     }
 
+    /// The retailer's performance of scenario `root` (give-get conditions), written into
+    /// `perf` (left as the plan states it when nothing is drawn). Flyers: the run rate is drawn
+    /// once from [`Factor::FlyerRun`], then one uniform per period decides whether that
+    /// period's flyer ran; displays: one compliance per period from [`Factor::Display`]. New
+    /// factors, so every other stream is unchanged.
+    fn draw_performance(&self, root: &ScenarioKey, perf: &mut Vec<Performance>) {
+        if self.flyer_run.is_none() && self.display.is_none() {
+            return;
+        }
+        let plan = self.compiled.plan_outcome();
+        perf.clear();
+        perf.extend((0..self.periods).map(|p| plan.performance(p)));
+        if let Some(d) = &self.flyer_run {
+            let mut rng = root.stream(Factor::FlyerRun, self.salt);
+            let rate = d.sample(&mut rng).clamp(0.0, 1.0);
+            for x in perf.iter_mut() {
+                let u: f64 = rng.random();
+                x.flyer_ran = u < rate;
+            }
+        }
+        if let Some(d) = &self.display {
+            let mut rng = root.stream(Factor::Display, self.salt);
+            for x in perf.iter_mut() {
+                let share = d.sample(&mut rng).clamp(0.0, 1.0);
+                x.display_ppm = (share * f64::from(FULL_COMPLIANCE_PPM)).round() as u32;
+            }
+        }
+    }
+
     /// True when contract terms are drawn per scenario (each scenario settles a variant of the
     /// contract with its own terms).
     pub fn draws_terms(&self) -> bool {
@@ -890,6 +942,7 @@ impl<'c> Model<'c> {
             }
             None => out.store_openings.copy_from_slice(&plan.store_openings),
         }
+        self.draw_performance(root, &mut out.performance);
         // The per-period columns, built in place.
         let mut cols = Columns {
             level: [1.0; MAX_PERIODS],

@@ -60,6 +60,10 @@ pub enum Factor {
     SharedWar = 13,
     /// A portfolio's price-match claims (最低价), per chain and SKU.
     Claims = 14,
+    /// The retailer's flyer runs (档期执行): the scenario's run rate, then one draw per period.
+    FlyerRun = 15,
+    /// The retailer's display compliance (陈列到位率), one draw per period.
+    Display = 16,
 }
 
 /// SplitMix64: a bijective mixer used to spread keys into seed bytes.

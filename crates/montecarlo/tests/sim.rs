@@ -812,3 +812,93 @@ mod distributed {
 
 #[path = "sim/portfolio.rs"]
 mod portfolio;
+
+/// Give-get conditions: the retailer's performance as drawn inputs on new streams.
+mod give_get {
+    use super::*;
+
+    fn with_performance(perf: &str, fees: &str) -> Contract {
+        let text = UNCERTAIN.replace("demand_cv = \"25%\"", &format!("demand_cv = \"25%\"\n{perf}"));
+        kasim_core::demo::contract_with_skus(3, &format!("{text}\n{fees}")).expect("loads")
+    }
+
+    fn rows(c: &Contract, runs: u64, threads: usize) -> Vec<kasim_montecarlo::Row> {
+        let m = Compiled::new(c).unwrap();
+        let model = Model::new(&m).unwrap();
+        let cfg = RunConfig { runs, seed: 42, threads, ..Default::default() };
+        run(std::slice::from_ref(&model), &cfg).unwrap().remove(0).rows
+    }
+
+    const PERF: &str = "flyer_run_rate = { dist = \"uniform\", min = \"60%\", max = \"80%\" }\n\
+                        display_compliance = { dist = \"triangular\", min = \"50%\", mode = \"90%\", max = \"100%\" }";
+
+    /// New factors never shift existing streams: drawing the retailer's performance for a
+    /// contract whose rules carry no condition changes no row.
+    #[test]
+    fn performance_draws_do_not_shift_existing_streams() {
+        assert_eq!(rows(&contract(""), 2000, 2), rows(&with_performance(PERF, ""), 2000, 2));
+    }
+
+    /// P(flyer ran) is recovered from the draws, the conditioned DM fee follows it, and the
+    /// result is identical at one and two threads.
+    #[test]
+    fn flyer_run_rate_is_recovered() {
+        let dm = "[[fees]]\nid = \"dm-gg\"\nkind = \"dm_fee\"\nprice = \"5000\"\ncondition = { kind = \"flyer_ran\" }\n";
+        let c = with_performance("flyer_run_rate = { dist = \"fixed\", value = \"70%\" }", dm);
+        let m = Compiled::new(&c).unwrap();
+        let model = Model::new(&m).unwrap();
+        let n = 4000u64;
+        let (mut ran, mut total) = (0u64, 0u64);
+        let mut out = model.outcome_buffer();
+        let mut dm_sum = rust_decimal::Decimal::ZERO;
+        for k in 0..n {
+            model.sample_into(7, k, &mut out);
+            assert_eq!(out.performance.len(), 12);
+            ran += out.performance.iter().filter(|p| p.flyer_ran).count() as u64;
+            total += 12;
+            if k < 400 {
+                let s = m.settle(&out).unwrap();
+                dm_sum += s.ledger.iter().filter(|l| l.rule == "dm-gg").map(|l| l.amount).sum::<rust_decimal::Decimal>();
+            }
+        }
+        let p = ran as f64 / total as f64;
+        let se = (0.7f64 * 0.3 / total as f64).sqrt();
+        assert!((p - 0.7).abs() < 5.0 * se, "P(flyer ran) = {p}");
+        // 2 SKUs × 3 flyers × 5,000 = 30,000 if every flyer ran; ≈ 70% of it on average.
+        let mean = dm_sum.to_string().parse::<f64>().unwrap() / 400.0;
+        assert!((mean - 21_000.0).abs() < 0.05 * 30_000.0, "mean conditioned DM fee {mean}");
+        assert_eq!(rows(&c, 1000, 1), rows(&c, 1000, 2));
+        // Without draws the plan's performance stands (every flyer ran): 30,000.00 per scenario.
+        let plain = contract(dm);
+        let pm = Compiled::new(&plain).unwrap();
+        let s = Model::new(&pm).unwrap().settlement(7, 0).unwrap();
+        let dm_total: rust_decimal::Decimal = s.ledger.iter().filter(|l| l.rule == "dm-gg").map(|l| l.amount).sum();
+        assert_eq!(dm_total.to_string(), "30000.00");
+    }
+
+    /// Display compliance is drawn per period within its bounds, and sensitivity lists both
+    /// inputs.
+    #[test]
+    fn display_compliance_drawn_and_listed_for_sensitivity() {
+        let c = with_performance(PERF, "");
+        let m = Compiled::new(&c).unwrap();
+        let model = Model::new(&m).unwrap();
+        let mut out = model.outcome_buffer();
+        let mut sum = 0f64;
+        for k in 0..2000 {
+            model.sample_into(3, k, &mut out);
+            for p in &out.performance {
+                assert!((500_000..=1_000_000).contains(&p.display_ppm), "{p:?}");
+                sum += f64::from(p.display_ppm) / 1e6;
+            }
+        }
+        let mean = sum / 24_000.0;
+        assert!((mean - 0.8).abs() < 0.01, "mean compliance {mean}");
+        let names: Vec<String> = kasim_montecarlo::analysis::inputs(&c).unwrap().into_iter().map(|i| i.name).collect();
+        assert!(names.contains(&"uncertainty.flyer_run_rate".to_string()), "{names:?}");
+        assert!(names.contains(&"uncertainty.display_compliance".to_string()), "{names:?}");
+        let scen = model.scenario_input_names();
+        assert!(scen.iter().any(|n| n.starts_with("uncertainty.flyer_run_rate")), "{scen:?}");
+        assert_eq!(model.scenario_inputs(3, 0).len(), scen.len());
+    }
+}

@@ -47,6 +47,8 @@ pub struct RuleHeader {
     pub mask: Option<Vec<bool>>,
     /// Indices (in `contract.fees`) of the rules a guaranteed minimum covers.
     pub covered: Vec<usize>,
+    /// The rule's give-get condition, if any.
+    pub condition: Option<crate::fees::condition::Condition>,
 }
 
 impl RuleHeader {
@@ -240,6 +242,12 @@ impl Cx<'_> {
     /// The 0-based period the contract comes into force (0 without proration).
     pub fn contract_start(&self) -> usize {
         self.contract_start
+    }
+    /// The retailer's performance in 0-based period `p` (performed in full unless the outcome
+    /// says otherwise).
+    #[inline]
+    pub fn performance(&self, p: usize) -> crate::outcome::Performance {
+        self.outcome.performance(p)
     }
     /// The listing period (1-based) of SKU `s` when it is newly listed this year.
     #[inline]

@@ -181,6 +181,31 @@ pub enum Formula {
         /// Why nothing is due, e.g. "no new SKU listed".
         reason: &'static str,
     },
+    /// A give-get condition that was not met: nothing due (有条件费用未达成).
+    Unmet {
+        /// What was measured ("sell-through").
+        what: &'static str,
+        /// The value reached (a share).
+        measured: Decimal,
+        /// The value required.
+        required: Decimal,
+        /// The Chinese name of the failure.
+        zh: &'static str,
+    },
+    /// count × unit (× stores) × the share of the retailer's obligation delivered (a display
+    /// in place in part of the stores, 陈列到位率).
+    Delivered {
+        /// How many slots.
+        count: Decimal,
+        /// What is counted.
+        what: &'static str,
+        /// Amount per slot.
+        unit: Decimal,
+        /// Store or region multiplier.
+        times: Option<Times>,
+        /// Share delivered (0–1, exact in millionths).
+        share: Decimal,
+    },
     /// Σ gap × units sold in the match window (× share).
     PriceMatch {
         /// Units sold in the window.
@@ -222,7 +247,10 @@ impl Formula {
     pub fn base(&self) -> Option<Decimal> {
         match *self {
             Formula::Fixed { .. } | Formula::Nothing { .. } => None,
-            Formula::Count { count, .. } | Formula::Prorated { count, .. } => Some(count),
+            Formula::Count { count, .. } | Formula::Prorated { count, .. } | Formula::Delivered { count, .. } => {
+                Some(count)
+            }
+            Formula::Unmet { measured, .. } => Some(measured),
             Formula::Percent { base, .. }
             | Formula::Graduated { base, .. }
             | Formula::TrueUp { base, .. }
@@ -258,6 +286,7 @@ impl Formula {
             Formula::Count { unit, .. }
             | Formula::PerUnit { unit, .. }
             | Formula::Shortfall { unit, .. }
+            | Formula::Delivered { unit, .. }
             | Formula::Prorated { unit, .. } => Some(unit),
             Formula::Capped { rate, per_unit: true, .. } => Some(rate),
             Formula::Fixed { amount } => Some(amount),
@@ -353,6 +382,18 @@ impl Formula {
                 share.num,
                 share.den,
                 share.of
+            ),
+            Formula::Unmet { what, measured, required, zh } => format!(
+                "condition not met: {what} {} below {} ({zh}) = {a}",
+                format_percent(measured.round_dp(4)),
+                format_percent(required)
+            ),
+            Formula::Delivered { count, what, unit, times: t, share } => format!(
+                "{} {what} × {}{} × {} delivered = {a}",
+                num(count),
+                m(unit),
+                times(t),
+                format_percent(share)
             ),
             Formula::PriceMatch { units, share } => {
                 format!("Σ price gap × units sold ({} units) × {} = {a}", num(units), format_percent(share))

@@ -26,11 +26,13 @@ use crate::fees::book::{Out, Sink};
 pub mod api;
 pub mod book;
 pub mod clause;
+pub mod condition;
 pub mod formula;
 pub mod payment_terms;
 pub mod tiers;
 
 pub use clause::{Check, Clause, TermSlot};
+pub use condition::Condition;
 pub use tiers::{Tier, TierValue};
 
 /// The registry: one line per rule module — `module::Params { other public types } =>` the
@@ -209,6 +211,10 @@ pub struct FeeRule {
     /// explicitly reaches back into closed periods). Default false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub retroactive: bool,
+    /// A give-get condition (有条件费用): the fee is due only as far as the retailer performed
+    /// (see [`condition`]). Default: none, the rule is unconditional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Condition>,
     /// The rule's kind and parameters.
     #[serde(flatten)]
     pub rule: Rule,
@@ -360,6 +366,9 @@ impl FeeRule {
             ck.err("to_period", format!("to_period {b} is before from_period {a}"));
         }
         self.rule.check(ck);
+        if let Some(cond) = &self.condition {
+            cond.check(self.rule.tag(), ck);
+        }
     }
 }
 

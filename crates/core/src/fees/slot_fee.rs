@@ -45,7 +45,7 @@ use crate::fees::api::Cx;
 use crate::fees::book::{Out, Sink, mul};
 use crate::fees::formula::{Formula, Times};
 use crate::money::Money;
-use crate::outcome::SlotKind;
+use crate::outcome::{FULL_COMPLIANCE_PPM, SlotKind};
 
 /// A fee per promotion slot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -152,7 +152,7 @@ impl Clause for SlotFee {
         let what = if slot == SlotKind::Dm { "DM items" } else { "display slots" };
         // Per slot, totals only, a price needing no rounding: the period lines add up exactly,
         // so the year's slots are booked at once (the Monte Carlo path).
-        if self.per == SlotPer::Slot {
+        if self.per == SlotPer::Slot && r.condition.is_none() {
             let slots: u32 = (r.from..=r.to).map(|p| cx.period(p).slots[slot.index()]).sum();
             if let Some(total) = out.unrounded_total(i128::from(slots), 0, self.price.0) {
                 if total != 0 {
@@ -170,8 +170,22 @@ impl Clause for SlotFee {
             let mult = self.multiplier(cx, p);
             let count = Decimal::from(n);
             let times = mult.map_or(1, |t| t.count);
-            let f = Formula::Count { count, what, unit: self.price.0, times: mult };
-            out.emit_product(p, kind, f, i128::from(n) * i128::from(times), 0, self.price.0, false)?;
+            let value = i128::from(n) * i128::from(times);
+            // A give-get condition: the share of the period's slots the retailer delivered.
+            match r.condition.map(|c| (c, c.slot_share(cx.performance(p)))) {
+                None | Some((_, FULL_COMPLIANCE_PPM)) => {
+                    let f = Formula::Count { count, what, unit: self.price.0, times: mult };
+                    out.emit_product(p, kind, f, value, 0, self.price.0, false)?;
+                }
+                Some((c, 0)) => {
+                    out.emit(p, kind, Formula::Nothing { reason: c.failed_reason() }, Decimal::ZERO, true);
+                }
+                Some((_, share)) => {
+                    let share_d = Decimal::new(i64::from(share), 6);
+                    let f = Formula::Delivered { count, what, unit: self.price.0, times: mult, share: share_d };
+                    out.emit_product(p, kind, f, value * i128::from(share), 6, self.price.0, false)?;
+                }
+            }
         }
         self.shortfall(cx, kind, used, out)
     }

@@ -202,7 +202,7 @@ fn rule_models(contract: &Contract, periods: usize) -> RuleModels {
         let sel = f.rule.skus();
         let mask = (!sel.is_empty()).then(|| contract.skus.iter().map(|t| sel.contains(&t.sku)).collect());
         let covered = f.rule.covers().iter().filter_map(|id| contract.fees.iter().position(|x| &x.id == id)).collect();
-        headers.push(RuleHeader { from, to, base_from: if f.retroactive { 0 } else { from }, mask, covered });
+        headers.push(RuleHeader { from, to, base_from: if f.retroactive { 0 } else { from }, mask, covered, condition: f.condition });
     }
     let last = |i: usize| contract.fees[i].rule.settled_last();
     let mut order: Vec<usize> = (0..contract.fees.len()).filter(|&i| !last(i)).collect();
@@ -235,6 +235,9 @@ fn build_plan(
     let mut o = Outcome::new(periods, n);
     for so in &c.retailer.store_openings {
         o.store_openings[so.period as usize - 1] += so.count;
+    }
+    if let Some(perf) = &plan.performance {
+        o.performance = crate::fees::condition::planned_performance(perf, periods);
     }
     // Promotions first: they set slots, promo prices and uplifts.
     let mut uplift = vec![Decimal::ONE; periods * n];

@@ -63,7 +63,13 @@ impl Compiled<'_> {
             };
             out.begin(Some(i));
             let kind = rule.kind();
-            rule.rule.settle(&cx, kind, &mut out).map_err(|e| e.in_rule(&rule.id))?;
+            match &rule.condition {
+                None => rule.rule.settle(&cx, kind, &mut out),
+                Some(cond) => crate::fees::condition::settle_whole(cond, &cx, kind, &mut out, |out| {
+                    rule.rule.settle(&cx, kind, out)
+                }),
+            }
+            .map_err(|e| e.in_rule(&rule.id))?;
         }
         out.begin(None);
         crate::fees::payment_terms::settle(&c.payment, agg, self.coc, &mut out)?;
