@@ -75,8 +75,7 @@ impl V<'_> {
                 self.err(format!("uncertainty.{key}"), m);
             }
             let (lo, hi) = d.bounds();
-            let fraction =
-                matches!(
+            let fraction = matches!(
                 key,
                 "fill_rate"
                     | "promo_fill_rate"

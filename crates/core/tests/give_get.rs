@@ -54,7 +54,9 @@ fn flyer_ran_met_failed_and_the_contracted_minimum() {
 fn facings_delivered_all_or_nothing_and_pro_rata() {
     let promo = "[[plan.promotions]]\nskus = [\"A\"]\nperiods = [2, 5]\nslot = \"end_cap\"\n";
     let fee = |cond: &str| {
-        format!("{promo}[[fees]]\nid = \"endcap\"\nkind = \"display_fee\"\nprice = \"3000\"\nper = \"slot_store\"\ncondition = {cond}\n")
+        format!(
+            "{promo}[[fees]]\nid = \"endcap\"\nkind = \"display_fee\"\nprice = \"3000\"\nper = \"slot_store\"\ncondition = {cond}\n"
+        )
     };
     let perf = "[plan.performance]\ndisplay_compliance = \"87.5%\"\ndisplays_missed = [5]\n";
     // Pro rata: 1 slot × 3,000 × 100 stores × 87.5% = 262,500.00 in period 2; 0.00 in period 5.
@@ -65,7 +67,8 @@ fn facings_delivered_all_or_nothing_and_pro_rata() {
     assert_eq!((l[1].0, l[1].1.as_str()), (5, "0.00"));
     assert!(l[1].2.contains("display not in place (陈列未到位)"));
     // All or nothing at 80%: 87.5% ≥ 80% pays in full.
-    let l = ledger(&Demo::default(), &format!("{perf}{}", fee("{ kind = \"facings_delivered\", min_share = \"80%\" }")));
+    let l =
+        ledger(&Demo::default(), &format!("{perf}{}", fee("{ kind = \"facings_delivered\", min_share = \"80%\" }")));
     assert_eq!((l[0].1.as_str(), l[1].1.as_str()), ("300000.00", "0.00"));
     // All or nothing at the default 100%: 87.5% pays nothing.
     let l = ledger(&Demo::default(), &format!("{perf}{}", fee("{ kind = \"facings_delivered\" }")));
@@ -92,7 +95,8 @@ fn sell_through_gates_the_whole_rebate() {
     let ratio = sold as f64 / delivered as f64;
     // Met at 50%: the rebate as without the condition.
     let met = ledger(&demo, &fee("50%"));
-    let plain = ledger(&demo, "[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = \"2%\"\nsettle = \"annual\"\n");
+    let plain =
+        ledger(&demo, "[[fees]]\nid = \"r\"\nkind = \"unconditional_rebate\"\nrate = \"2%\"\nsettle = \"annual\"\n");
     assert_eq!(met, plain);
     // Failed just above the ratio: one 0.00 line in the last period naming both shares.
     assert!((ratio - 0.75).abs() < 1e-9, "{ratio}");

@@ -843,7 +843,8 @@ mod give_get {
     /// result is identical at one and two threads.
     #[test]
     fn flyer_run_rate_is_recovered() {
-        let dm = "[[fees]]\nid = \"dm-gg\"\nkind = \"dm_fee\"\nprice = \"5000\"\ncondition = { kind = \"flyer_ran\" }\n";
+        let dm =
+            "[[fees]]\nid = \"dm-gg\"\nkind = \"dm_fee\"\nprice = \"5000\"\ncondition = { kind = \"flyer_ran\" }\n";
         let c = with_performance("flyer_run_rate = { dist = \"fixed\", value = \"70%\" }", dm);
         let m = Compiled::new(&c).unwrap();
         let model = Model::new(&m).unwrap();
@@ -858,7 +859,8 @@ mod give_get {
             total += 12;
             if k < 400 {
                 let s = m.settle(&out).unwrap();
-                dm_sum += s.ledger.iter().filter(|l| l.rule == "dm-gg").map(|l| l.amount).sum::<rust_decimal::Decimal>();
+                dm_sum +=
+                    s.ledger.iter().filter(|l| l.rule == "dm-gg").map(|l| l.amount).sum::<rust_decimal::Decimal>();
             }
         }
         let p = ran as f64 / total as f64;
@@ -917,7 +919,8 @@ fn bundled_scenarios_simulate_bit_identically() {
         let rows = run(std::slice::from_ref(&model), &cfg).unwrap().remove(0).rows;
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for r in &rows {
-            for x in [r.net_contribution, r.fees_total, r.net_invoiced, r.fee_ratio, r.retailer_margin, r.net_net_price] {
+            for x in [r.net_contribution, r.fees_total, r.net_invoiced, r.fee_ratio, r.retailer_margin, r.net_net_price]
+            {
                 for b in x.to_le_bytes() {
                     h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
                 }

@@ -388,13 +388,9 @@ impl Formula {
                 format_percent(measured.round_dp(4)),
                 format_percent(required)
             ),
-            Formula::Delivered { count, what, unit, times: t, share } => format!(
-                "{} {what} × {}{} × {} delivered = {a}",
-                num(count),
-                m(unit),
-                times(t),
-                format_percent(share)
-            ),
+            Formula::Delivered { count, what, unit, times: t, share } => {
+                format!("{} {what} × {}{} × {} delivered = {a}", num(count), m(unit), times(t), format_percent(share))
+            }
             Formula::PriceMatch { units, share } => {
                 format!("Σ price gap × units sold ({} units) × {} = {a}", num(units), format_percent(share))
             }

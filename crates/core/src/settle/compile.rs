@@ -202,7 +202,14 @@ fn rule_models(contract: &Contract, periods: usize) -> RuleModels {
         let sel = f.rule.skus();
         let mask = (!sel.is_empty()).then(|| contract.skus.iter().map(|t| sel.contains(&t.sku)).collect());
         let covered = f.rule.covers().iter().filter_map(|id| contract.fees.iter().position(|x| &x.id == id)).collect();
-        headers.push(RuleHeader { from, to, base_from: if f.retroactive { 0 } else { from }, mask, covered, condition: f.condition });
+        headers.push(RuleHeader {
+            from,
+            to,
+            base_from: if f.retroactive { 0 } else { from },
+            mask,
+            covered,
+            condition: f.condition,
+        });
     }
     let last = |i: usize| contract.fees[i].rule.settled_last();
     let mut order: Vec<usize> = (0..contract.fees.len()).filter(|&i| !last(i)).collect();
