@@ -40,7 +40,31 @@ fn actuals(e: kasim_actuals::Error) -> Failure {
     }
 }
 
+/// `--out` naming one of the inputs: the report would replace what it was computed from.
+fn out_is_input(a: &Args) -> Option<Failure> {
+    let out = a.out.as_deref()?.canonicalize().ok()?;
+    let inputs = std::iter::once(&a.file)
+        .chain(&a.calibrated)
+        .chain(&a.actuals)
+        .chain(&a.statement)
+        .chain(&a.previous)
+        .chain(&a.mapping);
+    for p in inputs {
+        if p.canonicalize().is_ok_and(|p| p == out) {
+            return Some(Failure::Message(format!(
+                "--out {} is an input file ({}): write the report to a new file",
+                a.out.as_deref().unwrap_or(p).display(),
+                p.display()
+            )));
+        }
+    }
+    None
+}
+
 pub(crate) fn track(a: &Args) -> Outcome {
+    if let Some(f) = out_is_input(a) {
+        return Outcome::Failed(vec![f]);
+    }
     // The model: the calibrated contract when given (it extends FILE), else FILE.
     let model_file = a.calibrated.clone().unwrap_or_else(|| a.file.clone());
     let contract = match load_all(std::slice::from_ref(&model_file)) {
