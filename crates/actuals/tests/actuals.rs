@@ -314,6 +314,39 @@ mod workbook {
         assert!(promo.promoted && promo.promo_price == Some(8.5));
         std::fs::remove_dir_all(&dir).ok();
     }
+
+    /// A sheet whose used range spans A1:XFD1048576 through two cells (found by hand before
+    /// the fuzz target existed): reading it used to allocate the dense range — 549 GB, an abort
+    /// — and is now an error naming the far cell's row and column; a far cell inside the
+    /// limits costs one row, not the rectangle.
+    #[test]
+    fn far_apart_cells_do_not_allocate_the_dense_range() {
+        let sheet = |far: Option<(u32, u16)>| {
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            let ws = wb.add_worksheet();
+            for (c, h) in ["商品编码", "日期", "销量"].iter().enumerate() {
+                ws.write_string(0, c as u16, *h).unwrap();
+            }
+            for w in 0..3u32 {
+                ws.write_string(1 + w, 0, "A").unwrap();
+                ws.write_string(1 + w, 1, format!("2025-01-{:02}", 6 + 7 * w)).unwrap();
+                ws.write_number(1 + w, 2, 5.0).unwrap();
+            }
+            if let Some((r, c)) = far {
+                ws.write_number(r, c, 1.0).unwrap();
+            }
+            wb.save_to_buffer().unwrap()
+        };
+        let read = |bytes: &[u8]| {
+            kasim_actuals::table::read_bytes(Path::new("far.xlsx"), bytes, kasim_actuals::table::Format::Workbook)
+        };
+        let e = read(&sheet(Some((1_048_575, 16_383)))).unwrap_err().to_string();
+        assert!(e.contains("far.xlsx") && e.contains("row 1048576") && e.contains("column XFD"), "{e}");
+        // Far down but within the row limit: read, the gap costs nothing.
+        let t = read(&sheet(Some((1_000_000, 2)))).unwrap();
+        assert_eq!(t.rows.len(), 4);
+        assert_eq!(t.rows.last().map(|r| (r.number, r.cells[2].as_str())), Some((1_000_001, "1")));
+    }
 }
 
 mod bundled {
