@@ -287,6 +287,20 @@ pub fn load_portfolio_with(
         }
         match contract(i, &file) {
             Ok(contract) => {
+                // One calendar for all: located here, where the contract is named.
+                if let Some(first) = members.first().map(|m: &Member| m.contract.calendar.granularity)
+                    && contract.calendar.granularity != first
+                {
+                    at(
+                        &format!("contracts[{i}].file"),
+                        format!(
+                            "{} is on a calendar of {} periods, the first contract on {}: the contracts of a portfolio share one calendar",
+                            file.display(),
+                            contract.calendar.granularity.periods(),
+                            first.periods()
+                        ),
+                    );
+                }
                 let retailer = e.retailer.clone().unwrap_or_else(|| contract.retailer.name.clone());
                 members.push(Member { id, retailer, file, contract });
             }

@@ -218,6 +218,10 @@ fn bad_portfolios_are_located() {
             vec!["war.toml:5:15", "101%"],
         ),
         (
+            write("mixed.toml", format!("{one}[[contracts]]\nfile = {:?}\n", root().join("scenarios/ecommerce.toml"))),
+            vec!["mixed.toml:5:8", "contracts[1].file", "52 periods", "share one calendar"],
+        ),
+        (
             write("cap.toml", format!("{one}[drivers.dc_capacity]\nunits_per_period = -1\n")),
             vec!["cap.toml:5:20", "units_per_period"],
         ),
