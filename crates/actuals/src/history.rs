@@ -301,6 +301,16 @@ struct Obs {
     stores: Option<Decimal>,
 }
 
+/// Largest magnitude of a number in a sales export or a statement (10¹², a trillion units or
+/// yuan in one row): sums over every row, prices in millionths and units × price stay far
+/// inside `Decimal`'s range, so no arithmetic on input values can overflow.
+pub const MAX_NUMBER: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
+/// `Some(message)` when `d` is beyond [`MAX_NUMBER`].
+pub fn too_large(d: Decimal) -> Option<String> {
+    (d.abs() > MAX_NUMBER).then(|| format!("more than {MAX_NUMBER} in magnitude: too large"))
+}
+
 /// Parses a number as exports write it: `1,234.50`, `¥12.5`, `12元`, `35%` is refused.
 pub fn parse_number(s: &str) -> Option<Decimal> {
     let t = s.trim();
@@ -406,6 +416,9 @@ fn read_file(t: &RawTable, cols: &Columns, calendar: Granularity) -> Result<File
                 };
             }
             let d = parse_number(v).ok_or_else(|| bad(r.number, role, v, "not a number".into()))?;
+            if let Some(m) = too_large(d) {
+                return Err(bad(r.number, role, v, m));
+            }
             if d.is_sign_negative() && !d.is_zero() {
                 return Err(bad(r.number, role, v, "must not be negative".into()));
             }
@@ -874,6 +887,11 @@ mod tests {
 
     fn read(text: &str, cal: Granularity) -> Result<SalesHistory, Error> {
         from_csv_text(Path::new("h.csv"), text, &Mapping::new(), cal)
+    }
+
+    #[test]
+    fn max_number_is_a_trillion() {
+        assert_eq!(MAX_NUMBER, Decimal::from(1_000_000_000_000_i64));
     }
 
     #[test]

@@ -378,6 +378,16 @@ impl<R: Roles> Mapping<R> {
     /// [`Error::Io`] when the file cannot be read; [`Error::Mapping`] located at
     /// `file:line:col` for a TOML error, an unknown key or role.
     pub fn from_file(path: &Path) -> Result<Mapping<R>, Error> {
+        // A mapping is a few lines: a large file is not one (and is not read whole).
+        const MAX_MAPPING_BYTES: u64 = 1 << 20;
+        let io = |e: std::io::Error| Error::Io { file: path.to_path_buf(), message: e.to_string() };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if !meta.is_file() {
+            return Err(Error::Io { file: path.to_path_buf(), message: "not a regular file".into() });
+        }
+        if meta.len() > MAX_MAPPING_BYTES {
+            return Err(Error::TooLarge { file: path.to_path_buf(), size: meta.len(), limit: MAX_MAPPING_BYTES });
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Io { file: path.to_path_buf(), message: e.to_string() })?;
         Mapping::<R>::from_toml(&text, path)

@@ -201,6 +201,50 @@ mod hostile {
         ));
         std::fs::remove_dir_all(&dir).ok();
     }
+
+    /// `Decimal::MAX` units (or sales) in two rows of one period used to overflow the sum and
+    /// panic (`Addition overflowed`, found by hand); the same in a statement's amounts. Each
+    /// value is now at most 10¹², else an error at the cell.
+    #[test]
+    fn huge_values_are_located_not_overflowed() {
+        let max = "79228162514264337593543950335";
+        let e = read(&format!("sku,date,units\nA,2026-01-05,{max}\nA,2026-01-06,{max}\nA,2026-01-07,5\n")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "export.csv: row 2, column C `units` (units): more than 1000000000000 in magnitude: too large: `{max}`"
+            )
+        );
+        let e = read("sku,date,units,sales\nA,2026-01-05,5,1000000000001\nA,2026-01-12,5,1\n").unwrap_err();
+        assert!(e.to_string().contains("row 2, column D `sales` (sales): more than 1000000000000"), "{e}");
+        // A trillion itself is a value.
+        assert!(read("sku,date,units\nA,2026-01-05,1000000000000\nA,2026-01-12,5\n").is_ok());
+        let t = kasim_actuals::table::read_bytes(
+            Path::new("st.csv"),
+            format!("日期,扣款项目,扣款金额,凭证号\n2027-01-05,进场费,{max},V1\n2027-01-06,进场费,{max},V2\n")
+                .as_bytes(),
+            kasim_actuals::table::Format::Csv,
+        )
+        .unwrap();
+        let e = kasim_actuals::statement::from_table(&t, &Mapping::empty()).unwrap_err();
+        assert!(
+            e.to_string().starts_with("st.csv: row 2, column C `扣款金额` (amount): more than 1000000000000"),
+            "{e}"
+        );
+    }
+
+    /// A mapping file is a few lines: a 200 MB one (sparse) is refused unread.
+    #[test]
+    fn a_huge_mapping_file_is_refused_unread() {
+        let dir = std::env::temp_dir().join(format!("kasim-actuals-map-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("mapping.toml");
+        std::fs::File::create(&f).unwrap().set_len(200 << 20).unwrap();
+        let e = Mapping::<kasim_actuals::Role>::from_file(&f).unwrap_err();
+        assert!(matches!(e, Error::TooLarge { size: 209_715_200, .. }), "{e}");
+        assert!(matches!(Mapping::<kasim_actuals::Role>::from_file(&dir), Err(Error::Io { .. })));
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
 
 mod no_panics {
