@@ -165,6 +165,14 @@ fn bad_statements_and_previous_runs_are_located() {
             &[&f, "row 2, column C `扣款金额`", &format!("`{amount}`")],
         );
     }
+    // A fractional closed unit count names the actuals file, the SKU and the period.
+    let frac = d.join("frac.csv");
+    std::fs::write(&frac, "商品编码,月份,销售数量\nHM-RC200,2027-01,1.5\n").unwrap();
+    let frac = frac.to_string_lossy().into_owned();
+    refused(
+        &["track", CONTRACT, "--actuals", &frac, "--runs", "20"],
+        &[&format!("{frac}: SKU HM-RC200, period 1 (2027-01): units sold is 1.5"), "not a whole number"],
+    );
     // `¥-0` is zero: a legitimate amount.
     let zero = st("zero.csv", "¥-0");
     let out = kasim(&["track", CONTRACT, "--actuals", YTD, "--runs", "20", "--statement", &zero]);
