@@ -424,9 +424,9 @@ impl<R: Roles> Mapping<R> {
     /// # Errors
     ///
     /// [`Error::UnknownHeader`], [`Error::AmbiguousColumn`] and [`Error::MissingColumn`], as
-    /// the module says.
+    /// the module says; [`Error::Mapping`] when the mapping gives one column two roles.
     pub fn resolve(&self, file: &Path, headers: &[String]) -> Result<Columns<R>, Error> {
-        let mut index = BTreeMap::new();
+        let mut index: BTreeMap<R, usize> = BTreeMap::new();
         let mut taken = vec![false; headers.len()];
         for (role, want) in &self.columns {
             let exact = headers.iter().position(|h| h.trim() == want.trim());
@@ -445,6 +445,19 @@ impl<R: Roles> Mapping<R> {
                     candidates,
                 });
             };
+            // One column, one role: `--column units=销量 --column sales=销量` is a mistake.
+            if let Some((other, _)) = index.iter().find(|&(_, &j)| j == i) {
+                return Err(Error::Mapping {
+                    origin: file.display().to_string(),
+                    message: format!(
+                        "column {} `{}` is given two roles, {} and {}: a column has one role",
+                        crate::error::column_letter(i + 1),
+                        headers[i],
+                        other.key(),
+                        role.key()
+                    ),
+                });
+            }
             index.insert(*role, i);
             taken[i] = true;
         }

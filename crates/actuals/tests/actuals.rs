@@ -233,6 +233,26 @@ mod hostile {
         );
     }
 
+    /// A header given two roles (`--column units=销量 --column sales=销量`) is refused, naming
+    /// the column, its letter and both roles; it used to be read as both, silently.
+    #[test]
+    fn a_header_given_two_roles_is_refused() {
+        let mut m = Mapping::new();
+        m.add_flag("units=销量").unwrap();
+        m.add_flag("sales=销量").unwrap();
+        let e = history::from_csv_text(
+            Path::new("export.csv"),
+            "商品编码,日期,销量\nA,2025-01-06,3\nA,2025-01-13,4\n",
+            &m,
+            Granularity::Weekly,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "export.csv: column C `销量` is given two roles, units and sales: a column has one role"
+        );
+    }
+
     /// A mapping file is a few lines: a 200 MB one (sparse) is refused unread.
     #[test]
     fn a_huge_mapping_file_is_refused_unread() {
