@@ -158,7 +158,7 @@ fn bad_statements_and_previous_runs_are_located() {
         std::fs::write(&p, format!("日期,扣款项目,扣款金额,凭证号\n2027-01-05,进场费,\"{amount}\",V1\n")).unwrap();
         p.to_string_lossy().into_owned()
     };
-    for (name, amount) in [("dots.csv", "1.2.3"), ("acct.csv", "(1,000.00)"), ("word.csv", "NaN")] {
+    for (name, amount) in [("dots.csv", "1.2.3"), ("acct.csv", "(-1,000.00)"), ("word.csv", "NaN")] {
         let f = st(name, amount);
         refused(
             &["track", CONTRACT, "--actuals", YTD, "--runs", "20", "--statement", &f],
@@ -173,10 +173,16 @@ fn bad_statements_and_previous_runs_are_located() {
         &["track", CONTRACT, "--actuals", &frac, "--runs", "20"],
         &[&format!("{frac}: SKU HM-RC200, period 1 (2027-01): units sold is 1.5"), "not a whole number"],
     );
-    // `¥-0` is zero: a legitimate amount.
-    let zero = st("zero.csv", "¥-0");
-    let out = kasim(&["track", CONTRACT, "--actuals", YTD, "--runs", "20", "--statement", &zero]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // `¥-0` is zero, `(1,000.00)` an accounting negative (a deduction written negative counts
+    // as the charge): legitimate amounts.
+    for (name, amount, charged) in [("zero.csv", "¥-0", "0"), ("acct-ok.csv", "(1,000.00)", "1000.00")] {
+        let f = st(name, amount);
+        let out = kasim(&["track", CONTRACT, "--actuals", YTD, "--runs", "20", "--statement", &f, "--format", "json"]);
+        assert!(out.status.success(), "{amount}: {}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let items = v["reconciliation"]["items"].as_array().expect("reconciliation items");
+        assert_eq!(items[0]["charged"], charged, "{amount}: {}", items[0]);
+    }
     refused(&["track", CONTRACT, "--actuals", YTD, "--runs", "20", "--as-of", "13"], &["--as-of 13", "(12)"]);
     refused(&["track", CONTRACT, "--actuals", YTD, "--as-of", "70000"], &["70000"]);
     let not_json = d.join("prev.json");
