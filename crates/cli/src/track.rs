@@ -93,8 +93,22 @@ pub(crate) fn track(a: &Args) -> Outcome {
         };
         let previous = match &a.previous {
             Some(f) => {
-                let text = std::fs::read_to_string(f)
-                    .map_err(|e| Failure::Message(format!("{}: cannot read: {e}", f.display())))?;
+                // A track report is well under a megabyte: a larger file is not one (and is not
+                // read whole).
+                const MAX_PREVIOUS_BYTES: u64 = 64 << 20;
+                let cannot = |e: std::io::Error| Failure::Message(format!("{}: cannot read: {e}", f.display()));
+                let meta = std::fs::metadata(f).map_err(cannot)?;
+                if !meta.is_file() {
+                    return Err(Failure::Message(format!("{}: cannot read: not a regular file", f.display())));
+                }
+                if meta.len() > MAX_PREVIOUS_BYTES {
+                    return Err(Failure::Message(format!(
+                        "{}: {} bytes is more than the {MAX_PREVIOUS_BYTES}-byte limit of a previous track report",
+                        f.display(),
+                        meta.len()
+                    )));
+                }
+                let text = std::fs::read_to_string(f).map_err(cannot)?;
                 Some(Previous::from_json(f, &text).map_err(actuals)?)
             }
             None => None,

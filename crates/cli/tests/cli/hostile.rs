@@ -189,7 +189,14 @@ fn bad_statements_and_previous_runs_are_located() {
     std::fs::write(&not_json, "hello").unwrap();
     let other = d.join("other.json");
     std::fs::write(&other, r#"{"format": "kasim.simulate/1"}"#).unwrap();
-    for (f, want) in [(&not_json, "line 1:1"), (&other, "kasim.track/1"), (&d, "cannot read")] {
+    let big = d.join("big.json");
+    std::fs::File::create(&big).unwrap().set_len(200 << 20).unwrap();
+    for (f, want) in [
+        (&not_json, "line 1:1"),
+        (&other, "kasim.track/1"),
+        (&d, "not a regular file"),
+        (&big, "209715200 bytes is more than"),
+    ] {
         let f = f.to_string_lossy().into_owned();
         refused(&["track", CONTRACT, "--actuals", YTD, "--runs", "20", "--previous", &f], &[&f, want]);
     }
