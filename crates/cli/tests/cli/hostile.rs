@@ -128,6 +128,7 @@ fn out_onto_an_input_or_nowhere_is_refused() {
     assert_eq!(std::fs::read(&ytd).unwrap(), before, "the actuals were overwritten");
     let contract = d.join("c.toml");
     std::fs::copy(root().join(CONTRACT), &contract).unwrap();
+    std::fs::copy(root().join("scenarios/supplier.toml"), d.join("supplier.toml")).unwrap();
     let c = contract.to_string_lossy().into_owned();
     let before = std::fs::read(&contract).unwrap();
     refused(&["track", &c, "--actuals", YTD, "--runs", "20", "--out", &c], &["is an input file"]);
@@ -137,6 +138,21 @@ fn out_onto_an_input_or_nowhere_is_refused() {
         &["track", CONTRACT, "--actuals", YTD, "--runs", "20", "--out", &missing.to_string_lossy()],
         &["cannot write"],
     );
+    // calibrate: a bad --report is refused before the calibrated contract is written.
+    let h = "scenarios/actuals/sunrise-weekly-gbk.csv";
+    let cal = d.join("cal.toml").to_string_lossy().into_owned();
+    let cases: [(&str, String, &str); 4] = [
+        ("--report", missing.to_string_lossy().into_owned(), "no directory"),
+        ("--report", c.clone(), "is an input file"),
+        ("--report", cal.clone(), "--out and --report are both"),
+        ("--report", d.to_string_lossy().into_owned(), "it is a directory"),
+    ];
+    for (flag, report, want) in &cases {
+        refused(&["calibrate", h, "--contract", &c, "--out", &cal, flag, report, "--format", "json"], &[want]);
+        assert!(!Path::new(&cal).exists(), "{report}: the calibrated contract was written alone");
+        assert_eq!(std::fs::read(&contract).unwrap(), before, "the contract was overwritten");
+    }
+    refused(&["calibrate", h, "--contract", &c, "--out", &d.to_string_lossy()], &["--out", "it is a directory"]);
     let pf = d.join("p.toml");
     std::fs::write(&pf, format!("name = \"x\"\n[[contracts]]\nfile = {:?}\n", root().join(CONTRACT))).unwrap();
     let p = pf.to_string_lossy().into_owned();
@@ -144,7 +160,7 @@ fn out_onto_an_input_or_nowhere_is_refused() {
     refused(&["portfolio", &p, "--runs", "20", "--out", &p], &["is an input file"]);
     assert_eq!(std::fs::read(&pf).unwrap(), before, "the portfolio file was overwritten");
     let members: Vec<_> = std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(members.len(), 3, "no temporary or partial file left: {members:?}");
+    assert_eq!(members.len(), 4, "no temporary or partial file left: {members:?}");
     let _ = std::fs::remove_dir_all(&d);
 }
 
