@@ -96,7 +96,12 @@ pub fn year_to_date(
         )));
     }
     if as_of.is_none() && closed == 0 {
-        return Err(Error::Track(format!("the actuals have no period of {year}: nothing is closed")));
+        let files: Vec<&str> = history.summary.files.iter().map(|f| f.file.as_str()).collect();
+        let (first, last) = (history.summary.first_date, history.summary.last_date);
+        return Err(Error::Track(format!(
+            "{}: the actuals ({first} to {last}) have no period of {year}, the contract's year: nothing is closed",
+            files.join(", ")
+        )));
     }
     if closed < last {
         notes.push(format!("actuals after period {closed} (up to {last}) are not used (--as-of {closed})"));

@@ -189,6 +189,11 @@ fn bad_statements_and_previous_runs_are_located() {
         &["track", CONTRACT, "--actuals", &frac, "--runs", "20"],
         &[&format!("{frac}: SKU HM-RC200, period 1 (2027-01): units sold is 1.5"), "not a whole number"],
     );
+    // Actuals of other years: the file, its dates and the contract's year.
+    refused(
+        &["track", CONTRACT, "--actuals", "scenarios/actuals/sunrise-weekly-gbk.csv", "--runs", "20"],
+        &["scenarios/actuals/sunrise-weekly-gbk.csv: the actuals (2024-01-01 to 2026-06-28) have no period of 2027"],
+    );
     // `¥-0` is zero, `(1,000.00)` an accounting negative (a deduction written negative counts
     // as the charge): legitimate amounts.
     for (name, amount, charged) in [("zero.csv", "¥-0", "0"), ("acct-ok.csv", "(1,000.00)", "1000.00")] {
