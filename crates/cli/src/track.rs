@@ -40,6 +40,18 @@ fn actuals(e: kasim_actuals::Error) -> Failure {
     }
 }
 
+/// As [`actuals`], an error about the history as a whole (too thin to use) prefixed with the
+/// history files, so every message names its input.
+fn of_history(files: &[PathBuf]) -> impl Fn(kasim_actuals::Error) -> Failure + '_ {
+    move |e| match e {
+        kasim_actuals::Error::Thin(m) => {
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            Failure::Message(format!("{}: {m}", names.join(", ")))
+        }
+        other => actuals(other),
+    }
+}
+
 /// `--out` naming one of the inputs: the report would replace what it was computed from.
 fn out_is_input(a: &Args) -> Option<Failure> {
     let out = a.out.as_deref()?.canonicalize().ok()?;
@@ -80,7 +92,7 @@ pub(crate) fn track(a: &Args) -> Outcome {
             mapping.add_flag(c).map_err(actuals)?;
         }
         let history = kasim_actuals::history::read_history(&a.actuals, &mapping, contract.calendar.granularity)
-            .map_err(actuals)?;
+            .map_err(of_history(&a.actuals))?;
         let statement = match &a.statement {
             Some(f) => {
                 let mut m = Mapping::<StatementRole>::empty();
@@ -124,7 +136,7 @@ pub(crate) fn track(a: &Args) -> Outcome {
         };
         let options =
             Options { runs: a.runs, seed: a.seed, threads: usize::from(a.threads), as_of: a.as_of.map(usize::from) };
-        let report = run_track(&inputs, &options).map_err(actuals)?;
+        let report = run_track(&inputs, &options).map_err(of_history(&a.actuals))?;
         emit(&report, a.format, a.out.as_deref())
     })())
 }

@@ -79,6 +79,23 @@ fn bad_sales_exports_are_located() {
             write("duphdr.csv", "商品编码,日期,销售数量,销售数量\nA,2026-01-05,5,6\n".as_bytes()),
             vec!["units: several columns could be it".into(), "--column units=".into()],
         ),
+        (
+            write(
+                "zz.csv",
+                format!(
+                    "{HEADER}{}",
+                    (1..=5)
+                        .flat_map(|m| (1..=28).map(move |d| format!("ZZ,2026-{m:02}-{d:02},{}\n", 5 + d % 3)))
+                        .collect::<String>()
+                )
+                .as_bytes(),
+            ),
+            vec!["zz.csv: no SKU of the contract is in the history".into(), "the history has ZZ".into()],
+        ),
+        (
+            write("short.csv", format!("{HEADER}HM-RC200,2026-01-05,5\nHM-RC200,2026-01-12,6\n").as_bytes()),
+            vec!["short.csv: no SKU has two regular (unpromoted) periods".into()],
+        ),
         (write("no.xlsx", b"PK\x03\x04 not a workbook"), vec!["no.xlsx".into(), "cannot read the workbook".into()]),
     ];
     for (file, wants) in &cases {
