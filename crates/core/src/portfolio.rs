@@ -256,6 +256,11 @@ pub fn load_portfolio_with(
                     "the depth is a share of the shelf price: give a bounded distribution between 0 and 1 (fixed, uniform, triangular, pert)".into(),
                 );
             }
+            // The distribution's own checks (min ≤ mode ≤ max, …), located here rather than
+            // when the sampler is built.
+            for m in d.problems() {
+                at("drivers.price_war.depth", m);
+            }
         } else if w.promoted_only {
             at("drivers.price_war.promoted_only", "promoted_only applies to a shared depth: give `depth`".into());
         }

@@ -281,6 +281,15 @@ fn bad_portfolios_are_located() {
             vec!["mixed.toml:5:8", "contracts[1].file", "52 periods", "share one calendar"],
         ),
         (
+            write(
+                "depth.toml",
+                format!(
+                    "{one}[drivers.price_war]\nprobability = \"50%\"\ndepth = {{ dist = \"uniform\", min = \"1\", max = \"0\" }}\n"
+                ),
+            ),
+            vec!["depth.toml:6:9", "drivers.price_war.depth", "min 1 is above max 0"],
+        ),
+        (
             write("cap.toml", format!("{one}[drivers.dc_capacity]\nunits_per_period = -1\n")),
             vec!["cap.toml:5:20", "units_per_period"],
         ),
