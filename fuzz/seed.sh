@@ -13,4 +13,12 @@ for t in load settle simulate negotiate; do
       -e 's|^supplier = "../supplier.toml"|supplier = "supplier.toml"|' "$f" >"corpus/$t/$name"
   done
 done
+# The actuals target reads its input as a sales export or a deduction statement; the portfolio
+# target as a portfolio file (its contracts served from the bundled scenarios).
+mkdir -p corpus/actuals corpus/portfolio
+# Cut at 300 lines: the target skips inputs above 32 KiB (the weekly export is 88 KB).
+for f in ../scenarios/actuals/*.csv; do head -n 300 "$f" >"corpus/actuals/$(basename "$f")"; done
+# Workbooks: a leading 0x01 byte makes the target read the rest as xlsx.
+for f in seeds/actuals/*.xlsx; do { printf '\001'; cat "$f"; } >"corpus/actuals/$(basename "$f")"; done
+for f in ../scenarios/portfolio/*.toml; do cp "$f" "corpus/portfolio/$(basename "$f")"; done
 echo "seeded fuzz/corpus/<target>/ from scenarios/ ($(ls corpus/load | wc -l) inputs per target with earlier runs)"

@@ -53,13 +53,13 @@ pub enum Error {
         message: String,
     },
     /// The file is larger than a sales export can be.
-    #[error("{}: {size} bytes is more than the {limit}-byte limit of a sales history file", file.display())]
+    #[error("{}: {size} bytes is more than the {limit}-byte limit of this input", file.display())]
     TooLarge {
         /// The file.
         file: PathBuf,
         /// Its size.
         size: u64,
-        /// The limit ([`crate::table::MAX_FILE_BYTES`]).
+        /// The limit ([`crate::table::MAX_FILE_BYTES`] for a table, 1 MiB for a mapping file).
         limit: u64,
     },
     /// More data rows than a sales history may have.

@@ -301,10 +301,29 @@ struct Obs {
     stores: Option<Decimal>,
 }
 
-/// Parses a number as exports write it: `1,234.50`, `¥12.5`, `12元`, `35%` is refused.
+/// Largest magnitude of a number in a sales export or a statement (10¹², a trillion units or
+/// yuan in one row): sums over every row, prices in millionths and units × price stay far
+/// inside `Decimal`'s range, so no arithmetic on input values can overflow.
+pub const MAX_NUMBER: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
+/// `Some(message)` when `d` is beyond [`MAX_NUMBER`].
+pub fn too_large(d: Decimal) -> Option<String> {
+    (d.abs() > MAX_NUMBER).then(|| format!("more than {MAX_NUMBER} in magnitude: too large"))
+}
+
+/// Parses a number as exports write it: `1,234.50`, `¥12.5`, `12元`, an accounting negative
+/// `(1,000.00)` or `（1,000.00）` is −1000.00; `35%` is refused.
 pub fn parse_number(s: &str) -> Option<Decimal> {
     let t = s.trim();
     let t = t.trim_start_matches(['¥', '￥', '$']).trim_end_matches(['元', '件', '个', '店']).trim();
+    let inner = t.strip_prefix(['(', '（']).and_then(|r| r.strip_suffix([')', '）']));
+    if let Some(inner) = inner {
+        // Accounting notation: the amount in parentheses is negative; a sign inside is not one.
+        if inner.trim().starts_with(['-', '+', '(', '（']) {
+            return None;
+        }
+        return parse_number(inner).map(|d| -d);
+    }
     if t.is_empty() || t.len() > 40 {
         return None;
     }
@@ -406,6 +425,9 @@ fn read_file(t: &RawTable, cols: &Columns, calendar: Granularity) -> Result<File
                 };
             }
             let d = parse_number(v).ok_or_else(|| bad(r.number, role, v, "not a number".into()))?;
+            if let Some(m) = too_large(d) {
+                return Err(bad(r.number, role, v, m));
+            }
             if d.is_sign_negative() && !d.is_zero() {
                 return Err(bad(r.number, role, v, "must not be negative".into()));
             }
@@ -877,6 +899,11 @@ mod tests {
     }
 
     #[test]
+    fn max_number_is_a_trillion() {
+        assert_eq!(MAX_NUMBER, Decimal::from(1_000_000_000_000_i64));
+    }
+
+    #[test]
     fn weeks_to_months_and_weeks() {
         // Four weekly rows starting Mondays in January 2025 (mid-days 9, 16, 23, 30 Jan) and
         // one in February.
@@ -905,10 +932,19 @@ mod tests {
         let c = s.cells[1].as_ref().unwrap();
         assert!(c.promoted && c.slot == Some(SlotKind::Dm) && c.promo_price == Some(8.0));
         assert_eq!(h.summary.gaps, 1);
-        for (v, want) in [("1,234.5", "1234.5"), ("¥12", "12"), ("12元", "12"), (" 7 ", "7")] {
-            assert_eq!(parse_number(v), Some(want.parse().unwrap()));
+        for (v, want) in [
+            ("1,234.5", "1234.5"),
+            ("¥12", "12"),
+            ("12元", "12"),
+            (" 7 ", "7"),
+            ("(1,000.00)", "-1000.00"),
+            ("¥(5)", "-5"),
+            ("（¥1,000.00）", "-1000.00"),
+            ("¥-0", "0"),
+        ] {
+            assert_eq!(parse_number(v), Some(want.parse().unwrap()), "{v}");
         }
-        for v in ["12%", "abc", "1e3", ""] {
+        for v in ["12%", "abc", "1e3", "", "1.2.3", "(-5)", "((5))", "(5", "5)", "()"] {
             assert_eq!(parse_number(v), None, "{v}");
         }
     }

@@ -378,6 +378,16 @@ impl<R: Roles> Mapping<R> {
     /// [`Error::Io`] when the file cannot be read; [`Error::Mapping`] located at
     /// `file:line:col` for a TOML error, an unknown key or role.
     pub fn from_file(path: &Path) -> Result<Mapping<R>, Error> {
+        // A mapping is a few lines: a large file is not one (and is not read whole).
+        const MAX_MAPPING_BYTES: u64 = 1 << 20;
+        let io = |e: std::io::Error| Error::Io { file: path.to_path_buf(), message: e.to_string() };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if !meta.is_file() {
+            return Err(Error::Io { file: path.to_path_buf(), message: "not a regular file".into() });
+        }
+        if meta.len() > MAX_MAPPING_BYTES {
+            return Err(Error::TooLarge { file: path.to_path_buf(), size: meta.len(), limit: MAX_MAPPING_BYTES });
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Io { file: path.to_path_buf(), message: e.to_string() })?;
         Mapping::<R>::from_toml(&text, path)
@@ -414,9 +424,9 @@ impl<R: Roles> Mapping<R> {
     /// # Errors
     ///
     /// [`Error::UnknownHeader`], [`Error::AmbiguousColumn`] and [`Error::MissingColumn`], as
-    /// the module says.
+    /// the module says; [`Error::Mapping`] when the mapping gives one column two roles.
     pub fn resolve(&self, file: &Path, headers: &[String]) -> Result<Columns<R>, Error> {
-        let mut index = BTreeMap::new();
+        let mut index: BTreeMap<R, usize> = BTreeMap::new();
         let mut taken = vec![false; headers.len()];
         for (role, want) in &self.columns {
             let exact = headers.iter().position(|h| h.trim() == want.trim());
@@ -435,6 +445,19 @@ impl<R: Roles> Mapping<R> {
                     candidates,
                 });
             };
+            // One column, one role: `--column units=销量 --column sales=销量` is a mistake.
+            if let Some((other, _)) = index.iter().find(|&(_, &j)| j == i) {
+                return Err(Error::Mapping {
+                    origin: file.display().to_string(),
+                    message: format!(
+                        "column {} `{}` is given two roles, {} and {}: a column has one role",
+                        crate::error::column_letter(i + 1),
+                        headers[i],
+                        other.key(),
+                        role.key()
+                    ),
+                });
+            }
             index.insert(*role, i);
             taken[i] = true;
         }

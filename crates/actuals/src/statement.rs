@@ -133,6 +133,9 @@ pub fn from_table(t: &RawTable, mapping: &Mapping<StatementRole>) -> Result<Stat
         let a = get(amount);
         let value =
             parse_number(a).ok_or_else(|| bad(r.number, amount, "amount", a, "not an amount (expected 1,234.50)"))?;
+        if let Some(m) = crate::history::too_large(value) {
+            return Err(bad(r.number, amount, "amount", a, &m));
+        }
         let (day, date_text) = match date {
             Some(c) if !get(c).is_empty() => {
                 let v = get(c);

@@ -294,41 +294,106 @@ fn float_text(f: f64) -> String {
     if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { format!("{f}") }
 }
 
+/// Most non-empty cells read from a workbook sheet (bounds memory: a zip bomb of cells is an
+/// error, not an allocation).
+pub const MAX_WORKBOOK_CELLS: usize = 40_000_000;
+
+/// The non-empty cells of a sheet, row by row: only the rows that hold a cell are kept, so a
+/// single cell at `XFD1048576` costs one row, never the dense rectangle up to it.
+struct Sparse<'f> {
+    file: &'f Path,
+    rows: std::collections::BTreeMap<u32, Vec<(u32, String)>>,
+    cells: usize,
+}
+
+impl Sparse<'_> {
+    fn push(&mut self, (row, col): (u32, u32), d: &calamine::Data) -> Result<(), Error> {
+        let number = row as usize + 1;
+        let t = data_text(d);
+        if t.is_empty() {
+            return Ok(());
+        }
+        if col as usize >= MAX_COLUMNS + 26 {
+            return Err(Error::Malformed {
+                file: self.file.to_path_buf(),
+                row: number,
+                message: format!(
+                    "a cell in column {}: more than {MAX_COLUMNS} columns",
+                    crate::error::column_letter(col as usize + 1)
+                ),
+            });
+        }
+        if row as usize > MAX_ROWS + 1000 {
+            return Err(Error::TooManyRows { file: self.file.to_path_buf(), limit: MAX_ROWS });
+        }
+        if t.chars().count() > MAX_CELL_CHARS {
+            return Err(Error::Malformed {
+                file: self.file.to_path_buf(),
+                row: number,
+                message: format!("a cell longer than {MAX_CELL_CHARS} characters"),
+            });
+        }
+        self.cells += 1;
+        if self.cells > MAX_WORKBOOK_CELLS {
+            return Err(Error::Workbook {
+                file: self.file.to_path_buf(),
+                message: format!("more than {MAX_WORKBOOK_CELLS} cells in the sheet"),
+            });
+        }
+        self.rows.entry(row).or_default().push((col, t));
+        Ok(())
+    }
+
+    fn into_rows(self) -> impl Iterator<Item = Result<(usize, Vec<String>), Error>> {
+        self.rows.into_iter().map(|(row, cells)| {
+            let width = cells.iter().map(|(c, _)| *c as usize + 1).max().unwrap_or(0);
+            let mut v = vec![String::new(); width];
+            for (c, t) in cells {
+                v[c as usize] = t;
+            }
+            Ok((row as usize + 1, v))
+        })
+    }
+}
+
 fn read_workbook(file: &Path, bytes: &[u8]) -> Result<RawTable, Error> {
     use calamine::Reader;
     let wb_err = |m: String| Error::Workbook { file: file.to_path_buf(), message: m };
     let cursor = std::io::Cursor::new(bytes.to_vec());
     let mut book = calamine::open_workbook_auto_from_rs(cursor).map_err(|e| wb_err(e.to_string()))?;
-    let names = book.sheet_names();
-    let Some(first) = names.first().cloned() else {
+    if book.sheet_names().is_empty() {
         return Err(wb_err("the workbook has no sheet".into()));
+    }
+    // The first worksheet: chart sheets, dialog and macro sheets hold no table.
+    let Some(first) =
+        book.sheets_metadata().iter().find(|s| s.typ == calamine::SheetType::WorkSheet).map(|s| s.name.clone())
+    else {
+        return Err(wb_err("the workbook has no worksheet (only chart or macro sheets)".into()));
     };
-    let range = book.worksheet_range(&first).map_err(|e| wb_err(e.to_string()))?;
-    let (r0, c0) = range.start().unwrap_or((0, 0));
-    if c0 as usize + range.width() > MAX_COLUMNS + 26 {
-        return Err(wb_err(format!("more than {MAX_COLUMNS} columns")));
-    }
-    if range.height() > MAX_ROWS + 1000 {
-        return Err(Error::TooManyRows { file: file.to_path_buf(), limit: MAX_ROWS });
-    }
-    // Columns before the used range's start are empty: pad so letters stay right.
-    let rows = range.rows().enumerate().map(move |(i, r)| {
-        let number = r0 as usize + i + 1;
-        let mut cells = vec![String::new(); c0 as usize];
-        for d in r {
-            let t = data_text(d);
-            if t.chars().count() > MAX_CELL_CHARS {
-                return Err(Error::Malformed {
-                    file: file.to_path_buf(),
-                    row: number,
-                    message: format!("a cell longer than {MAX_CELL_CHARS} characters"),
-                });
+    let mut sparse = Sparse { file, rows: std::collections::BTreeMap::new(), cells: 0 };
+    match &mut book {
+        // Cell by cell: the dense range of a sheet whose cells lie far apart would not fit.
+        calamine::Sheets::Xlsx(x) => {
+            let mut cells = x.worksheet_cells_reader(&first).map_err(|e| wb_err(e.to_string()))?;
+            while let Some(c) = cells.next_cell().map_err(|e| wb_err(e.to_string()))? {
+                sparse.push(c.get_position(), &calamine::Data::from(c.get_value().clone()))?;
             }
-            cells.push(t);
         }
-        Ok((number, cells))
-    });
-    assemble(file, Format::Workbook, "xlsx", Some(first), rows)
+        calamine::Sheets::Xlsb(x) => {
+            let mut cells = x.worksheet_cells_reader(&first).map_err(|e| wb_err(e.to_string()))?;
+            while let Some(c) = cells.next_cell().map_err(|e| wb_err(e.to_string()))? {
+                sparse.push(c.get_position(), &calamine::Data::from(c.get_value().clone()))?;
+            }
+        }
+        other => {
+            let range = other.worksheet_range(&first).map_err(|e| wb_err(e.to_string()))?;
+            for (row, col, d) in range.used_cells() {
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                sparse.push((r0 + row as u32, c0 + col as u32), d)?;
+            }
+        }
+    }
+    assemble(file, Format::Workbook, "xlsx", Some(first), sparse.into_rows())
 }
 
 #[cfg(test)]

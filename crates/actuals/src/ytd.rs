@@ -38,15 +38,17 @@ pub struct YearToDate {
     pub notes: Vec<String>,
 }
 
-fn whole(d: Decimal, what: &str, sku: &str, period: usize) -> Result<u32, Error> {
+/// `at` names where the value comes from: the actuals file(s), the SKU and the period.
+fn whole(d: Decimal, what: &str, at: &dyn Fn() -> String) -> Result<u32, Error> {
     if d.fract() != Decimal::ZERO || d.is_sign_negative() {
         return Err(Error::Track(format!(
-            "SKU {sku}, period {period}: {what} is {d}, not a whole number of units (the closed periods settle exact units)"
+            "{}: {what} is {d}, not a whole number of units (the closed periods settle exact units)",
+            at()
         )));
     }
     d.to_u32()
         .filter(|&u| u <= MAX_UNITS)
-        .ok_or_else(|| Error::Track(format!("SKU {sku}, period {period}: {what} is {d}, more than {MAX_UNITS} units")))
+        .ok_or_else(|| Error::Track(format!("{}: {what} is {d}, more than {MAX_UNITS} units", at())))
 }
 
 fn micro(d: Decimal) -> Option<i64> {
@@ -94,7 +96,12 @@ pub fn year_to_date(
         )));
     }
     if as_of.is_none() && closed == 0 {
-        return Err(Error::Track(format!("the actuals have no period of {year}: nothing is closed")));
+        let files: Vec<&str> = history.summary.files.iter().map(|f| f.file.as_str()).collect();
+        let (first, last) = (history.summary.first_date, history.summary.last_date);
+        return Err(Error::Track(format!(
+            "{}: the actuals ({first} to {last}) have no period of {year}, the contract's year: nothing is closed",
+            files.join(", ")
+        )));
     }
     if closed < last {
         notes.push(format!("actuals after period {closed} (up to {last}) are not used (--as-of {closed})"));
@@ -122,17 +129,23 @@ pub fn year_to_date(
                 partial += 1;
             }
             let e = &h.exact;
-            let sold = whole(e.units, "units sold", &k.id, p + 1)?;
+            let place = || {
+                let files: Vec<&str> = history.summary.files.iter().map(|f| f.file.as_str()).collect();
+                let label =
+                    at.map_or_else(String::new, |i| format!(" ({})", history.periods[i].label(history.calendar)));
+                format!("{}: SKU {}, period {}{label}", files.join(", "), k.id, p + 1)
+            };
+            let sold = whole(e.units, "units sold", &place)?;
             let returned = match e.returns {
-                Some(r) => whole(r, "units returned", &k.id, p + 1)?,
+                Some(r) => whole(r, "units returned", &place)?,
                 None => 0,
             };
             let delivered = match e.delivered {
-                Some(d) => whole(d, "units delivered", &k.id, p + 1)?,
+                Some(d) => whole(d, "units delivered", &place)?,
                 None => sold.saturating_add(returned).min(MAX_UNITS),
             };
             let ordered = match e.ordered {
-                Some(o) => whole(o, "units ordered", &k.id, p + 1)?,
+                Some(o) => whole(o, "units ordered", &place)?,
                 None => delivered,
             };
             c.sold = sold;

@@ -201,6 +201,70 @@ mod hostile {
         ));
         std::fs::remove_dir_all(&dir).ok();
     }
+
+    /// `Decimal::MAX` units (or sales) in two rows of one period used to overflow the sum and
+    /// panic (`Addition overflowed`, found by hand); the same in a statement's amounts. Each
+    /// value is now at most 10¹², else an error at the cell.
+    #[test]
+    fn huge_values_are_located_not_overflowed() {
+        let max = "79228162514264337593543950335";
+        let e = read(&format!("sku,date,units\nA,2026-01-05,{max}\nA,2026-01-06,{max}\nA,2026-01-07,5\n")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "export.csv: row 2, column C `units` (units): more than 1000000000000 in magnitude: too large: `{max}`"
+            )
+        );
+        let e = read("sku,date,units,sales\nA,2026-01-05,5,1000000000001\nA,2026-01-12,5,1\n").unwrap_err();
+        assert!(e.to_string().contains("row 2, column D `sales` (sales): more than 1000000000000"), "{e}");
+        // A trillion itself is a value.
+        assert!(read("sku,date,units\nA,2026-01-05,1000000000000\nA,2026-01-12,5\n").is_ok());
+        let t = kasim_actuals::table::read_bytes(
+            Path::new("st.csv"),
+            format!("日期,扣款项目,扣款金额,凭证号\n2027-01-05,进场费,{max},V1\n2027-01-06,进场费,{max},V2\n")
+                .as_bytes(),
+            kasim_actuals::table::Format::Csv,
+        )
+        .unwrap();
+        let e = kasim_actuals::statement::from_table(&t, &Mapping::empty()).unwrap_err();
+        assert!(
+            e.to_string().starts_with("st.csv: row 2, column C `扣款金额` (amount): more than 1000000000000"),
+            "{e}"
+        );
+    }
+
+    /// A header given two roles (`--column units=销量 --column sales=销量`) is refused, naming
+    /// the column, its letter and both roles; it used to be read as both, silently.
+    #[test]
+    fn a_header_given_two_roles_is_refused() {
+        let mut m = Mapping::new();
+        m.add_flag("units=销量").unwrap();
+        m.add_flag("sales=销量").unwrap();
+        let e = history::from_csv_text(
+            Path::new("export.csv"),
+            "商品编码,日期,销量\nA,2025-01-06,3\nA,2025-01-13,4\n",
+            &m,
+            Granularity::Weekly,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "export.csv: column C `销量` is given two roles, units and sales: a column has one role"
+        );
+    }
+
+    /// A mapping file is a few lines: a 200 MB one (sparse) is refused unread.
+    #[test]
+    fn a_huge_mapping_file_is_refused_unread() {
+        let dir = std::env::temp_dir().join(format!("kasim-actuals-map-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("mapping.toml");
+        std::fs::File::create(&f).unwrap().set_len(200 << 20).unwrap();
+        let e = Mapping::<kasim_actuals::Role>::from_file(&f).unwrap_err();
+        assert!(matches!(e, Error::TooLarge { size: 209_715_200, .. }), "{e}");
+        assert!(matches!(Mapping::<kasim_actuals::Role>::from_file(&dir), Err(Error::Io { .. })));
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
 
 mod no_panics {
@@ -313,6 +377,39 @@ mod workbook {
         let promo = s.cells[2].as_ref().unwrap();
         assert!(promo.promoted && promo.promo_price == Some(8.5));
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// A sheet whose used range spans A1:XFD1048576 through two cells (found by hand before
+    /// the fuzz target existed): reading it used to allocate the dense range — 549 GB, an abort
+    /// — and is now an error naming the far cell's row and column; a far cell inside the
+    /// limits costs one row, not the rectangle.
+    #[test]
+    fn far_apart_cells_do_not_allocate_the_dense_range() {
+        let sheet = |far: Option<(u32, u16)>| {
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            let ws = wb.add_worksheet();
+            for (c, h) in ["商品编码", "日期", "销量"].iter().enumerate() {
+                ws.write_string(0, c as u16, *h).unwrap();
+            }
+            for w in 0..3u32 {
+                ws.write_string(1 + w, 0, "A").unwrap();
+                ws.write_string(1 + w, 1, format!("2025-01-{:02}", 6 + 7 * w)).unwrap();
+                ws.write_number(1 + w, 2, 5.0).unwrap();
+            }
+            if let Some((r, c)) = far {
+                ws.write_number(r, c, 1.0).unwrap();
+            }
+            wb.save_to_buffer().unwrap()
+        };
+        let read = |bytes: &[u8]| {
+            kasim_actuals::table::read_bytes(Path::new("far.xlsx"), bytes, kasim_actuals::table::Format::Workbook)
+        };
+        let e = read(&sheet(Some((1_048_575, 16_383)))).unwrap_err().to_string();
+        assert!(e.contains("far.xlsx") && e.contains("row 1048576") && e.contains("column XFD"), "{e}");
+        // Far down but within the row limit: read, the gap costs nothing.
+        let t = read(&sheet(Some((1_000_000, 2)))).unwrap();
+        assert_eq!(t.rows.len(), 4);
+        assert_eq!(t.rows.last().map(|r| (r.number, r.cells[2].as_str())), Some((1_000_001, "1")));
     }
 }
 

@@ -34,6 +34,60 @@ fn actuals(e: kasim_actuals::Error) -> Failure {
     }
 }
 
+/// As [`actuals`], an error about the history as a whole (too thin to use) prefixed with the
+/// history files, so every message names its input.
+fn of_history(files: &[PathBuf]) -> impl Fn(kasim_actuals::Error) -> Failure + '_ {
+    move |e| match e {
+        kasim_actuals::Error::Thin(m) => {
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            Failure::Message(format!("{}: {m}", names.join(", ")))
+        }
+        other => actuals(other),
+    }
+}
+
+/// `--out` and `--report` are checked before anything is computed or written: neither may be
+/// an input or a directory, they may not be one file, and their directories must exist — so a
+/// bad `--report` never leaves the calibrated contract written alone.
+fn check_outputs(a: &Args) -> Result<(), Failure> {
+    let same = |x: &Path, y: &Path| matches!((x.canonicalize(), y.canonicalize()), (Ok(x), Ok(y)) if x == y);
+    let outputs = [("--out", a.out.as_deref()), ("--report", a.report.as_deref())];
+    for (flag, out) in outputs {
+        let Some(out) = out else { continue };
+        let inputs = std::iter::once(&a.contract).chain(&a.history).chain(&a.mapping);
+        if let Some(input) = inputs.into_iter().find(|p| same(out, p)) {
+            return Err(Failure::Message(format!(
+                "{flag} {} is an input file ({}): the calibrated contract extends the contract, write it to a new file",
+                out.display(),
+                input.display()
+            )));
+        }
+        if out.is_dir() {
+            return Err(Failure::Message(format!("cannot write {flag} {}: it is a directory", out.display())));
+        }
+        let dir = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            return Err(Failure::Message(format!(
+                "cannot write {flag} {}: no directory {}",
+                out.display(),
+                dir.display()
+            )));
+        }
+    }
+    if let (Some(o), Some(r)) = (&a.out, &a.report)
+        && (o == r || same(o, r))
+    {
+        return Err(Failure::Message(format!(
+            "--out and --report are both {}: the calibrated contract and the report are two files",
+            o.display()
+        )));
+    }
+    Ok(())
+}
+
 pub(crate) fn calibrate(a: &Args) -> Outcome {
     let contract = match load_all(std::slice::from_ref(&a.contract)) {
         Ok(mut v) => v.remove(0).1,
@@ -48,30 +102,15 @@ pub(crate) fn calibrate(a: &Args) -> Outcome {
             mapping.add_flag(c).map_err(actuals)?;
         }
         let history = kasim_actuals::history::read_history(&a.history, &mapping, contract.calendar.granularity)
-            .map_err(actuals)?;
+            .map_err(of_history(&a.history))?;
         let out_dir = match a.out.as_deref().and_then(Path::parent) {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        if let Some(out) = &a.out {
-            let same = |p: &Path| matches!((out.canonicalize(), p.canonicalize()), (Ok(x), Ok(y)) if x == y);
-            if same(&a.contract) || a.history.iter().any(|h| same(h)) {
-                return Err(Failure::Message(format!(
-                    "--out {} is an input file: the calibrated contract extends the contract, write it to a new file",
-                    out.display()
-                )));
-            }
-        }
-        if !out_dir.is_dir() {
-            return Err(Failure::Message(format!(
-                "cannot write {}: no directory {}",
-                a.out.as_deref().unwrap_or(Path::new("")).display(),
-                out_dir.display()
-            )));
-        }
+        check_outputs(a)?;
         let options = Options { backtest_runs: a.runs, seed: a.seed };
         let report = CalibrationReport::prepare(&a.contract, &contract, &history, &a.history, &out_dir, &options)
-            .map_err(actuals)?;
+            .map_err(of_history(&a.history))?;
         let view = crate::VIEW.get().copied().unwrap_or_default();
         let rendered = match (&a.report, &a.out) {
             (Some(_), _) => Some(kasim_report::emit::render(&report, a.format.into(), &view)?),

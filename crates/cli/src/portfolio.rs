@@ -13,6 +13,19 @@ use crate::{Failure, Outcome, done, emit};
 pub(crate) fn portfolio(file: &Path, cfg: &RunConfig, format: Format, to: Option<&Path>) -> Outcome {
     done((|| {
         let p = kasim_core::portfolio::load_portfolio(file).map_err(Failure::Core)?;
+        // `--out` naming an input would replace what the report was computed from.
+        if let Some(out) = to.and_then(|o| o.canonicalize().ok()) {
+            let inputs = std::iter::once(file).chain(p.members.iter().map(|m| m.file.as_path()));
+            for i in inputs {
+                if i.canonicalize().is_ok_and(|i| i == out) {
+                    return Err(Failure::Message(format!(
+                        "--out {} is an input file ({}): write the report to a new file",
+                        to.unwrap_or(i).display(),
+                        i.display()
+                    )));
+                }
+            }
+        }
         let compiled = p
             .members
             .iter()

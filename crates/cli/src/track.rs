@@ -40,7 +40,43 @@ fn actuals(e: kasim_actuals::Error) -> Failure {
     }
 }
 
+/// As [`actuals`], an error about the history as a whole (too thin to use) prefixed with the
+/// history files, so every message names its input.
+fn of_history(files: &[PathBuf]) -> impl Fn(kasim_actuals::Error) -> Failure + '_ {
+    move |e| match e {
+        kasim_actuals::Error::Thin(m) => {
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            Failure::Message(format!("{}: {m}", names.join(", ")))
+        }
+        other => actuals(other),
+    }
+}
+
+/// `--out` naming one of the inputs: the report would replace what it was computed from.
+fn out_is_input(a: &Args) -> Option<Failure> {
+    let out = a.out.as_deref()?.canonicalize().ok()?;
+    let inputs = std::iter::once(&a.file)
+        .chain(&a.calibrated)
+        .chain(&a.actuals)
+        .chain(&a.statement)
+        .chain(&a.previous)
+        .chain(&a.mapping);
+    for p in inputs {
+        if p.canonicalize().is_ok_and(|p| p == out) {
+            return Some(Failure::Message(format!(
+                "--out {} is an input file ({}): write the report to a new file",
+                a.out.as_deref().unwrap_or(p).display(),
+                p.display()
+            )));
+        }
+    }
+    None
+}
+
 pub(crate) fn track(a: &Args) -> Outcome {
+    if let Some(f) = out_is_input(a) {
+        return Outcome::Failed(vec![f]);
+    }
     // The model: the calibrated contract when given (it extends FILE), else FILE.
     let model_file = a.calibrated.clone().unwrap_or_else(|| a.file.clone());
     let contract = match load_all(std::slice::from_ref(&model_file)) {
@@ -56,7 +92,7 @@ pub(crate) fn track(a: &Args) -> Outcome {
             mapping.add_flag(c).map_err(actuals)?;
         }
         let history = kasim_actuals::history::read_history(&a.actuals, &mapping, contract.calendar.granularity)
-            .map_err(actuals)?;
+            .map_err(of_history(&a.actuals))?;
         let statement = match &a.statement {
             Some(f) => {
                 let mut m = Mapping::<StatementRole>::empty();
@@ -69,8 +105,22 @@ pub(crate) fn track(a: &Args) -> Outcome {
         };
         let previous = match &a.previous {
             Some(f) => {
-                let text = std::fs::read_to_string(f)
-                    .map_err(|e| Failure::Message(format!("{}: cannot read: {e}", f.display())))?;
+                // A track report is well under a megabyte: a larger file is not one (and is not
+                // read whole).
+                const MAX_PREVIOUS_BYTES: u64 = 64 << 20;
+                let cannot = |e: std::io::Error| Failure::Message(format!("{}: cannot read: {e}", f.display()));
+                let meta = std::fs::metadata(f).map_err(cannot)?;
+                if !meta.is_file() {
+                    return Err(Failure::Message(format!("{}: cannot read: not a regular file", f.display())));
+                }
+                if meta.len() > MAX_PREVIOUS_BYTES {
+                    return Err(Failure::Message(format!(
+                        "{}: {} bytes is more than the {MAX_PREVIOUS_BYTES}-byte limit of a previous track report",
+                        f.display(),
+                        meta.len()
+                    )));
+                }
+                let text = std::fs::read_to_string(f).map_err(cannot)?;
                 Some(Previous::from_json(f, &text).map_err(actuals)?)
             }
             None => None,
@@ -86,7 +136,7 @@ pub(crate) fn track(a: &Args) -> Outcome {
         };
         let options =
             Options { runs: a.runs, seed: a.seed, threads: usize::from(a.threads), as_of: a.as_of.map(usize::from) };
-        let report = run_track(&inputs, &options).map_err(actuals)?;
+        let report = run_track(&inputs, &options).map_err(of_history(&a.actuals))?;
         emit(&report, a.format, a.out.as_deref())
     })())
 }

@@ -907,5 +907,7 @@ mod track {
     }
 }
 
+#[path = "cli/hostile.rs"]
+mod hostile;
 #[path = "cli/portfolio.rs"]
 mod portfolio;

@@ -256,6 +256,11 @@ pub fn load_portfolio_with(
                     "the depth is a share of the shelf price: give a bounded distribution between 0 and 1 (fixed, uniform, triangular, pert)".into(),
                 );
             }
+            // The distribution's own checks (min ≤ mode ≤ max, …), located here rather than
+            // when the sampler is built.
+            for m in d.problems() {
+                at("drivers.price_war.depth", m);
+            }
         } else if w.promoted_only {
             at("drivers.price_war.promoted_only", "promoted_only applies to a shared depth: give `depth`".into());
         }
@@ -287,6 +292,20 @@ pub fn load_portfolio_with(
         }
         match contract(i, &file) {
             Ok(contract) => {
+                // One calendar for all: located here, where the contract is named.
+                if let Some(first) = members.first().map(|m: &Member| m.contract.calendar.granularity)
+                    && contract.calendar.granularity != first
+                {
+                    at(
+                        &format!("contracts[{i}].file"),
+                        format!(
+                            "{} is on a calendar of {} periods, the first contract on {}: the contracts of a portfolio share one calendar",
+                            file.display(),
+                            contract.calendar.granularity.periods(),
+                            first.periods()
+                        ),
+                    );
+                }
                 let retailer = e.retailer.clone().unwrap_or_else(|| contract.retailer.name.clone());
                 members.push(Member { id, retailer, file, contract });
             }

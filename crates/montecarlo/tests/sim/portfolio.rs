@@ -302,16 +302,17 @@ fn hostile_portfolio_files_are_located() {
     let pr = &e.problems()[0];
     assert_eq!(pr.key_path, "extends", "{pr}");
     assert!(pr.file.ends_with("x.toml") || pr.file.ends_with("y.toml"), "{pr}");
-    // Different calendars are refused when the model is built.
+    // Different calendars are refused when the portfolio is loaded, at the contract's `file`
+    // (the model refuses them too, for a portfolio built by hand).
     write(
         &d,
         "w.toml",
         &Demo::default().toml("").replace("[plan]\n", "[calendar]\ngranularity = \"weekly\"\n\n[plan]\n"),
     );
-    let p = load_portfolio(write(&d, "cal.toml", &portfolio_text(&["a.toml", "w.toml"], ""))).unwrap();
-    let compiled: Vec<Compiled<'_>> = p.members.iter().map(|m| Compiled::new(&m.contract).unwrap()).collect();
-    let e = PortfolioModel::new(&p, &compiled).err().unwrap();
-    assert!(matches!(e, kasim_montecarlo::Error::PortfolioPeriods { .. }), "{e}");
+    let e = load_portfolio(write(&d, "cal.toml", &portfolio_text(&["a.toml", "w.toml"], ""))).unwrap_err();
+    let pr = &e.problems()[0];
+    assert_eq!(pr.key_path, "contracts[1].file", "{pr}");
+    assert!(pr.message.contains("52 periods") && pr.message.contains("share one calendar"), "{pr}");
 }
 
 /// The bundled KA-channel portfolio loads, runs, and its allocation holds.
