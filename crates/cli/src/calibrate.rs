@@ -26,26 +26,6 @@ pub(crate) struct Args {
     pub seed: u64,
 }
 
-fn actuals(e: kasim_actuals::Error) -> Failure {
-    match e {
-        kasim_actuals::Error::Core(c) => Failure::Core(c),
-        kasim_actuals::Error::Simulation(m) => Failure::from(*m),
-        other => Failure::Message(other.to_string()),
-    }
-}
-
-/// As [`actuals`], an error about the history as a whole (too thin to use) prefixed with the
-/// history files, so every message names its input.
-fn of_history(files: &[PathBuf]) -> impl Fn(kasim_actuals::Error) -> Failure + '_ {
-    move |e| match e {
-        kasim_actuals::Error::Thin(m) => {
-            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-            Failure::Message(format!("{}: {m}", names.join(", ")))
-        }
-        other => actuals(other),
-    }
-}
-
 /// `--out` and `--report` are checked before anything is computed or written: neither may be
 /// an input or a directory, they may not be one file, and their directories must exist — so a
 /// bad `--report` never leaves the calibrated contract written alone.
@@ -95,14 +75,14 @@ pub(crate) fn calibrate(a: &Args) -> Outcome {
     };
     done((|| {
         let mut mapping = match &a.mapping {
-            Some(f) => Mapping::from_file(f).map_err(actuals)?,
+            Some(f) => Mapping::from_file(f).map_err(Failure::from)?,
             None => Mapping::new(),
         };
         for c in &a.columns {
-            mapping.add_flag(c).map_err(actuals)?;
+            mapping.add_flag(c).map_err(Failure::from)?;
         }
         let history = kasim_actuals::history::read_history(&a.history, &mapping, contract.calendar.granularity)
-            .map_err(of_history(&a.history))?;
+            .map_err(crate::of_history(&a.history))?;
         let out_dir = match a.out.as_deref().and_then(Path::parent) {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -110,7 +90,7 @@ pub(crate) fn calibrate(a: &Args) -> Outcome {
         check_outputs(a)?;
         let options = Options { backtest_runs: a.runs, seed: a.seed };
         let report = CalibrationReport::prepare(&a.contract, &contract, &history, &a.history, &out_dir, &options)
-            .map_err(of_history(&a.history))?;
+            .map_err(crate::of_history(&a.history))?;
         let view = crate::VIEW.get().copied().unwrap_or_default();
         let rendered = match (&a.report, &a.out) {
             (Some(_), _) => Some(kasim_report::emit::render(&report, a.format.into(), &view)?),

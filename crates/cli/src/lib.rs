@@ -86,6 +86,28 @@ impl From<kasim_negotiate::Error> for Failure {
     }
 }
 
+impl From<kasim_actuals::Error> for Failure {
+    fn from(e: kasim_actuals::Error) -> Self {
+        match e {
+            kasim_actuals::Error::Core(c) => Failure::Core(c),
+            kasim_actuals::Error::Simulation(m) => Failure::from(*m),
+            other => Failure::Message(other.to_string()),
+        }
+    }
+}
+
+/// An actuals error, with one about the history as a whole (too thin to use) prefixed with the
+/// history files, so every message names its input (`kasim calibrate`, `kasim track`).
+pub(crate) fn of_history(files: &[PathBuf]) -> impl Fn(kasim_actuals::Error) -> Failure + '_ {
+    move |e| match e {
+        kasim_actuals::Error::Thin(m) => {
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            Failure::Message(format!("{}: {m}", names.join(", ")))
+        }
+        other => other.into(),
+    }
+}
+
 impl Failure {
     /// The same error, said to concern `file` (unless it locates itself already).
     pub(crate) fn in_file(self, file: &Path) -> Failure {

@@ -32,26 +32,6 @@ pub(crate) struct Args {
     pub out: Option<PathBuf>,
 }
 
-fn actuals(e: kasim_actuals::Error) -> Failure {
-    match e {
-        kasim_actuals::Error::Core(c) => Failure::Core(c),
-        kasim_actuals::Error::Simulation(m) => Failure::from(*m),
-        other => Failure::Message(other.to_string()),
-    }
-}
-
-/// As [`actuals`], an error about the history as a whole (too thin to use) prefixed with the
-/// history files, so every message names its input.
-fn of_history(files: &[PathBuf]) -> impl Fn(kasim_actuals::Error) -> Failure + '_ {
-    move |e| match e {
-        kasim_actuals::Error::Thin(m) => {
-            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-            Failure::Message(format!("{}: {m}", names.join(", ")))
-        }
-        other => actuals(other),
-    }
-}
-
 /// `--out` naming one of the inputs: the report would replace what it was computed from.
 fn out_is_input(a: &Args) -> Option<Failure> {
     let out = a.out.as_deref()?.canonicalize().ok()?;
@@ -85,21 +65,21 @@ pub(crate) fn track(a: &Args) -> Outcome {
     };
     done((|| {
         let mut mapping = match &a.mapping {
-            Some(f) => Mapping::from_file(f).map_err(actuals)?,
+            Some(f) => Mapping::from_file(f).map_err(Failure::from)?,
             None => Mapping::new(),
         };
         for c in &a.columns {
-            mapping.add_flag(c).map_err(actuals)?;
+            mapping.add_flag(c).map_err(Failure::from)?;
         }
         let history = kasim_actuals::history::read_history(&a.actuals, &mapping, contract.calendar.granularity)
-            .map_err(of_history(&a.actuals))?;
+            .map_err(crate::of_history(&a.actuals))?;
         let statement = match &a.statement {
             Some(f) => {
                 let mut m = Mapping::<StatementRole>::empty();
                 for c in &a.statement_columns {
-                    m.add_flag(c).map_err(actuals)?;
+                    m.add_flag(c).map_err(Failure::from)?;
                 }
-                Some(kasim_actuals::statement::read_statement(f, &m).map_err(actuals)?)
+                Some(kasim_actuals::statement::read_statement(f, &m).map_err(Failure::from)?)
             }
             None => None,
         };
@@ -121,7 +101,7 @@ pub(crate) fn track(a: &Args) -> Outcome {
                     )));
                 }
                 let text = std::fs::read_to_string(f).map_err(cannot)?;
-                Some(Previous::from_json(f, &text).map_err(actuals)?)
+                Some(Previous::from_json(f, &text).map_err(Failure::from)?)
             }
             None => None,
         };
@@ -136,7 +116,7 @@ pub(crate) fn track(a: &Args) -> Outcome {
         };
         let options =
             Options { runs: a.runs, seed: a.seed, threads: usize::from(a.threads), as_of: a.as_of.map(usize::from) };
-        let report = run_track(&inputs, &options).map_err(of_history(&a.actuals))?;
+        let report = run_track(&inputs, &options).map_err(crate::of_history(&a.actuals))?;
         emit(&report, a.format, a.out.as_deref())
     })())
 }

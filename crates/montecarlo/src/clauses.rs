@@ -83,7 +83,7 @@ pub fn bytes_per_scenario(rules: usize) -> u64 {
 }
 
 /// Units of the last booked decimal to cents (exact with ≤ 2 decimals, else half to even).
-fn to_cents(units: i128, decimals: u32, output: &'static str) -> Result<i64, Error> {
+pub(crate) fn to_cents(units: i128, decimals: u32, output: &'static str) -> Result<i64, Error> {
     let c = if decimals <= 2 {
         units.checked_mul(10i128.pow(2 - decimals))
     } else {

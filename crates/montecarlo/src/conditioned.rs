@@ -141,21 +141,6 @@ struct Scenario {
     invoiced: Vec<i128>,
 }
 
-fn cents_of(units: i128, decimals: u32) -> Result<i64, Error> {
-    let c = if decimals <= 2 {
-        units.checked_mul(10i128.pow(2 - decimals))
-    } else {
-        Decimal::try_from_i128_with_scale(units, decimals)
-            .ok()
-            .and_then(|d| (d * Decimal::ONE_HUNDRED).round().to_i128())
-    };
-    c.and_then(|c| i64::try_from(c).ok()).ok_or(Error::Overflow {
-        output: "clause amount",
-        value: Decimal::try_from_i128_with_scale(units, decimals)
-            .map_or(OverflowValue::BeyondDecimal, OverflowValue::Exact),
-    })
-}
-
 /// Runs `model` with the closed periods in place in every scenario (see the [module
 /// docs](self)); `cfg.tolerance` is ignored. Byte-identical at any thread count.
 ///
@@ -201,7 +186,11 @@ pub fn run_track(model: &Model<'_>, closed: &Closed, cfg: &RunConfig) -> Result<
                         let scenario = (|| {
                             let (row, t) = model.row_rules_edited(cfg.seed, k, ws, cap, &mut edit)?;
                             let d = cap.decimals();
-                            let cents = cap.amounts.iter().map(|&u| cents_of(u, d)).collect::<Result<Vec<_>, _>>()?;
+                            let cents = cap
+                                .amounts
+                                .iter()
+                                .map(|&u| crate::clauses::to_cents(u, d, "clause amount"))
+                                .collect::<Result<Vec<_>, _>>()?;
                             let cogs = t
                                 .cost_of_goods
                                 .checked_mul(Decimal::ONE_HUNDRED)
