@@ -279,7 +279,7 @@ pub enum Command {
         statement: Option<PathBuf>,
         /// The statement's column for a role, e.g. `--statement-column fee_type=项目名称`
         /// (repeatable). Roles: date, fee_type, amount, reference.
-        #[arg(long = "statement-column", value_name = "ROLE=HEADER")]
+        #[arg(long = "statement-column", value_name = "ROLE=HEADER", requires = "statement")]
         statement_columns: Vec<String>,
         /// The JSON this command wrote last time: report what changed.
         #[arg(long)]
