@@ -322,10 +322,14 @@ pub enum Command {
         out: Option<PathBuf>,
     },
     /// The full ledger of one simulated scenario (why was that one a loss?).
+    ///
+    /// Given a portfolio file, the scenario of `kasim portfolio` at the same seed: the shared
+    /// drivers drawn, the DC's capacity per period, every lowest-market-price claim (最低价)
+    /// and each chain's ledger (docs/portfolio.md, "Replaying a scenario").
     Replay {
-        /// Contract file (TOML).
+        /// Contract file (TOML), or a portfolio file.
         file: PathBuf,
-        /// Scenario index (0-based), as in `simulate` results.
+        /// Scenario index (0-based), as in `simulate` (or `portfolio`) results.
         #[arg(long, value_parser = clap::value_parser!(u64).range(..MAX_RUNS))]
         scenario: u64,
         /// Master seed of the run.

@@ -20,6 +20,7 @@ mod commands;
 pub mod diagnostics;
 mod negotiate;
 mod portfolio;
+mod replay;
 mod track;
 
 use args::{Cli, Command};

@@ -705,9 +705,10 @@ impl PortfolioModel<'_> {
                     .filter(|(i, pr)| pr.period == p && self.targets[*i].contains(&(b, s)))
                     .min_by_key(|(i, pr)| (pr.price_micro, *i))
                     .map(|(_, pr)| pr);
-                let cost = Decimal::from(i128::from(cell.match_gap_micro - old.match_gap_micro) * i128::from(cell.sold))
-                    / Decimal::from(1_000_000)
-                    * share;
+                let cost =
+                    Decimal::from(i128::from(cell.match_gap_micro - old.match_gap_micro) * i128::from(cell.sold))
+                        / Decimal::from(1_000_000)
+                        * share;
                 claims.push(ClaimDetail {
                     promoting_chain: by.map_or_else(String::new, |pr| self.ids[pr.chain].clone()),
                     matching_chain: self.ids[b].clone(),

@@ -624,3 +624,32 @@ fn portfolio_report_is_consistent() {
     assert_eq!(csv.lines().count(), 1 + p.members.len());
     assert!(kasim_report::portfolio::cascade_total(&report) > rust_decimal::Decimal::ZERO);
 }
+
+/// A replayed portfolio scenario: every table cell is in the JSON (the chains' ledgers
+/// included), the CSV is the chains' table, each chain's ledger reconciles to its row, and
+/// the claims' costs add up to the total.
+#[test]
+fn portfolio_replay_is_consistent() {
+    use kasim_montecarlo::portfolio::PortfolioModel;
+    use kasim_report::replay::PortfolioReplayReport;
+    let f = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/portfolio/ka-channel.toml");
+    let p = kasim_core::portfolio::load_portfolio(&f).unwrap();
+    let compiled: Vec<kasim_core::Compiled<'_>> =
+        p.members.iter().map(|m| kasim_core::Compiled::new(&m.contract).unwrap()).collect();
+    let model = PortfolioModel::new(&p, &compiled).unwrap();
+    let members: Vec<(String, &Contract)> =
+        p.members.iter().map(|m| (m.file.display().to_string(), &m.contract)).collect();
+    let report = PortfolioReplayReport::new(&p.name, "ka-channel.toml", &members, model.scenario_detail(2, 3).unwrap());
+    assert_consistent(&report);
+    let csv = emit(&report, Format::Csv).unwrap();
+    assert_eq!(csv.lines().count(), 1 + p.members.len());
+    for c in &report.chains {
+        assert_eq!(c.net_contribution, c.explain.pnl.net_contribution, "{}", c.id);
+        assert!(c.explain.reconciliation.balanced, "{}", c.id);
+    }
+    assert_eq!(report.net_contribution, report.chains.iter().map(|c| c.net_contribution).sum::<Decimal>());
+    assert_eq!(report.claims_total, report.claims.iter().map(|c| c.cost).sum::<Decimal>());
+    assert!(report.claims_total > Decimal::ZERO);
+    let html = emit(&report, Format::Html).unwrap();
+    assert!(html.contains("最低价索赔") && html.contains("warehouse-club"));
+}

@@ -394,7 +394,10 @@ fn bundled_portfolio_replays_exactly() {
             }
             let claimed: Decimal = d.claims.iter().map(|c| c.cost).sum();
             let by_promotion: Decimal = d.promotions.iter().map(|c| c.cascade_cost).sum();
-            assert!((claimed - by_promotion).abs() <= Decimal::new(d.claims.len() as i64, 2), "{claimed} {by_promotion}");
+            assert!(
+                (claimed - by_promotion).abs() <= Decimal::new(d.claims.len() as i64, 2),
+                "{claimed} {by_promotion}"
+            );
             any_claim |= !d.claims.is_empty();
         }
         assert!(any_claim);
