@@ -177,6 +177,72 @@ impl Brief<'_> {
         t.into()
     }
 
+    /// Give-get clauses (有条件费用): each conditioned clause's condition, P(met), expected
+    /// charge against the unconditional one (what the give-get saves), the DM and display fees
+    /// that could be conditioned, and what to ask for.
+    fn give_get_section(&self) -> Option<Block> {
+        if self.give_get.is_empty() {
+            return None;
+        }
+        let mut t = Table::new(
+            "give_get",
+            vec![
+                Column::text("contract", Text::both("Contract", "合同")),
+                Column::text("id", Text::both("Clause", "条款")),
+                Column::text("label", Text::both("Name", "名称")),
+                Column::text("condition", Text::both("Condition", "条件")),
+                Column::text("status", Text::both("In the contract", "合同中")),
+                Column::number("p_met", Text::both("P(condition met all year)", "全年达成概率")),
+                Column::number("expected", Text::both("Expected charge", "预期费用")),
+                Column::number("unconditional", Text::both("Unconditional charge", "无条件费用")),
+                Column::number("saving", Text::both("Give-get saves", "条件节省")),
+                Column::number("plan", Text::both("Plan, conditioned", "计划（有条件）")).detail(),
+                Column::number("plan_unconditional", Text::both("Plan, unconditional", "计划（无条件）")).detail(),
+            ],
+        )
+        .keyed(2)
+        .titled(Text::both(
+            "Give-get clauses: fees conditioned on the retailer's performance",
+            "有条件费用（以零售商履约为条件）",
+        ));
+        for x in &self.give_get {
+            t.row(vec![
+                Value::text(self.name(x.contract)),
+                Value::text(&x.id),
+                Value::Name(Text::both(&x.label, &x.label_zh)),
+                Value::Name(Text::both(&x.condition_en, &x.condition_zh)),
+                if x.conditioned {
+                    Value::label("conditioned", Text::both("conditioned", "有条件"))
+                } else {
+                    Value::label("proposed", Text::both("proposed", "建议"))
+                },
+                Value::Probability(x.p_met),
+                Value::Cost(x.expected),
+                Value::Cost(x.unconditional),
+                Value::Money(x.saving),
+                Value::Cost(x.plan),
+                Value::Cost(x.plan_unconditional),
+            ]);
+        }
+        let mut blocks: Vec<Block> = vec![t.into()];
+        if !self.give_get_advice.is_empty() {
+            let mut a = Table::new(
+                "give_get_advice",
+                vec![
+                    Column::text("id", Text::both("Clause", "条款")),
+                    Column::text("advice", Text::both("Advice", "建议")),
+                    Column::number("saving", Text::both("Expected saving", "预期节省")),
+                ],
+            )
+            .titled(Text::both("What to ask for", "谈判建议"));
+            for x in &self.give_get_advice {
+                a.row(vec![Value::text(&x.id), Value::Name(Text::both(&x.en, &x.zh)), Value::Money(x.saving)]);
+            }
+            blocks.push(a.into());
+        }
+        Some(Section::new("give_get", Text::both("Give-get clauses", "有条件费用"), blocks).into())
+    }
+
     /// Clauses to read together: binding floors with what they top up, tiers, caps.
     fn interaction_section(&self) -> Option<Block> {
         if self.interactions.is_empty() {
@@ -602,6 +668,7 @@ impl Report for BriefReport {
         doc.blocks.push(b.summary_block());
         doc.blocks.push(b.clause_table());
         doc.blocks.extend(b.interaction_section());
+        doc.blocks.extend(b.give_get_section());
         doc.blocks.push(b.risk_section());
         doc.blocks.push(b.compliance_section());
         if let Some(plan) = &self.negotiation {
