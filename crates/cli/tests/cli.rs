@@ -911,5 +911,5 @@ mod track {
 mod hostile;
 #[path = "cli/portfolio.rs"]
 mod portfolio;
-#[path = "cli/replay.rs"]
-mod replay;
+#[path = "cli/views.rs"]
+mod views;

@@ -626,6 +626,25 @@ fn round_cents(d: Decimal) -> Decimal {
 }
 
 impl PortfolioModel<'_> {
+    /// Every promotion's line of a run (as [`PortfolioReport::cascade`], but claims or not), in
+    /// the run's order: chain, then period, then SKU.
+    pub fn promotion_lines(&self, results: &PortfolioResults) -> Vec<PromotionLine> {
+        let n = results.len();
+        self.promotions
+            .iter()
+            .enumerate()
+            .map(|(i, pr)| PromotionLine {
+                chain: self.ids[pr.chain].clone(),
+                sku: self.models[pr.chain].compiled.skus[pr.sku].id.clone(),
+                period: pr.period + 1,
+                promo_price: micro(pr.price_micro),
+                own_cost: mean_scaled(results.sums.own[i], n, 6),
+                cascade_cost: mean_scaled(results.sums.cascade[i], n, 12),
+                p_claim: results.sums.claims[i] as f64 / n.max(1) as f64,
+            })
+            .collect()
+    }
+
     /// Replays scenario `index` of a portfolio run seeded `seed`: the shared drivers drawn, the
     /// DC's capacity per period, every cascade claim and each chain's settled ledger. The rows
     /// are those [`PortfolioModel::scenario`] gives (the run's row `index`), and each

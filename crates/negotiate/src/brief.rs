@@ -360,6 +360,89 @@ pub struct GiveGetAdvice {
     pub zh: String,
 }
 
+/// One promotion's cost across the KA channel in one portfolio (means over the scenarios).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PromotionCosts {
+    /// The promotion price.
+    pub promo_price: Decimal,
+    /// Own price investment at the chain: units sold × (shelf − promotion price).
+    pub own_cost: Decimal,
+    /// Price-match funding it triggers at the other chains (最低价).
+    pub cascade_cost: Decimal,
+    /// Share of scenarios in which it triggered a claim.
+    pub p_claim: f64,
+}
+
+/// One promotion (a promoted SKU-period with a promotion price) of the member chain, with
+/// BASE and with DRAFT in its place.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChannelPromotion {
+    /// The SKU.
+    pub sku: String,
+    /// The period (1-based).
+    pub period: usize,
+    /// With BASE (absent: BASE does not run it).
+    pub base: Option<PromotionCosts>,
+    /// With DRAFT (absent: DRAFT does not run it).
+    pub draft: Option<PromotionCosts>,
+}
+
+/// The KA channel with one contract in the member's place.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChannelSide {
+    /// The channel's total net contribution (mean, percentiles, VaR/CVaR 95%, P(loss)).
+    pub net_contribution: Summary,
+    /// The channel's mean fee spend.
+    pub fees_mean: Decimal,
+    /// The member chain's mean net contribution.
+    pub member_net_contribution: Decimal,
+    /// The other chains' mean net contribution (Σ over them, exact to the cent).
+    pub others_net_contribution: Decimal,
+    /// The member's promotions (promoted SKU-periods with a promotion price).
+    pub promotions: usize,
+    /// Σ of their own price investment (means).
+    pub own_cost: Decimal,
+    /// Σ of the price-match funding they trigger at the other chains (means).
+    pub cascade_cost: Decimal,
+    /// Mean price-match funding the member pays for the other chains' promotions.
+    pub claims_paid: Decimal,
+}
+
+/// "Across the KA channel / 渠道视角": DRAFT's promotions' cost across a portfolio, and the
+/// channel's net contribution and CVaR with BASE and with DRAFT in the member's place, on
+/// common scenarios (the same seed, the member's same id: every chain draws the same years).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PortfolioView {
+    /// The portfolio's name.
+    pub portfolio: String,
+    /// The portfolio file.
+    pub file: String,
+    /// The member whose contract BASE and DRAFT are.
+    pub member: String,
+    /// Scenarios.
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// The channel with BASE.
+    pub base: ChannelSide,
+    /// The channel with DRAFT.
+    pub draft: ChannelSide,
+    /// Channel mean net contribution, DRAFT − BASE.
+    pub net_contribution_change: Decimal,
+    /// Channel CVaR 95%, DRAFT − BASE.
+    pub cvar95_change: Decimal,
+    /// The other chains' mean net contribution, DRAFT − BASE (the cascade's reach).
+    pub others_change: Decimal,
+    /// Share of scenarios in which the channel earns less with DRAFT than with BASE.
+    pub p_draft_below_base: f64,
+    /// The member's promotions, BASE and DRAFT, in (period, SKU) order.
+    pub promotions: Vec<ChannelPromotion>,
+    /// The sentence a KA manager uses, English.
+    pub en: String,
+    /// The sentence, Chinese.
+    pub zh: String,
+}
+
 /// `kasim brief`: see the [module docs](self).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BriefReport {
@@ -407,6 +490,9 @@ pub struct BriefReport {
     /// What to ask for or keep about the give-get conditions (against DRAFT).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub give_get_advice: Vec<GiveGetAdvice>,
+    /// Across the KA channel (渠道视角), with `kasim brief --portfolio FILE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portfolio: Option<PortfolioView>,
 }
 
 /// What [`BriefReport::prepare`] adds to the clause analysis.
@@ -680,6 +766,7 @@ impl BriefReport {
             tornado: None,
             give_get: Vec::new(),
             give_get_advice: Vec::new(),
+            portfolio: None,
         }
     }
 
@@ -870,6 +957,134 @@ fn interactions(prepared: &[Prepared<'_>]) -> Vec<Interaction> {
         push(InteractionKind::Cap, Vec::new());
     }
     out
+}
+
+/// One run of a portfolio with `contract` in member `member`'s place: its report, the
+/// channel totals per scenario, the member's promotions and the others' Σ net contribution.
+fn channel_side(
+    portfolio: &kasim_core::portfolio::Portfolio,
+    member: usize,
+    contract: &Contract,
+    file: &str,
+    cfg: &RunConfig,
+) -> Result<(ChannelSide, Vec<i64>, Vec<kasim_montecarlo::portfolio::PromotionLine>), Error> {
+    use kasim_montecarlo::portfolio::{PortfolioModel, PortfolioReport};
+    let mut p = portfolio.clone();
+    let m = &mut p.members[member];
+    m.contract = contract.clone();
+    m.file = std::path::PathBuf::from(file);
+    m.retailer = contract.retailer.name.clone();
+    let compiled = p.members.iter().map(|m| Compiled::new(&m.contract)).collect::<Result<Vec<_>, _>>()?;
+    let model = PortfolioModel::new(&p, &compiled)?;
+    let results = model.run(cfg)?;
+    let report = PortfolioReport::new(&p, &model, &results, cfg);
+    let n = results.len();
+    let others: i128 = results
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != member)
+        .flat_map(|(_, r)| r.iter().map(|x| i128::from(x.net_contribution)))
+        .sum();
+    let id = &p.members[member].id;
+    let lines: Vec<_> = model.promotion_lines(&results).into_iter().filter(|l| &l.chain == id).collect();
+    let line = &report.retailers[member];
+    let side = ChannelSide {
+        net_contribution: report.net_contribution.clone(),
+        fees_mean: report.fees.mean,
+        member_net_contribution: line.net_contribution.mean,
+        others_net_contribution: mean(others, n),
+        promotions: lines.len(),
+        own_cost: lines.iter().map(|l| l.own_cost).sum(),
+        cascade_cost: lines.iter().map(|l| l.cascade_cost).sum(),
+        claims_paid: line.cascade_paid,
+    };
+    Ok((side, results.total_net(), lines))
+}
+
+impl PortfolioView {
+    /// The channel view of a brief: `portfolio` run twice on the same scenarios (`cfg`), with
+    /// BASE and with DRAFT as member `member`'s contract (the member keeps its id, so its
+    /// streams and every other chain's are the same in both runs).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Core`] when a contract does not compile; [`Error::Simulation`] for a
+    /// calendar that differs from the portfolio's, a distribution that cannot be sampled or a
+    /// failed scenario.
+    pub fn new(
+        portfolio: &kasim_core::portfolio::Portfolio,
+        member: usize,
+        base: Input<'_>,
+        draft: Input<'_>,
+        cfg: &RunConfig,
+    ) -> Result<PortfolioView, Error> {
+        let cfg = RunConfig { tolerance: None, ..*cfg };
+        let (b, bt, bl) = channel_side(portfolio, member, base.contract, base.file, &cfg)?;
+        let (d, dt, dl) = channel_side(portfolio, member, draft.contract, draft.file, &cfg)?;
+        let below = bt.iter().zip(&dt).filter(|(x, y)| y < x).count();
+        let costs = |l: &kasim_montecarlo::portfolio::PromotionLine| PromotionCosts {
+            promo_price: l.promo_price,
+            own_cost: l.own_cost,
+            cascade_cost: l.cascade_cost,
+            p_claim: l.p_claim,
+        };
+        let mut keys: Vec<(usize, String)> = bl.iter().chain(&dl).map(|l| (l.period, l.sku.clone())).collect();
+        keys.sort();
+        keys.dedup();
+        let find = |v: &[kasim_montecarlo::portfolio::PromotionLine], k: &(usize, String)| {
+            v.iter().find(|l| l.period == k.0 && l.sku == k.1).map(costs)
+        };
+        let promotions = keys
+            .iter()
+            .map(|k| ChannelPromotion { sku: k.1.clone(), period: k.0, base: find(&bl, k), draft: find(&dl, k) })
+            .collect();
+        let id = portfolio.members[member].id.clone();
+        let cur = draft.contract.currency.as_str();
+        let m = |x: Decimal| say_money(x, cur);
+        let signed = |x: Decimal| if x.is_sign_negative() { format!("−{}", m(-x)) } else { format!("+{}", m(x)) };
+        let net_change = d.net_contribution.mean - b.net_contribution.mean;
+        let cvar_change = d.net_contribution.cvar95 - b.net_contribution.cvar95;
+        let en = format!(
+            "The draft's {} promotions at {id} cost {} at this chain and {} more in price-match claims at the other chains \
+             (last year's {}: {} and {}); the channel's mean net contribution changes by {}, its CVaR 95% by {}.",
+            d.promotions,
+            m(d.own_cost),
+            m(d.cascade_cost),
+            b.promotions,
+            m(b.own_cost),
+            m(b.cascade_cost),
+            signed(net_change),
+            signed(cvar_change),
+        );
+        let zh = format!(
+            "草案在 {id} 的 {} 个促销：本店让价 {}，另在其他零售商引发最低价补差 {}（去年 {} 个：{} 和 {}）；渠道平均净贡献变化 {}，CVaR 95% 变化 {}。",
+            d.promotions,
+            m(d.own_cost),
+            m(d.cascade_cost),
+            b.promotions,
+            m(b.own_cost),
+            m(b.cascade_cost),
+            signed(net_change),
+            signed(cvar_change),
+        );
+        Ok(PortfolioView {
+            portfolio: portfolio.name.clone(),
+            file: portfolio.file.display().to_string(),
+            member: id,
+            runs: cfg.runs,
+            seed: cfg.seed,
+            net_contribution_change: net_change,
+            cvar95_change: cvar_change,
+            others_change: d.others_net_contribution - b.others_net_contribution,
+            p_draft_below_base: below as f64 / bt.len().max(1) as f64,
+            base: b,
+            draft: d,
+            promotions,
+            en,
+            zh,
+        })
+    }
 }
 
 /// Plan amounts per slot of a compiled contract, exact.

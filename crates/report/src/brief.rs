@@ -177,6 +177,134 @@ impl Brief<'_> {
         t.into()
     }
 
+    /// Across the KA channel (渠道视角): DRAFT's promotions' cost at this chain and in
+    /// price-match claims at the others, and the channel's net contribution and CVaR with BASE
+    /// and with DRAFT on common scenarios.
+    fn portfolio_section(&self) -> Option<Block> {
+        let v = self.portfolio.as_ref()?;
+        let mut kv = KeyValues::new("channel_summary");
+        kv.pair("sentence", Text::both("In one sentence", "一句话"), Value::Name(Text::both(&v.en, &v.zh)));
+        kv.pair("portfolio", Text::both("Portfolio", "组合"), Value::text(&v.portfolio));
+        kv.pair("member", Text::both("The chain of BASE and DRAFT", "基准与草案所属零售商"), Value::text(&v.member));
+        kv.pair(
+            "p_draft_below_base",
+            Text::both("P(channel earns less with the draft)", "草案下渠道净贡献更低的概率"),
+            Value::Probability(v.p_draft_below_base),
+        );
+        let mut t = Table::new(
+            "channel",
+            vec![
+                Column::text("statistic", Text::both("Across the channel", "渠道")),
+                Column::number("base", Text::both("With BASE", "基准")),
+                Column::number("draft", Text::both("With DRAFT", "草案")),
+                Column::number("change", Text::both("Change", "变化")),
+            ],
+        )
+        .titled(Text::both(
+            "The KA channel with BASE and with DRAFT (same scenarios)",
+            "KA 渠道：基准 vs 草案（相同情景）",
+        ));
+        let (b, d) = (&v.base, &v.draft);
+        let rows: [(&str, Text, Decimal, Decimal, bool); 9] = [
+            (
+                "net_contribution_mean",
+                Text::both("Channel net contribution, mean", "渠道净贡献均值"),
+                b.net_contribution.mean,
+                d.net_contribution.mean,
+                false,
+            ),
+            (
+                "net_contribution_var95",
+                Text::both("Channel VaR 95% (P5)", "渠道风险价值 95%"),
+                b.net_contribution.var95,
+                d.net_contribution.var95,
+                false,
+            ),
+            (
+                "net_contribution_cvar95",
+                Text::both("Channel CVaR 95% (mean of worst 5%)", "渠道条件风险价值 95%"),
+                b.net_contribution.cvar95,
+                d.net_contribution.cvar95,
+                false,
+            ),
+            ("fees_mean", Text::both("Channel fee spend, mean", "渠道费用均值"), b.fees_mean, d.fees_mean, true),
+            (
+                "member_net_contribution",
+                Text::both("This chain's net contribution, mean", "本零售商净贡献均值"),
+                b.member_net_contribution,
+                d.member_net_contribution,
+                false,
+            ),
+            (
+                "others_net_contribution",
+                Text::both("Other chains' net contribution, mean", "其他零售商净贡献均值"),
+                b.others_net_contribution,
+                d.others_net_contribution,
+                false,
+            ),
+            (
+                "own_cost",
+                Text::both("Promotions' price investment at this chain", "本店促销让价"),
+                b.own_cost,
+                d.own_cost,
+                true,
+            ),
+            (
+                "cascade_cost",
+                Text::both("Their price-match claims at the other chains", "引发他店最低价补差"),
+                b.cascade_cost,
+                d.cascade_cost,
+                true,
+            ),
+            (
+                "claims_paid",
+                Text::both("Claims paid here for the others' promotions", "本店为他店促销补差"),
+                b.claims_paid,
+                d.claims_paid,
+                true,
+            ),
+        ];
+        for (key, label, x, y, cost) in rows {
+            let cell = |a: Decimal| if cost { Value::Cost(a) } else { Value::Money(a) };
+            t.row(vec![Value::label(key, label), cell(x), cell(y), cell(y - x)]);
+        }
+        t.row(vec![
+            Value::label("promotions", Text::both("Promotions at this chain", "本店促销数")),
+            Value::Count(b.promotions as i64),
+            Value::Count(d.promotions as i64),
+            Value::Count(d.promotions as i64 - b.promotions as i64),
+        ]);
+        let mut p = Table::new(
+            "channel_promotions",
+            vec![
+                Column::text("sku", Text::both("SKU", "商品")),
+                Column::number("period", Text::both("Period", "期间")),
+                Column::number("base_promo_price", Text::both("BASE promotion price", "基准促销价")).detail(),
+                Column::number("base_own_cost", Text::both("BASE own price investment", "基准本店让价")),
+                Column::number("base_cascade_cost", Text::both("BASE cascade elsewhere", "基准他店补差")),
+                Column::number("draft_promo_price", Text::both("DRAFT promotion price", "草案促销价")).detail(),
+                Column::number("draft_own_cost", Text::both("DRAFT own price investment", "草案本店让价")),
+                Column::number("draft_cascade_cost", Text::both("DRAFT cascade elsewhere", "草案他店补差")),
+                Column::number("draft_p_claim", Text::both("DRAFT P(claim)", "草案索赔概率")).detail(),
+            ],
+        )
+        .keyed(2)
+        .titled(Text::both("This chain's promotions across the channel", "本店促销的渠道成本"));
+        for x in &v.promotions {
+            let side = |c: &Option<kasim_negotiate::brief::PromotionCosts>| match c {
+                Some(c) => [Value::UnitPrice(c.promo_price), Value::Cost(c.own_cost), Value::Cost(c.cascade_cost)],
+                None => [Value::Missing, Value::Missing, Value::Missing],
+            };
+            let mut row = vec![Value::text(&x.sku), Value::Count(x.period as i64)];
+            row.extend(side(&x.base));
+            row.extend(side(&x.draft));
+            row.push(x.draft.as_ref().map_or(Value::Missing, |c| Value::Probability(c.p_claim)));
+            p.row(row);
+        }
+        let title = Text::both(format!("Across the KA channel: {}", v.portfolio), format!("渠道视角：{}", v.portfolio));
+        Some(Section::new("across_channel", title, vec![kv.into(), t.into(), p.into()]).into())
+    }
+
     /// Give-get clauses (有条件费用): each conditioned clause's condition, P(met), expected
     /// charge against the unconditional one (what the give-get saves), the DM and display fees
     /// that could be conditioned, and what to ask for.
@@ -669,6 +797,7 @@ impl Report for BriefReport {
         doc.blocks.push(b.clause_table());
         doc.blocks.extend(b.interaction_section());
         doc.blocks.extend(b.give_get_section());
+        doc.blocks.extend(b.portfolio_section());
         doc.blocks.push(b.risk_section());
         doc.blocks.push(b.compliance_section());
         if let Some(plan) = &self.negotiation {
