@@ -408,6 +408,25 @@ pub struct ChannelSide {
     pub claims_paid: Decimal,
 }
 
+/// The figures of [`ChannelSide`] not in [`PortfolioView`] itself, DRAFT − BASE.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChannelChanges {
+    /// Channel VaR 95% (P5).
+    pub var95: Decimal,
+    /// Channel mean fee spend.
+    pub fees_mean: Decimal,
+    /// The member chain's mean net contribution.
+    pub member_net_contribution: Decimal,
+    /// The member's promotions' own price investment.
+    pub own_cost: Decimal,
+    /// The price-match funding they trigger elsewhere.
+    pub cascade_cost: Decimal,
+    /// The claims the member pays for the others' promotions.
+    pub claims_paid: Decimal,
+    /// The number of the member's promotions.
+    pub promotions: i64,
+}
+
 /// "Across the KA channel / 渠道视角": DRAFT's promotions' cost across a portfolio, and the
 /// channel's net contribution and CVaR with BASE and with DRAFT in the member's place, on
 /// common scenarios (the same seed, the member's same id: every chain draws the same years).
@@ -433,6 +452,8 @@ pub struct PortfolioView {
     pub cvar95_change: Decimal,
     /// The other chains' mean net contribution, DRAFT − BASE (the cascade's reach).
     pub others_change: Decimal,
+    /// Every other figure of [`ChannelSide`], DRAFT − BASE.
+    pub changes: ChannelChanges,
     /// Share of scenarios in which the channel earns less with DRAFT than with BASE.
     pub p_draft_below_base: f64,
     /// The member's promotions, BASE and DRAFT, in (period, SKU) order.
@@ -1077,6 +1098,15 @@ impl PortfolioView {
             net_contribution_change: net_change,
             cvar95_change: cvar_change,
             others_change: d.others_net_contribution - b.others_net_contribution,
+            changes: ChannelChanges {
+                var95: d.net_contribution.var95 - b.net_contribution.var95,
+                fees_mean: d.fees_mean - b.fees_mean,
+                member_net_contribution: d.member_net_contribution - b.member_net_contribution,
+                own_cost: d.own_cost - b.own_cost,
+                cascade_cost: d.cascade_cost - b.cascade_cost,
+                claims_paid: d.claims_paid - b.claims_paid,
+                promotions: d.promotions as i64 - b.promotions as i64,
+            },
             p_draft_below_base: below as f64 / bt.len().max(1) as f64,
             base: b,
             draft: d,

@@ -204,13 +204,14 @@ impl Brief<'_> {
             "The KA channel with BASE and with DRAFT (same scenarios)",
             "KA 渠道：基准 vs 草案（相同情景）",
         ));
-        let (b, d) = (&v.base, &v.draft);
-        let rows: [(&str, Text, Decimal, Decimal, bool); 9] = [
+        let (b, d, c) = (&v.base, &v.draft, &v.changes);
+        let rows: [(&str, Text, Decimal, Decimal, Decimal, bool); 9] = [
             (
                 "net_contribution_mean",
                 Text::both("Channel net contribution, mean", "渠道净贡献均值"),
                 b.net_contribution.mean,
                 d.net_contribution.mean,
+                v.net_contribution_change,
                 false,
             ),
             (
@@ -218,6 +219,7 @@ impl Brief<'_> {
                 Text::both("Channel VaR 95% (P5)", "渠道风险价值 95%"),
                 b.net_contribution.var95,
                 d.net_contribution.var95,
+                c.var95,
                 false,
             ),
             (
@@ -225,14 +227,23 @@ impl Brief<'_> {
                 Text::both("Channel CVaR 95% (mean of worst 5%)", "渠道条件风险价值 95%"),
                 b.net_contribution.cvar95,
                 d.net_contribution.cvar95,
+                v.cvar95_change,
                 false,
             ),
-            ("fees_mean", Text::both("Channel fee spend, mean", "渠道费用均值"), b.fees_mean, d.fees_mean, true),
+            (
+                "fees_mean",
+                Text::both("Channel fee spend, mean", "渠道费用均值"),
+                b.fees_mean,
+                d.fees_mean,
+                c.fees_mean,
+                true,
+            ),
             (
                 "member_net_contribution",
                 Text::both("This chain's net contribution, mean", "本零售商净贡献均值"),
                 b.member_net_contribution,
                 d.member_net_contribution,
+                c.member_net_contribution,
                 false,
             ),
             (
@@ -240,6 +251,7 @@ impl Brief<'_> {
                 Text::both("Other chains' net contribution, mean", "其他零售商净贡献均值"),
                 b.others_net_contribution,
                 d.others_net_contribution,
+                v.others_change,
                 false,
             ),
             (
@@ -247,6 +259,7 @@ impl Brief<'_> {
                 Text::both("Promotions' price investment at this chain", "本店促销让价"),
                 b.own_cost,
                 d.own_cost,
+                c.own_cost,
                 true,
             ),
             (
@@ -254,6 +267,7 @@ impl Brief<'_> {
                 Text::both("Their price-match claims at the other chains", "引发他店最低价补差"),
                 b.cascade_cost,
                 d.cascade_cost,
+                c.cascade_cost,
                 true,
             ),
             (
@@ -261,18 +275,19 @@ impl Brief<'_> {
                 Text::both("Claims paid here for the others' promotions", "本店为他店促销补差"),
                 b.claims_paid,
                 d.claims_paid,
+                c.claims_paid,
                 true,
             ),
         ];
-        for (key, label, x, y, cost) in rows {
+        for (key, label, x, y, change, cost) in rows {
             let cell = |a: Decimal| if cost { Value::Cost(a) } else { Value::Money(a) };
-            t.row(vec![Value::label(key, label), cell(x), cell(y), cell(y - x)]);
+            t.row(vec![Value::label(key, label), cell(x), cell(y), cell(change)]);
         }
         t.row(vec![
             Value::label("promotions", Text::both("Promotions at this chain", "本店促销数")),
             Value::Count(b.promotions as i64),
             Value::Count(d.promotions as i64),
-            Value::Count(d.promotions as i64 - b.promotions as i64),
+            Value::Count(c.promotions),
         ]);
         let mut p = Table::new(
             "channel_promotions",
