@@ -716,12 +716,17 @@ impl PortfolioModel<'_> {
                 let price =
                     if old.promo_price_micro > 0 { old.promo_price_micro } else { self.models[b].shelf_micro()[s] };
                 // The promotion with the lowest price in that period among those claiming on
-                // this cell (ties to the earlier), as the cascade picks it.
+                // this cell (ties to the earlier), as the cascade picks it; a planned promotion
+                // that did not run in the scenario (its slot not granted) claims nothing.
+                let ran = |pr: &Promotion| {
+                    let o = ws[pr.chain].outcome();
+                    o.cells[pr.period * o.skus() + pr.sku].promoted()
+                };
                 let by = self
                     .promotions
                     .iter()
                     .enumerate()
-                    .filter(|(i, pr)| pr.period == p && self.targets[*i].contains(&(b, s)))
+                    .filter(|(i, pr)| pr.period == p && self.targets[*i].contains(&(b, s)) && ran(pr))
                     .min_by_key(|(i, pr)| (pr.price_micro, *i))
                     .map(|(_, pr)| pr);
                 let cost =
