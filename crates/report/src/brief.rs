@@ -350,7 +350,7 @@ impl Brief<'_> {
         ));
         for x in &self.give_get {
             t.row(vec![
-                Value::text(self.name(x.contract)),
+                Value::label(format!("{}", x.contract), role(x.role)),
                 Value::text(&x.id),
                 Value::Name(Text::both(&x.label, &x.label_zh)),
                 Value::Name(Text::both(&x.condition_en, &x.condition_zh)),
