@@ -184,6 +184,11 @@ pub enum Command {
     /// cited and the clause's line; and, when the draft has a [negotiation] section, the
     /// counter-offer (each move valued alone and within the offer, simulated on the same years),
     /// what to concede cheaply, the strategy and what a week of stalling costs.
+    /// Give-get clauses (有条件费用) show their condition, P(met), the expected charge against
+    /// the unconditional one and what to ask for. With `--portfolio FILE`, "Across the KA
+    /// channel / 渠道视角": DRAFT in the place of the member whose contract is BASE (or
+    /// `--member ID`), its promotions' cost at this chain and in price-match claims at the
+    /// others, and the channel's net contribution and CVaR with BASE and with DRAFT.
     /// `--format html --out brief.html` or `--format xlsx --out brief.xlsx` for a report to open
     /// and forward; `--format csv` gives the clause table.
     Brief {
@@ -191,6 +196,13 @@ pub enum Command {
         /// counter-offers (TOML, each with an [uncertainty] section).
         #[arg(required = true, num_args = 2.., value_names = ["BASE", "DRAFT", "COUNTER"])]
         files: Vec<PathBuf>,
+        /// A portfolio file (kasim portfolio): add the channel view, DRAFT in BASE's place.
+        #[arg(long, value_name = "FILE")]
+        portfolio: Option<PathBuf>,
+        /// With --portfolio: the member (its `id`) DRAFT replaces (default: the member whose
+        /// contract file is BASE).
+        #[arg(long, value_name = "ID", requires = "portfolio")]
+        member: Option<String>,
         /// Run options (every scenario is run: --tolerance does not stop a brief early).
         #[command(flatten)]
         run: RunArgs,
@@ -322,10 +334,14 @@ pub enum Command {
         out: Option<PathBuf>,
     },
     /// The full ledger of one simulated scenario (why was that one a loss?).
+    ///
+    /// Given a portfolio file, the scenario of `kasim portfolio` at the same seed: the shared
+    /// drivers drawn, the DC's capacity per period, every lowest-market-price claim (最低价)
+    /// and each chain's ledger (docs/portfolio.md, "Replaying a scenario").
     Replay {
-        /// Contract file (TOML).
+        /// Contract file (TOML), or a portfolio file.
         file: PathBuf,
-        /// Scenario index (0-based), as in `simulate` results.
+        /// Scenario index (0-based), as in `simulate` (or `portfolio`) results.
         #[arg(long, value_parser = clap::value_parser!(u64).range(..MAX_RUNS))]
         scenario: u64,
         /// Master seed of the run.

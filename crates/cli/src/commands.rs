@@ -57,6 +57,9 @@ pub(crate) fn run(command: Command) -> Outcome {
             )
         }
         Command::Replay { file, scenario, seed, format, out: to } => done((|| {
+            if kasim_core::portfolio::is_portfolio_file(&file) {
+                return crate::replay::portfolio(&file, scenario, seed, format, to.as_deref());
+            }
             let contract = load_one(&file)?;
             let compiled = Compiled::new(&contract).map_err(|e| Failure::from(e).in_file(&file))?;
             let model = Model::new(&compiled)?;

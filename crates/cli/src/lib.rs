@@ -20,6 +20,7 @@ mod commands;
 pub mod diagnostics;
 mod negotiate;
 mod portfolio;
+mod replay;
 mod track;
 
 use args::{Cli, Command};
@@ -203,7 +204,13 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Advise { file, margin, format, out } => negotiate::advise(&file, margin, format, out.as_deref()),
-        Command::Brief { files, run, format, out } => brief::brief(&files, &run.config(), format, out.as_deref()),
+        Command::Brief { files, portfolio, member, run, format, out } => brief::brief(
+            &files,
+            portfolio.as_deref().map(|p| (p, member.as_deref())),
+            &run.config(),
+            format,
+            out.as_deref(),
+        ),
         Command::Calibrate { history, contract, mapping, columns, out, report, format, runs, seed } => {
             calibrate::calibrate(&calibrate::Args {
                 history,

@@ -911,3 +911,5 @@ mod track {
 mod hostile;
 #[path = "cli/portfolio.rs"]
 mod portfolio;
+#[path = "cli/views.rs"]
+mod views;

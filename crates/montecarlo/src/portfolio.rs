@@ -515,6 +515,275 @@ impl PortfolioResults {
 
 const PORTFOLIO_MAGIC: &[u8; 4] = b"KSP1";
 
+/// One period's DC capacity in a replayed scenario: what the chains wanted delivered and
+/// what the DC shipped.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CapacityPeriod {
+    /// The period (1-based).
+    pub period: usize,
+    /// Σ units the chains' orders would have had delivered.
+    pub demanded: u64,
+    /// The DC's capacity per period.
+    pub capacity: u64,
+    /// Σ units delivered after the pro-rata allocation.
+    pub shipped: u64,
+    /// shipped ÷ demanded (1 when nothing was demanded).
+    pub fill: f64,
+}
+
+/// One lowest-market-price claim (最低价) of a replayed scenario: the promotion at one chain
+/// that made another chain match an SKU in a period.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClaimDetail {
+    /// The chain running the promotion.
+    pub promoting_chain: String,
+    /// The matching chain.
+    pub matching_chain: String,
+    /// The SKU.
+    pub sku: String,
+    /// The period (1-based).
+    pub period: usize,
+    /// The promotion price at the promoting chain.
+    pub promo_price: Decimal,
+    /// The matching chain's price in effect (its promotion price, else its shelf price).
+    pub price_in_effect: Decimal,
+    /// The matching chain's match gap before the claim (its own price war).
+    pub gap_before: Decimal,
+    /// Its match gap after the claim.
+    pub gap_after: Decimal,
+    /// Units sold at the matching chain in that period.
+    pub units: u64,
+    /// The share of the gap the matching chain's `price_match` rule funds.
+    pub share: Decimal,
+    /// (gap after − gap before) × units × share, to the cent.
+    pub cost: Decimal,
+}
+
+/// One promotion's cost in a replayed scenario.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PromotionCost {
+    /// The chain running the promotion.
+    pub chain: String,
+    /// The SKU.
+    pub sku: String,
+    /// The period (1-based).
+    pub period: usize,
+    /// The promotion price.
+    pub promo_price: Decimal,
+    /// Units sold × (shelf − promotion price), to the cent.
+    pub own_cost: Decimal,
+    /// The price-match funding it triggered at the other chains, to the cent (Σ of its
+    /// claims' exact costs, rounded once).
+    pub cascade_cost: Decimal,
+}
+
+/// One chain's outcome in a replayed scenario: its adjusted outcome and its row.
+#[derive(Clone, Debug)]
+pub struct ChainDetail {
+    /// The contract's id in the portfolio.
+    pub id: String,
+    /// The scenario's settlement with the full ledger (after DC capacity and the cascade),
+    /// with the terms drawn for the scenario.
+    pub settlement: kasim_core::Settlement,
+    /// The scenario's row, exactly as the portfolio run keeps it.
+    pub row: Row,
+}
+
+/// Everything of one scenario of a portfolio run ([`PortfolioModel::scenario_detail`]):
+/// what `kasim replay PORTFOLIO --scenario K` shows.
+#[derive(Clone, Debug)]
+pub struct ScenarioDetail {
+    /// Scenario index (0-based).
+    pub scenario: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// Periods of the shared calendar.
+    pub periods: usize,
+    /// The brand-level demand factor per period (None without `[drivers.brand_demand]`).
+    pub brand_demand: Option<Vec<f64>>,
+    /// Per period, whether the shared price war is on (None without `[drivers.price_war]`).
+    pub war_on: Option<Vec<bool>>,
+    /// The shared price war's depth per period (None when each chain's own depth applies).
+    pub war_depth: Option<Vec<f64>>,
+    /// Per period, the DC's capacity (None without `[drivers.dc_capacity]`).
+    pub capacity: Option<Vec<CapacityPeriod>>,
+    /// The cascade's claims, in (matching chain, period, SKU) order.
+    pub claims: Vec<ClaimDetail>,
+    /// The promotions' costs in this scenario (every promotion, in the run's order).
+    pub promotions: Vec<PromotionCost>,
+    /// Per chain, in file order.
+    pub chains: Vec<ChainDetail>,
+}
+
+fn micro(v: i64) -> Decimal {
+    Decimal::new(v, 6).normalize()
+}
+
+fn round_cents(d: Decimal) -> Decimal {
+    let mut d = d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    d.rescale(2);
+    d
+}
+
+impl PortfolioModel<'_> {
+    /// Every promotion's line of a run (as [`PortfolioReport::cascade`], but claims or not), in
+    /// the run's order: chain, then period, then SKU.
+    pub fn promotion_lines(&self, results: &PortfolioResults) -> Vec<PromotionLine> {
+        let n = results.len();
+        self.promotions
+            .iter()
+            .enumerate()
+            .map(|(i, pr)| PromotionLine {
+                chain: self.ids[pr.chain].clone(),
+                sku: self.models[pr.chain].compiled.skus[pr.sku].id.clone(),
+                period: pr.period + 1,
+                promo_price: micro(pr.price_micro),
+                own_cost: mean_scaled(results.sums.own[i], n, 6),
+                cascade_cost: mean_scaled(results.sums.cascade[i], n, 12),
+                p_claim: results.sums.claims[i] as f64 / n.max(1) as f64,
+            })
+            .collect()
+    }
+
+    /// Replays scenario `index` of a portfolio run seeded `seed`: the shared drivers drawn, the
+    /// DC's capacity per period, every cascade claim and each chain's settled ledger. The rows
+    /// are those [`PortfolioModel::scenario`] gives (the run's row `index`), and each
+    /// settlement is of the same adjusted outcome, so its totals equal the row's.
+    ///
+    /// # Errors
+    ///
+    /// As [`PortfolioModel::scenario`]; a settlement's error.
+    pub fn scenario_detail(&self, seed: u64, index: u64) -> Result<ScenarioDetail, Error> {
+        let root = ScenarioKey::new(seed, index);
+        let shared = self.shared(&root);
+        let periods = self.periods;
+        // The outcome as sampled, before the DC and the cascade (for what they changed).
+        let mut before = self.workspaces();
+        for (m, w) in self.models.iter().zip(before.iter_mut()) {
+            m.sample_shared(&root, w, &shared);
+        }
+        let demanded: Vec<u64> = (0..periods)
+            .map(|p| {
+                before
+                    .iter()
+                    .map(|w| {
+                        let o = w.outcome();
+                        let n = o.skus();
+                        o.cells[p * n..(p + 1) * n].iter().map(|c| u64::from(c.delivered)).sum::<u64>()
+                    })
+                    .sum()
+            })
+            .collect();
+        if let Some(cap) = self.capacity {
+            let mut outcomes: Vec<&mut Outcome> = before.iter_mut().map(Workspace::outcome_mut).collect();
+            apply_capacity(&mut outcomes, periods, cap);
+        }
+        // The scenario itself, exactly as the run computes it.
+        let mut ws = self.workspaces();
+        let mut acc = self.empty(index).sums;
+        let rows = self.scenario(seed, index, &mut ws, &mut acc)?;
+        let capacity = self.capacity.map(|cap| {
+            (0..periods)
+                .map(|p| {
+                    let shipped: u64 = ws
+                        .iter()
+                        .map(|w| {
+                            let o = w.outcome();
+                            let n = o.skus();
+                            o.cells[p * n..(p + 1) * n].iter().map(|c| u64::from(c.delivered)).sum::<u64>()
+                        })
+                        .sum();
+                    let d = demanded[p];
+                    CapacityPeriod {
+                        period: p + 1,
+                        demanded: d,
+                        capacity: cap,
+                        shipped,
+                        fill: if d == 0 { 1.0 } else { shipped as f64 / d as f64 },
+                    }
+                })
+                .collect()
+        });
+        let mut claims = Vec::new();
+        for (b, (w, pre)) in ws.iter().zip(&before).enumerate() {
+            let n = w.outcome().skus();
+            let share = Decimal::new(self.share_ppm[b].unwrap_or(0) as i64, 6);
+            for (idx, (cell, old)) in w.outcome().cells.iter().zip(&pre.outcome().cells).enumerate() {
+                if cell.match_gap_micro <= old.match_gap_micro {
+                    continue;
+                }
+                let (p, s) = (idx / n, idx % n);
+                let price =
+                    if old.promo_price_micro > 0 { old.promo_price_micro } else { self.models[b].shelf_micro()[s] };
+                // The promotion with the lowest price in that period among those claiming on
+                // this cell (ties to the earlier), as the cascade picks it; a planned promotion
+                // that did not run in the scenario (its slot not granted) claims nothing.
+                let ran = |pr: &Promotion| {
+                    let o = ws[pr.chain].outcome();
+                    o.cells[pr.period * o.skus() + pr.sku].promoted()
+                };
+                let by = self
+                    .promotions
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, pr)| pr.period == p && self.targets[*i].contains(&(b, s)) && ran(pr))
+                    .min_by_key(|(i, pr)| (pr.price_micro, *i))
+                    .map(|(_, pr)| pr);
+                let cost =
+                    Decimal::from(i128::from(cell.match_gap_micro - old.match_gap_micro) * i128::from(cell.sold))
+                        / Decimal::from(1_000_000)
+                        * share;
+                claims.push(ClaimDetail {
+                    promoting_chain: by.map_or_else(String::new, |pr| self.ids[pr.chain].clone()),
+                    matching_chain: self.ids[b].clone(),
+                    sku: self.models[b].compiled.skus[s].id.clone(),
+                    period: p + 1,
+                    promo_price: by.map_or(Decimal::ZERO, |pr| micro(pr.price_micro)),
+                    price_in_effect: micro(price),
+                    gap_before: micro(old.match_gap_micro),
+                    gap_after: micro(cell.match_gap_micro),
+                    units: u64::from(cell.sold),
+                    share: share.normalize(),
+                    cost: round_cents(cost),
+                });
+            }
+        }
+        let promotions = self
+            .promotions
+            .iter()
+            .enumerate()
+            .map(|(i, pr)| PromotionCost {
+                chain: self.ids[pr.chain].clone(),
+                sku: self.models[pr.chain].compiled.skus[pr.sku].id.clone(),
+                period: pr.period + 1,
+                promo_price: micro(pr.price_micro),
+                own_cost: mean_scaled(acc.own[i], 1, 6),
+                cascade_cost: mean_scaled(acc.cascade[i], 1, 12),
+            })
+            .collect();
+        let mut chains = Vec::with_capacity(self.models.len());
+        for ((m, w), row) in self.models.iter().zip(&ws).zip(rows) {
+            let settlement = match m.contract_for(seed, index)? {
+                None => m.compiled.settle(w.outcome())?,
+                Some(c) => m.compiled.variant(&c)?.settle(w.outcome())?,
+            };
+            chains.push(ChainDetail { id: self.ids[chains.len()].clone(), settlement, row });
+        }
+        Ok(ScenarioDetail {
+            scenario: index,
+            seed,
+            periods,
+            brand_demand: self.brand.map(|_| shared.demand[..periods].to_vec()),
+            war_on: shared.war_on.map(|w| w[..periods].to_vec()),
+            war_depth: shared.war_depth.map(|d| d[..periods].to_vec()),
+            capacity,
+            claims,
+            promotions,
+            chains,
+        })
+    }
+}
+
 /// Pro-rata allocation of a DC's capacity: `wanted` units per cell, at most `capacity` in
 /// all. When Σ wanted ≤ capacity every cell gets what it wants; else cell i gets
 /// ⌊wanted_i × capacity ÷ Σ⌋ and the units left go one each to the largest remainders (ties

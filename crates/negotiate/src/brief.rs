@@ -307,6 +307,163 @@ pub struct ScenarioRow {
     pub fees_total: Vec<Decimal>,
 }
 
+/// A give-get clause (有条件费用, `fees/condition.rs`) of one contract: a fee conditioned on
+/// the retailer's performance (the flyer ran, the display was in place, the goods sold
+/// through), or one that could be, valued against the same clause without (or with) the
+/// condition on the same scenarios.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GiveGet {
+    /// The contract's index in brief order (0 = BASE, 1 = DRAFT, …).
+    pub contract: usize,
+    /// Base, draft or counter.
+    pub role: Role,
+    /// The clause's rule id.
+    pub id: String,
+    /// English label.
+    pub label: String,
+    /// Chinese label.
+    pub label_zh: String,
+    /// The condition: as the contract writes it, or (when `conditioned` is false) the one
+    /// proposed (`flyer_ran` on a DM fee, `facings_delivered` pro rata on a display fee).
+    pub condition: kasim_core::fees::Condition,
+    /// The condition in words, English.
+    pub condition_en: String,
+    /// The condition in words, Chinese.
+    pub condition_zh: String,
+    /// True when the contract has the condition; false for a proposal.
+    pub conditioned: bool,
+    /// Share of scenarios in which the condition held in full over the year (the conditioned
+    /// clause charged what the unconditional one does).
+    pub p_met: f64,
+    /// Expected charge with the condition (simulated mean).
+    pub expected: Decimal,
+    /// Expected charge without the condition, on the same scenarios.
+    pub unconditional: Decimal,
+    /// What the give-get saves the supplier in expectation: unconditional − expected.
+    pub saving: Decimal,
+    /// On the plan, with the condition (the plan's stated performance), exact.
+    pub plan: Decimal,
+    /// On the plan, without the condition, exact.
+    pub plan_unconditional: Decimal,
+}
+
+/// A line of negotiation advice about a give-get condition.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GiveGetAdvice {
+    /// The clause.
+    pub id: String,
+    /// The expected saving the advice is worth.
+    pub saving: Decimal,
+    /// What to say, English.
+    pub en: String,
+    /// What to say, Chinese.
+    pub zh: String,
+}
+
+/// One promotion's cost across the KA channel in one portfolio (means over the scenarios).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PromotionCosts {
+    /// The promotion price.
+    pub promo_price: Decimal,
+    /// Own price investment at the chain: units sold × (shelf − promotion price).
+    pub own_cost: Decimal,
+    /// Price-match funding it triggers at the other chains (最低价).
+    pub cascade_cost: Decimal,
+    /// Share of scenarios in which it triggered a claim.
+    pub p_claim: f64,
+}
+
+/// One promotion (a promoted SKU-period with a promotion price) of the member chain, with
+/// BASE and with DRAFT in its place.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChannelPromotion {
+    /// The SKU.
+    pub sku: String,
+    /// The period (1-based).
+    pub period: usize,
+    /// With BASE (absent: BASE does not run it).
+    pub base: Option<PromotionCosts>,
+    /// With DRAFT (absent: DRAFT does not run it).
+    pub draft: Option<PromotionCosts>,
+}
+
+/// The KA channel with one contract in the member's place.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChannelSide {
+    /// The channel's total net contribution (mean, percentiles, VaR/CVaR 95%, P(loss)).
+    pub net_contribution: Summary,
+    /// The channel's mean fee spend.
+    pub fees_mean: Decimal,
+    /// The member chain's mean net contribution.
+    pub member_net_contribution: Decimal,
+    /// The other chains' mean net contribution (Σ over them, exact to the cent).
+    pub others_net_contribution: Decimal,
+    /// The member's promotions (promoted SKU-periods with a promotion price).
+    pub promotions: usize,
+    /// Σ of their own price investment (means).
+    pub own_cost: Decimal,
+    /// Σ of the price-match funding they trigger at the other chains (means).
+    pub cascade_cost: Decimal,
+    /// Mean price-match funding the member pays for the other chains' promotions.
+    pub claims_paid: Decimal,
+}
+
+/// The figures of [`ChannelSide`] not in [`PortfolioView`] itself, DRAFT − BASE.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChannelChanges {
+    /// Channel VaR 95% (P5).
+    pub var95: Decimal,
+    /// Channel mean fee spend.
+    pub fees_mean: Decimal,
+    /// The member chain's mean net contribution.
+    pub member_net_contribution: Decimal,
+    /// The member's promotions' own price investment.
+    pub own_cost: Decimal,
+    /// The price-match funding they trigger elsewhere.
+    pub cascade_cost: Decimal,
+    /// The claims the member pays for the others' promotions.
+    pub claims_paid: Decimal,
+    /// The number of the member's promotions.
+    pub promotions: i64,
+}
+
+/// "Across the KA channel / 渠道视角": DRAFT's promotions' cost across a portfolio, and the
+/// channel's net contribution and CVaR with BASE and with DRAFT in the member's place, on
+/// common scenarios (the same seed, the member's same id: every chain draws the same years).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PortfolioView {
+    /// The portfolio's name.
+    pub portfolio: String,
+    /// The portfolio file.
+    pub file: String,
+    /// The member whose contract BASE and DRAFT are.
+    pub member: String,
+    /// Scenarios.
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// The channel with BASE.
+    pub base: ChannelSide,
+    /// The channel with DRAFT.
+    pub draft: ChannelSide,
+    /// Channel mean net contribution, DRAFT − BASE.
+    pub net_contribution_change: Decimal,
+    /// Channel CVaR 95%, DRAFT − BASE.
+    pub cvar95_change: Decimal,
+    /// The other chains' mean net contribution, DRAFT − BASE (the cascade's reach).
+    pub others_change: Decimal,
+    /// Every other figure of [`ChannelSide`], DRAFT − BASE.
+    pub changes: ChannelChanges,
+    /// Share of scenarios in which the channel earns less with DRAFT than with BASE.
+    pub p_draft_below_base: f64,
+    /// The member's promotions, BASE and DRAFT, in (period, SKU) order.
+    pub promotions: Vec<ChannelPromotion>,
+    /// The sentence a KA manager uses, English.
+    pub en: String,
+    /// The sentence, Chinese.
+    pub zh: String,
+}
+
 /// `kasim brief`: see the [module docs](self).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BriefReport {
@@ -347,6 +504,16 @@ pub struct BriefReport {
     /// negotiated term at its range ends ([`BriefOptions::tornado_runs`] scenarios per variant).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tornado: Option<kasim_montecarlo::report::Sensitivity>,
+    /// Give-get clauses (有条件费用) of BASE and DRAFT, and the DM and display fees the
+    /// contract's own performance draws would let it condition.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub give_get: Vec<GiveGet>,
+    /// What to ask for or keep about the give-get conditions (against DRAFT).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub give_get_advice: Vec<GiveGetAdvice>,
+    /// Across the KA channel (渠道视角), with `kasim brief --portfolio FILE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portfolio: Option<PortfolioView>,
 }
 
 /// What [`BriefReport::prepare`] adds to the clause analysis.
@@ -537,7 +704,11 @@ impl BriefReport {
             let settlement = m.settle(m.plan_outcome())?;
             prepared.push(Prepared { input: *input, results, plan, plan_states: cap.states.clone(), settlement });
         }
-        Ok(Self::build(prepared, cfg))
+        let give_get = give_gets(&prepared, cfg)?;
+        let mut report = Self::build(prepared, cfg);
+        report.give_get_advice = give_get_advice(&give_get, &report);
+        report.give_get = give_get;
+        Ok(report)
     }
 
     fn build(prepared: Vec<Prepared<'_>>, cfg: &RunConfig) -> BriefReport {
@@ -614,6 +785,9 @@ impl BriefReport {
             jurisdictions: Vec::new(),
             negotiation: None,
             tornado: None,
+            give_get: Vec::new(),
+            give_get_advice: Vec::new(),
+            portfolio: None,
         }
     }
 
@@ -802,6 +976,296 @@ fn interactions(prepared: &[Prepared<'_>]) -> Vec<Interaction> {
             push(InteractionKind::Tier, Vec::new());
         }
         push(InteractionKind::Cap, Vec::new());
+    }
+    out
+}
+
+/// One run of a portfolio with `contract` in member `member`'s place: its report, the
+/// channel totals per scenario, the member's promotions and the others' Σ net contribution.
+fn channel_side(
+    portfolio: &kasim_core::portfolio::Portfolio,
+    member: usize,
+    contract: &Contract,
+    file: &str,
+    cfg: &RunConfig,
+) -> Result<(ChannelSide, Vec<i64>, Vec<kasim_montecarlo::portfolio::PromotionLine>), Error> {
+    use kasim_montecarlo::portfolio::{PortfolioModel, PortfolioReport};
+    let mut p = portfolio.clone();
+    let m = &mut p.members[member];
+    m.contract = contract.clone();
+    m.file = std::path::PathBuf::from(file);
+    m.retailer = contract.retailer.name.clone();
+    let compiled = p.members.iter().map(|m| Compiled::new(&m.contract)).collect::<Result<Vec<_>, _>>()?;
+    let model = PortfolioModel::new(&p, &compiled)?;
+    let results = model.run(cfg)?;
+    let report = PortfolioReport::new(&p, &model, &results, cfg);
+    let n = results.len();
+    let others: i128 = results
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != member)
+        .flat_map(|(_, r)| r.iter().map(|x| i128::from(x.net_contribution)))
+        .sum();
+    let id = &p.members[member].id;
+    let lines: Vec<_> = model.promotion_lines(&results).into_iter().filter(|l| &l.chain == id).collect();
+    let line = &report.retailers[member];
+    let side = ChannelSide {
+        net_contribution: report.net_contribution.clone(),
+        fees_mean: report.fees.mean,
+        member_net_contribution: line.net_contribution.mean,
+        others_net_contribution: mean(others, n),
+        promotions: lines.len(),
+        own_cost: lines.iter().map(|l| l.own_cost).sum(),
+        cascade_cost: lines.iter().map(|l| l.cascade_cost).sum(),
+        claims_paid: line.cascade_paid,
+    };
+    Ok((side, results.total_net(), lines))
+}
+
+impl PortfolioView {
+    /// The channel view of a brief: `portfolio` run twice on the same scenarios (`cfg`), with
+    /// BASE and with DRAFT as member `member`'s contract (the member keeps its id, so its
+    /// streams and every other chain's are the same in both runs).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Core`] when a contract does not compile; [`Error::Simulation`] for a
+    /// calendar that differs from the portfolio's, a distribution that cannot be sampled or a
+    /// failed scenario.
+    pub fn new(
+        portfolio: &kasim_core::portfolio::Portfolio,
+        member: usize,
+        base: Input<'_>,
+        draft: Input<'_>,
+        cfg: &RunConfig,
+    ) -> Result<PortfolioView, Error> {
+        let cfg = RunConfig { tolerance: None, ..*cfg };
+        let (b, bt, bl) = channel_side(portfolio, member, base.contract, base.file, &cfg)?;
+        let (d, dt, dl) = channel_side(portfolio, member, draft.contract, draft.file, &cfg)?;
+        let below = bt.iter().zip(&dt).filter(|(x, y)| y < x).count();
+        let costs = |l: &kasim_montecarlo::portfolio::PromotionLine| PromotionCosts {
+            promo_price: l.promo_price,
+            own_cost: l.own_cost,
+            cascade_cost: l.cascade_cost,
+            p_claim: l.p_claim,
+        };
+        let mut keys: Vec<(usize, String)> = bl.iter().chain(&dl).map(|l| (l.period, l.sku.clone())).collect();
+        keys.sort();
+        keys.dedup();
+        let find = |v: &[kasim_montecarlo::portfolio::PromotionLine], k: &(usize, String)| {
+            v.iter().find(|l| l.period == k.0 && l.sku == k.1).map(costs)
+        };
+        let promotions = keys
+            .iter()
+            .map(|k| ChannelPromotion { sku: k.1.clone(), period: k.0, base: find(&bl, k), draft: find(&dl, k) })
+            .collect();
+        let id = portfolio.members[member].id.clone();
+        let cur = draft.contract.currency.as_str();
+        let m = |x: Decimal| say_money(x, cur);
+        let signed = |x: Decimal| if x.is_sign_negative() { format!("−{}", m(-x)) } else { format!("+{}", m(x)) };
+        let net_change = d.net_contribution.mean - b.net_contribution.mean;
+        let cvar_change = d.net_contribution.cvar95 - b.net_contribution.cvar95;
+        let en = format!(
+            "The draft's {} promotions at {id} cost {} at this chain and {} more in price-match claims at the other chains \
+             (last year's {}: {} and {}); the channel's mean net contribution changes by {}, its CVaR 95% by {}.",
+            d.promotions,
+            m(d.own_cost),
+            m(d.cascade_cost),
+            b.promotions,
+            m(b.own_cost),
+            m(b.cascade_cost),
+            signed(net_change),
+            signed(cvar_change),
+        );
+        let zh = format!(
+            "草案在 {id} 的 {} 个促销：本店让价 {}，另在其他零售商引发最低价补差 {}（去年 {} 个：{} 和 {}）；渠道平均净贡献变化 {}，CVaR 95% 变化 {}。",
+            d.promotions,
+            m(d.own_cost),
+            m(d.cascade_cost),
+            b.promotions,
+            m(b.own_cost),
+            m(b.cascade_cost),
+            signed(net_change),
+            signed(cvar_change),
+        );
+        Ok(PortfolioView {
+            portfolio: portfolio.name.clone(),
+            file: portfolio.file.display().to_string(),
+            member: id,
+            runs: cfg.runs,
+            seed: cfg.seed,
+            net_contribution_change: net_change,
+            cvar95_change: cvar_change,
+            others_change: d.others_net_contribution - b.others_net_contribution,
+            changes: ChannelChanges {
+                var95: d.net_contribution.var95 - b.net_contribution.var95,
+                fees_mean: d.fees_mean - b.fees_mean,
+                member_net_contribution: d.member_net_contribution - b.member_net_contribution,
+                own_cost: d.own_cost - b.own_cost,
+                cascade_cost: d.cascade_cost - b.cascade_cost,
+                claims_paid: d.claims_paid - b.claims_paid,
+                promotions: d.promotions as i64 - b.promotions as i64,
+            },
+            p_draft_below_base: below as f64 / bt.len().max(1) as f64,
+            base: b,
+            draft: d,
+            promotions,
+            en,
+            zh,
+        })
+    }
+}
+
+/// Plan amounts per slot of a compiled contract, exact.
+fn plan_amounts(contract: &Contract, m: &Compiled<'_>) -> Result<Vec<Decimal>, Error> {
+    let mut cap = RuleCapture::new(contract);
+    let mut scratch = kasim_core::settle::Scratch::default();
+    m.settle_rules(m.plan_outcome(), &mut cap, &mut scratch)?;
+    let d = cap.decimals();
+    Ok(cap.amounts.iter().map(|&u| Decimal::from_i128_with_scale(u, d)).collect())
+}
+
+/// The condition in words (English, Chinese).
+fn condition_words(c: &kasim_core::fees::Condition) -> (String, String) {
+    use kasim_core::fees::Condition as C;
+    let pct = |r: Decimal| format!("{}%", (r * Decimal::from(100)).normalize());
+    match *c {
+        C::FlyerRan => ("only if the flyer ran".into(), "档期执行才收费".into()),
+        C::FacingsDelivered { pro_rata: true, .. } => {
+            ("pro rata to the stores with the display in place".into(), "按陈列到位门店比例收费".into())
+        }
+        C::FacingsDelivered { pro_rata: false, min_share } => {
+            let m = min_share.map_or_else(|| "100%".to_string(), |r| pct(r.0));
+            (format!("only if the display is in place in ≥ {m} of stores"), format!("陈列到位率 ≥ {m} 才收费"))
+        }
+        C::SellThrough { threshold } => {
+            let t = pct(threshold.0);
+            (format!("only if sell-through reaches {t}"), format!("动销率达到 {t} 才返利"))
+        }
+    }
+}
+
+/// The give-get clauses of every contract: each conditioned clause against the same clause
+/// without its condition, and each unconditioned DM or display fee (when the contract draws
+/// the flyer run rate or display compliance) against the same fee conditioned — all on the
+/// brief's scenarios (one run of each contract with every such clause flipped; the retailer's
+/// performance draws are their own streams, so nothing else moves).
+fn give_gets(prepared: &[Prepared<'_>], cfg: &RunConfig) -> Result<Vec<GiveGet>, Error> {
+    use kasim_core::fees::Condition;
+    let mut out = Vec::new();
+    // BASE and DRAFT: a counter-offer is derived from DRAFT (its give-gets are DRAFT's).
+    for (ci, p) in prepared.iter().enumerate().take(2) {
+        let c = p.input.contract;
+        let u = c.uncertainty.as_ref();
+        let flyers = u.is_some_and(|u| u.flyer_run_rate.is_some());
+        let displays = u.is_some_and(|u| u.display_compliance.is_some());
+        let mut flipped = c.clone();
+        let mut slots: Vec<(usize, Condition, bool)> = Vec::new();
+        for (i, f) in flipped.fees.iter_mut().enumerate() {
+            match (f.condition, f.tag()) {
+                (Some(cond), _) => {
+                    f.condition = None;
+                    slots.push((i, cond, true));
+                }
+                (None, "dm_fee") if flyers => {
+                    f.condition = Some(Condition::FlyerRan);
+                    slots.push((i, Condition::FlyerRan, false));
+                }
+                (None, "display_fee") if displays => {
+                    let cond = Condition::FacingsDelivered { pro_rata: true, min_share: None };
+                    f.condition = Some(cond);
+                    slots.push((i, cond, false));
+                }
+                _ => {}
+            }
+        }
+        if slots.is_empty() {
+            continue;
+        }
+        let compiled = Compiled::new(&flipped)?;
+        let model = Model::new(&compiled)?;
+        let other = kasim_montecarlo::run_clauses(std::slice::from_ref(&model), cfg)?.remove(0);
+        let other_plan = plan_amounts(&flipped, &compiled)?;
+        let n = p.results.len();
+        for (i, cond, conditioned) in slots {
+            let (own, alt) = (p.results.column(i), other.column(i));
+            let (with, without, plan_with, plan_without) = if conditioned {
+                (&own, &alt, p.plan[i], other_plan[i])
+            } else {
+                (&alt, &own, other_plan[i], p.plan[i])
+            };
+            let met = with.iter().zip(without.iter()).filter(|(a, b)| a == b).count();
+            let sum = |v: &[i64]| v.iter().map(|&x| i128::from(x)).sum::<i128>();
+            let (expected, unconditional) = (mean(sum(with), n), mean(sum(without), n));
+            let f = &c.fees[i];
+            let (condition_en, condition_zh) = condition_words(&cond);
+            out.push(GiveGet {
+                contract: ci,
+                role: match ci {
+                    0 => Role::Base,
+                    1 => Role::Draft,
+                    _ => Role::Counter,
+                },
+                id: f.id.clone(),
+                label: f.label().to_string(),
+                label_zh: f.label_zh().to_string(),
+                condition: cond,
+                condition_en,
+                condition_zh,
+                conditioned,
+                p_met: met as f64 / n.max(1) as f64,
+                expected,
+                unconditional,
+                saving: unconditional - expected,
+                plan: plan_with,
+                plan_unconditional: plan_without,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Money as a KA manager says it: `¥12,345.00` for CNY, else `EUR 12,345.00`.
+pub fn say_money(d: Decimal, currency: &str) -> String {
+    let m = kasim_core::money::format_money(d, 2);
+    match currency {
+        "CNY" | "RMB" => format!("¥{m}"),
+        "" => m,
+        c => format!("{c} {m}"),
+    }
+}
+
+/// The advice against DRAFT: keep DRAFT's give-gets, ask for the ones its draws would value,
+/// ask to keep BASE's give-gets DRAFT drops. Only savings above a cent.
+fn give_get_advice(g: &[GiveGet], r: &BriefReport) -> Vec<GiveGetAdvice> {
+    let cur = r.currency.as_str();
+    let draft_rule = |id: &str| r.contracts.get(1).and_then(|c| c.source.fees.iter().find(|f| f.id == id));
+    let mut out = Vec::new();
+    for x in g.iter().filter(|x| x.saving > Decimal::new(1, 2)) {
+        let money = say_money(x.saving, cur);
+        let (en, zh) = match (x.contract, x.conditioned) {
+            (1, true) => (
+                format!(
+                    "Keep the {} conditioned ({}): saves {money} expected against the unconditional clause",
+                    x.label, x.condition_en
+                ),
+                format!("保留{}的有条件条款（{}）：预期节省 {money}", x.label_zh, x.condition_zh),
+            ),
+            (1, false) => (
+                format!("Ask for the {} to be conditioned ({}): saves {money} expected", x.label, x.condition_en),
+                format!("要求{}改为有条件（{}）：预期节省 {money}", x.label_zh, x.condition_zh),
+            ),
+            (0, true) if draft_rule(&x.id).is_some_and(|f| f.condition.is_none()) => (
+                format!(
+                    "The draft drops last year's condition on the {} ({}): ask to keep it, saves {money} expected",
+                    x.label, x.condition_en
+                ),
+                format!("草案取消了{}的条件（{}）：要求保留，预期节省 {money}", x.label_zh, x.condition_zh),
+            ),
+            _ => continue,
+        };
+        out.push(GiveGetAdvice { id: x.id.clone(), saving: x.saving, en, zh });
     }
     out
 }

@@ -325,3 +325,96 @@ mod split {
         }
     }
 }
+
+/// Give-get clauses in the brief (有条件费用): scenarios/give-get.toml is handbook-2026.toml
+/// with its DM, end-cap and year-end rebate conditioned and the retailer's performance drawn
+/// (its own streams), so each clause without its condition is exactly BASE's clause on the
+/// same scenarios, and the saving is BASE's mean − DRAFT's mean.
+mod give_get {
+    use kasim_montecarlo::RunConfig;
+    use kasim_negotiate::brief::{BriefReport, GiveGet, Input, Role, say_money};
+    use rust_decimal::Decimal;
+
+    fn load(name: &str) -> kasim_core::Contract {
+        kasim_core::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios").join(name)).unwrap()
+    }
+
+    fn brief(base: &kasim_core::Contract, draft: &kasim_core::Contract) -> BriefReport {
+        let cfg = RunConfig { runs: 400, seed: 7, threads: 2, ..Default::default() };
+        BriefReport::new(&[Input { file: "base", contract: base }, Input { file: "draft", contract: draft }], &cfg)
+            .unwrap()
+    }
+
+    fn row<'a>(b: &'a BriefReport, contract: usize, id: &str) -> &'a GiveGet {
+        b.give_get.iter().find(|g| g.contract == contract && g.id == id).unwrap_or_else(|| panic!("{id}"))
+    }
+
+    #[test]
+    fn conditioned_clauses_are_valued_against_the_unconditional_ones() {
+        let (base, draft) = (load("handbook-2026.toml"), load("give-get.toml"));
+        let b = brief(&base, &draft);
+        // BASE has no give-get and draws no performance: nothing of its own.
+        assert!(b.give_get.iter().all(|g| g.contract == 1 && g.role == Role::Draft && g.conditioned));
+        for id in ["dm", "end-cap", "year-end-rebate"] {
+            let g = row(&b, 1, id);
+            let c = b.clause(id).unwrap();
+            let (ab, ad) = (c.amounts[0].as_ref().unwrap(), c.amounts[1].as_ref().unwrap());
+            assert_eq!(g.expected, ad.mean, "{id}: the conditioned clause is DRAFT's");
+            assert_eq!(g.unconditional, ab.mean, "{id}: without its condition it is BASE's, scenario by scenario");
+            assert_eq!(g.saving, ab.mean - ad.mean, "{id}");
+            assert_eq!(g.plan, ad.plan, "{id}");
+            assert_eq!(g.plan_unconditional, ab.plan, "{id}");
+        }
+        // The DM fee: the February flyer is planned not to run; ~8% of flyers miss in the
+        // simulation, so the condition holds all year in some scenarios, not all.
+        let dm = row(&b, 1, "dm");
+        assert!(dm.plan < dm.plan_unconditional);
+        assert!(dm.saving > Decimal::ZERO);
+        assert!(dm.p_met > 0.0 && dm.p_met < 1.0, "{}", dm.p_met);
+        assert_eq!(dm.condition_zh, "档期执行才收费");
+        // The end-cap pro rata: compliance is below 100% in almost every scenario.
+        let ec = row(&b, 1, "end-cap");
+        assert!(ec.saving > Decimal::ZERO && ec.p_met < 0.05, "{ec:?}");
+        // The advice keeps DRAFT's give-gets, with the saving in yuan.
+        let a = b.give_get_advice.iter().find(|a| a.id == "dm").unwrap();
+        assert_eq!(a.saving, dm.saving);
+        assert!(
+            a.en.starts_with("Keep the DM / flyer fee conditioned") && a.en.contains(&say_money(dm.saving, "CNY")),
+            "{}",
+            a.en
+        );
+        assert!(a.en.contains('¥'));
+        // Reversed, the draft drops last year's conditions: ask to keep them, worth the same
+        // saving (the same scenarios, the same clauses).
+        let r = brief(&draft, &base);
+        let back = r.give_get_advice.iter().find(|a| a.id == "dm").unwrap();
+        assert_eq!(back.saving, dm.saving);
+        assert!(back.en.starts_with("The draft drops last year's condition on the DM / flyer fee"), "{}", back.en);
+        assert!(back.zh.contains("要求保留"));
+    }
+
+    /// A draft with an unconditioned DM fee whose retailer's flyer run rate is drawn: the
+    /// brief proposes the condition and values it on the same scenarios.
+    #[test]
+    fn an_unconditioned_dm_fee_is_proposed_a_condition() {
+        let base = load("handbook-2026.toml");
+        let mut draft = load("give-get.toml");
+        for f in &mut draft.fees {
+            if f.id == "dm" {
+                f.condition = None;
+            }
+        }
+        let b = brief(&base, &draft);
+        let g = row(&b, 1, "dm");
+        assert!(!g.conditioned);
+        let c = b.clause("dm").unwrap();
+        assert_eq!(g.unconditional, c.amounts[1].as_ref().unwrap().mean);
+        assert!(g.saving > Decimal::ZERO);
+        let a = b.give_get_advice.iter().find(|a| a.id == "dm").unwrap();
+        assert!(
+            a.en.starts_with("Ask for the DM / flyer fee to be conditioned (only if the flyer ran): saves ¥"),
+            "{}",
+            a.en
+        );
+    }
+}

@@ -177,6 +177,215 @@ impl Brief<'_> {
         t.into()
     }
 
+    /// Across the KA channel (渠道视角): DRAFT's promotions' cost at this chain and in
+    /// price-match claims at the others, and the channel's net contribution and CVaR with BASE
+    /// and with DRAFT on common scenarios.
+    fn portfolio_section(&self) -> Option<Block> {
+        let v = self.portfolio.as_ref()?;
+        let mut kv = KeyValues::new("channel_summary");
+        kv.pair("sentence", Text::both("In one sentence", "一句话"), Value::Name(Text::both(&v.en, &v.zh)));
+        kv.pair("portfolio", Text::both("Portfolio", "组合"), Value::text(&v.portfolio));
+        kv.pair("member", Text::both("The chain of BASE and DRAFT", "基准与草案所属零售商"), Value::text(&v.member));
+        kv.pair(
+            "p_draft_below_base",
+            Text::both("P(channel earns less with the draft)", "草案下渠道净贡献更低的概率"),
+            Value::Probability(v.p_draft_below_base),
+        );
+        let mut t = Table::new(
+            "channel",
+            vec![
+                Column::text("statistic", Text::both("Across the channel", "渠道")),
+                Column::number("base", Text::both("With BASE", "基准")),
+                Column::number("draft", Text::both("With DRAFT", "草案")),
+                Column::number("change", Text::both("Change", "变化")),
+            ],
+        )
+        .titled(Text::both(
+            "The KA channel with BASE and with DRAFT (same scenarios)",
+            "KA 渠道：基准 vs 草案（相同情景）",
+        ));
+        let (b, d, c) = (&v.base, &v.draft, &v.changes);
+        let rows: [(&str, Text, Decimal, Decimal, Decimal, bool); 9] = [
+            (
+                "net_contribution_mean",
+                Text::both("Channel net contribution, mean", "渠道净贡献均值"),
+                b.net_contribution.mean,
+                d.net_contribution.mean,
+                v.net_contribution_change,
+                false,
+            ),
+            (
+                "net_contribution_var95",
+                Text::both("Channel VaR 95% (P5)", "渠道风险价值 95%"),
+                b.net_contribution.var95,
+                d.net_contribution.var95,
+                c.var95,
+                false,
+            ),
+            (
+                "net_contribution_cvar95",
+                Text::both("Channel CVaR 95% (mean of worst 5%)", "渠道条件风险价值 95%"),
+                b.net_contribution.cvar95,
+                d.net_contribution.cvar95,
+                v.cvar95_change,
+                false,
+            ),
+            (
+                "fees_mean",
+                Text::both("Channel fee spend, mean", "渠道费用均值"),
+                b.fees_mean,
+                d.fees_mean,
+                c.fees_mean,
+                true,
+            ),
+            (
+                "member_net_contribution",
+                Text::both("This chain's net contribution, mean", "本零售商净贡献均值"),
+                b.member_net_contribution,
+                d.member_net_contribution,
+                c.member_net_contribution,
+                false,
+            ),
+            (
+                "others_net_contribution",
+                Text::both("Other chains' net contribution, mean", "其他零售商净贡献均值"),
+                b.others_net_contribution,
+                d.others_net_contribution,
+                v.others_change,
+                false,
+            ),
+            (
+                "own_cost",
+                Text::both("Promotions' price investment at this chain", "本店促销让价"),
+                b.own_cost,
+                d.own_cost,
+                c.own_cost,
+                true,
+            ),
+            (
+                "cascade_cost",
+                Text::both("Their price-match claims at the other chains", "引发他店最低价补差"),
+                b.cascade_cost,
+                d.cascade_cost,
+                c.cascade_cost,
+                true,
+            ),
+            (
+                "claims_paid",
+                Text::both("Claims paid here for the others' promotions", "本店为他店促销补差"),
+                b.claims_paid,
+                d.claims_paid,
+                c.claims_paid,
+                true,
+            ),
+        ];
+        for (key, label, x, y, change, cost) in rows {
+            let cell = |a: Decimal| if cost { Value::Cost(a) } else { Value::Money(a) };
+            t.row(vec![Value::label(key, label), cell(x), cell(y), cell(change)]);
+        }
+        t.row(vec![
+            Value::label("promotions", Text::both("Promotions at this chain", "本店促销数")),
+            Value::Count(b.promotions as i64),
+            Value::Count(d.promotions as i64),
+            Value::Count(c.promotions),
+        ]);
+        let mut p = Table::new(
+            "channel_promotions",
+            vec![
+                Column::text("sku", Text::both("SKU", "商品")),
+                Column::number("period", Text::both("Period", "期间")),
+                Column::number("base_promo_price", Text::both("BASE promotion price", "基准促销价")).detail(),
+                Column::number("base_own_cost", Text::both("BASE own price investment", "基准本店让价")),
+                Column::number("base_cascade_cost", Text::both("BASE cascade elsewhere", "基准他店补差")),
+                Column::number("draft_promo_price", Text::both("DRAFT promotion price", "草案促销价")).detail(),
+                Column::number("draft_own_cost", Text::both("DRAFT own price investment", "草案本店让价")),
+                Column::number("draft_cascade_cost", Text::both("DRAFT cascade elsewhere", "草案他店补差")),
+                Column::number("draft_p_claim", Text::both("DRAFT P(claim)", "草案索赔概率")).detail(),
+            ],
+        )
+        .keyed(2)
+        .titled(Text::both("This chain's promotions across the channel", "本店促销的渠道成本"));
+        for x in &v.promotions {
+            let side = |c: &Option<kasim_negotiate::brief::PromotionCosts>| match c {
+                Some(c) => [Value::UnitPrice(c.promo_price), Value::Cost(c.own_cost), Value::Cost(c.cascade_cost)],
+                None => [Value::Missing, Value::Missing, Value::Missing],
+            };
+            let mut row = vec![Value::text(&x.sku), Value::Count(x.period as i64)];
+            row.extend(side(&x.base));
+            row.extend(side(&x.draft));
+            row.push(x.draft.as_ref().map_or(Value::Missing, |c| Value::Probability(c.p_claim)));
+            p.row(row);
+        }
+        let title = Text::both(format!("Across the KA channel: {}", v.portfolio), format!("渠道视角：{}", v.portfolio));
+        Some(Section::new("across_channel", title, vec![kv.into(), t.into(), p.into()]).into())
+    }
+
+    /// Give-get clauses (有条件费用): each conditioned clause's condition, P(met), expected
+    /// charge against the unconditional one (what the give-get saves), the DM and display fees
+    /// that could be conditioned, and what to ask for.
+    fn give_get_section(&self) -> Option<Block> {
+        if self.give_get.is_empty() {
+            return None;
+        }
+        let mut t = Table::new(
+            "give_get",
+            vec![
+                Column::text("contract", Text::both("Contract", "合同")),
+                Column::text("id", Text::both("Clause", "条款")),
+                Column::text("label", Text::both("Name", "名称")),
+                Column::text("condition", Text::both("Condition", "条件")),
+                Column::text("status", Text::both("In the contract", "合同中")),
+                Column::number("p_met", Text::both("P(condition met all year)", "全年达成概率")),
+                Column::number("expected", Text::both("Expected charge", "预期费用")),
+                Column::number("unconditional", Text::both("Unconditional charge", "无条件费用")),
+                Column::number("saving", Text::both("Give-get saves", "条件节省")),
+                Column::number("plan", Text::both("Plan, conditioned", "计划（有条件）")).detail(),
+                Column::number("plan_unconditional", Text::both("Plan, unconditional", "计划（无条件）")).detail(),
+            ],
+        )
+        .keyed(2)
+        .titled(Text::both(
+            "Give-get clauses: fees conditioned on the retailer's performance",
+            "有条件费用（以零售商履约为条件）",
+        ));
+        for x in &self.give_get {
+            t.row(vec![
+                Value::label(format!("{}", x.contract), role(x.role)),
+                Value::text(&x.id),
+                Value::Name(Text::both(&x.label, &x.label_zh)),
+                Value::Name(Text::both(&x.condition_en, &x.condition_zh)),
+                if x.conditioned {
+                    Value::label("conditioned", Text::both("conditioned", "有条件"))
+                } else {
+                    Value::label("proposed", Text::both("proposed", "建议"))
+                },
+                Value::Probability(x.p_met),
+                Value::Cost(x.expected),
+                Value::Cost(x.unconditional),
+                Value::Money(x.saving),
+                Value::Cost(x.plan),
+                Value::Cost(x.plan_unconditional),
+            ]);
+        }
+        let mut blocks: Vec<Block> = vec![t.into()];
+        if !self.give_get_advice.is_empty() {
+            let mut a = Table::new(
+                "give_get_advice",
+                vec![
+                    Column::text("id", Text::both("Clause", "条款")),
+                    Column::text("advice", Text::both("Advice", "建议")),
+                    Column::number("saving", Text::both("Expected saving", "预期节省")),
+                ],
+            )
+            .titled(Text::both("What to ask for", "谈判建议"));
+            for x in &self.give_get_advice {
+                a.row(vec![Value::text(&x.id), Value::Name(Text::both(&x.en, &x.zh)), Value::Money(x.saving)]);
+            }
+            blocks.push(a.into());
+        }
+        Some(Section::new("give_get", Text::both("Give-get clauses", "有条件费用"), blocks).into())
+    }
+
     /// Clauses to read together: binding floors with what they top up, tiers, caps.
     fn interaction_section(&self) -> Option<Block> {
         if self.interactions.is_empty() {
@@ -602,6 +811,8 @@ impl Report for BriefReport {
         doc.blocks.push(b.summary_block());
         doc.blocks.push(b.clause_table());
         doc.blocks.extend(b.interaction_section());
+        doc.blocks.extend(b.give_get_section());
+        doc.blocks.extend(b.portfolio_section());
         doc.blocks.push(b.risk_section());
         doc.blocks.push(b.compliance_section());
         if let Some(plan) = &self.negotiation {

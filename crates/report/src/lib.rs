@@ -56,6 +56,7 @@ pub mod evaluate;
 mod negotiate;
 pub mod plan;
 pub mod portfolio;
+pub mod replay;
 pub mod simulation;
 pub mod testing;
 mod track;

@@ -624,3 +624,69 @@ fn portfolio_report_is_consistent() {
     assert_eq!(csv.lines().count(), 1 + p.members.len());
     assert!(kasim_report::portfolio::cascade_total(&report) > rust_decimal::Decimal::ZERO);
 }
+
+/// A replayed portfolio scenario: every table cell is in the JSON (the chains' ledgers
+/// included), the CSV is the chains' table, each chain's ledger reconciles to its row, and
+/// the claims' costs add up to the total.
+#[test]
+fn portfolio_replay_is_consistent() {
+    use kasim_montecarlo::portfolio::PortfolioModel;
+    use kasim_report::replay::PortfolioReplayReport;
+    let f = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/portfolio/ka-channel.toml");
+    let p = kasim_core::portfolio::load_portfolio(&f).unwrap();
+    let compiled: Vec<kasim_core::Compiled<'_>> =
+        p.members.iter().map(|m| kasim_core::Compiled::new(&m.contract).unwrap()).collect();
+    let model = PortfolioModel::new(&p, &compiled).unwrap();
+    let members: Vec<(String, &Contract)> =
+        p.members.iter().map(|m| (m.file.display().to_string(), &m.contract)).collect();
+    let report = PortfolioReplayReport::new(&p.name, "ka-channel.toml", &members, model.scenario_detail(2, 3).unwrap());
+    assert_consistent(&report);
+    let csv = emit(&report, Format::Csv).unwrap();
+    assert_eq!(csv.lines().count(), 1 + p.members.len());
+    for c in &report.chains {
+        assert_eq!(c.net_contribution, c.explain.pnl.net_contribution, "{}", c.id);
+        assert!(c.explain.reconciliation.balanced, "{}", c.id);
+    }
+    assert_eq!(report.net_contribution, report.chains.iter().map(|c| c.net_contribution).sum::<Decimal>());
+    assert_eq!(report.claims_total, report.claims.iter().map(|c| c.cost).sum::<Decimal>());
+    assert!(report.claims_total > Decimal::ZERO);
+    let html = emit(&report, Format::Html).unwrap();
+    assert!(html.contains("最低价索赔") && html.contains("warehouse-club"));
+}
+
+/// The brief's issue-13 views: give-get clauses (handbook-2026 against give-get.toml) and the
+/// channel view (the hypermarket contract as the bundled KA channel's member against its draft
+/// with most fees doubled): every table cell of both is in the JSON, in every emitter.
+#[test]
+fn brief_give_get_and_channel_views_are_consistent() {
+    use kasim_negotiate::brief::{BriefReport, Input, PortfolioView};
+    let (bf, base) = scenario("handbook-2026.toml");
+    let (df, draft) = scenario("give-get.toml");
+    let b = BriefReport::new(&[Input { file: &bf, contract: &base }, Input { file: &df, contract: &draft }], &cfg(200))
+        .unwrap();
+    assert_eq!(b.give_get.len(), 3);
+    assert!(!b.give_get_advice.is_empty());
+    assert_consistent(&b);
+    let doc = kasim_report::Report::document(&b);
+    assert!(doc.table("give_get").is_some() && doc.table("give_get_advice").is_some());
+
+    let (hf, hyper) = scenario("hypermarket.toml");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cli/tests/fixtures/hypermarket-draft.toml");
+    let hdraft = kasim_core::load(&path).unwrap();
+    let inputs = [Input { file: &hf, contract: &hyper }, Input { file: "hypermarket-draft.toml", contract: &hdraft }];
+    let mut b = BriefReport::new(&inputs, &cfg(100)).unwrap();
+    let f = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/portfolio/ka-channel.toml");
+    let p = kasim_core::portfolio::load_portfolio(&f).unwrap();
+    let member = p.members.iter().position(|m| m.id == "hypermarket").unwrap();
+    let view = PortfolioView::new(&p, member, inputs[0], inputs[1], &cfg(100)).unwrap();
+    // The draft keeps the promotions: their costs are the same with either contract.
+    assert_eq!(view.base.promotions, view.draft.promotions);
+    assert!(view.base.cascade_cost > Decimal::ZERO);
+    assert_eq!(view.net_contribution_change, view.draft.net_contribution.mean - view.base.net_contribution.mean);
+    b.portfolio = Some(view);
+    assert_consistent(&b);
+    let table = emit(&b, Format::Table).unwrap();
+    assert!(table.contains("Across the KA channel") && table.contains("The draft's "), "{table}");
+    let html = emit(&b, Format::Html).unwrap();
+    assert!(html.contains("渠道视角"));
+}

@@ -329,3 +329,77 @@ fn bundled_portfolio_runs() {
         assert!(rep.cascade.iter().any(|c| c.cascade_cost > Decimal::ZERO));
     });
 }
+
+/// A cent amount as a decimal.
+fn cents_of(c: i64) -> Decimal {
+    Decimal::new(c, 2)
+}
+
+/// Replaying a scenario (`kasim replay PORTFOLIO --scenario K`): every chain's settled ledger
+/// totals equal that scenario's row of the run, the DC's capacity binds as by hand, and the
+/// cascade's claim is the hand computation (2.86 × 8,000 × 50%), attributed to A's promotion.
+#[test]
+fn a_replayed_scenario_equals_its_row_of_the_run() {
+    let p = two_chains("replay", "[drivers.dc_capacity]\nunits_per_period = 20000\n");
+    let cfg = RunConfig { runs: 6, seed: 4, threads: 1, ..Default::default() };
+    with_run(&p, &cfg, |model, results| {
+        for k in 0..cfg.runs {
+            let d = model.scenario_detail(cfg.seed, k).unwrap();
+            assert_eq!((d.scenario, d.seed, d.periods), (k, 4, 12));
+            for (i, c) in d.chains.iter().enumerate() {
+                let row = results.rows[i][k as usize];
+                assert_eq!(c.row, row, "scenario {k} chain {i}");
+                assert_eq!(c.settlement.pnl.net_contribution, cents_of(row.net_contribution), "scenario {k}");
+                assert_eq!(c.settlement.pnl.fees_total, cents_of(row.fees_total), "scenario {k}");
+            }
+            let cap = d.capacity.as_ref().unwrap();
+            assert_eq!((cap[1].demanded, cap[1].shipped, cap[1].capacity), (25_000, 20_000, 20_000));
+            assert_eq!(cap[1].fill, 0.8);
+            assert_eq!((cap[0].demanded, cap[0].shipped), (20_000, 20_000));
+            assert_eq!(d.claims.len(), 1);
+            let c = &d.claims[0];
+            assert_eq!((c.promoting_chain.as_str(), c.matching_chain.as_str(), c.sku.as_str()), ("a", "b", "A"));
+            assert_eq!((c.period, c.units), (2, 8_000));
+            assert_eq!((c.promo_price, c.price_in_effect), (Decimal::new(1143, 2), Decimal::new(1429, 2)));
+            assert_eq!((c.gap_before, c.gap_after), (Decimal::ZERO, Decimal::new(286, 2)));
+            assert_eq!(c.cost, Decimal::new(1_144_000, 2));
+            let pr: Vec<_> = d.promotions.iter().filter(|x| x.cascade_cost > Decimal::ZERO).collect();
+            assert_eq!(pr.len(), 1);
+            assert_eq!(pr[0].cascade_cost, c.cost);
+            // A sells 12,000 of its 15,000 promoted units: 12,000 × 2.86.
+            assert_eq!(pr[0].own_cost, Decimal::new(3_432_000, 2));
+            assert!(d.brand_demand.is_none() && d.war_on.is_none());
+        }
+    });
+}
+
+/// The bundled portfolio: a replayed scenario's chains equal the run's rows, its shared
+/// drivers are those the run drew, and the claims' costs add up to what the chains paid.
+#[test]
+fn bundled_portfolio_replays_exactly() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/portfolio/ka-channel.toml");
+    let p = load_portfolio(&f).unwrap();
+    let cfg = RunConfig { runs: 40, seed: 1, threads: 2, ..Default::default() };
+    with_run(&p, &cfg, |model, results| {
+        let mut any_claim = false;
+        for k in [0u64, 7, 39] {
+            let d = model.scenario_detail(1, k).unwrap();
+            let brand = d.brand_demand.as_ref().unwrap();
+            assert_eq!(brand.len(), 12);
+            assert_eq!(brand[..], model.shared(&ScenarioKey::new(1, k)).demand[..12]);
+            assert_eq!(d.war_on.as_ref().map(Vec::len), Some(12));
+            for (i, c) in d.chains.iter().enumerate() {
+                assert_eq!(c.row, results.rows[i][k as usize], "scenario {k} chain {i}");
+                assert_eq!(c.settlement.pnl.net_contribution, cents_of(c.row.net_contribution));
+            }
+            let claimed: Decimal = d.claims.iter().map(|c| c.cost).sum();
+            let by_promotion: Decimal = d.promotions.iter().map(|c| c.cascade_cost).sum();
+            assert!(
+                (claimed - by_promotion).abs() <= Decimal::new(d.claims.len() as i64, 2),
+                "{claimed} {by_promotion}"
+            );
+            any_claim |= !d.claims.is_empty();
+        }
+        assert!(any_claim);
+    });
+}

@@ -1,0 +1,46 @@
+//! `kasim replay PORTFOLIO --scenario K`: one scenario of a portfolio run (kasim-montecarlo's
+//! `scenario_detail`), its shared drivers, DC capacity, lowest-price claims and every chain's
+//! ledger, emitted by kasim-report. The same seed and scenario index as `kasim portfolio`.
+
+use std::path::Path;
+
+use kasim_core::Compiled;
+use kasim_montecarlo::portfolio::PortfolioModel;
+use kasim_report::replay::PortfolioReplayReport;
+
+use crate::args::Format;
+use crate::{Failure, emit};
+
+pub(crate) fn portfolio(
+    file: &Path,
+    scenario: u64,
+    seed: u64,
+    format: Format,
+    to: Option<&Path>,
+) -> Result<String, Failure> {
+    let p = kasim_core::portfolio::load_portfolio(file).map_err(Failure::Core)?;
+    // `--out` naming an input would replace what the report was computed from.
+    if let Some(out) = to.and_then(|o| o.canonicalize().ok()) {
+        let inputs = std::iter::once(file).chain(p.members.iter().map(|m| m.file.as_path()));
+        for i in inputs {
+            if i.canonicalize().is_ok_and(|i| i == out) {
+                return Err(Failure::Message(format!(
+                    "--out {} is an input file ({}): write the report to a new file",
+                    to.unwrap_or(i).display(),
+                    i.display()
+                )));
+            }
+        }
+    }
+    let compiled = p
+        .members
+        .iter()
+        .map(|m| Compiled::new(&m.contract).map_err(|e| Failure::Core(e).in_file(&m.file)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let model = PortfolioModel::new(&p, &compiled).map_err(|e| Failure::from(e).in_file(file))?;
+    let detail = model.scenario_detail(seed, scenario).map_err(|e| Failure::from(e).in_file(file))?;
+    let members: Vec<(String, &kasim_core::Contract)> =
+        p.members.iter().map(|m| (m.file.display().to_string(), &m.contract)).collect();
+    let report = PortfolioReplayReport::new(&p.name, &file.display().to_string(), &members, detail);
+    emit(&report, format, to)
+}

@@ -1,0 +1,256 @@
+//! The views of issue 13: `kasim replay PORTFOLIO --scenario K` (the replayed scenarios' chains
+//! are the portfolio run's rows: their mean is `kasim portfolio`'s, per retailer) and the
+//! brief's channel view (`kasim brief BASE DRAFT --portfolio FILE`: exactly `kasim portfolio`
+//! of the two portfolios) and give-get clauses, in every format.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn kasim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kasim")).current_dir(root()).args(args).output().unwrap()
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = kasim(args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Cents of a decimal string ("-1234.50" → -123450).
+fn cents(v: &serde_json::Value) -> i128 {
+    let s = v.as_str().unwrap_or_else(|| panic!("not a decimal string: {v}"));
+    let d: rust_decimal::Decimal = s.parse().unwrap();
+    (d * rust_decimal::Decimal::from(100)).trunc().try_into().unwrap()
+}
+
+const FILE: &str = "scenarios/portfolio/ka-channel.toml";
+
+/// Four scenarios replayed one by one: each chain's mean net contribution and fees over them
+/// are `kasim portfolio --runs 4`'s, to the cent; each chain's ledger reconciles to its
+/// totals; the channel total is the chains' sum; the claims add up.
+#[test]
+fn replayed_scenarios_are_the_portfolio_runs_rows() {
+    let runs = 4usize;
+    let p = json(&["portfolio", FILE, "--runs", "4", "--seed", "5", "--format", "json"]);
+    let retailers = p["retailers"].as_array().unwrap();
+    let mut net = vec![0i128; retailers.len()];
+    let mut fees = vec![0i128; retailers.len()];
+    let mut any_claim = false;
+    for k in 0..runs {
+        let r = json(&["replay", FILE, "--scenario", &k.to_string(), "--seed", "5", "--format", "json"]);
+        assert_eq!(r["format"], "kasim.portfolio-replay/1");
+        assert_eq!(r["scenario"], k as u64);
+        let chains = r["chains"].as_array().unwrap();
+        assert_eq!(chains.len(), retailers.len());
+        let mut total = 0;
+        for (i, c) in chains.iter().enumerate() {
+            assert_eq!(c["id"], retailers[i]["id"]);
+            let nc = cents(&c["net_contribution"]);
+            assert_eq!(nc, cents(&c["explain"]["pnl"]["net_contribution"]), "the ledger's P&L is the row");
+            assert_eq!(cents(&c["fees_total"]), cents(&c["explain"]["pnl"]["fees_total"]));
+            net[i] += nc;
+            fees[i] += cents(&c["fees_total"]);
+            total += nc;
+        }
+        assert_eq!(cents(&r["net_contribution"]), total);
+        let claims = r["claims"].as_array().unwrap();
+        let claimed: i128 = claims.iter().map(|c| cents(&c["cost"])).sum();
+        assert_eq!(cents(&r["claims_total"]), claimed);
+        any_claim |= claimed > 0;
+        assert_eq!(r["drivers"].as_array().unwrap().len(), 12);
+        assert_eq!(r["capacity"].as_array().unwrap().len(), 12);
+    }
+    assert!(any_claim, "the bundled channel's cascade claims");
+    for (i, r) in retailers.iter().enumerate() {
+        let mean = cents(&r["net_contribution"]["mean"]);
+        assert!((net[i] - mean * runs as i128).abs() <= runs as i128, "{}: {} vs {mean}", r["id"], net[i]);
+        let mean_fees = cents(&r["mean_fees"]);
+        assert!((fees[i] - mean_fees * runs as i128).abs() <= runs as i128, "{}: fees", r["id"]);
+    }
+}
+
+/// Every format: the terminal table names the sections, CSV is the chains' table, html and
+/// xlsx write a file; a bad scenario index and a missing file exit 2.
+#[test]
+fn portfolio_replay_in_every_format() {
+    let out = kasim(&["replay", FILE, "--scenario", "3"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8(out.stdout).unwrap();
+    for want in ["Shared drivers drawn", "DC capacity per period", "Lowest-market-price claims", "warehouse-club"] {
+        assert!(table.contains(want), "{want}: {table}");
+    }
+    let csv = kasim(&["replay", FILE, "--scenario", "3", "--format", "csv"]);
+    assert!(csv.status.success());
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(text.starts_with('\u{feff}'));
+    assert_eq!(text.lines().count(), 5, "header + 4 chains: {text}");
+    let dir = std::env::temp_dir().join(format!("kasim-replay-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (format, name) in [("html", "r.html"), ("xlsx", "r.xlsx")] {
+        let path = dir.join(name);
+        let out = kasim(&["replay", FILE, "--scenario", "3", "--format", format, "--out", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(std::fs::metadata(&path).unwrap().len() > 1000);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A portfolio of three chains with handbook-2026 as the member `handbook`, the same with a
+/// draft in its place (DM promotions moved to periods 5 and 7, 20% off), in a fresh directory.
+fn channel_files(name: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let d = std::env::temp_dir().join(format!("kasim-views-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    let s = root().join("scenarios").canonicalize().unwrap();
+    let s = s.display();
+    let draft = d.join("draft.toml");
+    std::fs::write(
+        &draft,
+        format!(
+            "extends = \"{s}/handbook-2026.toml\"\nname = \"Handbook 2027 more DM\"\nyear = 2027\n\n\
+             [[plan.promotions]]\nskus = [\"HM-DN175\", \"HM-RC200\"]\nperiods = [5, 7]\nslot = \"dm\"\nuplift = \"1.6\"\nprice_cut = \"20%\"\n"
+        ),
+    )
+    .unwrap();
+    let channel = |member: &str| {
+        format!(
+            "name = \"Test channel\"\n\n[[contracts]]\nfile = \"{member}\"\nid = \"handbook\"\n\n\
+             [[contracts]]\nfile = \"{s}/portfolio/supermarket.toml\"\nid = \"supermarket\"\n\n\
+             [[contracts]]\nfile = \"{s}/portfolio/pharmacy.toml\"\nid = \"pharmacy\"\n\n\
+             [drivers.brand_demand]\ncv = \"8%\"\nperiod_correlation = \"80%\"\n\n[cascade]\nclaim_probability = \"80%\"\n"
+        )
+    };
+    let base_p = d.join("channel.toml");
+    std::fs::write(&base_p, channel(&format!("{s}/handbook-2026.toml"))).unwrap();
+    let draft_p = d.join("channel-draft.toml");
+    std::fs::write(&draft_p, channel(&draft.display().to_string())).unwrap();
+    (draft, base_p, draft_p)
+}
+
+fn handbook() -> String {
+    root().join("scenarios/handbook-2026.toml").display().to_string()
+}
+
+/// The channel view is `kasim portfolio` of the portfolio with BASE and of the one with DRAFT
+/// in the member's place: channel mean and CVaR, the member's mean, each promotion's own and
+/// cascade cost, exactly; the sentence quotes the sums.
+#[test]
+fn brief_channel_view_is_the_two_portfolio_runs() {
+    let (draft, base_p, draft_p) = channel_files("channel");
+    let (draft, base_p, draft_p) = (draft.to_str().unwrap(), base_p.to_str().unwrap(), draft_p.to_str().unwrap());
+    let run = ["--runs", "300", "--seed", "2", "--format", "json"];
+    let b = json(&[&["brief", &handbook(), draft, "--portfolio", base_p][..], &run[..]].concat());
+    let v = &b["portfolio"];
+    assert_eq!(v["member"], "handbook");
+    for (side, file) in [("base", base_p), ("draft", draft_p)] {
+        let p = json(&[&["portfolio", file][..], &run[..]].concat());
+        let s = &v[side];
+        assert_eq!(s["net_contribution"]["mean"], p["net_contribution"]["mean"], "{side}");
+        assert_eq!(s["net_contribution"]["cvar95"], p["net_contribution"]["cvar95"], "{side}");
+        assert_eq!(s["fees_mean"], p["fees"]["mean"], "{side}");
+        assert_eq!(s["member_net_contribution"], p["retailers"][0]["net_contribution"]["mean"], "{side}");
+        assert_eq!(s["claims_paid"], p["retailers"][0]["cascade_paid"], "{side}");
+        // Every promotion with a claim in `kasim portfolio`'s cascade table, the same here.
+        let lines: Vec<&serde_json::Value> =
+            p["cascade"].as_array().unwrap().iter().filter(|c| c["chain"] == "handbook").collect();
+        assert_eq!(lines.len(), 4, "{side}");
+        let mut cascade = 0;
+        for l in lines {
+            let x = v["promotions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["sku"] == l["sku"] && x["period"] == l["period"])
+                .unwrap_or_else(|| panic!("{l}"));
+            assert_eq!(x[side]["own_cost"], l["own_cost"], "{side} {l}");
+            assert_eq!(x[side]["cascade_cost"], l["cascade_cost"], "{side} {l}");
+            cascade += cents(&l["cascade_cost"]);
+        }
+        assert_eq!(cents(&s["cascade_cost"]), cascade, "{side}");
+    }
+    let change = cents(&v["draft"]["net_contribution"]["mean"]) - cents(&v["base"]["net_contribution"]["mean"]);
+    assert_eq!(cents(&v["net_contribution_change"]), change);
+    // Deeper cuts at more SKUs: more claims at the other chains, a lower channel contribution.
+    assert!(cents(&v["draft"]["cascade_cost"]) > cents(&v["base"]["cascade_cost"]));
+    assert!(change < 0);
+    let en = v["en"].as_str().unwrap();
+    assert!(en.starts_with("The draft's 4 promotions at handbook cost ¥"), "{en}");
+    let more = rust_decimal::Decimal::new(cents(&v["draft"]["cascade_cost"]) as i64, 2);
+    assert!(en.contains(&format!("¥{} more in price-match claims", kasim_core::money::format_money(more, 2))), "{en}");
+    assert!(v["zh"].as_str().unwrap().contains("最低价补差"));
+    // Without --portfolio the brief has no channel view.
+    let plain = json(&[&["brief", &handbook(), draft][..], &run[..]].concat());
+    assert!(plain.get("portfolio").is_none());
+}
+
+/// The channel view in the table, html and xlsx; a BASE that is not a member, an unknown
+/// member and a calendar that differs are refused with exit code 2 and nothing on stdout.
+#[test]
+fn brief_channel_view_formats_and_refusals() {
+    let (draft, base_p, _) = channel_files("channel-formats");
+    let (draft, base_p) = (draft.to_str().unwrap(), base_p.to_str().unwrap());
+    let out = kasim(&["brief", &handbook(), draft, "--portfolio", base_p, "--runs", "100"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("Across the KA channel") && table.contains("渠道视角"), "{table}");
+    assert!(table.contains("Their price-match claims at the other chains"), "{table}");
+    let dir = std::env::temp_dir().join(format!("kasim-views-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (format, name) in [("html", "b.html"), ("xlsx", "b.xlsx")] {
+        let path = dir.join(name);
+        let args = ["brief", &handbook(), draft, "--portfolio", base_p, "--runs", "100", "--format", format, "--out"];
+        let out = kasim(&[&args[..], &[path.to_str().unwrap()]].concat());
+        assert!(out.status.success(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(std::fs::metadata(&path).unwrap().len() > 1000);
+    }
+    let html = std::fs::read_to_string(dir.join("b.html")).unwrap();
+    assert!(html.contains("渠道视角"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let refused = |args: &[&str], wants: &[&str]| {
+        let out = kasim(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8_lossy(&out.stderr);
+        for w in wants {
+            assert!(err.contains(w), "{w}: {err}");
+        }
+    };
+    refused(
+        &["brief", draft, &handbook(), "--portfolio", base_p, "--runs", "50"],
+        &["is not a contract of the portfolio", "--member", "handbook, supermarket, pharmacy"],
+    );
+    refused(
+        &["brief", &handbook(), draft, "--portfolio", base_p, "--member", "nope", "--runs", "50"],
+        &["--member nope", "no member `nope`"],
+    );
+    // A weekly contract in a monthly channel.
+    let weekly = root().join("scenarios/ecommerce.toml");
+    let p = root().join("scenarios/portfolio/ka-channel.toml");
+    let w = weekly.to_str().unwrap();
+    refused(&["brief", w, w, "--portfolio", p.to_str().unwrap(), "--member", "pharmacy", "--runs", "50"], &["periods"]);
+}
+
+/// Give-get clauses in the brief of handbook-2026 against give-get.toml: the table and the
+/// advice, in the terminal and JSON.
+#[test]
+fn brief_shows_give_get_clauses() {
+    let base = handbook();
+    let gg = root().join("scenarios/give-get.toml").display().to_string();
+    let b = json(&["brief", &base, &gg, "--runs", "200", "--format", "json"]);
+    let rows = b["give_get"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for r in rows {
+        let c = b["clauses"].as_array().unwrap().iter().find(|c| c["id"] == r["id"]).unwrap();
+        assert_eq!(r["unconditional"], c["amounts"][0]["mean"], "{}", r["id"]);
+        assert_eq!(r["expected"], c["amounts"][1]["mean"], "{}", r["id"]);
+    }
+    assert!(b["give_get_advice"].as_array().unwrap().iter().any(|a| a["id"] == "dm"));
+    let out = kasim(&["brief", &base, &gg, "--runs", "200"]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("Give-get clauses") && table.contains("only if the flyer ran"), "{table}");
+    assert!(table.contains("Keep the DM / flyer fee conditioned"), "{table}");
+}
