@@ -3,6 +3,8 @@
 use kasim_negotiate::strategy::{Strategy, TimeDependent, TitForTat, View};
 use kasim_negotiate::{Config, Ending, Grid, Issue, Party, Side, frontier, kalai_smorodinsky, nash, negotiate};
 
+mod renegotiate;
+
 fn pie(step: f64) -> Grid {
     Grid::new(vec![Issue::new("supplier share", 0.0, 1.0, step)]).unwrap()
 }

@@ -1,0 +1,350 @@
+//! The yearly renegotiation chain: the ask by hand, compounding, negotiated values between last
+//! year's and the ask on the step grid, the relationship's steps and caps, walk-aways, errors.
+
+use kasim_core::Contract;
+use kasim_core::terms::{TermKind, get};
+use kasim_negotiate::renegotiate::{
+    Ask, Levels, Move, Relationship, Renegotiation, ResourceStep, Signing, ask, chain, reanchor, step_resources,
+};
+use rust_decimal::Decimal;
+
+fn d(s: &str) -> Decimal {
+    let (t, pct) = match s.strip_suffix('%') {
+        Some(t) => (t, true),
+        None => (s, false),
+    };
+    let v: Decimal = t.parse().unwrap();
+    if pct { v / Decimal::ONE_HUNDRED } else { v }
+}
+
+fn rules(growth: &str, step: &str, days: i64, negotiate: bool) -> Renegotiation {
+    Renegotiation {
+        fee_growth: d(growth),
+        rate_step: d(step),
+        payment_days_step: days,
+        negotiate,
+        supplier_strategy: "boulware".into(),
+        buyer_strategy: "boulware".into(),
+    }
+}
+
+const FEES: &str = r#"
+[payment]
+days = 60
+
+[[fees]]
+id = "entry"
+kind = "lump_sum"
+event = "entry"
+amount = "50000"
+periods = [1]
+
+[[fees]]
+id = "festival"
+kind = "lump_sum"
+event = "festival"
+amount = "100.03"
+per = "store"
+periods = [1]
+
+[[fees]]
+id = "listing"
+kind = "listing"
+amount = "2000"
+
+[[fees]]
+id = "dm"
+kind = "dm_fee"
+price = "1500"
+contracted = 4
+
+[[fees]]
+id = "promoters"
+kind = "promoter_fee"
+promoters = 2
+monthly_fee = "2500"
+
+[[fees]]
+id = "unconditional"
+kind = "unconditional_rebate"
+rate = "2%"
+
+[[fees]]
+id = "tiered"
+kind = "tiered_rebate"
+tiers = [ { threshold = "0", rate = "1%" }, { threshold = "1000000", rate = "1.5%" } ]
+
+[[fees]]
+id = "target"
+kind = "target_rebate"
+basis = "value"
+target = "1000000"
+amount = "10000"
+
+[[fees]]
+id = "service"
+kind = "service_fee"
+rate = "1%"
+
+[[fees]]
+id = "floor"
+kind = "guaranteed_minimum"
+floor = "30000"
+covers = ["unconditional"]
+"#;
+
+fn small() -> Contract {
+    kasim_core::demo::contract(FEES).unwrap()
+}
+
+fn handbook() -> Contract {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/handbook-2026.toml");
+    kasim_core::load(path).unwrap()
+}
+
+fn term(c: &Contract, p: &str) -> Decimal {
+    get(c, p).unwrap()
+}
+
+#[test]
+fn the_ask_by_hand() {
+    let c = small();
+    let (a, moved) = ask(&c, &rules("8%", "0.5%", 15, false)).unwrap();
+    // Fees × 1.08 to the cent; rebate rates + 0.5%; payment days + 15.
+    for (p, v) in [
+        ("fees.entry.amount", "54000"),
+        ("fees.festival.amount", "108.03"), // 108.0324
+        ("fees.listing.amount", "2160"),
+        ("fees.dm.price", "1620"),
+        ("fees.promoters.monthly_fee", "2700"),
+        ("fees.target.amount", "10800"),
+        ("fees.floor.floor", "32400"),
+        ("fees.unconditional.rate", "2.5%"),
+        ("fees.tiered.tiers[0].rate", "1.5%"),
+        ("fees.tiered.tiers[1].rate", "2%"),
+        ("payment.days", "75"),
+    ] {
+        assert_eq!(term(&a, p), d(v), "{p}");
+    }
+    // Not asked: the service fee's rate, thresholds, counts, an unset target-rebate rate.
+    for p in ["fees.service.rate", "fees.tiered.tiers[1].threshold", "fees.dm.contracted", "fees.promoters.promoters"] {
+        assert_eq!(term(&a, p), term(&c, p), "{p}");
+    }
+    let kasim_core::fees::Rule::TargetRebate(t) = &a.fees.iter().find(|f| f.id == "target").unwrap().rule else {
+        panic!()
+    };
+    assert!(t.rate.is_none(), "an unset rate stays unset");
+    let paths: Vec<&str> = moved.iter().map(|t| t.path.as_str()).collect();
+    assert_eq!(paths.len(), 11, "{paths:?}");
+    assert!(
+        moved
+            .iter()
+            .any(|t| t.path == "payment.days" && t.ask == Some(Ask::Days) && t.last == d("60") && t.asked == d("75"))
+    );
+    // Rounding half away from zero: 100.03 × 1.5 = 150.045 → 150.05 (not banker's 150.04).
+    let (a, _) = ask(&c, &rules("50%", "0", 0, false)).unwrap();
+    assert_eq!(term(&a, "fees.festival.amount"), d("150.05"));
+    // Rates are held within 0–100%, days at least 0, a fee at least 0.
+    let (a, _) = ask(&c, &rules("-100%", "-5%", -90, false)).unwrap();
+    assert_eq!(term(&a, "fees.unconditional.rate"), Decimal::ZERO);
+    assert_eq!(term(&a, "payment.days"), Decimal::ZERO);
+    assert_eq!(term(&a, "fees.entry.amount"), Decimal::ZERO);
+}
+
+#[test]
+fn a_chain_without_negotiation_compounds_the_ask() {
+    let c = small();
+    let r = rules("8%", "0.5%", 15, false);
+    let years = chain(&c, 3, &r, None).unwrap();
+    assert_eq!(years.len(), 3);
+    assert_eq!(years[0].record.signing, Signing::AsWritten);
+    let (a2, _) = ask(&c, &r).unwrap();
+    let (a3, _) = ask(&a2, &r).unwrap();
+    for p in kasim_core::terms::list(&c) {
+        assert_eq!(get(&years[1].contract, &p).unwrap(), get(&a2, &p).unwrap(), "{p}");
+        assert_eq!(get(&years[2].contract, &p).unwrap(), get(&a3, &p).unwrap(), "{p}");
+    }
+    assert_eq!(term(&years[2].contract, "fees.entry.amount"), d("58320"));
+    assert_eq!(term(&years[2].contract, "payment.days"), d("90"));
+    for (y, a) in years.iter().skip(1).zip([&a2, &a3]) {
+        let rec = &y.record;
+        assert_eq!(rec.signing, Signing::Asked);
+        assert!(!rec.negotiated && rec.rounds.is_none() && rec.ending.is_none());
+        let fees = kasim_core::evaluate(a).unwrap().pnl.fees_total;
+        assert_eq!(rec.fees_agreed, fees);
+        assert_eq!(rec.fees_asked, fees);
+        let target = (rec.fees_last * d("1.08")).round_dp(2);
+        assert_eq!(rec.fee_target, Some(target));
+        assert_eq!(rec.satisfaction, Some((fees / target).round_dp(6)));
+        assert!(rec.terms.iter().all(|t| t.agreed == t.asked));
+    }
+    assert_eq!(years[2].record.fees_last, years[1].record.fees_agreed);
+    // Same inputs, same chain.
+    let again = chain(&c, 3, &r, None).unwrap();
+    assert_eq!(
+        again.iter().map(|y| &y.record).collect::<Vec<_>>(),
+        years.iter().map(|y| &y.record).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn reanchored_issues_run_from_last_year_to_the_ask() {
+    // 50,000 → 54,000 with a 10,000 step: one interval, both ends on the grid.
+    assert_eq!(reanchor(d("50000"), d("54000"), d("10000"), TermKind::Money), (d("50000"), d("54000"), d("4000")));
+    // 25,000 over a 10,000 step: three intervals of 8,333.33… are not whole cents, four are.
+    assert_eq!(reanchor(d("0"), d("25000"), d("10000"), TermKind::Money), (d("0"), d("25000"), d("6250")));
+    // Lower first; 25 days over a 15-day step: 2, 3 or 4 intervals are not whole days → one.
+    assert_eq!(reanchor(d("90"), d("65"), d("15"), TermKind::Count), (d("65"), d("90"), d("25")));
+    assert_eq!(reanchor(d("60"), d("90"), d("15"), TermKind::Count), (d("60"), d("90"), d("15")));
+    assert_eq!(reanchor(d("0.02"), d("0.025"), d("0.005"), TermKind::Rate), (d("0.02"), d("0.025"), d("0.005")));
+    // Equal values: the one value.
+    let (lo, hi, _) = reanchor(d("7"), d("7"), d("1"), TermKind::Count);
+    assert_eq!((lo, hi), (d("7"), d("7")));
+}
+
+#[test]
+fn negotiated_values_lie_between_last_year_and_the_ask_on_the_grid() {
+    let mut c = handbook();
+    c.negotiation.as_mut().unwrap().supplier.scenarios = 16;
+    let r = rules("8%", "0.5%", 0, true);
+    let years = chain(&c, 3, &r, None).unwrap();
+    for y in &years[1..] {
+        let rec = &y.record;
+        assert!(rec.negotiated && rec.ending.is_some() && rec.rounds.is_some());
+        assert!(matches!(rec.signing, Signing::Agreed | Signing::WalkedAway), "{:?}", rec.signing);
+        let neg = y.contract.negotiation.as_ref().unwrap();
+        assert_eq!(neg.buyer.fee_target.0, rec.fee_target.unwrap());
+        assert_eq!(neg.buyer.last_year_fees.unwrap().0, rec.fees_last);
+        for issue in &neg.issues {
+            let t = rec.terms.iter().find(|t| t.path == issue.path).expect("every issue recorded");
+            let (lo, hi) = (t.last.min(t.asked), t.last.max(t.asked));
+            if t.last != t.asked {
+                assert_eq!((issue.min.0, issue.max.0), (lo, hi), "{}", issue.path);
+                assert!(lo <= t.agreed && t.agreed <= hi, "{}: {} not in {lo}..{hi}", issue.path, t.agreed);
+            }
+            let k = (t.agreed - issue.min.0) / issue.step.0;
+            assert!(k.fract().is_zero() && t.agreed <= issue.max.0, "{} off the grid: {}", issue.path, t.agreed);
+        }
+        // Terms the negotiation does not cover are signed as asked.
+        for t in rec.terms.iter().filter(|t| !neg.issues.iter().any(|i| i.path == t.path)) {
+            let expect = if rec.signing == Signing::Agreed { t.asked } else { t.last };
+            assert_eq!(t.agreed, expect, "{}", t.path);
+        }
+    }
+    // The engine moved at least one issue in year 2 (the handbook's issues are all asked).
+    let y2 = &years[1].record;
+    assert!(y2.terms.iter().any(|t| t.path == "fees.entry.amount" && t.last == d("50000") && t.asked == d("54000")));
+    // Deterministic.
+    let again = chain(&c, 3, &r, None).unwrap();
+    assert_eq!(
+        again.iter().map(|y| &y.record).collect::<Vec<_>>(),
+        years.iter().map(|y| &y.record).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_walk_away_keeps_last_years_terms_and_steps_the_relationship_down() {
+    let mut c = handbook();
+    let n = c.negotiation.as_mut().unwrap();
+    n.supplier.scenarios = 8;
+    // No offer beats a BATNA of 100 million: the supplier walks away.
+    n.supplier.batna = kasim_core::money::Money(d("100000000"));
+    let rel = Relationship {
+        withdraw_below: d("0"),
+        reward_at: d("0"),
+        step: ResourceStep { promotion_priority: d("10%"), facings: d("10%"), payment_priority_days: 15 },
+    };
+    let years = chain(&c, 2, &rules("8%", "0.5%", 0, true), Some(&rel)).unwrap();
+    let rec = &years[1].record;
+    assert_eq!(rec.signing, Signing::WalkedAway);
+    assert_eq!(rec.ending, Some(kasim_negotiate::Ending::SupplierNothingAcceptable));
+    for t in &rec.terms {
+        assert_eq!(t.agreed, t.last, "{}", t.path);
+    }
+    assert_eq!(rec.fees_agreed, rec.fees_last);
+    // Satisfaction ≥ reward_at would reward; the walk-away steps down instead.
+    assert_eq!(rec.relationship, Move::Down);
+    let after = rec.resources_after.unwrap();
+    assert_eq!(after.promotion_priority, d("90%"));
+    assert_eq!(after.facings, d("90%"));
+}
+
+#[test]
+fn the_relationship_steps_by_satisfaction_within_caps() {
+    let c = small();
+    let step = ResourceStep { promotion_priority: d("10%"), facings: d("10%"), payment_priority_days: 15 };
+    let r = rules("8%", "0.5%", 15, false);
+    let sat = chain(&c, 2, &r, None).unwrap()[1].record.satisfaction.unwrap();
+    let moved = |withdraw: Decimal, reward: Decimal| {
+        let rel = Relationship { withdraw_below: withdraw, reward_at: reward, step: step.clone() };
+        chain(&c, 2, &r, Some(&rel)).unwrap()[1].record.relationship
+    };
+    assert_eq!(moved(sat + d("0.01"), d("2")), Move::Down);
+    assert_eq!(moved(sat, sat), Move::Up, "at reward_at: up; at withdraw_below: not down");
+    assert_eq!(moved(sat - d("0.01"), sat + d("0.01")), Move::Hold);
+    assert_eq!(chain(&c, 2, &r, None).unwrap()[1].record.relationship, Move::Hold);
+
+    let l = Levels { payment_priority_days: 10, green_channel: true, promotion_priority: d("95%"), facings: d("145%") };
+    let up = step_resources(l, Move::Up, &step, true, 20);
+    assert_eq!(
+        up,
+        Levels { payment_priority_days: 20, green_channel: true, promotion_priority: d("1"), facings: d("1.5") }
+    );
+    let down = step_resources(l, Move::Down, &step, true, 60);
+    assert_eq!(
+        down,
+        Levels { payment_priority_days: 0, green_channel: false, promotion_priority: d("85%"), facings: d("135%") }
+    );
+    // The green channel comes back on a step up only when year 1 had it.
+    assert!(step_resources(down, Move::Up, &step, true, 60).green_channel);
+    assert!(!step_resources(down, Move::Up, &step, false, 60).green_channel);
+    // Floors: promotion priority at 0, facings at 50%.
+    let low = Levels { payment_priority_days: 0, green_channel: false, promotion_priority: d("5%"), facings: d("55%") };
+    let low = step_resources(low, Move::Down, &step, false, 60);
+    assert_eq!((low.promotion_priority, low.facings), (d("0"), d("0.5")));
+    assert_eq!(step_resources(l, Move::Hold, &step, true, 60), l);
+}
+
+#[test]
+fn errors_are_typed_and_located() {
+    let c = small();
+    let e = chain(&c, 0, &rules("8%", "0", 0, false), None).unwrap_err();
+    assert!(matches!(e, kasim_negotiate::Error::OutOfRange { name: "multi_year.years", .. }), "{e}");
+    let e = chain(&c, 2, &rules("-101%", "0", 0, false), None).unwrap_err();
+    assert!(matches!(e, kasim_negotiate::Error::OutOfRange { name: "multi_year.renegotiation.fee_growth", .. }));
+    let mut h = handbook();
+    h.negotiation.as_mut().unwrap().supplier.scenarios = 4;
+    let mut r = rules("8%", "0", 0, true);
+    r.supplier_strategy = "boulwre".into();
+    let e = chain(&h, 2, &r, None).unwrap_err();
+    assert_eq!(e.suggestion(), Some("boulware"), "{e}");
+    // A floor grown above its cap is the contract's problem, located at the cap in the file.
+    let dir = std::env::temp_dir().join(format!("kasim-renegotiate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("capped.toml");
+    let text = kasim_core::demo::Demo::default()
+        .toml(&FEES.replace("floor = \"30000\"", "floor = \"30000\"\ncap = \"31000\""));
+    std::fs::write(&file, text).unwrap();
+    let capped = kasim_core::load(&file).unwrap();
+    let e = chain(&capped, 2, &rules("8%", "0", 0, false), None).unwrap_err();
+    let msg = format!("{e}");
+    assert!(e.core().is_some(), "{msg}");
+    let shown = format!("{:?}", e);
+    assert!(shown.contains("cap") && shown.contains("capped.toml"), "{shown}");
+    // Without a [negotiation] section, negotiate = true signs the ask.
+    let y = chain(&c, 2, &rules("8%", "0.5%", 15, true), None).unwrap();
+    assert_eq!(y[1].record.signing, Signing::Asked);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+#[ignore]
+fn show_handbook_chain() {
+    let c = handbook();
+    let t = std::time::Instant::now();
+    let years = chain(&c, 3, &rules("8%", "0.5%", 0, true), None).unwrap();
+    eprintln!("3-year chain: {:?}", t.elapsed());
+    for y in &years {
+        eprintln!("{:#?}", y.record);
+    }
+}
