@@ -64,6 +64,7 @@ pub mod extends;
 pub mod fees;
 pub mod load;
 pub mod money;
+pub mod multiyear;
 pub mod negotiation;
 pub mod outcome;
 pub mod portfolio;

@@ -285,7 +285,7 @@ fn hostile_portfolio_files_are_located() {
         ),
         ("[drivers.dc_capacity]\nunits_per_period = 0\n", "drivers.dc_capacity.units_per_period"),
         ("[[contracts]]\nfile = \"a.toml\"\n", "contracts[1].id"),
-        ("[multi_year]\nyears = 3\n", "multi_year"),
+        ("[multi_year]\nyears = 11\n", "multi_year.years"),
     ] {
         let p = write(&d, "bad.toml", &portfolio_text(&["a.toml"], extra));
         let e = load_portfolio(&p).unwrap_err();
