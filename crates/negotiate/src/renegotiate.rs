@@ -30,54 +30,12 @@
 use kasim_core::Contract;
 use kasim_core::fees::{RuleTag, TermSlot, TierValue};
 use kasim_core::money::{Money, Num};
+use kasim_core::multiyear::{Relationship, Renegotiation, Step as ResourceStep};
 use kasim_core::terms::{self, TermKind};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::{Ending, Error, Side, StrategyKind, contract};
-
-// --- Private mirror of the multi-year spec types until kasim_core::multiyear lands. ---------
-
-/// The renegotiation rules (`[multi_year.renegotiation]`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Renegotiation {
-    /// The buyer's ask: fees × (1 + g).
-    pub fee_growth: Decimal,
-    /// The buyer's ask: rebate rates + step (absolute).
-    pub rate_step: Decimal,
-    /// The buyer's ask: payment.days + step.
-    pub payment_days_step: i64,
-    /// Negotiate between last year's terms and the ask (with a `[negotiation]` section).
-    pub negotiate: bool,
-    /// The supplier's strategy name.
-    pub supplier_strategy: String,
-    /// The buyer's strategy name.
-    pub buyer_strategy: String,
-}
-
-/// The relationship rules (`[multi_year.relationship]`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Relationship {
-    /// Satisfaction below this: one step down.
-    pub withdraw_below: Decimal,
-    /// Satisfaction at or above this: one step up.
-    pub reward_at: Decimal,
-    /// The step of each resource.
-    pub step: ResourceStep,
-}
-
-/// One step of the relationship's resources.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ResourceStep {
-    /// 档期优先 step.
-    pub promotion_priority: Decimal,
-    /// 排面 step.
-    pub facings: Decimal,
-    /// 付款优先 step, days.
-    pub payment_priority_days: u32,
-}
-
-// ----------------------------------------------------------------------------------------------
 
 /// How the buyer's ask moves a term.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -280,8 +238,8 @@ pub fn asked_terms(c: &Contract) -> Vec<(String, Ask)> {
 /// The value the ask moves a term to.
 fn asked_value(value: Decimal, how: Ask, rules: &Renegotiation) -> Decimal {
     match how {
-        Ask::Fee => cents(value * (Decimal::ONE + rules.fee_growth)).max(Decimal::ZERO),
-        Ask::Rate => (value + rules.rate_step).clamp(Decimal::ZERO, Decimal::ONE),
+        Ask::Fee => cents(value * (Decimal::ONE + rules.fee_growth.0)).max(Decimal::ZERO),
+        Ask::Rate => (value + rules.rate_step.0).clamp(Decimal::ZERO, Decimal::ONE),
         Ask::Days => (value + Decimal::from(rules.payment_days_step)).max(Decimal::ZERO),
     }
 }
@@ -314,10 +272,10 @@ pub fn ask(last: &Contract, rules: &Renegotiation) -> Result<(Contract, Vec<Term
 }
 
 fn check_rules(rules: &Renegotiation) -> Result<(), Error> {
-    if rules.fee_growth < -Decimal::ONE {
+    if rules.fee_growth.0 < -Decimal::ONE {
         return Err(Error::OutOfRange {
             name: "multi_year.renegotiation.fee_growth",
-            value: rules.fee_growth.to_string(),
+            value: rules.fee_growth.0.to_string(),
             range: "at least -100%",
         });
     }
@@ -396,9 +354,10 @@ pub fn step_resources(l: Levels, mv: Move, step: &ResourceStep, first_green: boo
         Move::Down => -Decimal::ONE,
         Move::Up => Decimal::ONE,
     };
+    let by = u32::try_from(step.payment_priority_days.max(0)).unwrap_or(u32::MAX);
     let days = match mv {
-        Move::Down => l.payment_priority_days.saturating_sub(step.payment_priority_days),
-        _ => l.payment_priority_days.saturating_add(step.payment_priority_days),
+        Move::Down => l.payment_priority_days.saturating_sub(by),
+        _ => l.payment_priority_days.saturating_add(by),
     };
     Levels {
         payment_priority_days: days.min(payment_days),
@@ -406,8 +365,9 @@ pub fn step_resources(l: Levels, mv: Move, step: &ResourceStep, first_green: boo
             Move::Down => false,
             _ => l.green_channel || first_green,
         },
-        promotion_priority: (l.promotion_priority + sign * step.promotion_priority).clamp(Decimal::ZERO, Decimal::ONE),
-        facings: (l.facings + sign * step.facings).clamp(FACINGS_FLOOR.min(l.facings), FACINGS_CAP.max(l.facings)),
+        promotion_priority: (l.promotion_priority + sign * step.promotion_priority.0)
+            .clamp(Decimal::ZERO, Decimal::ONE),
+        facings: (l.facings + sign * step.facings.0).clamp(FACINGS_FLOOR.min(l.facings), FACINGS_CAP.max(l.facings)),
     }
 }
 
@@ -467,7 +427,7 @@ pub fn chain(
         let fees_last = out[out.len() - 1].record.fees_agreed;
         let (asked, moved) = ask(last, rules)?;
         let fees_asked = planned_fees(&asked)?;
-        let target = cents(fees_last * (Decimal::ONE + rules.fee_growth));
+        let target = cents(fees_last * (Decimal::ONE + rules.fee_growth.0));
         let mut terms_rec = moved;
         let (mut signed, signing, rounds, ending) = match strategies {
             Some((sk, bk)) => {
@@ -526,8 +486,8 @@ pub fn chain(
         let mv = match relationship {
             None => Move::Hold,
             Some(_) if signing == Signing::WalkedAway => Move::Down,
-            Some(r) if satisfaction < r.withdraw_below => Move::Down,
-            Some(r) if satisfaction >= r.reward_at => Move::Up,
+            Some(r) if satisfaction < r.withdraw_below.0 => Move::Down,
+            Some(r) if satisfaction >= r.reward_at.0 => Move::Up,
             Some(_) => Move::Hold,
         };
         let after = match (relationship, mv) {

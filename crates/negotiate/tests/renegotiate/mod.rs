@@ -2,10 +2,10 @@
 //! year's and the ask on the step grid, the relationship's steps and caps, walk-aways, errors.
 
 use kasim_core::Contract;
+use kasim_core::money::Rate;
+use kasim_core::multiyear::{Relationship, Renegotiation, Step as ResourceStep};
 use kasim_core::terms::{TermKind, get};
-use kasim_negotiate::renegotiate::{
-    Ask, Levels, Move, Relationship, Renegotiation, ResourceStep, Signing, ask, chain, reanchor, step_resources,
-};
+use kasim_negotiate::renegotiate::{Ask, Levels, Move, Signing, ask, chain, reanchor, step_resources};
 use rust_decimal::Decimal;
 
 fn d(s: &str) -> Decimal {
@@ -19,8 +19,8 @@ fn d(s: &str) -> Decimal {
 
 fn rules(growth: &str, step: &str, days: i64, negotiate: bool) -> Renegotiation {
     Renegotiation {
-        fee_growth: d(growth),
-        rate_step: d(step),
+        fee_growth: Rate(d(growth)),
+        rate_step: Rate(d(step)),
         payment_days_step: days,
         negotiate,
         supplier_strategy: "boulware".into(),
@@ -249,11 +249,7 @@ fn a_walk_away_keeps_last_years_terms_and_steps_the_relationship_down() {
     n.supplier.scenarios = 8;
     // No offer beats a BATNA of 100 million: the supplier walks away.
     n.supplier.batna = kasim_core::money::Money(d("100000000"));
-    let rel = Relationship {
-        withdraw_below: d("0"),
-        reward_at: d("0"),
-        step: ResourceStep { promotion_priority: d("10%"), facings: d("10%"), payment_priority_days: 15 },
-    };
+    let rel = Relationship { withdraw_below: Rate(d("0")), reward_at: Rate(d("0")), step: ResourceStep::default() };
     let years = chain(&c, 2, &rules("8%", "0.5%", 0, true), Some(&rel)).unwrap();
     let rec = &years[1].record;
     assert_eq!(rec.signing, Signing::WalkedAway);
@@ -272,11 +268,11 @@ fn a_walk_away_keeps_last_years_terms_and_steps_the_relationship_down() {
 #[test]
 fn the_relationship_steps_by_satisfaction_within_caps() {
     let c = small();
-    let step = ResourceStep { promotion_priority: d("10%"), facings: d("10%"), payment_priority_days: 15 };
+    let step = ResourceStep::default();
     let r = rules("8%", "0.5%", 15, false);
     let sat = chain(&c, 2, &r, None).unwrap()[1].record.satisfaction.unwrap();
     let moved = |withdraw: Decimal, reward: Decimal| {
-        let rel = Relationship { withdraw_below: withdraw, reward_at: reward, step: step.clone() };
+        let rel = Relationship { withdraw_below: Rate(withdraw), reward_at: Rate(reward), step: step.clone() };
         chain(&c, 2, &r, Some(&rel)).unwrap()[1].record.relationship
     };
     assert_eq!(moved(sat + d("0.01"), d("2")), Move::Down);
