@@ -325,8 +325,10 @@ fn errors_are_typed_and_located() {
     let e = chain(&capped, 2, &rules("8%", "0", 0, false), None).unwrap_err();
     let msg = format!("{e}");
     assert!(e.core().is_some(), "{msg}");
-    let shown = format!("{:?}", e);
-    assert!(shown.contains("cap") && shown.contains("capped.toml"), "{shown}");
+    assert!(
+        msg.contains("capped.toml:") && msg.contains(": fees[9].cap: cap 31000 is below the floor 32400.00"),
+        "{msg}"
+    );
     // Without a [negotiation] section, negotiate = true signs the ask.
     let y = chain(&c, 2, &rules("8%", "0.5%", 15, true), None).unwrap();
     assert_eq!(y[1].record.signing, Signing::Asked);
@@ -336,11 +338,27 @@ fn errors_are_typed_and_located() {
 #[test]
 #[ignore]
 fn show_handbook_chain() {
-    let c = handbook();
+    let file = std::env::var("CHAIN_FILE").unwrap_or_else(|_| "handbook-2026.toml".into());
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios").join(file);
+    let c = kasim_core::load(path).unwrap();
     let t = std::time::Instant::now();
     let years = chain(&c, 3, &rules("8%", "0.5%", 0, true), None).unwrap();
     eprintln!("3-year chain: {:?}", t.elapsed());
     for y in &years {
         eprintln!("{:#?}", y.record);
+    }
+}
+
+#[test]
+fn every_rule_kind_is_asked_or_not_asked() {
+    use kasim_negotiate::renegotiate::{ASKED, NOT_ASKED};
+    for tag in kasim_core::fees::RuleTag::ALL {
+        let asked = ASKED.iter().any(|(t, ..)| t == tag);
+        assert!(asked != NOT_ASKED.contains(tag), "{tag:?} must be in exactly one of ASKED and NOT_ASKED");
+    }
+    // Every asked field is a term of its rule kind.
+    for (tag, field, _) in ASKED {
+        let f = field.strip_prefix("tiers[*].").unwrap_or(field);
+        assert!(field.starts_with("tiers[") || tag.terms().contains(&f), "{tag:?}.{field}");
     }
 }
