@@ -235,13 +235,13 @@ pub fn asked_terms(c: &Contract) -> Vec<(String, Ask)> {
     out
 }
 
-/// The value the ask moves a term to.
-fn asked_value(value: Decimal, how: Ask, rules: &Renegotiation) -> Decimal {
-    match how {
-        Ask::Fee => cents(value * (Decimal::ONE + rules.fee_growth.0)).max(Decimal::ZERO),
-        Ask::Rate => (value + rules.rate_step.0).clamp(Decimal::ZERO, Decimal::ONE),
-        Ask::Days => (value + Decimal::from(rules.payment_days_step)).max(Decimal::ZERO),
-    }
+/// The value the ask moves a term to (`None` when it overflows).
+fn asked_value(value: Decimal, how: Ask, rules: &Renegotiation) -> Option<Decimal> {
+    Some(match how {
+        Ask::Fee => cents(value.checked_mul(Decimal::ONE + rules.fee_growth.0)?).max(Decimal::ZERO),
+        Ask::Rate => value.checked_add(rules.rate_step.0)?.clamp(Decimal::ZERO, Decimal::ONE),
+        Ask::Days => value.checked_add(Decimal::from(rules.payment_days_step))?.max(Decimal::ZERO),
+    })
 }
 
 /// The buyer's ask for the year after `last`: every term of [`asked_terms`] moved by the rules.
@@ -250,15 +250,22 @@ fn asked_value(value: Decimal, how: Ask, rules: &Renegotiation) -> Decimal {
 ///
 /// # Errors
 ///
-/// [`Error::OutOfRange`] when `fee_growth` is below −100%; [`Error::Term`] when a term cannot
-/// be read or set (located in the contract's file).
+/// [`Error::OutOfRange`] when `fee_growth` is below −100% or a grown amount is above
+/// [`kasim_core::money::MAX_MONEY`]; [`Error::Term`] when a term cannot be read or set
+/// (located in the contract's file).
 pub fn ask(last: &Contract, rules: &Renegotiation) -> Result<(Contract, Vec<TermRecord>), Error> {
     check_rules(rules)?;
     let mut c = last.clone();
     let mut moved = Vec::new();
     for (path, how) in asked_terms(last) {
         let v = terms::get(last, &path).map_err(|e| Error::term(&path, e))?;
-        let a = asked_value(v, how, rules);
+        let a = asked_value(v, how, rules)
+            .filter(|a| how != Ask::Fee || *a <= kasim_core::money::MAX_MONEY)
+            .ok_or_else(|| Error::OutOfRange {
+                name: "the buyer's ask",
+                value: format!("{path} = {v} × (1 + {})", rules.fee_growth.0),
+                range: "at most 1,000,000,000,000 (kasim_core::money::MAX_MONEY)",
+            })?;
         terms::set(&mut c, &path, a).map_err(|e| Error::term(&path, e))?;
         moved.push(TermRecord {
             path,
@@ -294,8 +301,9 @@ fn unit(kind: TermKind) -> Decimal {
 /// A negotiable issue re-anchored to [last year's value, the ask]: its ends are the two values
 /// (lower first), its step the issue's, refined so that both ends are on the grid — the range
 /// is cut into n = ⌈range ÷ step⌉ equal intervals, or the nearest number of intervals above
-/// (up to 2n) that cuts it into whole units of the term (cents, 0.01%, whole days), or else
-/// the nearest below (at worst one interval: the two values). Equal values give the one value.
+/// (up to 2n, at most 64 tried) that cuts it into whole units of the term (cents, 0.01%, whole
+/// days), or else the nearest below (at most 63 tried; at worst one interval: the two values).
+/// Equal values give the one value.
 pub fn reanchor(last: Decimal, asked: Decimal, step: Decimal, kind: TermKind) -> (Decimal, Decimal, Decimal) {
     let (lo, hi) = if last <= asked { (last, asked) } else { (asked, last) };
     let diff = hi - lo;
@@ -303,29 +311,18 @@ pub fn reanchor(last: Decimal, asked: Decimal, step: Decimal, kind: TermKind) ->
         return (lo, hi, if step > Decimal::ZERO { step } else { Decimal::ONE });
     }
     let u = unit(kind);
-    let units = diff / u;
-    let n0 = (diff / step).ceil().max(Decimal::ONE);
-    let whole = |n: Decimal| units.fract().is_zero() && (units % n).is_zero();
-    let n = if !units.fract().is_zero() {
-        Decimal::ONE
-    } else {
-        let mut found = None;
-        let mut n = n0;
-        while n <= n0 * Decimal::TWO && n <= units {
-            if whole(n) {
-                found = Some(n);
-                break;
-            }
-            n += Decimal::ONE;
-        }
-        found.unwrap_or_else(|| {
-            let mut n = n0.min(units);
-            while n > Decimal::ONE && !whole(n) {
-                n -= Decimal::ONE;
-            }
-            n
-        })
+    let n0 = match diff.checked_div(step) {
+        Some(n) if n <= Decimal::from(crate::MAX_OUTCOMES) => n.ceil().max(Decimal::ONE),
+        // More intervals than any grid enumerates: the set-up refuses it (TooManyOffers).
+        _ => return (lo, hi, step),
     };
+    // Whole units of the term in the range (none when the range is finer than the unit).
+    let units = diff.checked_div(u).filter(|x| x.fract().is_zero());
+    let whole = |n: Decimal| units.is_some_and(|x| n <= x && (x % n).is_zero());
+    const SEARCH: i64 = 64;
+    let up = (0..SEARCH).map(Decimal::from).map(|k| n0 + k).take_while(|n| *n <= n0 * Decimal::TWO);
+    let down = (1..SEARCH).map(Decimal::from).map(|k| n0 - k).take_while(|n| *n >= Decimal::ONE);
+    let n = up.chain(down).find(|n| whole(*n)).unwrap_or(Decimal::ONE);
     (lo, hi, diff / n)
 }
 

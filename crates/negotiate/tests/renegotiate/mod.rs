@@ -197,6 +197,12 @@ fn reanchored_issues_run_from_last_year_to_the_ask() {
     assert_eq!(reanchor(d("90"), d("65"), d("15"), TermKind::Count), (d("65"), d("90"), d("25")));
     assert_eq!(reanchor(d("60"), d("90"), d("15"), TermKind::Count), (d("60"), d("90"), d("15")));
     assert_eq!(reanchor(d("0.02"), d("0.025"), d("0.005"), TermKind::Rate), (d("0.02"), d("0.025"), d("0.005")));
+    // A range of more intervals than any grid: the step as is (the set-up refuses the grid).
+    assert_eq!(reanchor(d("0"), d("1000000000"), d("0.01"), TermKind::Money).2, d("0.01"));
+    assert_eq!(reanchor(d("0"), d("1000000000000"), Decimal::new(1, 28), TermKind::Money).2, Decimal::new(1, 28));
+    // 100.01 over a 10 step: 11 intervals and up to 22 do not cut 10,001 cents (73 × 137) …
+    // nor do 10 down to 1 but 1: one interval.
+    assert_eq!(reanchor(d("0"), d("100.01"), d("10"), TermKind::Money).2, d("100.01"));
     // Equal values: the one value.
     let (lo, hi, _) = reanchor(d("7"), d("7"), d("1"), TermKind::Count);
     assert_eq!((lo, hi), (d("7"), d("7")));
@@ -328,6 +334,14 @@ fn errors_are_typed_and_located() {
     assert!(
         msg.contains("capped.toml:") && msg.contains(": fees[9].cap: cap 31000 is below the floor 32400.00"),
         "{msg}"
+    );
+    // An amount grown beyond the largest one the engine takes is refused, naming the term.
+    let mut big = small();
+    kasim_core::terms::set(&mut big, "fees.entry.amount", kasim_core::money::MAX_MONEY).unwrap();
+    let e = ask(&big, &rules("8%", "0", 0, false)).unwrap_err();
+    assert!(
+        matches!(&e, kasim_negotiate::Error::OutOfRange { value, .. } if value.contains("fees.entry.amount")),
+        "{e}"
     );
     // Without a [negotiation] section, negotiate = true signs the ask.
     let y = chain(&c, 2, &rules("8%", "0.5%", 15, true), None).unwrap();
