@@ -101,6 +101,8 @@ pub struct TermRecord {
 pub enum Signing {
     /// Year 1: the contract as written.
     AsWritten,
+    /// Last year's terms again: no `[multi_year.renegotiation]`.
+    Unchanged,
     /// The ask signed as is (no negotiation: `negotiate = false` or no `[negotiation]`).
     Asked,
     /// Negotiated to an agreement.
@@ -365,6 +367,31 @@ pub fn step_resources(l: Levels, mv: Move, step: &ResourceStep, first_green: boo
         promotion_priority: (l.promotion_priority + sign * step.promotion_priority.0)
             .clamp(Decimal::ZERO, Decimal::ONE),
         facings: (l.facings + sign * step.facings.0).clamp(FACINGS_FLOOR.min(l.facings), FACINGS_CAP.max(l.facings)),
+    }
+}
+
+/// The contract chain of a `[multi_year]` section: [`chain`] of its years, renegotiation and
+/// relationship; without `[multi_year.renegotiation]` every year signs year 1's terms again
+/// ([`Signing::Unchanged`]) and the resources do not move.
+///
+/// # Errors
+///
+/// As [`chain`].
+pub fn multi_year(first: &Contract, spec: &kasim_core::multiyear::MultiYear) -> Result<Vec<Year>, Error> {
+    let years = usize::try_from(spec.years).unwrap_or(usize::MAX);
+    match &spec.renegotiation {
+        Some(rules) => chain(first, years, rules, spec.relationship.as_ref()),
+        None => {
+            let mut out = chain(first, 1, &Renegotiation::default(), None)?;
+            let one = out[0].clone();
+            for year in 2..=years {
+                let mut y = one.clone();
+                y.record.year = year;
+                y.record.signing = Signing::Unchanged;
+                out.push(y);
+            }
+            Ok(out)
+        }
     }
 }
 

@@ -376,3 +376,32 @@ fn every_rule_kind_is_asked_or_not_asked() {
         assert!(field.starts_with("tiers[") || tag.terms().contains(&f), "{tag:?}.{field}");
     }
 }
+
+#[test]
+fn a_multi_year_section_without_renegotiation_repeats_year_one() {
+    let c = small();
+    let mut spec = kasim_core::multiyear::MultiYear {
+        years: 3,
+        discount_rate: Rate(Decimal::ZERO),
+        demand_growth: Rate(Decimal::ZERO),
+        slots: None,
+        delisting: None,
+        renegotiation: None,
+        relationship: Some(Relationship::default()),
+    };
+    let years = kasim_negotiate::renegotiate::multi_year(&c, &spec).unwrap();
+    assert_eq!(years.len(), 3);
+    for (i, y) in years.iter().enumerate() {
+        assert_eq!(y.record.year, i + 1);
+        assert_eq!(y.record.signing, if i == 0 { Signing::AsWritten } else { Signing::Unchanged });
+        assert_eq!(y.record.relationship, Move::Hold);
+        assert_eq!(y.contract.fees, c.fees);
+    }
+    spec.renegotiation = Some(rules("8%", "0.5%", 15, false));
+    let years = kasim_negotiate::renegotiate::multi_year(&c, &spec).unwrap();
+    let direct = chain(&c, 3, spec.renegotiation.as_ref().unwrap(), spec.relationship.as_ref()).unwrap();
+    assert_eq!(
+        years.iter().map(|y| &y.record).collect::<Vec<_>>(),
+        direct.iter().map(|y| &y.record).collect::<Vec<_>>()
+    );
+}
