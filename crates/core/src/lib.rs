@@ -67,6 +67,7 @@ pub mod money;
 pub mod negotiation;
 pub mod outcome;
 pub mod portfolio;
+pub mod resources;
 pub mod settle;
 pub mod source;
 pub mod terms;
