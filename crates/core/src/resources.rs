@@ -320,6 +320,67 @@ impl Resources {
     }
 }
 
+/// Most promoters a `[resources]` section may name.
+pub const MAX_PROMOTERS: u32 = 1_000_000;
+
+/// The problems of a `[resources]` section, as (key path, message): payment priority above
+/// 3,650 days, promotion priority outside 0–100%, facings of 0 or above 500%, more than
+/// [`MAX_PROMOTERS`] promoters, and each effect outside its range
+/// ([`EffectKey::range`]) anywhere in its distribution (which must then be bounded).
+pub fn check(r: &Resources) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut err = |k: &str, m: String| out.push((format!("resources.{k}"), m));
+    if r.payment_priority_days > 3650 {
+        err("payment_priority_days", format!("{} days is above the maximum of 3650", r.payment_priority_days));
+    }
+    if r.promotion_priority.0 < Decimal::ZERO || r.promotion_priority.0 > Decimal::ONE {
+        err(
+            "promotion_priority",
+            format!("is a probability: must be between 0% and 100%, but is {}", r.promotion_priority),
+        );
+    }
+    if r.facings.0 <= Decimal::ZERO || r.facings.0 > Decimal::from(5) {
+        err(
+            "facings",
+            format!("facings relative to the plan's must be above 0% and at most 500%, but are {}", r.facings),
+        );
+    }
+    if r.promoters > MAX_PROMOTERS {
+        err("promoters", format!("{} promoters is above the maximum of 1,000,000", r.promoters));
+    }
+    for key in EffectKey::ALL {
+        let Some(e) = r.effects.get(key) else { continue };
+        let at = format!("effects.{}", key.key());
+        if let Some(d) = e.dist() {
+            let problems = d.problems();
+            let bad = !problems.is_empty();
+            for m in problems {
+                err(&at, m);
+            }
+            if bad {
+                continue;
+            }
+        }
+        let (lo, hi, words) = key.range();
+        match e.bounds() {
+            (Some(l), Some(h)) if l >= lo && h <= hi => {}
+            (Some(l), Some(h)) => {
+                let v = if l < lo { l } else { h };
+                let what = if e.dist().is_some() { "can be drawn as" } else { "is" };
+                err(&at, format!("must be between {words}, but {what} {}", v.normalize()));
+            }
+            _ => err(
+                &at,
+                format!(
+                    "must stay between {words}: draw it from a bounded distribution (fixed, uniform, triangular, \
+                     pert, discrete)"
+                ),
+            ),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
