@@ -248,6 +248,10 @@ impl<'c> PortfolioModel<'c> {
             let own = ws[pr.chain].outcome();
             let n = self.models[pr.chain].compiled.skus.len();
             let cell = own.cells[pr.period * n + pr.sku];
+            // A planned promotion that did not run (its slot withheld) claims nothing.
+            if !cell.promoted() {
+                continue;
+            }
             let discount = self.models[pr.chain].shelf_micro()[pr.sku] - pr.price_micro;
             acc.own[i] += i128::from(cell.sold) * i128::from(discount.max(0));
             for &(b, s) in &self.targets[i] {
@@ -259,7 +263,8 @@ impl<'c> PortfolioModel<'c> {
                     self.models[b].shelf_micro()[s]
                 };
                 let gap = price - pr.price_micro;
-                if gap <= 0 {
+                // The target chain's price protection (价格体系保护) may hold its price.
+                if gap <= 0 || self.models[b].price_protected(root, s, pr.period) {
                     continue;
                 }
                 if self.claim_probability < 1.0 {
