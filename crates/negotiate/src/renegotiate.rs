@@ -31,6 +31,7 @@ use kasim_core::Contract;
 use kasim_core::fees::{RuleTag, TermSlot, TierValue};
 use kasim_core::money::{Money, Num};
 use kasim_core::multiyear::{Relationship, Renegotiation, Step as ResourceStep};
+use kasim_core::resources::Resources;
 use kasim_core::terms::{self, TermKind};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
@@ -139,13 +140,9 @@ pub struct Levels {
 }
 
 impl Default for Levels {
+    /// The levels of a contract without `[resources]` (its defaults).
     fn default() -> Levels {
-        Levels {
-            payment_priority_days: 0,
-            green_channel: false,
-            promotion_priority: Decimal::ONE,
-            facings: Decimal::ONE,
-        }
+        Levels::from(&Resources::default())
     }
 }
 
@@ -184,10 +181,12 @@ pub struct YearRecord {
     pub ending: Option<Ending>,
     /// Which way the relationship moved.
     pub relationship: Move,
-    /// The resources' levels before the step (`None` without resources in play).
-    pub resources_before: Option<Levels>,
-    /// The resources' levels after it.
-    pub resources_after: Option<Levels>,
+    /// The contract's `[resources]` before the relationship's step (`None`: the contract has
+    /// none, so the defaults apply).
+    pub resources_before: Option<Resources>,
+    /// Its `[resources]` after the step (a step on a contract without the section adds it,
+    /// from the defaults).
+    pub resources_after: Option<Resources>,
 }
 
 /// One contract year of the chain.
@@ -333,14 +332,31 @@ fn planned_fees(c: &Contract) -> Result<Decimal, Error> {
     Ok(kasim_core::evaluate(c)?.pnl.fees_total)
 }
 
-/// The resources' levels of a contract (`None` without `[resources]`).
-fn levels(_c: &Contract) -> Option<Levels> {
-    None
+impl From<&Resources> for Levels {
+    fn from(r: &Resources) -> Levels {
+        Levels {
+            payment_priority_days: r.payment_priority_days,
+            green_channel: r.green_channel,
+            promotion_priority: r.promotion_priority.0,
+            facings: r.facings.0,
+        }
+    }
 }
 
-/// Sets the resources' levels on a contract (creating `[resources]` from its defaults when
-/// absent).
-fn set_levels(_c: &mut Contract, _l: Levels) {}
+/// Sets the resources' levels on a contract through the `resources.*` term paths (which add
+/// `[resources]` with its defaults when the contract has none); the green channel, not a
+/// numeric term, on the section itself.
+fn set_levels(c: &mut Contract, l: Levels) -> Result<(), Error> {
+    for (path, v) in [
+        ("resources.payment_priority_days", Decimal::from(l.payment_priority_days)),
+        ("resources.promotion_priority", l.promotion_priority),
+        ("resources.facings", l.facings),
+    ] {
+        terms::set(c, path, v).map_err(|e| Error::term(path, e))?;
+    }
+    c.resources.get_or_insert_with(Resources::default).green_channel = l.green_channel;
+    Ok(())
+}
 
 /// The relationship's resources after a move: a step down lowers promotion priority and
 /// facings by their steps and payment priority by its days and withdraws the green channel; a
@@ -426,7 +442,7 @@ pub fn chain(
         None
     };
     let first_fees = planned_fees(first)?;
-    let first_green = levels(first).is_some_and(|l| l.green_channel);
+    let first_green = first.resources.as_ref().is_some_and(|r| r.green_channel);
     let mut out = vec![Year {
         contract: first.clone(),
         record: YearRecord {
@@ -442,8 +458,8 @@ pub fn chain(
             rounds: None,
             ending: None,
             relationship: Move::Hold,
-            resources_before: levels(first),
-            resources_after: levels(first),
+            resources_before: first.resources.clone(),
+            resources_after: first.resources.clone(),
         },
     }];
     for year in 2..=years {
@@ -506,7 +522,7 @@ pub fn chain(
         }
         let fees_agreed = planned_fees(&signed)?;
         let satisfaction = if target.is_zero() { Decimal::ONE } else { (fees_agreed / target).round_dp(6) };
-        let before = levels(&signed);
+        let before = signed.resources.clone();
         let mv = match relationship {
             None => Move::Hold,
             Some(_) if signing == Signing::WalkedAway => Move::Down,
@@ -516,11 +532,12 @@ pub fn chain(
         };
         let after = match (relationship, mv) {
             (Some(r), Move::Down | Move::Up) => {
-                let l = step_resources(before.unwrap_or_default(), mv, &r.step, first_green, signed.payment.days);
-                set_levels(&mut signed, l);
-                levels(&signed).or(Some(l))
+                let from = before.as_ref().map(Levels::from).unwrap_or_default();
+                let l = step_resources(from, mv, &r.step, first_green, signed.payment.days);
+                set_levels(&mut signed, l)?;
+                signed.resources.clone()
             }
-            _ => before,
+            _ => before.clone(),
         };
         out.push(Year {
             contract: signed,

@@ -266,9 +266,11 @@ fn a_walk_away_keeps_last_years_terms_and_steps_the_relationship_down() {
     assert_eq!(rec.fees_agreed, rec.fees_last);
     // Satisfaction ≥ reward_at would reward; the walk-away steps down instead.
     assert_eq!(rec.relationship, Move::Down);
-    let after = rec.resources_after.unwrap();
-    assert_eq!(after.promotion_priority, d("90%"));
-    assert_eq!(after.facings, d("90%"));
+    // The handbook has no [resources]: the step down adds the section from its defaults.
+    assert!(rec.resources_before.is_none());
+    let after = rec.resources_after.as_ref().unwrap();
+    assert_eq!((after.promotion_priority.0, after.facings.0, after.payment_priority_days), (d("90%"), d("90%"), 0));
+    assert_eq!(years[1].contract.resources.as_ref(), Some(after));
 }
 
 #[test]
@@ -404,4 +406,42 @@ fn a_multi_year_section_without_renegotiation_repeats_year_one() {
         years.iter().map(|y| &y.record).collect::<Vec<_>>(),
         direct.iter().map(|y| &y.record).collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn the_relationship_moves_the_contracts_resources() {
+    let c = kasim_core::demo::contract(&format!(
+        "{FEES}\n[resources]\ngreen_channel = true\npromotion_priority = \"95%\"\nfacings = \"145%\"\npayment_priority_days = 10\nshelf_position = \"eye_level\"\n"
+    ))
+    .unwrap();
+    let r = rules("8%", "0.5%", 15, false);
+    let sat = chain(&c, 2, &r, None).unwrap()[1].record.satisfaction.unwrap();
+    let rel = |withdraw: Decimal, reward: Decimal| Relationship {
+        withdraw_below: Rate(withdraw),
+        reward_at: Rate(reward),
+        step: ResourceStep::default(),
+    };
+    // A reward: capped at 100% and 150%; payment priority + 15 days.
+    let up = chain(&c, 2, &r, Some(&rel(d("0"), sat))).unwrap();
+    let res = up[1].contract.resources.as_ref().unwrap();
+    assert_eq!(up[1].record.relationship, Move::Up);
+    assert_eq!((res.promotion_priority.0, res.facings.0, res.payment_priority_days), (d("1"), d("1.5"), 25));
+    assert!(res.green_channel);
+    assert_eq!(res.shelf_position, kasim_core::resources::ShelfPosition::EyeLevel, "the rest carries over");
+    assert_eq!(up[1].record.resources_before, c.resources);
+    assert_eq!(up[1].record.resources_after.as_ref(), Some(res));
+    // Three years of withdrawal: 95% → 85% → 75%, 145% → 135% → 125%, 10 → 0 → 0 days, the
+    // green channel withdrawn; each year starts from the last one's.
+    let down = chain(&c, 3, &r, Some(&rel(d("10"), d("10")))).unwrap();
+    let levels = |y: &kasim_negotiate::renegotiate::Year| {
+        let x = y.contract.resources.as_ref().unwrap();
+        (x.promotion_priority.0, x.facings.0, x.payment_priority_days, x.green_channel)
+    };
+    assert_eq!(levels(&down[1]), (d("0.85"), d("1.35"), 0, false));
+    assert_eq!(levels(&down[2]), (d("0.75"), d("1.25"), 0, false));
+    assert_eq!(down[2].record.resources_before, down[1].contract.resources);
+    // Validation accepts every stepped contract.
+    for y in down.iter().chain(&up) {
+        kasim_core::evaluate(&y.contract).unwrap();
+    }
 }
