@@ -178,8 +178,8 @@ fn hand_checked_two_years() {
         )
         .unwrap();
         let (s1, s2) = (kasim_core::evaluate(&y1).unwrap(), kasim_core::evaluate(&y2).unwrap());
-        assert_eq!(s1.pnl.fees_total, Decimal::new(4000_00, 2));
-        assert_eq!(s2.pnl.fees_total, Decimal::new(7000_00, 2)); // one DM slot + the listing fee
+        assert_eq!(s1.pnl.fees_total, Decimal::new(400_000, 2));
+        assert_eq!(s2.pnl.fees_total, Decimal::new(700_000, 2)); // one DM slot + the listing fee
         for k in 0..3 {
             let (a, b) = (r.years[0].rows[0][k], r.years[1].rows[0][k]);
             assert_eq!(Decimal::new(a.fees_total, 2), s1.pnl.fees_total);
@@ -195,12 +195,12 @@ fn hand_checked_two_years() {
         assert_eq!(rep.years.len(), 4);
         assert_eq!(rep.years[3].slots_lost, 2.0);
         assert_eq!(rep.years[3].new_listings, 1.0);
-        assert_eq!(rep.years[3].mean_fees, Decimal::new(7000_00, 2));
+        assert_eq!(rep.years[3].mean_fees, Decimal::new(700_000, 2));
         // No discount: the cumulative contribution is the sum of the years.
         let total = s1.pnl.net_contribution + s2.pnl.net_contribution;
         assert_eq!(rep.cumulative[0].npv.mean, total);
         assert_eq!(rep.chain.len(), 2);
-        assert_eq!(rep.chain[1].planned_fees, Decimal::new(6000_00, 2)); // the plan: 3 DM slots
+        assert_eq!(rep.chain[1].planned_fees, Decimal::new(600_000, 2)); // the plan: 3 DM slots
     });
 }
 
