@@ -68,6 +68,7 @@ pub mod multiyear;
 pub mod negotiation;
 pub mod outcome;
 pub mod portfolio;
+pub mod resources;
 pub mod settle;
 pub mod source;
 pub mod terms;

@@ -47,7 +47,7 @@ use crate::Error;
 use crate::dist::f;
 use crate::portfolio::{PortfolioModel, PortfolioResults, salt_of};
 use crate::runner::{Row, RunConfig, row_of};
-use crate::sampler::{Model, Shared, Workspace};
+use crate::sampler::{Adjust, Model, Shared, Workspace};
 use crate::stats::{Better, Summary};
 use crate::streams::{ScenarioKey, sku_key, splitmix};
 
@@ -66,10 +66,9 @@ fn strength_address(salt: u64, sku: u64, generation: u32) -> u64 {
     splitmix(splitmix(0x5354_5245_4E47_5448 ^ salt) ^ sku ^ u64::from(generation).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
-/// Periods a new listing waits before it sells, from the contract's resources (until the
-/// resources land: 4 weeks, i.e. 4 periods of a weekly calendar, 1 of a monthly one).
+/// Periods a new listing waits before it sells, from the contract's resources (新品绿色通道).
 fn listing_delay(contract: &Contract) -> usize {
-    if contract.periods() >= 52 { 4 } else { 1 }
+    contract.listing_delay()
 }
 
 /// The year contracts of [`grown_chain`] and the runner: per year (1..=Y), per member.
@@ -152,58 +151,9 @@ pub fn chain_records(portfolio: &Portfolio, chain: &Chain) -> Result<Vec<Contrac
     Ok(out)
 }
 
-/// Per-chain, per-scenario adjustments applied while sampling (the multi-year state).
-#[derive(Clone, Debug, Default)]
-struct Adjust {
-    demand: Vec<f64>,
-    first_period: Vec<usize>,
-    withheld: Vec<bool>,
-}
-
-/// Samples `root` into the workspace with the adjustments.
+/// Samples `root` into the workspace with the chain's state as sampler adjustments.
 fn sample(model: &Model<'_>, root: &ScenarioKey, ws: &mut Workspace, shared: &Shared, adjust: &Adjust) {
-    let c = model.compiled;
-    // The sampler keeps the plan's slots and promotion prices in the buffer: restore what an
-    // earlier adjustment cleared.
-    for (cell, plan) in ws.outcome_mut().cells.iter_mut().zip(&c.plan_outcome().cells) {
-        cell.slots = plan.slots;
-        cell.promo_price_micro = plan.promo_price_micro;
-    }
-    model.sample_shared(root, ws, shared);
-    let n = c.skus.len();
-    let o = ws.outcome_mut();
-    let periods = o.cells.len() / n.max(1);
-    for s in 0..n {
-        let m = adjust.demand.get(s).copied().unwrap_or(1.0);
-        let first = adjust.first_period.get(s).copied().unwrap_or(0);
-        for p in 0..periods {
-            let cell = &mut o.cells[p * n + s];
-            if p < first {
-                *cell = kasim_core::outcome::Cell { slots: 0, promo_price_micro: 0, match_gap_micro: 0, ..*cell };
-                cell.ordered = 0;
-                cell.delivered = 0;
-                cell.sold = 0;
-                cell.returned = 0;
-                continue;
-            }
-            let mut factor = m;
-            if adjust.withheld.get(p * n + s).copied().unwrap_or(false) && cell.promoted() {
-                let up = f(c.plan_cell(p, s).uplift);
-                if up > 0.0 {
-                    factor /= up;
-                }
-                cell.slots = 0;
-                cell.promo_price_micro = 0;
-            }
-            if factor != 1.0 {
-                let scale = |u: u32| ((f64::from(u) * factor) + 0.5).floor().clamp(0.0, f64::from(u32::MAX)) as u32;
-                cell.ordered = scale(cell.ordered);
-                cell.delivered = scale(cell.delivered);
-                cell.returned = scale(cell.returned).min(cell.delivered);
-                cell.sold = cell.delivered - cell.returned;
-            }
-        }
-    }
+    model.sample_adjusted(root, ws, shared, adjust);
 }
 
 /// What the multi-year state did in one year at one chain in one scenario.
