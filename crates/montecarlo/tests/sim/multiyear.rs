@@ -283,3 +283,32 @@ fn determinism_ranges_and_merge() {
         assert!((approx - rep1.cumulative[0].npv.mean).abs() < Decimal::new(5, 2), "{approx}");
     });
 }
+
+/// `new_listings = "none"`: the delisted line sells nothing next year and pays no listing fee.
+#[test]
+fn delisted_without_replacement_sells_nothing() {
+    let d = dir("none");
+    write(&d, "a.toml", &hand_contract("periods = [3, 6, 9]", "units_per_period = 100", false));
+    let extra = "[multi_year]\nyears = 3\n\n[multi_year.delisting]\nmin_velocity = \"2.5\"\nnew_listings = \"none\"\n";
+    let p = load_portfolio(write(&d, "p.toml", &portfolio_text(&["a.toml"], extra))).unwrap();
+    let spec = p.multi_year.clone().unwrap();
+    let chain = grown_chain(&p, &spec);
+    let cfg = RunConfig { runs: 2, seed: 1, threads: 1, ..Default::default() };
+    with_chain(&p, &spec, &chain, &cfg, |_, r| {
+        // Year 2 and 3: A alone, all three DM slots (no slot rule), no listing fee.
+        let alone = kasim_core::load_str(
+            &hand_contract("periods = [3, 6, 9]", "units_per_period = 0", false),
+            Path::new("y2.toml"),
+            None,
+        )
+        .unwrap();
+        let s = kasim_core::evaluate(&alone).unwrap();
+        for y in 1..3 {
+            let row = r.years[y].rows[0][0];
+            assert_eq!(Decimal::new(row.net_contribution, 2), s.pnl.net_contribution, "year {}", y + 1);
+            assert_eq!(Decimal::new(row.fees_total, 2), Decimal::new(600_000, 2));
+            assert_eq!(r.counts[y][0][0], kasim_montecarlo::multiyear::Counts::default());
+        }
+        assert_eq!(r.counts[0][0][0].delisted, 1);
+    });
+}
