@@ -911,3 +911,6 @@ mod track {
 mod hostile;
 #[path = "cli/portfolio.rs"]
 mod portfolio;
+
+#[path = "cli/multi_year.rs"]
+mod multi_year;

@@ -350,3 +350,34 @@ impl MultiYear {
         g
     }
 }
+
+/// Year y + 1's contract before renegotiation: `contract` (year y's) with the plan's
+/// volumes × `growth` (`units_per_period` and `units` rounded half away from zero to whole
+/// units, `units_per_store` to 4 decimals) and no SKU a new listing any more (a SKU listed in
+/// year y is not listed again: `new_listing = false`, `listing_period = 1`). What the
+/// renegotiation then changes are the terms; this is the plan every next year starts from.
+pub fn next_year(contract: &crate::Contract, growth: Decimal) -> crate::Contract {
+    let mut c = contract.clone();
+    let round = |u: u64| -> u64 {
+        (Decimal::from(u) * growth)
+            .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            .try_into()
+            .unwrap_or(u)
+    };
+    for line in &mut c.plan.lines {
+        if let Some(u) = line.units_per_period.as_mut() {
+            *u = round(*u);
+        }
+        if let Some(v) = line.units.as_mut() {
+            v.iter_mut().for_each(|u| *u = round(*u));
+        }
+        if let Some(q) = line.units_per_store.as_mut() {
+            q.0 = (q.0 * growth).round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        }
+    }
+    for t in &mut c.skus {
+        t.new_listing = false;
+        t.listing_period = 1;
+    }
+    c
+}
