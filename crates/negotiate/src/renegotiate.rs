@@ -2,7 +2,9 @@
 //! the buyer's ask, the negotiation between last year's terms and that ask, and the
 //! relationship's resources stepped by how satisfied the buyer is.
 //!
-//! Year 1 is the contract as written. Year y+1 from year y:
+//! Year 1 is the contract as written. Year y+1 from year y's contract on year y+1's plan
+//! ([`kasim_core::multiyear::next_year`]: the plan's volumes × (1 + `demand_growth`) in
+//! [`multi_year`], unchanged in [`chain`]; no SKU a new listing again):
 //!
 //! 1. **The buyer's ask** ([`ask`]): every fee in [`ASKED`] grown by `fee_growth` (rounded to
 //!    the cent, half away from zero), every rebate rate stepped by `rate_step` (held within
@@ -387,24 +389,32 @@ pub fn step_resources(l: Levels, mv: Move, step: &ResourceStep, first_green: boo
 }
 
 /// The contract chain of a `[multi_year]` section: [`chain`] of its years, renegotiation and
-/// relationship; without `[multi_year.renegotiation]` every year signs year 1's terms again
-/// ([`Signing::Unchanged`]) and the resources do not move.
+/// relationship, each next year on the plan grown by `demand_growth`
+/// ([`kasim_core::multiyear::next_year`]); without `[multi_year.renegotiation]` every year
+/// signs last year's terms again on the grown plan ([`Signing::Unchanged`], the multi-year
+/// run's own chain) and the resources do not move.
 ///
 /// # Errors
 ///
 /// As [`chain`].
 pub fn multi_year(first: &Contract, spec: &kasim_core::multiyear::MultiYear) -> Result<Vec<Year>, Error> {
     let years = usize::try_from(spec.years).unwrap_or(usize::MAX);
+    let growth = Decimal::ONE + spec.demand_growth.0;
     match &spec.renegotiation {
-        Some(rules) => chain(first, years, rules, spec.relationship.as_ref()),
+        Some(rules) => chain_grown(first, years, growth, rules, spec.relationship.as_ref()),
         None => {
             let mut out = chain(first, 1, &Renegotiation::default(), None)?;
-            let one = out[0].clone();
             for year in 2..=years {
-                let mut y = one.clone();
-                y.record.year = year;
-                y.record.signing = Signing::Unchanged;
-                out.push(y);
+                let last = &out[out.len() - 1];
+                let contract = kasim_core::multiyear::next_year(&last.contract, growth);
+                let fees = planned_fees(&contract)?;
+                let mut record = last.record.clone();
+                record.year = year;
+                record.signing = Signing::Unchanged;
+                record.fees_last = last.record.fees_agreed;
+                record.fees_asked = fees;
+                record.fees_agreed = fees;
+                out.push(Year { contract, record });
             }
             Ok(out)
         }
@@ -412,8 +422,8 @@ pub fn multi_year(first: &Contract, spec: &kasim_core::multiyear::MultiYear) -> 
 }
 
 /// The contract chain of `years` contract years from `first` (year 1, as is): each next year
-/// renegotiated from the last by `rules`, the relationship's resources stepped by
-/// `relationship`.
+/// renegotiated from the last by `rules` (on the same plan volumes; a SKU listed in year 1 is
+/// not listed again), the relationship's resources stepped by `relationship`.
 ///
 /// # Errors
 ///
@@ -425,6 +435,19 @@ pub fn multi_year(first: &Contract, spec: &kasim_core::multiyear::MultiYear) -> 
 pub fn chain(
     first: &Contract,
     years: usize,
+    rules: &Renegotiation,
+    relationship: Option<&Relationship>,
+) -> Result<Vec<Year>, Error> {
+    chain_grown(first, years, Decimal::ONE, rules, relationship)
+}
+
+/// [`chain`] with each next year's plan volumes × `growth` (1 + `demand_growth`): every year
+/// starts from [`kasim_core::multiyear::next_year`] of the last (no SKU a new listing again),
+/// and the ask, the negotiation and the fees planned are on that plan.
+fn chain_grown(
+    first: &Contract,
+    years: usize,
+    growth: Decimal,
     rules: &Renegotiation,
     relationship: Option<&Relationship>,
 ) -> Result<Vec<Year>, Error> {
@@ -463,8 +486,9 @@ pub fn chain(
         },
     }];
     for year in 2..=years {
-        let last = &out[out.len() - 1].contract;
         let fees_last = out[out.len() - 1].record.fees_agreed;
+        // Last year's terms on this year's plan: what the ask starts from and a walk-away keeps.
+        let last = &kasim_core::multiyear::next_year(&out[out.len() - 1].contract, growth);
         let (asked, moved) = ask(last, rules)?;
         let fees_asked = planned_fees(&asked)?;
         let target = cents(fees_last * (Decimal::ONE + rules.fee_growth.0));

@@ -445,3 +445,44 @@ fn the_relationship_moves_the_contracts_resources() {
         kasim_core::evaluate(&y.contract).unwrap();
     }
 }
+
+#[test]
+fn each_year_starts_from_last_years_contract_on_this_years_plan() {
+    // Every SKU a new listing in year 1: it pays the listing fee then, never again.
+    let demo = kasim_core::demo::Demo { skus: 2, new_listings: true, ..Default::default() };
+    let c = demo.build(FEES).unwrap();
+    let mut spec = kasim_core::multiyear::MultiYear {
+        years: 3,
+        discount_rate: Rate(Decimal::ZERO),
+        demand_growth: Rate(d("10%")),
+        slots: None,
+        delisting: None,
+        renegotiation: Some(rules("8%", "0", 0, false)),
+        relationship: None,
+    };
+    let years = kasim_negotiate::renegotiate::multi_year(&c, &spec).unwrap();
+    let units = |y: &kasim_negotiate::renegotiate::Year| y.contract.plan.lines[0].units_per_period;
+    assert_eq!(units(&years[0]), Some(10_000));
+    assert_eq!(units(&years[1]), Some(11_000));
+    assert_eq!(units(&years[2]), Some(12_100));
+    assert!(years[1..].iter().all(|y| y.contract.skus.iter().all(|t| !t.new_listing)));
+    let listing = |y: &kasim_negotiate::renegotiate::Year| {
+        let s = kasim_core::evaluate(&y.contract).unwrap();
+        s.ledger.iter().filter(|l| l.rule == "listing").map(|l| l.amount).sum::<Decimal>()
+    };
+    assert_eq!(listing(&years[0]), d("4000"), "2 SKUs × 2,000");
+    assert_eq!(listing(&years[1]), Decimal::ZERO);
+    // The buyer's target is on last year's planned fees; this year's fees on the grown plan.
+    let r = &years[1].record;
+    assert_eq!(r.fees_last, years[0].record.fees_agreed);
+    assert_eq!(r.fee_target, Some((r.fees_last * d("1.08")).round_dp(2)));
+    assert_eq!(r.fees_agreed, kasim_core::evaluate(&years[1].contract).unwrap().pnl.fees_total);
+    // Without renegotiation: the same terms on the grown plan, as the multi-year run's own chain.
+    spec.renegotiation = None;
+    let same = kasim_negotiate::renegotiate::multi_year(&c, &spec).unwrap();
+    for (y, prev) in same[1..].iter().zip(&same) {
+        assert_eq!(y.contract, kasim_core::multiyear::next_year(&prev.contract, d("1.1")));
+        assert_eq!(y.record.signing, Signing::Unchanged);
+        assert_eq!(y.record.fees_last, prev.record.fees_agreed);
+    }
+}
