@@ -585,3 +585,89 @@ fn chain_grown(
     }
     Ok(out)
 }
+
+impl Signing {
+    /// How the multi-year report names it (`file`, `same terms, plan grown`, `signed as asked`,
+    /// `agreed`, `no deal`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Signing::AsWritten => "file",
+            Signing::Unchanged => "same terms, plan grown",
+            Signing::Asked => "signed as asked",
+            Signing::Agreed => "agreed",
+            Signing::WalkedAway => "no deal",
+        }
+    }
+}
+
+impl YearRecord {
+    /// The multi-year report's line of this year at the portfolio member `id`: planned fees,
+    /// the buyer's target, every term whose value moved (last, asked, agreed), how it was
+    /// signed (a walk-away with its ending: `no deal (supplier deadline): last year's terms`),
+    /// rounds, satisfaction, and the `[resources]` levels in effect (path, value; the green
+    /// channel and price protection as 1 or 0) when the contract has the section.
+    pub fn contract_year(&self, id: &str) -> kasim_montecarlo::multiyear::ContractYear {
+        use rust_decimal::prelude::ToPrimitive;
+        let ending = match (self.signing, self.ending) {
+            (Signing::WalkedAway, Some(e)) => format!("no deal ({e}): last year's terms"),
+            (s, _) => s.as_str().to_string(),
+        };
+        let flag = |b: bool| if b { Decimal::ONE } else { Decimal::ZERO };
+        let resources = self.resources_after.as_ref().map_or_else(Vec::new, |r| {
+            vec![
+                ("resources.payment_priority_days".to_string(), Decimal::from(r.payment_priority_days)),
+                ("resources.green_channel".to_string(), flag(r.green_channel)),
+                ("resources.promotion_priority".to_string(), r.promotion_priority.0),
+                ("resources.facings".to_string(), r.facings.0),
+                ("resources.promoters".to_string(), Decimal::from(r.promoters)),
+                ("resources.price_protection".to_string(), flag(r.price_protection)),
+            ]
+        });
+        kasim_montecarlo::multiyear::ContractYear {
+            year: u32::try_from(self.year).unwrap_or(u32::MAX),
+            id: id.to_string(),
+            planned_fees: self.fees_agreed,
+            buyer_target: self.fee_target,
+            terms: self
+                .terms
+                .iter()
+                .filter(|t| t.last != t.asked || t.last != t.agreed)
+                .map(|t| kasim_montecarlo::multiyear::TermLine {
+                    path: t.path.clone(),
+                    last: t.last,
+                    asked: t.asked,
+                    agreed: t.agreed,
+                })
+                .collect(),
+            ending,
+            rounds: self.rounds.map(|r| u32::try_from(r).unwrap_or(u32::MAX)),
+            satisfaction: self.satisfaction.and_then(|s| s.to_f64()),
+            resources,
+        }
+    }
+}
+
+/// The contract chain of every member of a portfolio with `[multi_year]` ([`multi_year`] per
+/// member, in member order): the year contracts the multi-year run takes (per year, per
+/// member) and the report's chain lines (per year, then per member).
+///
+/// # Errors
+///
+/// As [`chain`], for the first member whose chain fails.
+pub fn portfolio_chain(
+    portfolio: &kasim_core::portfolio::Portfolio,
+    spec: &kasim_core::multiyear::MultiYear,
+) -> Result<(kasim_montecarlo::multiyear::Chain, Vec<kasim_montecarlo::multiyear::ContractYear>), Error> {
+    let per_member: Vec<Vec<Year>> =
+        portfolio.members.iter().map(|m| multi_year(&m.contract, spec)).collect::<Result<_, _>>()?;
+    let years = per_member.first().map_or(0, Vec::len);
+    let mut chain = Vec::with_capacity(years);
+    let mut records = Vec::with_capacity(years * per_member.len());
+    for y in 0..years {
+        chain.push(per_member.iter().map(|m| m[y].contract.clone()).collect());
+        for (m, member) in per_member.iter().zip(&portfolio.members) {
+            records.push(m[y].record.contract_year(&member.id));
+        }
+    }
+    Ok((chain, records))
+}

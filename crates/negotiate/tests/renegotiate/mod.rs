@@ -486,3 +486,41 @@ fn each_year_starts_from_last_years_contract_on_this_years_plan() {
         assert_eq!(y.record.fees_last, prev.record.fees_agreed);
     }
 }
+
+#[test]
+fn the_portfolio_chain_feeds_the_multi_year_run() {
+    use kasim_montecarlo::multiyear::{chain_records, grown_chain};
+    use kasim_negotiate::renegotiate::portfolio_chain;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/portfolio/ka-3-years.toml");
+    let p = kasim_core::portfolio::load_portfolio(&path).unwrap();
+    let mut spec = p.multi_year.clone().unwrap();
+    let (chain, records) = portfolio_chain(&p, &spec).unwrap();
+    let members = p.members.len();
+    assert_eq!((chain.len(), records.len()), (3, 3 * members));
+    for (m, c) in p.members.iter().zip(&chain[0]) {
+        assert_eq!(&m.contract, c, "year 1 is the file");
+    }
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!((r.year as usize, r.id.as_str()), (i / members + 1, p.members[i % members].id.as_str()));
+        assert_eq!(r.planned_fees, kasim_core::evaluate(&chain[i / members][i % members]).unwrap().pnl.fees_total);
+        if r.year == 1 {
+            assert_eq!(r.ending, "file");
+        } else {
+            assert!(r.buyer_target.is_some() && r.satisfaction.is_some());
+            assert!(!r.terms.is_empty(), "the ask moved terms at {}", r.id);
+            let negotiated = p.members[i % members].contract.negotiation.is_some();
+            assert_eq!(r.rounds.is_some(), negotiated);
+            for t in &r.terms {
+                assert_eq!(kasim_core::terms::get(&chain[i / members][i % members], &t.path).unwrap(), t.agreed);
+            }
+        }
+    }
+    // Without renegotiation: exactly the multi-year run's own chain and records.
+    spec.renegotiation = None;
+    let (chain, records) = portfolio_chain(&p, &spec).unwrap();
+    assert_eq!(chain, grown_chain(&p, &spec));
+    let theirs = chain_records(&p, &chain).unwrap();
+    for (a, b) in records.iter().zip(&theirs) {
+        assert_eq!((a.year, &a.id, a.planned_fees, &a.ending), (b.year, &b.id, b.planned_fees, &b.ending));
+    }
+}
