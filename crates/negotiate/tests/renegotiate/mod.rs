@@ -322,6 +322,20 @@ fn errors_are_typed_and_located() {
     r.supplier_strategy = "boulwre".into();
     let e = chain(&h, 2, &r, None).unwrap_err();
     assert_eq!(e.suggestion(), Some("boulware"), "{e}");
+    // A strategy that needs a setting the contract lacks.
+    let mut r = rules("8%", "0", 0, true);
+    r.supplier_strategy = "flagship-first".into();
+    let e = chain(&h, 2, &r, None).unwrap_err();
+    assert!(matches!(e, kasim_negotiate::Error::StrategyNeedsSetting { .. }), "{e}");
+    // The buyer's side playing the supplier's strategy.
+    let mut r = rules("8%", "0", 0, true);
+    r.buyer_strategy = "flagship-first".into();
+    assert!(matches!(chain(&h, 2, &r, None).unwrap_err(), kasim_negotiate::Error::WrongSide { .. }));
+    // The anchoring buyer has its anchor: last year's planned fees, set every year.
+    let mut r = rules("8%", "0.5%", 0, true);
+    r.buyer_strategy = "anchoring".into();
+    let years = chain(&h, 3, &r, None).unwrap();
+    assert!(years[1..].iter().all(|y| y.record.ending.is_some()));
     // A floor grown above its cap is the contract's problem, located at the cap in the file.
     let dir = std::env::temp_dir().join(format!("kasim-renegotiate-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
