@@ -7,7 +7,7 @@ use kasim_core::Compiled;
 use kasim_core::multiyear::MultiYear;
 use kasim_core::portfolio::Portfolio;
 use kasim_montecarlo::RunConfig;
-use kasim_montecarlo::multiyear::{MultiYearModel, MultiYearReport, chain_records, grown_chain};
+use kasim_montecarlo::multiyear::{MultiYearModel, MultiYearReport};
 use kasim_montecarlo::portfolio::{PortfolioModel, PortfolioReport};
 
 use crate::args::Format;
@@ -23,8 +23,10 @@ fn multi_year(
     format: Format,
     to: Option<&Path>,
 ) -> Result<String, Failure> {
-    let chain = grown_chain(p, spec);
-    let records = chain_records(p, &chain).map_err(|e| Failure::from(e).in_file(file))?;
+    // Renegotiated year by year (docs/renegotiation.md); without [multi_year.renegotiation],
+    // the same terms on the grown plan.
+    let (chain, records) =
+        kasim_negotiate::renegotiate::portfolio_chain(p, spec).map_err(|e| Failure::from(e).in_file(file))?;
     let compiled = chain
         .iter()
         .map(|year| {

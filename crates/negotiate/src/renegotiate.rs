@@ -9,9 +9,10 @@
 //! 1. **The buyer's ask** ([`ask`]): every fee in [`ASKED`] grown by `fee_growth` (rounded to
 //!    the cent, half away from zero), every rebate rate stepped by `rate_step` (held within
 //!    0–100%), `payment.days` stepped by `payment_days_step` (at least 0).
-//! 2. **The buyer's fee target**: year y's planned fees (the plan settled exactly) ×
-//!    (1 + `fee_growth`), to the cent; year y's planned fees are its anchor
-//!    (`negotiation.buyer.last_year_fees`, what the anchoring buyer holds out on).
+//! 2. **The buyer's fee target**: its anchor × (1 + `fee_growth`), to the cent; the anchor is
+//!    year y's terms on year y+1's plan settled exactly (what the buyer gets if nothing changes:
+//!    the plan's growth in, a one-off listing fee of year y's new items out), written into
+//!    `negotiation.buyer.last_year_fees` (what the anchoring buyer holds out on).
 //! 3. **The agreement**: with `negotiate = true` and a `[negotiation]` section, every
 //!    negotiable issue the ask changes is re-anchored to [last year's value, the ask] (see
 //!    [`reanchor`]), the other issues keep their range as written in year 1's file, the
@@ -163,14 +164,18 @@ pub struct YearRecord {
     /// Per term the ask moves or the negotiation haggles over: last year's value, the ask, the
     /// agreed value (empty in year 1).
     pub terms: Vec<TermRecord>,
-    /// Last year's planned fees (year 1: its own).
+    /// Last year's planned fees, on last year's plan (year 1: its own).
     pub fees_last: Decimal,
+    /// The buyer's anchor: last year's terms on this year's plan (the plan grown, no one-off
+    /// listing fee of last year's new items again) — what the buyer gets if nothing changes
+    /// (year 1: its own planned fees).
+    pub fees_anchor: Decimal,
     /// The ask's planned fees.
     pub fees_asked: Decimal,
     /// The signed contract's planned fees.
     pub fees_agreed: Decimal,
-    /// The buyer's fee target: last year's planned fees × (1 + `fee_growth`), to the cent
-    /// (`None` in year 1).
+    /// The buyer's fee target: the anchor × (1 + `fee_growth`), to the cent (`None` in
+    /// year 1).
     pub fee_target: Option<Decimal>,
     /// Agreed planned fees ÷ the target, to 6 decimals (1 when the target is 0; `None` in
     /// year 1).
@@ -412,6 +417,7 @@ pub fn multi_year(first: &Contract, spec: &kasim_core::multiyear::MultiYear) -> 
                 record.year = year;
                 record.signing = Signing::Unchanged;
                 record.fees_last = last.record.fees_agreed;
+                record.fees_anchor = fees;
                 record.fees_asked = fees;
                 record.fees_agreed = fees;
                 out.push(Year { contract, record });
@@ -473,6 +479,7 @@ fn chain_grown(
             signing: Signing::AsWritten,
             terms: Vec::new(),
             fees_last: first_fees,
+            fees_anchor: first_fees,
             fees_asked: first_fees,
             fees_agreed: first_fees,
             fee_target: None,
@@ -489,9 +496,10 @@ fn chain_grown(
         let fees_last = out[out.len() - 1].record.fees_agreed;
         // Last year's terms on this year's plan: what the ask starts from and a walk-away keeps.
         let last = &kasim_core::multiyear::next_year(&out[out.len() - 1].contract, growth);
+        let fees_anchor = planned_fees(last)?;
         let (asked, moved) = ask(last, rules)?;
         let fees_asked = planned_fees(&asked)?;
-        let target = cents(fees_last * (Decimal::ONE + rules.fee_growth.0));
+        let target = cents(fees_anchor * (Decimal::ONE + rules.fee_growth.0));
         let mut terms_rec = moved;
         let (mut signed, signing, rounds, ending) = match strategies {
             Some((sk, bk)) => {
@@ -500,7 +508,7 @@ fn chain_grown(
                 // Issue ranges as written in year 1, re-anchored where the ask moves the term.
                 neg.issues = first.negotiation.as_ref().map(|f| f.issues.clone()).unwrap_or_default();
                 neg.buyer.fee_target = Money(target);
-                neg.buyer.last_year_fees = Some(Money(fees_last));
+                neg.buyer.last_year_fees = Some(Money(fees_anchor));
                 for issue in &mut neg.issues {
                     let l = terms::get(last, &issue.path).map_err(|e| Error::term(&issue.path, e))?;
                     let a = terms::get(&asked, &issue.path).map_err(|e| Error::term(&issue.path, e))?;
@@ -570,6 +578,7 @@ fn chain_grown(
                 signing,
                 terms: terms_rec,
                 fees_last,
+                fees_anchor,
                 fees_asked,
                 fees_agreed,
                 fee_target: Some(target),

@@ -173,6 +173,7 @@ fn a_chain_without_negotiation_compounds_the_ask() {
         let fees = kasim_core::evaluate(a).unwrap().pnl.fees_total;
         assert_eq!(rec.fees_agreed, fees);
         assert_eq!(rec.fees_asked, fees);
+        assert_eq!(rec.fees_anchor, rec.fees_last, "the same plan, no new listings: the anchor is last year's fees");
         let target = (rec.fees_last * d("1.08")).round_dp(2);
         assert_eq!(rec.fee_target, Some(target));
         assert_eq!(rec.satisfaction, Some((fees / target).round_dp(6)));
@@ -220,7 +221,7 @@ fn negotiated_values_lie_between_last_year_and_the_ask_on_the_grid() {
         assert!(matches!(rec.signing, Signing::Agreed | Signing::WalkedAway), "{:?}", rec.signing);
         let neg = y.contract.negotiation.as_ref().unwrap();
         assert_eq!(neg.buyer.fee_target.0, rec.fee_target.unwrap());
-        assert_eq!(neg.buyer.last_year_fees.unwrap().0, rec.fees_last);
+        assert_eq!(neg.buyer.last_year_fees.unwrap().0, rec.fees_anchor);
         for issue in &neg.issues {
             let t = rec.terms.iter().find(|t| t.path == issue.path).expect("every issue recorded");
             let (lo, hi) = (t.last.min(t.asked), t.last.max(t.asked));
@@ -263,7 +264,7 @@ fn a_walk_away_keeps_last_years_terms_and_steps_the_relationship_down() {
     for t in &rec.terms {
         assert_eq!(t.agreed, t.last, "{}", t.path);
     }
-    assert_eq!(rec.fees_agreed, rec.fees_last);
+    assert_eq!(rec.fees_agreed, rec.fees_anchor);
     // Satisfaction ≥ reward_at would reward; the walk-away steps down instead.
     assert_eq!(rec.relationship, Move::Down);
     // The handbook has no [resources]: the step down adds the section from its defaults.
@@ -486,10 +487,14 @@ fn each_year_starts_from_last_years_contract_on_this_years_plan() {
     };
     assert_eq!(listing(&years[0]), d("4000"), "2 SKUs × 2,000");
     assert_eq!(listing(&years[1]), Decimal::ZERO);
-    // The buyer's target is on last year's planned fees; this year's fees on the grown plan.
+    // The buyer's target is on its anchor: last year's terms on this year's plan (grown 10%,
+    // without last year's listing fees), not on last year's planned fees.
     let r = &years[1].record;
     assert_eq!(r.fees_last, years[0].record.fees_agreed);
-    assert_eq!(r.fee_target, Some((r.fees_last * d("1.08")).round_dp(2)));
+    let rollover = kasim_core::multiyear::next_year(&years[0].contract, d("1.1"));
+    assert_eq!(r.fees_anchor, kasim_core::evaluate(&rollover).unwrap().pnl.fees_total);
+    assert_ne!(r.fees_anchor, r.fees_last);
+    assert_eq!(r.fee_target, Some((r.fees_anchor * d("1.08")).round_dp(2)));
     assert_eq!(r.fees_agreed, kasim_core::evaluate(&years[1].contract).unwrap().pnl.fees_total);
     // Without renegotiation: the same terms on the grown plan, as the multi-year run's own chain.
     spec.renegotiation = None;
