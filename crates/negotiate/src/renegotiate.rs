@@ -132,13 +132,13 @@ pub enum Move {
 /// carries over unchanged).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Levels {
-    /// 付款优先: days the retailer pays before `payment.days`.
+    /// Payment priority (付款优先): days the retailer pays before `payment.days`.
     pub payment_priority_days: u32,
-    /// 新品绿色通道.
+    /// The new-item green channel (新品绿色通道).
     pub green_channel: bool,
-    /// 档期优先: the probability a planned slot is granted.
+    /// Promotion priority (档期优先): the probability a planned slot is granted.
     pub promotion_priority: Decimal,
-    /// 排面: facings relative to the plan's.
+    /// Facings (排面) relative to the plan's.
     pub facings: Decimal,
 }
 
