@@ -310,6 +310,14 @@ pub fn delay_periods(periods_per_year: usize, weeks: Decimal) -> usize {
 }
 
 impl Resources {
+    /// True when the resources draw anything in a simulation: a promotion priority below
+    /// 100%, price protection, or a drawn effect.
+    pub fn is_random(&self) -> bool {
+        self.promotion_priority.0 < Decimal::ONE
+            || self.price_protection
+            || EffectKey::ALL.iter().any(|&k| self.effects.get(k).is_some_and(|e| e.dist().is_some()))
+    }
+
     /// Periods a new listing waits for the shelf on a calendar of `periods_per_year` periods:
     /// the expected `effects.green_listing_delay` with the green channel, else the expected
     /// `effects.listing_delay`, converted by [`delay_periods`]. A contract's is

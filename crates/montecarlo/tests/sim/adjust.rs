@@ -157,6 +157,18 @@ mod resources {
         (0..12).map(|p| o.cell(p, 0).ordered).collect()
     }
 
+    /// Resources that draw make a contract simulable without `[uncertainty]`; fixed ones do
+    /// not.
+    #[test]
+    fn drawing_resources_count_as_uncertainty() {
+        use kasim_montecarlo::report::require_uncertainty;
+        assert!(require_uncertainty(&contract("[resources]\npromotion_priority = \"90%\"\n")).is_ok());
+        assert!(require_uncertainty(&contract("[resources]\nprice_protection = true\n")).is_ok());
+        let drawn = "[resources.effects]\npromoter_lift = { dist = \"uniform\", min = \"0\", max = \"10%\" }\n";
+        assert!(require_uncertainty(&contract(drawn)).is_ok());
+        assert!(require_uncertainty(&contract("[resources]\nfacings = \"120%\"\n")).is_err());
+    }
+
     /// Demand multipliers, worked by hand on the demo plan (10,000 a month, 100 stores).
     #[test]
     fn demand_multipliers_are_exact() {
