@@ -28,10 +28,11 @@ use serde::{Deserialize, Serialize};
 use crate::money::{Num, Rate};
 use crate::uncertainty::Dist;
 
-/// The relationship's resources (`[resources]`). Every key is optional; the defaults are
-/// what a contract without the section gets: no payment priority, no green channel, every
-/// planned slot granted, the plan's facings at a standard shelf position, no promoters of
-/// the retailer's, no price protection.
+/// The relationship's resources (`[resources]`). Every key is optional; the defaults are no
+/// payment priority, no green channel, every planned slot granted, the plan's facings at a
+/// standard shelf position, no promoters of the retailer's, no price protection — what a
+/// contract without the section gets, except that with the section its new listings wait the
+/// regular listing delay (4 weeks by default) unless `green_channel` is set.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resources {
