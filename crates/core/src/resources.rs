@@ -28,10 +28,11 @@ use serde::{Deserialize, Serialize};
 use crate::money::{Num, Rate};
 use crate::uncertainty::Dist;
 
-/// The relationship's resources (`[resources]`). Every key is optional; the defaults are
-/// what a contract without the section gets: no payment priority, no green channel, every
-/// planned slot granted, the plan's facings at a standard shelf position, no promoters of
-/// the retailer's, no price protection.
+/// The relationship's resources (`[resources]`). Every key is optional; the defaults are no
+/// payment priority, no green channel, every planned slot granted, the plan's facings at a
+/// standard shelf position, no promoters of the retailer's, no price protection — what a
+/// contract without the section gets, except that with the section its new listings wait the
+/// regular listing delay (4 weeks by default) unless `green_channel` is set.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resources {
@@ -310,6 +311,14 @@ pub fn delay_periods(periods_per_year: usize, weeks: Decimal) -> usize {
 }
 
 impl Resources {
+    /// True when the resources draw anything in a simulation: a promotion priority below
+    /// 100%, price protection, or a drawn effect.
+    pub fn is_random(&self) -> bool {
+        self.promotion_priority.0 < Decimal::ONE
+            || self.price_protection
+            || EffectKey::ALL.iter().any(|&k| self.effects.get(k).is_some_and(|e| e.dist().is_some()))
+    }
+
     /// Periods a new listing waits for the shelf on a calendar of `periods_per_year` periods:
     /// the expected `effects.green_listing_delay` with the green channel, else the expected
     /// `effects.listing_delay`, converted by [`delay_periods`]. A contract's is

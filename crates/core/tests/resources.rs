@@ -107,3 +107,19 @@ fn resource_levels_are_terms() {
     assert_eq!(kasim_core::terms::kind(&c, "resources.facings").unwrap(), kasim_core::terms::TermKind::Rate);
     assert_eq!(kasim_core::terms::kind(&c, "resources.promoters").unwrap(), kasim_core::terms::TermKind::Count);
 }
+
+/// `kasim schema` describes the section: the shelf positions, an effect as a number or a
+/// distribution.
+#[test]
+fn the_schema_describes_resources() {
+    let s = kasim_core::contract_schema();
+    assert!(s["anyOf"][0]["properties"]["resources"].is_object());
+    let defs = &s["$defs"];
+    let positions = serde_json::to_string(&defs["ShelfPosition"]).unwrap();
+    for p in ["eye_level", "standard", "bottom"] {
+        assert!(positions.contains(p), "{positions}");
+    }
+    let effect = serde_json::to_string(&defs["Effect"]).unwrap();
+    assert!(effect.contains("#/$defs/Num") && effect.contains("#/$defs/Dist"), "{effect}");
+    assert_eq!(defs["Effects"]["additionalProperties"], false);
+}

@@ -1714,7 +1714,8 @@ mod tests {
     #[test]
     fn column_path_equals_cell_path() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
-        for file in ["hypermarket.toml", "supermarket.toml", "ecommerce.toml", "bench/ref-52x10.toml"] {
+        for file in ["hypermarket.toml", "supermarket.toml", "ecommerce.toml", "bench/ref-52x10.toml", "resources.toml"]
+        {
             let c = kasim_core::load(dir.join(file)).unwrap();
             let m = Compiled::new(&c).unwrap();
             let model = Model::new(&m).unwrap();

@@ -157,6 +157,18 @@ mod resources {
         (0..12).map(|p| o.cell(p, 0).ordered).collect()
     }
 
+    /// Resources that draw make a contract simulable without `[uncertainty]`; fixed ones do
+    /// not.
+    #[test]
+    fn drawing_resources_count_as_uncertainty() {
+        use kasim_montecarlo::report::require_uncertainty;
+        assert!(require_uncertainty(&contract("[resources]\npromotion_priority = \"90%\"\n")).is_ok());
+        assert!(require_uncertainty(&contract("[resources]\nprice_protection = true\n")).is_ok());
+        let drawn = "[resources.effects]\npromoter_lift = { dist = \"uniform\", min = \"0\", max = \"10%\" }\n";
+        assert!(require_uncertainty(&contract(drawn)).is_ok());
+        assert!(require_uncertainty(&contract("[resources]\nfacings = \"120%\"\n")).is_err());
+    }
+
     /// Demand multipliers, worked by hand on the demo plan (10,000 a month, 100 stores).
     #[test]
     fn demand_multipliers_are_exact() {
@@ -294,4 +306,26 @@ mod resources {
         let o = Model::new(&m).unwrap().sample(1, 0);
         assert!((0..3).all(|p| o.cell(p, 0).ordered == 0) && o.cell(3, 0).ordered == 10_000);
     }
+}
+
+/// The tornado swings every drawn effect between its P10 and P90: a higher eye-level lift
+/// sells more, so the mean contribution is higher at its high value.
+#[test]
+fn the_tornado_swings_drawn_effects() {
+    use kasim_montecarlo::RunConfig;
+    use kasim_montecarlo::analysis::{InputSource, Stat, inputs, tornado, with_input};
+    let c = super::contract(
+        "[resources]\nshelf_position = \"eye_level\"\n\n[resources.effects]\neye_level_lift = { dist = \"uniform\", min = \"10%\", max = \"20%\" }\n",
+    );
+    let all = inputs(&c).unwrap();
+    let input = all.iter().find(|i| i.name == "resources.effects.eye_level_lift").expect("listed");
+    assert_eq!(input.source, InputSource::Uncertainty);
+    assert!((input.low - rust_decimal::Decimal::new(11, 2)).abs() < rust_decimal::Decimal::new(1, 3), "{input:?}");
+    let fixed = with_input(&c, &input.name, input.high).unwrap();
+    let e = fixed.resources.as_ref().unwrap().effects.eye_level_lift.as_ref().unwrap();
+    assert!(e.dist().is_none() && e.mean() == input.high);
+    let cfg = RunConfig { runs: 200, seed: 4, threads: 2, ..Default::default() };
+    let t = tornado(&c, &cfg, Stat::Mean).unwrap();
+    let bar = t.bars.iter().find(|b| b.input.name == input.name).unwrap();
+    assert!(bar.at_high > bar.at_low, "{bar:?}");
 }
