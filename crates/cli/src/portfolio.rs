@@ -4,11 +4,44 @@
 use std::path::Path;
 
 use kasim_core::Compiled;
+use kasim_core::multiyear::MultiYear;
+use kasim_core::portfolio::Portfolio;
 use kasim_montecarlo::RunConfig;
+use kasim_montecarlo::multiyear::{MultiYearModel, MultiYearReport};
 use kasim_montecarlo::portfolio::{PortfolioModel, PortfolioReport};
 
 use crate::args::Format;
 use crate::{Failure, Outcome, done, emit};
+
+/// A portfolio with `[multi_year]`: the contract chain (computed before the Monte Carlo, on
+/// expectations), then the run across the years with carried state.
+fn multi_year(
+    p: &Portfolio,
+    spec: &MultiYear,
+    file: &Path,
+    cfg: &RunConfig,
+    format: Format,
+    to: Option<&Path>,
+) -> Result<String, Failure> {
+    // Renegotiated year by year (docs/renegotiation.md); without [multi_year.renegotiation],
+    // the same terms on the grown plan.
+    let (chain, records) =
+        kasim_negotiate::renegotiate::portfolio_chain(p, spec).map_err(|e| Failure::from(e).in_file(file))?;
+    let compiled = chain
+        .iter()
+        .map(|year| {
+            year.iter()
+                .zip(&p.members)
+                .map(|(c, m)| Compiled::new(c).map_err(|e| Failure::Core(e).in_file(&m.file)))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let model = MultiYearModel::new(p, spec, &compiled).map_err(|e| Failure::from(e).in_file(file))?;
+    let cfg = RunConfig { tolerance: None, ..*cfg };
+    let results = model.run(&cfg).map_err(|e| Failure::from(e).in_file(file))?;
+    let report = MultiYearReport::new(p, &model, &results, &cfg, records);
+    emit(&report, format, to)
+}
 
 pub(crate) fn portfolio(file: &Path, cfg: &RunConfig, format: Format, to: Option<&Path>) -> Outcome {
     done((|| {
@@ -25,6 +58,9 @@ pub(crate) fn portfolio(file: &Path, cfg: &RunConfig, format: Format, to: Option
                     )));
                 }
             }
+        }
+        if let Some(spec) = p.multi_year.clone() {
+            return multi_year(&p, &spec, file, cfg, format, to);
         }
         let compiled = p
             .members

@@ -913,3 +913,6 @@ mod hostile;
 mod portfolio;
 #[path = "cli/views.rs"]
 mod views;
+
+#[path = "cli/multi_year.rs"]
+mod multi_year;

@@ -59,6 +59,11 @@ pub struct Contract {
     /// The negotiation set-up, for `kasim negotiate` (the negotiation crate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub negotiation: Option<crate::negotiation::Negotiation>,
+    /// The relationship's resources (大卖场可以为供应商提供的资源: payment priority, the
+    /// green channel, promotion priority, facings, shelf position, promoters, price
+    /// protection) and their effects; see docs/resources.md.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<crate::resources::Resources>,
     /// The jurisdictions whose published rules on retailer fees apply (`"cn"`, `"uk"`,
     /// `"eu"`; one or a list), for the compliance flags (`kasim_core::compliance::check`).
     /// Default: none, and no rule is checked. See docs/compliance.md.
@@ -538,6 +543,15 @@ impl Contract {
     /// Number of settlement periods.
     pub fn periods(&self) -> usize {
         self.calendar.granularity.periods()
+    }
+
+    /// Periods a new listing waits for the shelf given the contract's resources (the
+    /// expected green or regular listing delay of `[resources.effects]`; the default effects,
+    /// 4 weeks without the green channel, when the contract has no `[resources]`); see
+    /// [`Resources::listing_delay`](crate::resources::Resources::listing_delay).
+    pub fn listing_delay(&self) -> usize {
+        let default = crate::resources::Resources::default();
+        self.resources.as_ref().unwrap_or(&default).listing_delay(self.periods())
     }
 
     /// The effective annual cost of capital.

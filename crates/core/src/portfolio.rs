@@ -27,7 +27,8 @@
 //! The loader lives in `kasim-core` because a portfolio file is an input file like a contract:
 //! it is read with the same limits, and its problems are located (file, line, column, key)
 //! with the same machinery; the simulation (`kasim-montecarlo`) only reads the typed value.
-//! A `[multi_year]` section is reserved for the multi-year run and refused for now.
+//! A `[multi_year]` section ([`crate::multiyear::MultiYear`]) makes the portfolio a multi-year
+//! run (docs/multi-year.md).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,8 @@ pub struct Portfolio {
     pub cascade: Cascade,
     /// The portfolio file's text (what [`load_portfolio_with`] reads again elsewhere).
     pub source: String,
+    /// The multi-year run (`[multi_year]`), when the file has one.
+    pub multi_year: Option<crate::multiyear::MultiYear>,
 }
 
 /// One retailer's contract in a portfolio.
@@ -162,7 +165,7 @@ struct Raw {
     #[serde(default)]
     cascade: Cascade,
     #[serde(default)]
-    multi_year: Option<toml::Value>,
+    multi_year: Option<crate::multiyear::MultiYear>,
 }
 
 #[derive(Deserialize)]
@@ -218,8 +221,10 @@ pub fn load_portfolio_with(
     let raw: Raw = crate::load::parse(&src, path)?;
     let mut problems: Vec<Problem> = Vec::new();
     let mut at = |key: &str, msg: String| problems.push(locate(path, &src, key, msg));
-    if raw.multi_year.is_some() {
-        at("multi_year", "[multi_year] is reserved for the multi-year run, which is not supported yet".into());
+    if let Some(m) = &raw.multi_year {
+        for (key, msg) in m.problems() {
+            at(&key, msg);
+        }
     }
     if raw.contracts.is_empty() {
         at("contracts", "a portfolio names at least one contract ([[contracts]] with a `file`)".into());
@@ -333,5 +338,6 @@ pub fn load_portfolio_with(
         drivers: raw.drivers,
         cascade: raw.cascade,
         source: src,
+        multi_year: raw.multi_year,
     })
 }

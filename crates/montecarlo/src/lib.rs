@@ -44,6 +44,7 @@ pub mod copula;
 pub mod dist;
 pub mod fastexp;
 pub mod memory;
+pub mod multiyear;
 pub mod portfolio;
 pub mod report;
 pub mod runner;
@@ -310,6 +311,17 @@ pub enum Error {
         periods: usize,
         /// The first contract's.
         expected: usize,
+    },
+    /// A multi-year chain whose year contracts do not line up with year 1's (the state carried
+    /// across years is per SKU line: every year has year 1's SKUs in order, and as many chains).
+    #[error("multi-year: the year {year} contract of `{contract}` {reason}")]
+    MultiYearChain {
+        /// The contract's id.
+        contract: String,
+        /// The year (1-based).
+        year: u32,
+        /// What does not line up.
+        reason: String,
     },
     /// Bytes that are not an encoded shard ([`shard::decode`]).
     #[error("not an encoded shard: {reason}")]

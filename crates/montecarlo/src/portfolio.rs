@@ -231,13 +231,26 @@ impl<'c> PortfolioModel<'c> {
         for (m, w) in self.models.iter().zip(ws.iter_mut()) {
             m.sample_shared(&root, w, &shared);
         }
+        self.couple(&root, ws, acc);
+        let wrap = |e: Error| Error::Scenario { index, source: Box::new(e) };
+        self.models.iter().zip(ws.iter_mut()).map(|(m, w)| m.settle_workspace(&root, w).map_err(wrap)).collect()
+    }
+
+    /// What couples the chains of one sampled scenario: the DC's capacity, then the
+    /// lowest-market-price cascade (its amounts added to `acc`). [`PortfolioModel::scenario`]
+    /// samples, couples and settles; the multi-year run samples with its own state, then
+    /// couples here.
+    pub fn couple(&self, root: &ScenarioKey, ws: &mut [Workspace], acc: &mut Sums) {
         if let Some(cap) = self.capacity {
             let mut outcomes: Vec<&mut Outcome> = ws.iter_mut().map(Workspace::outcome_mut).collect();
             apply_capacity(&mut outcomes, self.periods, cap);
         }
-        self.cascade(&root, ws, acc);
-        let wrap = |e: Error| Error::Scenario { index, source: Box::new(e) };
-        self.models.iter().zip(ws.iter_mut()).map(|(m, w)| m.settle_workspace(&root, w).map_err(wrap)).collect()
+        self.cascade(root, ws, acc);
+    }
+
+    /// Zero sums sized for this portfolio (its promotions and chains).
+    pub fn zero_sums(&self) -> Sums {
+        self.empty(0).sums
     }
 
     /// The lowest-market-price claims of one scenario (see the module docs).
@@ -248,6 +261,10 @@ impl<'c> PortfolioModel<'c> {
             let own = ws[pr.chain].outcome();
             let n = self.models[pr.chain].compiled.skus.len();
             let cell = own.cells[pr.period * n + pr.sku];
+            // A planned promotion that did not run (its slot withheld) claims nothing.
+            if !cell.promoted() {
+                continue;
+            }
             let discount = self.models[pr.chain].shelf_micro()[pr.sku] - pr.price_micro;
             acc.own[i] += i128::from(cell.sold) * i128::from(discount.max(0));
             for &(b, s) in &self.targets[i] {
@@ -259,7 +276,8 @@ impl<'c> PortfolioModel<'c> {
                     self.models[b].shelf_micro()[s]
                 };
                 let gap = price - pr.price_micro;
-                if gap <= 0 {
+                // The target chain's price protection (价格体系保护) may hold its price.
+                if gap <= 0 || self.models[b].price_protected(root, s, pr.period) {
                     continue;
                 }
                 if self.claim_probability < 1.0 {

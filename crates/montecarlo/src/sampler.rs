@@ -25,6 +25,7 @@
 
 use kasim_core::outcome::Cell;
 use kasim_core::outcome::{FULL_COMPLIANCE_PPM, MAX_UNITS, Performance};
+use kasim_core::resources::{Effect, EffectKey, ShelfPosition};
 use kasim_core::settle::Scratch;
 use kasim_core::terms::{self, TermKind};
 use kasim_core::uncertainty::Uncertainty;
@@ -88,6 +89,169 @@ pub struct Model<'c> {
     /// The salt mixed into every stream key (0 outside a portfolio: the keys of a contract
     /// simulated alone; see [`Model::salted`]).
     salt: u64,
+    /// The contract's `[resources]`, when it has the section.
+    resources: Option<ResourceSampler>,
+}
+
+/// A contract's relationship resources (`[resources]`), prepared for sampling: every scenario
+/// draws the drawn effects (one draw each, [`Factor::ResourceEffects`]), then applies them as
+/// an [`Adjust`] (demand multiplier, first selling period of new listings, slots not granted)
+/// and blocks price-match gaps the retailer's price protection holds. See docs/resources.md.
+struct ResourceSampler {
+    /// Per effect, in [`EffectKey::ALL`] order: its value, or its sampler and the hash of its
+    /// key (the stream is keyed by the hash and the model's salt).
+    effects: Vec<(f64, Option<(Sampler, u64)>)>,
+    facings: f64,
+    position: ShelfPosition,
+    /// min(promoters, stores) ÷ stores.
+    promoter_share: f64,
+    /// Probability that a planned slot is granted (1: every slot).
+    priority: f64,
+    protection: bool,
+    green: bool,
+    /// Per SKU, the planned first period (0-based) of a new listing; `None` for other SKUs.
+    listing: Vec<Option<usize>>,
+    /// Per SKU, the hash of its code.
+    keys: Vec<u64>,
+}
+
+/// The drawn values of the effects of one scenario, in [`EffectKey::ALL`] order.
+type EffectDraws = [f64; 7];
+
+impl ResourceSampler {
+    fn new(compiled: &Compiled<'_>) -> Result<Option<ResourceSampler>, Error> {
+        let c = compiled.contract;
+        let Some(r) = &c.resources else { return Ok(None) };
+        let effects = EffectKey::ALL
+            .iter()
+            .map(|&k| {
+                let what = format!("resources.effects.{}", k.key());
+                Ok(match r.effects.get(k) {
+                    Some(Effect::Drawn(d)) => (f(d.mean()), Some((Sampler::new(d, &what)?, sku_key(k.key())))),
+                    Some(Effect::Value(v)) => (f(v.0), None),
+                    None => (f(k.default_value()), None),
+                })
+            })
+            .collect::<Result<_, Error>>()?;
+        let stores = compiled.stores_at_start();
+        Ok(Some(ResourceSampler {
+            effects,
+            facings: f(r.facings.0),
+            position: r.shelf_position,
+            promoter_share: if stores == 0 { 0.0 } else { f64::from(r.promoters.min(stores)) / f64::from(stores) },
+            priority: f(r.promotion_priority.0).clamp(0.0, 1.0),
+            protection: r.price_protection,
+            green: r.green_channel,
+            listing: c.skus.iter().map(|t| t.new_listing.then(|| usize::from(t.listing_period.max(1)) - 1)).collect(),
+            keys: compiled.skus.iter().map(|k| sku_key(&k.id)).collect(),
+        }))
+    }
+
+    /// The effects of the scenario of `root` (fixed ones as written or by default).
+    fn draw(&self, root: &ScenarioKey, salt: u64) -> EffectDraws {
+        let mut e = [0.0; 7];
+        for (x, (value, drawn)) in e.iter_mut().zip(&self.effects) {
+            *x = match drawn {
+                Some((d, key)) => d.sample(&mut root.stream(Factor::ResourceEffects, key ^ salt)),
+                None => *value,
+            };
+        }
+        e
+    }
+
+    /// The demand multiplier of every SKU: facings ^ elasticity × (1 + the position's lift)
+    /// × (1 + promoter lift × promoter share), never negative.
+    fn demand(&self, e: &EffectDraws) -> f64 {
+        let position = match self.position {
+            ShelfPosition::EyeLevel => e[1],
+            ShelfPosition::Standard => 0.0,
+            ShelfPosition::Bottom => e[2],
+        };
+        let facings = if self.facings == 1.0 { 1.0 } else { self.facings.powf(e[0]) };
+        (facings * (1.0 + position) * (1.0 + e[3] * self.promoter_share)).max(0.0)
+    }
+
+    /// Periods a new listing waits (the green or the regular delay, weeks converted to the
+    /// calendar as [`kasim_core::resources::delay_periods`] does).
+    fn delay(&self, e: &EffectDraws, periods: usize) -> usize {
+        let weeks = (if self.green { e[5] } else { e[4] }).clamp(0.0, 52.0);
+        let weeks = if weeks.is_nan() { 0.0 } else { weeks };
+        (if periods == 52 { (weeks + 0.5).floor() } else { (weeks * 12.0 / 52.0).ceil() }) as usize
+    }
+
+    /// The probability price protection blocks a claim in this scenario (0 without it).
+    fn protection(&self, e: &EffectDraws) -> f64 {
+        if self.protection { e[6].clamp(0.0, 1.0) } else { 0.0 }
+    }
+
+    /// The resources' adjustment of one scenario, combined with the caller's (multipliers
+    /// multiply, the later first period wins, a slot withheld by either is withheld).
+    fn adjust(&self, model: &Model<'_>, root: &ScenarioKey, e: &EffectDraws, outer: Option<&Adjust>) -> Adjust {
+        let (n, periods) = (model.skus, model.periods);
+        let m = self.demand(e);
+        let delay = self.delay(e, periods);
+        let demand = (0..n).map(|s| outer.map_or(1.0, |a| a.demand_of(s)) * m).collect();
+        let first_period = (0..n)
+            .map(|s| {
+                let own = self.listing[s].map_or(0, |p| p + delay);
+                own.max(outer.and_then(|a| a.first_period.get(s).copied()).unwrap_or(0))
+            })
+            .collect();
+        let mut withheld = match outer {
+            Some(a) if !a.withheld.is_empty() => {
+                (0..n * periods).map(|i| a.withheld.get(i).copied().unwrap_or(false)).collect()
+            }
+            _ => Vec::new(),
+        };
+        if self.priority < 1.0 {
+            withheld.resize(n * periods, false);
+            for s in 0..n {
+                // One uniform per period of the SKU, promoted or not (draws stay aligned
+                // between calendars).
+                let mut rng = root.stream(Factor::PromotionPriority, self.keys[s] ^ model.salt);
+                for p in 0..periods {
+                    let u: f64 = rng.random();
+                    if model.promoted[s * periods + p] && u >= self.priority {
+                        withheld[p * n + s] = true;
+                    }
+                }
+            }
+        }
+        Adjust { demand, first_period, withheld }
+    }
+
+    /// Whether the retailer holds SKU `s`'s price in 0-based period `p` of the scenario of
+    /// `root` (one uniform per SKU-period from [`Factor::PriceProtection`]).
+    fn protects(&self, root: &ScenarioKey, salt: u64, s: usize, p: usize, prob: f64) -> bool {
+        if prob <= 0.0 {
+            return false;
+        }
+        let mut rng = root.stream(Factor::PriceProtection, self.keys[s] ^ salt);
+        let mut u: f64 = 0.0;
+        for _ in 0..=p {
+            u = rng.random();
+        }
+        u < prob
+    }
+
+    /// Clears the price-match gaps the retailer's price protection holds (planned matches and
+    /// price-war gaps alike).
+    fn protect(&self, root: &ScenarioKey, salt: u64, out: &mut Outcome, prob: f64) {
+        if prob <= 0.0 {
+            return;
+        }
+        let (n, periods) = (out.skus(), out.periods());
+        for s in 0..n {
+            let mut rng = root.stream(Factor::PriceProtection, self.keys[s] ^ salt);
+            for p in 0..periods {
+                let u: f64 = rng.random();
+                let cell = &mut out.cells[p * n + s];
+                if u < prob {
+                    cell.match_gap_micro = 0;
+                }
+            }
+        }
+    }
 }
 
 /// Drivers shared by the contracts of a portfolio in one scenario, drawn from portfolio-level
@@ -111,7 +275,58 @@ impl Default for Shared {
     }
 }
 
-/// Per-scenario draws.
+/// Per-chain, per-scenario adjustments applied while sampling (multi-year state, resources),
+/// through [`Model::sample_adjusted`].
+///
+/// Every stream draws exactly what it draws without adjustments: a withheld slot still
+/// consumes its uplift (and the dip after it) draws, a cell before a SKU's first period is
+/// sampled and then zeroed, so the cells an adjustment does not touch are unchanged.
+#[derive(Clone, Debug, Default)]
+pub struct Adjust {
+    /// Per SKU (contract order) demand multiplier; empty = all 1. Applied to expected demand
+    /// (before the noise); negative values count as 0, values above 1,000 and non-finite
+    /// values as 1,000 and 1.
+    pub demand: Vec<f64>,
+    /// Per SKU first period (0-based) the SKU sells in; cells before it are all zero (no
+    /// ordered/delivered/sold/returned, no slots, no promotion price); empty = all 0.
+    pub first_period: Vec<usize>,
+    /// Per cell (period-major, like Outcome::cells) whether a planned slot is withheld: the
+    /// promotion does not run (no uplift, no dip after it, no promo price, slot bits cleared);
+    /// empty = none withheld.
+    pub withheld: Vec<bool>,
+}
+
+impl Adjust {
+    /// True when the adjustment changes nothing (every multiplier 1, every first period 0,
+    /// no slot withheld).
+    pub fn is_empty(&self) -> bool {
+        self.demand.iter().all(|&d| d == 1.0)
+            && self.first_period.iter().all(|&p| p == 0)
+            && self.withheld.iter().all(|&w| !w)
+    }
+
+    /// The demand multiplier of SKU `s` (1 when not given), bounded to 0–1,000.
+    fn demand_of(&self, s: usize) -> f64 {
+        match self.demand.get(s) {
+            Some(&d) if d.is_finite() => d.clamp(0.0, 1000.0),
+            Some(&d) if d == f64::INFINITY => 1000.0,
+            _ => 1.0,
+        }
+    }
+
+    /// The SKU's adjustments over its periods: its demand multiplier, its first period and,
+    /// per period, whether a planned slot does not run (withheld, or before the first period).
+    fn column(&self, s: usize, skus: usize, promoted: &[bool], out: &mut [bool; MAX_PERIODS]) -> (f64, usize, bool) {
+        let first = self.first_period.get(s).copied().unwrap_or(0);
+        let mut any = false;
+        for (p, (o, &planned)) in out.iter_mut().zip(promoted).enumerate() {
+            *o = planned && (p < first || self.withheld.get(p * skus + s).copied().unwrap_or(false));
+            any |= *o;
+        }
+        (self.demand_of(s), first, any)
+    }
+}
+
 /// Per-period columns shared by every SKU of a scenario.
 struct Columns {
     level: [f64; MAX_PERIODS],
@@ -299,6 +514,9 @@ pub struct Workspace {
     outcome: Outcome,
     scratch: Scratch,
     contract: Option<Contract>,
+    /// True when [`Model::sample_adjusted`] cleared slots or promotion prices of the outcome
+    /// (the next sample restores the plan's before sampling).
+    marked: bool,
 }
 
 impl Workspace {
@@ -416,6 +634,13 @@ fn units_of(demand: f64, fill_rate: f64, returns_rate: f64) -> (i64, i64, i64) {
     // No returns is the common case (the rate is the same for the whole scenario).
     let returned = if returns_rate > 0.0 { units_i(delivered as f64 * returns_rate).min(delivered) } else { 0 };
     (ordered, delivered, returned)
+}
+
+/// Clears a cell's slots and promotion price (a planned slot that does not run).
+#[inline]
+fn unmark_cell(cell: &mut Cell) {
+    cell.slots = 0;
+    cell.promo_price_micro = 0;
 }
 
 /// Stores a cell's units (each within `0..=MAX_UNITS`, so they fit `u32`).
@@ -551,6 +776,7 @@ impl<'c> Model<'c> {
             cell_copula,
             scen_copula,
             salt: 0,
+            resources: ResourceSampler::new(compiled)?,
         })
     }
 
@@ -579,7 +805,39 @@ impl<'c> Model<'c> {
     /// [`Shared`] drivers (see [`Model::sample_into`]); settle it with
     /// [`Model::settle_workspace`].
     pub fn sample_shared(&self, root: &ScenarioKey, ws: &mut Workspace, shared: &Shared) {
-        self.sample_scenario_with(root, &mut ws.outcome, self.cell_copula.is_none(), Some(shared));
+        self.unmark(ws);
+        self.sample_scenario_with(root, &mut ws.outcome, self.cell_copula.is_none(), Some(shared), None);
+    }
+
+    /// As [`Model::sample_shared`], with adjustments (an empty [`Adjust`] gives exactly
+    /// [`Model::sample_shared`]'s outcome). Every stream draws as without adjustments, so the
+    /// cells the adjustment does not touch are those [`Model::sample_shared`] gives:
+    ///
+    /// * the demand multiplier scales a SKU's expected demand (before noise and rounding);
+    /// * a withheld slot's cell gets no uplift (its uplift draw is made and discarded), the
+    ///   period after it no post-promotion dip (drawn and discarded), its fill rate from the
+    ///   regular fill distribution (the promotional one's draw still advances the stream), no
+    ///   promotion price and no slot bits, and a price war limited to promoted SKU-periods
+    ///   does not reach it;
+    /// * cells before a SKU's first period are zero (units, slots, promotion price, price-match
+    ///   gap), and its planned slots there are withheld.
+    pub fn sample_adjusted(&self, root: &ScenarioKey, ws: &mut Workspace, shared: &Shared, adjust: &Adjust) {
+        self.unmark(ws);
+        let adjust = (!adjust.is_empty()).then_some(adjust);
+        self.sample_scenario_with(root, &mut ws.outcome, self.cell_copula.is_none(), Some(shared), adjust);
+        ws.marked = adjust.is_some();
+    }
+
+    /// Restores the plan's slots and promotion prices in a workspace an adjusted sample
+    /// changed them in.
+    fn unmark(&self, ws: &mut Workspace) {
+        if ws.marked {
+            for (c, p) in ws.outcome.cells.iter_mut().zip(&self.compiled.plan_outcome().cells) {
+                c.slots = p.slots;
+                c.promo_price_micro = p.promo_price_micro;
+            }
+            ws.marked = false;
+        }
     }
 
     /// Settles the outcome held in the workspace (as sampled by [`Model::sample_shared`] and
@@ -596,6 +854,20 @@ impl<'c> Model<'c> {
                 self.set_drawn_terms(root, c)?;
                 row_of(self.compiled.variant(c)?.totals_with(&ws.outcome, &mut ws.scratch)?)
             }
+        }
+    }
+
+    /// Whether the retailer's price protection (`[resources] price_protection`) holds SKU
+    /// `sku`'s price (0-based, contract order) in 0-based `period` of the scenario of `root`:
+    /// a price-match claim against this chain there is blocked. The same draw blocks the
+    /// chain's own planned and price-war gaps in that cell. Always false without protection.
+    pub fn price_protected(&self, root: &ScenarioKey, sku: usize, period: usize) -> bool {
+        match &self.resources {
+            Some(r) if r.protection && sku < self.skus && period < self.periods => {
+                let prob = r.protection(&r.draw(root, self.salt));
+                r.protects(root, self.salt, sku, period, prob)
+            }
+            _ => false,
         }
     }
 
@@ -644,6 +916,7 @@ impl<'c> Model<'c> {
             outcome: self.outcome_buffer(),
             scratch: Scratch::default(),
             contract: self.draws_terms().then(|| self.compiled.contract.clone()),
+            marked: false,
         }
     }
 
@@ -659,6 +932,7 @@ impl<'c> Model<'c> {
     /// output does not fit a row (see [`row_of`]).
     pub fn row(&self, seed: u64, index: u64, ws: &mut Workspace) -> Result<Row, Error> {
         let root = ScenarioKey::new(seed, index);
+        self.unmark(ws);
         self.sample_scenario(&root, &mut ws.outcome, self.cell_copula.is_none());
         match ws.contract.as_mut() {
             None => row_of(self.compiled.totals_with(&ws.outcome, &mut ws.scratch)?),
@@ -683,6 +957,7 @@ impl<'c> Model<'c> {
         capture: &mut kasim_core::settle::RuleCapture,
     ) -> Result<(Row, kasim_core::settle::Totals), Error> {
         let root = ScenarioKey::new(seed, index);
+        self.unmark(ws);
         self.sample_scenario(&root, &mut ws.outcome, self.cell_copula.is_none());
         let t = match ws.contract.as_mut() {
             None => self.compiled.settle_rules(&ws.outcome, capture, &mut ws.scratch)?,
@@ -710,6 +985,7 @@ impl<'c> Model<'c> {
         edit: &mut dyn FnMut(&mut Outcome),
     ) -> Result<(Row, kasim_core::settle::Totals), Error> {
         let root = ScenarioKey::new(seed, index);
+        self.unmark(ws);
         self.sample_scenario(&root, &mut ws.outcome, self.cell_copula.is_none());
         edit(&mut ws.outcome);
         let t = match ws.contract.as_mut() {
@@ -770,6 +1046,13 @@ impl<'c> Model<'c> {
             v.push("uncertainty.display_compliance (mean)".to_string());
         }
         v.extend(self.terms.iter().map(|t| t.path.clone()));
+        if let Some(r) = &self.resources {
+            for (k, (_, drawn)) in EffectKey::ALL.iter().zip(&r.effects) {
+                if drawn.is_some() {
+                    v.push(format!("resources.effects.{}", k.key()));
+                }
+            }
+        }
         v
     }
 
@@ -815,6 +1098,14 @@ impl<'c> Model<'c> {
         }
         for t in &self.terms {
             v.push(t.draw(&root).to_string().parse().unwrap_or(0.0));
+        }
+        if let Some(r) = &self.resources {
+            let e = r.draw(&root, self.salt);
+            for (x, (_, drawn)) in e.iter().zip(&r.effects) {
+                if drawn.is_some() {
+                    v.push(*x);
+                }
+            }
         }
         v
     }
@@ -921,13 +1212,35 @@ impl<'c> Model<'c> {
     /// [`Model::sample_into`] by the column path (only without correlated per-cell drivers) or
     /// the cell-by-cell path.
     fn sample_scenario(&self, root: &ScenarioKey, out: &mut Outcome, by_columns: bool) {
-        self.sample_scenario_with(root, out, by_columns, None);
+        self.sample_scenario_with(root, out, by_columns, None, None);
     }
 
-    /// [`Model::sample_scenario`] with a portfolio's shared drivers, if any.
-    fn sample_scenario_with(&self, root: &ScenarioKey, out: &mut Outcome, by_columns: bool, shared: Option<&Shared>) {
+    /// [`Model::sample_scenario`] with a portfolio's shared drivers and adjustments, if any.
+    fn sample_scenario_with(
+        &self,
+        root: &ScenarioKey,
+        out: &mut Outcome,
+        by_columns: bool,
+        shared: Option<&Shared>,
+        adjust: Option<&Adjust>,
+    ) {
         let periods = self.periods;
         let plan = self.compiled.plan_outcome();
+        // The relationship's resources: their effects as an adjustment of this scenario (the
+        // buffer's slots and promotion prices restored first, as an adjustment clears some).
+        let effects = self.resources.as_ref().map(|r| r.draw(root, self.salt));
+        let own;
+        let adjust = match (&self.resources, &effects) {
+            (Some(r), Some(e)) => {
+                for (c, p) in out.cells.iter_mut().zip(&plan.cells) {
+                    c.slots = p.slots;
+                    c.promo_price_micro = p.promo_price_micro;
+                }
+                own = r.adjust(self, root, e, adjust);
+                Some(&own)
+            }
+            _ => adjust,
+        };
 
         // Scenario-level draws.
         let sc = self.scenario_draws(root);
@@ -1013,9 +1326,12 @@ impl<'c> Model<'c> {
 
         cols.any_war = cols.war_on.iter().any(|&w| w);
         if by_columns {
-            self.sample_columns(root, out, &cols);
+            self.sample_columns(root, out, &cols, adjust);
         } else {
-            self.sample_cells(root, out, &cols);
+            self.sample_cells(root, out, &cols, adjust);
+        }
+        if let (Some(r), Some(e)) = (&self.resources, &effects) {
+            r.protect(root, self.salt, out, r.protection(e));
         }
     }
 
@@ -1023,7 +1339,7 @@ impl<'c> Model<'c> {
     /// time over the SKU's periods, so each stream is read in one go and the `exp` of the
     /// demand noise runs over a whole column. Draw order per stream is the same as in
     /// [`Model::sample_cells`], so both paths give identical outcomes.
-    fn sample_columns(&self, root: &ScenarioKey, out: &mut Outcome, cols: &Columns) {
+    fn sample_columns(&self, root: &ScenarioKey, out: &mut Outcome, cols: &Columns, adjust: Option<&Adjust>) {
         let (n, periods) = (self.skus, self.periods);
         let (a, b) = (self.rho.sqrt(), (1.0 - self.rho).sqrt());
         let s2 = self.sigma * self.sigma / 2.0;
@@ -1032,16 +1348,36 @@ impl<'c> Model<'c> {
         let mut noise = [1.0f64; MAX_PERIODS];
         let x = &mut x[..periods];
         let noise = &mut noise[..periods];
+        // Per SKU under an adjustment: the planned slots that do not run, and the promoted
+        // flags in effect.
+        let mut off = [false; MAX_PERIODS];
+        let mut in_effect = [false; MAX_PERIODS];
         for s in 0..n {
             // Expected demand: plan baseline × trend level × store factor.
             let per_store = self.per_store[s];
             let col = s * periods..(s + 1) * periods;
-            let (baseline, promoted) = (&self.baseline[col.clone()], &self.promoted[col.clone()]);
+            let (baseline, planned) = (&self.baseline[col.clone()], &self.promoted[col.clone()]);
             let uplift_plan = &self.uplift_plan[col.clone()];
+            let (mult, first, any_off) = match adjust {
+                Some(a) => a.column(s, n, planned, &mut off),
+                None => (1.0, 0, false),
+            };
+            // The promoted flags in effect (the plan's unless a slot is withheld).
+            let promoted: &[bool] = if any_off {
+                for ((e, &p), &o) in in_effect.iter_mut().zip(planned).zip(&off) {
+                    *e = p && !o;
+                }
+                &in_effect[..periods]
+            } else {
+                planned
+            };
             for (p, xp) in x.iter_mut().enumerate() {
                 let mut v = baseline[p] * cols.level[p];
                 if per_store {
                     v *= cols.store_factor[p];
+                }
+                if adjust.is_some() {
+                    v *= mult;
                 }
                 *xp = v;
             }
@@ -1057,11 +1393,16 @@ impl<'c> Model<'c> {
                     Some((d, r)) => d.sample(r),
                     None => uplift_plan[p],
                 };
-                x[p] *= up.max(0.0);
+                if !off[p] || !any_off {
+                    x[p] *= up.max(0.0);
+                }
             }
             if let Some((d, r)) = dip.as_mut() {
                 for &p in after {
-                    x[p] *= 1.0 - d.sample(r).clamp(0.0, 1.0);
+                    let share = d.sample(r).clamp(0.0, 1.0);
+                    if !off[p - 1] || !any_off {
+                        x[p] *= 1.0 - share;
+                    }
                 }
             }
             // Lognormal noise: normal scores, then one vectorised exp over the column.
@@ -1092,6 +1433,7 @@ impl<'c> Model<'c> {
             // Demand = expected demand × noise (the noise is 1 without demand uncertainty).
             let demand = x.iter().zip(noise.iter()).zip(gaps);
             match (fill.as_mut(), regular.and_then(Sampler::small_table), promo.and_then(Sampler::small_table)) {
+                // Small tables draw one word each: the promoted flag in effect picks the table.
                 (Some(r), Some(regular), Some(promo)) => {
                     for (p, (((&xp, &e), &gap), &promoted)) in demand.zip(promoted).enumerate() {
                         let f = if promoted { promo.sample(r) } else { regular.sample(r) };
@@ -1102,11 +1444,20 @@ impl<'c> Model<'c> {
                 }
                 _ => {
                     for (p, (((&xp, &e), &gap), &promoted)) in demand.zip(promoted).enumerate() {
-                        let f = self.fill_draw(fill.as_mut(), promoted);
+                        let f = if any_off && off[p] {
+                            self.fill_draw_withheld(fill.as_mut())
+                        } else {
+                            self.fill_draw(fill.as_mut(), promoted)
+                        };
                         let cell = &mut out.cells[p * n + s];
                         store_units(cell, units_of(xp * e, f, cols.returns_rate));
                         cell.match_gap_micro = gap;
                     }
+                }
+            }
+            if any_off {
+                for p in (0..periods).filter(|&p| off[p]) {
+                    unmark_cell(&mut out.cells[p * n + s]);
                 }
             }
             if cols.any_war {
@@ -1114,6 +1465,25 @@ impl<'c> Model<'c> {
                     self.war_gap(&mut out.cells[p * n + s], s, p, promoted[p], cols);
                 }
             }
+            for p in 0..first.min(periods) {
+                out.cells[p * n + s] = Cell::default();
+            }
+        }
+    }
+
+    /// The fill rate of a withheld slot's cell: a draw from the regular fill distribution,
+    /// made on a copy of the stream, while the stream itself advances by the promotional
+    /// draw the plan's calendar makes (so the SKU's later fill draws do not shift).
+    #[inline]
+    fn fill_draw_withheld(&self, rng: Option<&mut Stream>) -> f64 {
+        match rng {
+            Some(r) => {
+                let mut copy = r.clone();
+                let f = self.fill_draw(Some(&mut copy), false);
+                self.fill_draw(Some(r), true);
+                f
+            }
+            None => self.fill_draw(None, false),
         }
     }
 
@@ -1159,13 +1529,19 @@ impl<'c> Model<'c> {
     }
 
     /// The general path, cell by cell, with correlated per-cell drivers.
-    fn sample_cells(&self, root: &ScenarioKey, out: &mut Outcome, cols: &Columns) {
+    fn sample_cells(&self, root: &ScenarioKey, out: &mut Outcome, cols: &Columns, adjust: Option<&Adjust>) {
         let (n, periods) = (self.skus, self.periods);
         let Columns { level, store_factor, common, .. } = cols;
         let (a, b) = (self.rho.sqrt(), (1.0 - self.rho).sqrt());
         let s2 = self.sigma * self.sigma / 2.0;
         let any_fill = self.fill.is_some() || self.promo_fill.is_some();
+        let mut off = [false; MAX_PERIODS];
         for s in 0..n {
+            let col = s * periods..(s + 1) * periods;
+            let (mult, first, any_off) = match adjust {
+                Some(a) => a.column(s, n, &self.promoted[col], &mut off),
+                None => (1.0, 0, false),
+            };
             let [demand_at, uplift_at, dip_at, fill_at] = self.addresses[s];
             let mut demand = (self.sigma > 0.0).then(|| root.stream_at(demand_at));
             let mut uplift = self.uplift.as_ref().map(|_| root.stream_at(uplift_at));
@@ -1181,6 +1557,13 @@ impl<'c> Model<'c> {
                 if self.per_store[s] {
                     x *= store_factor[p];
                 }
+                if adjust.is_some() {
+                    x *= mult;
+                }
+                // A planned slot that does not run, and the promotion it withholds from the
+                // period after it (the draws are made as planned either way).
+                let withheld = any_off && off[p];
+                let dip_withheld = any_off && p > 0 && off[p - 1];
                 // Demand's normal score (SKU-common and idiosyncratic parts).
                 let z_demand = match demand.as_mut() {
                     Some(r) => {
@@ -1237,18 +1620,24 @@ impl<'c> Model<'c> {
                         (Some(d), Some(r)) => d.sample(r),
                         _ => self.uplift_plan[t],
                     };
-                    x *= up.max(0.0);
+                    if !withheld {
+                        x *= up.max(0.0);
+                    }
                 } else if after_promo && let (Some(d), Some(r)) = (&self.dip, dip.as_mut()) {
                     let share = if scores[3].is_nan() {
                         d.sample(r)
                     } else {
                         cc.and_then(|c| c.dip.as_ref()).map_or(0.0, |q| q.at(copula::normal_cdf(scores[3])))
                     };
-                    x *= 1.0 - share.clamp(0.0, 1.0);
+                    if !dip_withheld {
+                        x *= 1.0 - share.clamp(0.0, 1.0);
+                    }
                 }
                 if demand.is_some() {
                     x *= fastexp::exp(self.sigma * z_demand - s2);
                 }
+                // The promoted flag in effect from here on.
+                let promoted = promoted && !withheld;
                 let fill_rate = if !scores[1].is_nan() {
                     let q =
                         cc.and_then(
@@ -1259,10 +1648,18 @@ impl<'c> Model<'c> {
                         None if promoted => self.plan_promo_fill,
                         None => self.plan_fill,
                     }
+                } else if withheld {
+                    self.fill_draw_withheld(fill.as_mut())
                 } else {
                     self.fill_draw(fill.as_mut(), promoted)
                 };
+                if withheld {
+                    unmark_cell(&mut out.cells[i]);
+                }
                 self.write_cell(&mut out.cells[i], s, p, x, fill_rate, promoted, cols);
+                if p < first {
+                    out.cells[i] = Cell::default();
+                }
             }
         }
     }
@@ -1317,7 +1714,8 @@ mod tests {
     #[test]
     fn column_path_equals_cell_path() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
-        for file in ["hypermarket.toml", "supermarket.toml", "ecommerce.toml", "bench/ref-52x10.toml"] {
+        for file in ["hypermarket.toml", "supermarket.toml", "ecommerce.toml", "bench/ref-52x10.toml", "resources.toml"]
+        {
             let c = kasim_core::load(dir.join(file)).unwrap();
             let m = Compiled::new(&c).unwrap();
             let model = Model::new(&m).unwrap();
@@ -1326,6 +1724,46 @@ mod tests {
                 let root = ScenarioKey::new(11, k);
                 model.sample_scenario(&root, &mut a, true);
                 model.sample_scenario(&root, &mut b, false);
+                assert_eq!(a, b, "{file}, scenario {k}");
+            }
+        }
+    }
+
+    /// Under adjustments (demand multipliers, late first periods, withheld slots) the column
+    /// path still draws and writes exactly what the cell-by-cell path does.
+    #[test]
+    fn adjusted_column_path_equals_cell_path() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+        for file in ["hypermarket.toml", "supermarket.toml", "ecommerce.toml", "bench/ref-52x10.toml"] {
+            let c = kasim_core::load(dir.join(file)).unwrap();
+            let m = Compiled::new(&c).unwrap();
+            let model = Model::new(&m).unwrap();
+            let (n, periods) = (model.skus, model.periods);
+            let plan = m.plan_outcome();
+            // Every other planned slot withheld, SKU 1 starts in period 4, demand 0.7–1.3.
+            let mut count = 0;
+            let withheld = plan
+                .cells
+                .iter()
+                .map(|c| {
+                    count += usize::from(c.promoted());
+                    c.promoted() && count % 2 == 0
+                })
+                .collect();
+            let adjust = Adjust {
+                demand: (0..n).map(|s| 0.7 + 0.6 * s as f64 / n as f64).collect(),
+                first_period: (0..n).map(|s| if s == 1 { 3.min(periods) } else { 0 }).collect(),
+                withheld,
+            };
+            assert!(count > 1, "{file} has promotions");
+            let shared = Shared::default();
+            let (mut a, mut b) = (model.outcome_buffer(), model.outcome_buffer());
+            for k in 0..200 {
+                let root = ScenarioKey::new(11, k);
+                a.clone_from(plan);
+                b.clone_from(plan);
+                model.sample_scenario_with(&root, &mut a, true, Some(&shared), Some(&adjust));
+                model.sample_scenario_with(&root, &mut b, false, Some(&shared), Some(&adjust));
                 assert_eq!(a, b, "{file}, scenario {k}");
             }
         }

@@ -813,6 +813,12 @@ mod distributed {
 #[path = "sim/portfolio.rs"]
 mod portfolio;
 
+#[path = "sim/multiyear.rs"]
+mod multiyear;
+
+#[path = "sim/adjust.rs"]
+mod adjust;
+
 /// Give-get conditions: the retailer's performance as drawn inputs on new streams.
 mod give_get {
     use super::*;

@@ -34,6 +34,7 @@ pub mod metrics;
 mod parts;
 pub mod plan;
 pub mod protocol;
+pub mod renegotiate;
 pub mod report;
 pub mod strategy;
 pub mod tournament;

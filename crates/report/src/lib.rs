@@ -53,6 +53,7 @@ pub mod compliance;
 pub mod document;
 pub mod emit;
 pub mod evaluate;
+pub mod multi_year;
 mod negotiate;
 pub mod plan;
 pub mod portfolio;

@@ -690,3 +690,40 @@ fn brief_give_get_and_channel_views_are_consistent() {
     let html = emit(&b, Format::Html).unwrap();
     assert!(html.contains("渠道视角"));
 }
+
+/// The multi-year report: every table cell is in the JSON, the CSV is the year table (the
+/// channel and each retailer per year), money is decimal strings.
+#[test]
+fn multi_year_report_is_consistent() {
+    use kasim_montecarlo::multiyear::{MultiYearModel, MultiYearReport, chain_records, grown_chain};
+    let f = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/portfolio/ka-3-years.toml");
+    let p = kasim_core::portfolio::load_portfolio(&f).unwrap();
+    let spec = p.multi_year.clone().unwrap();
+    let chain = grown_chain(&p, &spec);
+    let compiled: Vec<Vec<kasim_core::Compiled<'_>>> =
+        chain.iter().map(|y| y.iter().map(|c| kasim_core::Compiled::new(c).unwrap()).collect()).collect();
+    let model = MultiYearModel::new(&p, &spec, &compiled).unwrap();
+    let cfg = kasim_montecarlo::RunConfig { runs: 60, seed: 2, threads: 1, ..Default::default() };
+    let results = model.run(&cfg).unwrap();
+    let mut records = chain_records(&p, &chain).unwrap();
+    // A record as the renegotiation fills it: terms and resources show in their tables.
+    records[4].terms.push(kasim_montecarlo::multiyear::TermLine {
+        path: "fees.rebate.rate".into(),
+        last: rust_decimal::Decimal::new(3, 2),
+        asked: rust_decimal::Decimal::new(35, 3),
+        agreed: rust_decimal::Decimal::new(32, 3),
+    });
+    records[4].resources.push(("resources.facings".into(), rust_decimal::Decimal::new(11, 1)));
+    let report = MultiYearReport::new(&p, &model, &results, &cfg, records);
+    kasim_report::testing::assert_consistent(&report);
+    let csv = kasim_report::emit(&report, kasim_report::Format::Csv).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 3 * (1 + p.members.len()));
+    let json = kasim_report::emit(&report, kasim_report::Format::Json).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["format"], "kasim.multi_year/1");
+    assert!(v["cumulative"][0]["npv"]["mean"].is_string());
+    let table = kasim_report::emit(&report, kasim_report::Format::Table).unwrap();
+    for s in ["Year by year", "净现值", "fees.rebate.rate", "resources.facings", "Contract chain"] {
+        assert!(table.contains(s), "{s}: {table}");
+    }
+}
