@@ -871,6 +871,24 @@ impl<'c> Model<'c> {
         }
     }
 
+    /// [`Model::price_protected`] for every cell of the scenario of `root` (period-major, like
+    /// `Outcome::cells`), or `None` when the contract has no price protection: what a
+    /// portfolio's cascade looks up once per scenario.
+    pub fn price_protection_mask(&self, root: &ScenarioKey) -> Option<Vec<bool>> {
+        let r = self.resources.as_ref().filter(|r| r.protection)?;
+        let prob = r.protection(&r.draw(root, self.salt));
+        let (n, periods) = (self.skus, self.periods);
+        let mut mask = vec![false; n * periods];
+        for s in 0..n {
+            let mut rng = root.stream(Factor::PriceProtection, r.keys[s] ^ self.salt);
+            for p in 0..periods {
+                let u: f64 = rng.random();
+                mask[p * n + s] = u < prob;
+            }
+        }
+        Some(mask)
+    }
+
     /// Shelf price of each SKU in millionths, in the contract's SKU order.
     pub fn shelf_micro(&self) -> &[i64] {
         &self.shelf_micro
