@@ -283,9 +283,9 @@ impl Default for Shared {
 /// sampled and then zeroed, so the cells an adjustment does not touch are unchanged.
 #[derive(Clone, Debug, Default)]
 pub struct Adjust {
-    /// Per SKU (contract order) demand multiplier; empty = all 1. Applied to expected demand
-    /// (before the noise); negative values count as 0, values above 1,000 and non-finite
-    /// values as 1,000 and 1.
+    /// Per SKU (contract order) demand multiplier; empty (or missing entries) = 1. Applied
+    /// to expected demand (before the noise and the rounding); negative values count as 0,
+    /// values above 1,000 (+∞ included) as 1,000, NaN and −∞ as 1.
     pub demand: Vec<f64>,
     /// Per SKU first period (0-based) the SKU sells in; cells before it are all zero (no
     /// ordered/delivered/sold/returned, no slots, no promotion price); empty = all 0.
