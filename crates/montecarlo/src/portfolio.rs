@@ -257,6 +257,8 @@ impl<'c> PortfolioModel<'c> {
     fn cascade(&self, root: &ScenarioKey, ws: &mut [Workspace], acc: &mut Sums) {
         // Best claim per target cell: (gap, promotion), the largest gap, ties to the first.
         let mut best: Vec<((usize, usize, usize), i64, usize)> = Vec::new();
+        // Each chain's price protection (价格体系保护) this scenario, if it has any.
+        let protected: Vec<Option<Vec<bool>>> = self.models.iter().map(|m| m.price_protection_mask(root)).collect();
         for (i, pr) in self.promotions.iter().enumerate() {
             let own = ws[pr.chain].outcome();
             let n = self.models[pr.chain].compiled.skus.len();
@@ -277,7 +279,8 @@ impl<'c> PortfolioModel<'c> {
                 };
                 let gap = price - pr.price_micro;
                 // The target chain's price protection (价格体系保护) may hold its price.
-                if gap <= 0 || self.models[b].price_protected(root, s, pr.period) {
+                let held = protected[b].as_ref().is_some_and(|m| m[pr.period * nb + s]);
+                if gap <= 0 || held {
                     continue;
                 }
                 if self.claim_probability < 1.0 {

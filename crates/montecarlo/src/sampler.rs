@@ -283,9 +283,9 @@ impl Default for Shared {
 /// sampled and then zeroed, so the cells an adjustment does not touch are unchanged.
 #[derive(Clone, Debug, Default)]
 pub struct Adjust {
-    /// Per SKU (contract order) demand multiplier; empty = all 1. Applied to expected demand
-    /// (before the noise); negative values count as 0, values above 1,000 and non-finite
-    /// values as 1,000 and 1.
+    /// Per SKU (contract order) demand multiplier; empty (or missing entries) = 1. Applied
+    /// to expected demand (before the noise and the rounding); negative values count as 0,
+    /// values above 1,000 (+∞ included) as 1,000, NaN and −∞ as 1.
     pub demand: Vec<f64>,
     /// Per SKU first period (0-based) the SKU sells in; cells before it are all zero (no
     /// ordered/delivered/sold/returned, no slots, no promotion price); empty = all 0.
@@ -869,6 +869,24 @@ impl<'c> Model<'c> {
             }
             _ => false,
         }
+    }
+
+    /// [`Model::price_protected`] for every cell of the scenario of `root` (period-major, like
+    /// `Outcome::cells`), or `None` when the contract has no price protection: what a
+    /// portfolio's cascade looks up once per scenario.
+    pub fn price_protection_mask(&self, root: &ScenarioKey) -> Option<Vec<bool>> {
+        let r = self.resources.as_ref().filter(|r| r.protection)?;
+        let prob = r.protection(&r.draw(root, self.salt));
+        let (n, periods) = (self.skus, self.periods);
+        let mut mask = vec![false; n * periods];
+        for s in 0..n {
+            let mut rng = root.stream(Factor::PriceProtection, r.keys[s] ^ self.salt);
+            for p in 0..periods {
+                let u: f64 = rng.random();
+                mask[p * n + s] = u < prob;
+            }
+        }
+        Some(mask)
     }
 
     /// Shelf price of each SKU in millionths, in the contract's SKU order.

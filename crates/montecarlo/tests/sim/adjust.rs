@@ -272,6 +272,7 @@ mod resources {
                 let gap = o.cell(p, 0).match_gap_micro;
                 assert!(gap == 0 || gap == 1_000_000);
                 assert_eq!(gap == 0, model.price_protected(&root, 0, p), "scenario {k}, period {}", p + 1);
+                assert_eq!(model.price_protection_mask(&root).unwrap()[p], gap == 0);
                 blocked += usize::from(gap == 0);
             }
         }
