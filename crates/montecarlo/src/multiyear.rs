@@ -440,8 +440,9 @@ impl<'c> MultiYearModel<'c> {
         Ok(())
     }
 
-    /// Settles a chain's year with replacement listings: a copy of the year's contract (with
-    /// the scenario's drawn terms) where those SKUs are new listings in period 1.
+    /// Settles a chain's year with replacement listings: the year's contract (with the
+    /// scenario's drawn terms, when it draws any) with those SKUs new listings in period 1
+    /// ([`Compiled::with_new_listings`]).
     fn settle_listed(
         &self,
         model: &Model<'_>,
@@ -451,18 +452,13 @@ impl<'c> MultiYearModel<'c> {
         outcome: &Outcome,
         scratch: &mut Scratch,
     ) -> Result<Row, Error> {
-        let mut contract = match model.contract_for(seed, index)? {
-            Some(c) => c,
-            None => model.compiled.contract.clone(),
-        };
-        for (t, &listed) in contract.skus.iter_mut().zip(&st.listed) {
-            if listed {
-                t.new_listing = true;
-                t.listing_period = 1;
+        match model.contract_for(seed, index)? {
+            Some(c) => {
+                let drawn = model.compiled.variant(&c)?;
+                row_of(drawn.with_new_listings(&st.listed, 1).totals_with(outcome, scratch)?)
             }
+            None => row_of(model.compiled.with_new_listings(&st.listed, 1).totals_with(outcome, scratch)?),
         }
-        let compiled = Compiled::new(&contract)?;
-        row_of(compiled.totals_with(outcome, scratch)?)
     }
 
     /// Runs scenarios `start..end` of a run seeded `cfg.seed` (all threads of `cfg.threads`).
