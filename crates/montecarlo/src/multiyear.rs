@@ -338,46 +338,63 @@ impl<'c> MultiYearModel<'c> {
                 let st = &mut state[c];
                 let n = st.owed.len();
                 let delay = self.delay[yi][c];
-                let mut adjust = Adjust {
-                    demand: st.strength.clone(),
-                    first_period: (0..n)
-                        .map(|s| {
-                            if st.dead[s] {
-                                periods
-                            } else if st.listed[s] {
-                                delay
-                            } else {
-                                0
-                            }
-                        })
-                        .collect(),
-                    withheld: Vec::new(),
+                let first_period: Vec<usize> = (0..n)
+                    .map(|s| {
+                        if st.dead[s] {
+                            periods
+                        } else if st.listed[s] {
+                            delay
+                        } else {
+                            0
+                        }
+                    })
+                    .collect();
+                let mut adjust = Adjust { demand: st.strength.clone(), first_period, withheld: Vec::new() };
+                let Some(rule) = &self.spec.slots else {
+                    sample(model, &root, &mut wsy[c], &shared, &adjust);
+                    counts[c].listed = st.listed.iter().filter(|&&x| x).count() as u32;
+                    continue;
                 };
+                // The slots owed when the year starts are withheld whatever sells: the first
+                // pass samples with them, and only a miss inside the year (which withholds a
+                // later slot) needs a second pass. A granted slot's units do not depend on
+                // which other slots are withheld, so the first pass's are the ones that count.
+                let runnable = |s: usize, p: usize| p >= adjust.first_period[s];
+                let mut carried = vec![false; periods * n];
+                let mut any_carried = false;
+                for s in 0..n {
+                    let mut owed = st.owed[s];
+                    for &p in self.slots[yi][c][s].iter().filter(|&&p| runnable(s, p)) {
+                        if owed == 0 {
+                            break;
+                        }
+                        owed -= 1;
+                        carried[p * n + s] = true;
+                        any_carried = true;
+                    }
+                }
+                if any_carried {
+                    adjust.withheld = carried.clone();
+                }
                 sample(model, &root, &mut wsy[c], &shared, &adjust);
-                if let Some(rule) = &self.spec.slots {
-                    let mut withheld = vec![false; periods * n];
-                    let mut any = false;
-                    let o = wsy[c].outcome();
-                    for s in 0..n {
-                        for &p in &self.slots[yi][c][s] {
-                            let cell = o.cells[p * n + s];
-                            if !cell.promoted() {
-                                continue;
-                            }
-                            if st.owed[s] > 0 {
-                                st.owed[s] -= 1;
-                                withheld[p * n + s] = true;
-                                counts[c].slots_lost += 1;
-                                any = true;
-                            } else if i64::from(cell.sold) < rule.min_units {
-                                st.owed[s] = rule.lost_slots;
-                            }
+                let mut withheld = carried;
+                let mut grew = false;
+                let o = wsy[c].outcome();
+                for s in 0..n {
+                    for &p in self.slots[yi][c][s].iter().filter(|&&p| adjust.first_period[s] <= p) {
+                        if st.owed[s] > 0 {
+                            st.owed[s] -= 1;
+                            grew |= !withheld[p * n + s];
+                            withheld[p * n + s] = true;
+                            counts[c].slots_lost += 1;
+                        } else if i64::from(o.cells[p * n + s].sold) < rule.min_units {
+                            st.owed[s] = rule.lost_slots;
                         }
                     }
-                    if any {
-                        adjust.withheld = withheld;
-                        sample(model, &root, &mut wsy[c], &shared, &adjust);
-                    }
+                }
+                if grew {
+                    adjust.withheld = withheld;
+                    sample(model, &root, &mut wsy[c], &shared, &adjust);
                 }
                 counts[c].listed = st.listed.iter().filter(|&&x| x).count() as u32;
             }
