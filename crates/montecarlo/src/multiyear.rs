@@ -18,7 +18,10 @@
 //!    whose promoted SKU-period sells fewer than `min_units` (as sampled at that chain,
 //!    before the DC's allocation) makes the SKU owe `lost_slots` slots — carried into the next
 //!    year when the year ends first. A withheld slot does not run: no uplift, no dip after it,
-//!    no promotion price, no slot fee; the cascade does not see it.
+//!    no promotion price, no slot fee; the cascade does not see it. The slots owed when the
+//!    year starts are withheld in the first sampling pass; a slot a miss withholds inside the
+//!    year re-samples that SKU alone (a one-SKU model of the contract, whose draws for the SKU
+//!    are the whole contract's), or the whole chain when its contract has correlated drivers.
 //! 5. DC capacity and the lowest-market-price cascade couple the chains as in the portfolio run
 //!    ([`PortfolioModel::couple`]), then every chain settles its year's contract exactly; a
 //!    year with replacement listings settles a copy of the contract where those SKUs are
