@@ -28,10 +28,11 @@ use serde::{Deserialize, Serialize};
 use crate::money::{Num, Rate};
 use crate::uncertainty::Dist;
 
-/// The relationship's resources (`[resources]`). Every key is optional; the defaults are
-/// what a contract without the section gets: no payment priority, no green channel, every
-/// planned slot granted, the plan's facings at a standard shelf position, no promoters of
-/// the retailer's, no price protection.
+/// The relationship's resources (`[resources]`). Every key is optional; the defaults are no
+/// payment priority, no green channel, every planned slot granted, the plan's facings at a
+/// standard shelf position, no promoters of the retailer's, no price protection — what a
+/// contract without the section gets, except that with the section its new listings wait the
+/// regular listing delay (4 weeks by default) unless `green_channel` is set.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resources {
@@ -310,6 +311,14 @@ pub fn delay_periods(periods_per_year: usize, weeks: Decimal) -> usize {
 }
 
 impl Resources {
+    /// True when the resources draw anything in a simulation: a promotion priority below
+    /// 100%, price protection, or a drawn effect.
+    pub fn is_random(&self) -> bool {
+        self.promotion_priority.0 < Decimal::ONE
+            || self.price_protection
+            || EffectKey::ALL.iter().any(|&k| self.effects.get(k).is_some_and(|e| e.dist().is_some()))
+    }
+
     /// Periods a new listing waits for the shelf on a calendar of `periods_per_year` periods:
     /// the expected `effects.green_listing_delay` with the green channel, else the expected
     /// `effects.listing_delay`, converted by [`delay_periods`]. A contract's is
@@ -318,6 +327,67 @@ impl Resources {
         let key = if self.green_channel { EffectKey::GreenListingDelay } else { EffectKey::ListingDelay };
         delay_periods(periods_per_year, self.effects.mean(key))
     }
+}
+
+/// Most promoters a `[resources]` section may name.
+pub const MAX_PROMOTERS: u32 = 1_000_000;
+
+/// The problems of a `[resources]` section, as (key path, message): payment priority above
+/// 3,650 days, promotion priority outside 0–100%, facings of 0 or above 500%, more than
+/// [`MAX_PROMOTERS`] promoters, and each effect outside its range
+/// ([`EffectKey::range`]) anywhere in its distribution (which must then be bounded).
+pub fn check(r: &Resources) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut err = |k: &str, m: String| out.push((format!("resources.{k}"), m));
+    if r.payment_priority_days > 3650 {
+        err("payment_priority_days", format!("{} days is above the maximum of 3650", r.payment_priority_days));
+    }
+    if r.promotion_priority.0 < Decimal::ZERO || r.promotion_priority.0 > Decimal::ONE {
+        err(
+            "promotion_priority",
+            format!("is a probability: must be between 0% and 100%, but is {}", r.promotion_priority),
+        );
+    }
+    if r.facings.0 <= Decimal::ZERO || r.facings.0 > Decimal::from(5) {
+        err(
+            "facings",
+            format!("facings relative to the plan's must be above 0% and at most 500%, but are {}", r.facings),
+        );
+    }
+    if r.promoters > MAX_PROMOTERS {
+        err("promoters", format!("{} promoters is above the maximum of 1,000,000", r.promoters));
+    }
+    for key in EffectKey::ALL {
+        let Some(e) = r.effects.get(key) else { continue };
+        let at = format!("effects.{}", key.key());
+        if let Some(d) = e.dist() {
+            let problems = d.problems();
+            let bad = !problems.is_empty();
+            for m in problems {
+                err(&at, m);
+            }
+            if bad {
+                continue;
+            }
+        }
+        let (lo, hi, words) = key.range();
+        match e.bounds() {
+            (Some(l), Some(h)) if l >= lo && h <= hi => {}
+            (Some(l), Some(h)) => {
+                let v = if l < lo { l } else { h };
+                let what = if e.dist().is_some() { "can be drawn as" } else { "is" };
+                err(&at, format!("must be between {words}, but {what} {}", v.normalize()));
+            }
+            _ => err(
+                &at,
+                format!(
+                    "must stay between {words}: draw it from a bounded distribution (fixed, uniform, triangular, \
+                     pert, discrete)"
+                ),
+            ),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! | `payment.days`, `payment.cost_of_capital`, `payment.early_payment.discount`, `payment.early_payment.days` | payment terms |
 //! | `skus.<sku>.invoice_price` | a SKU's invoice price (进价) |
 //! | `retailer.stores` | stores at the start of the year |
+//! | `resources.payment_priority_days`, `resources.promotion_priority`, `resources.facings`, `resources.promoters` | relationship resources (docs/resources.md); setting one on a contract without `[resources]` adds the section with its defaults |
 //!
 //! ```
 //! let mut c = kasim_core::demo::contract(r#"
@@ -59,6 +60,16 @@ fn slot<'a>(c: &'a mut Contract, path: &str) -> Result<Slot<'a>, TermReason> {
             }
         }
         ["retailer", "stores"] => Ok(Slot::Count(&mut c.retailer.stores)),
+        ["resources", field] => {
+            let r = c.resources.get_or_insert_with(Default::default);
+            match *field {
+                "payment_priority_days" => Ok(Slot::Count(&mut r.payment_priority_days)),
+                "promotion_priority" => Ok(Slot::Rate(&mut r.promotion_priority)),
+                "facings" => Ok(Slot::Rate(&mut r.facings)),
+                "promoters" => Ok(Slot::Count(&mut r.promoters)),
+                _ => Err(TermReason::NotATermPath),
+            }
+        }
         ["skus", sku, "invoice_price"] => match c.skus.iter().position(|t| t.sku == *sku) {
             Some(i) => Ok(Slot::OptMoney(&mut c.skus[i].invoice_price)),
             None => Err(TermReason::UnknownSku { known: c.skus.iter().map(|t| t.sku.clone()).collect() }),
@@ -206,6 +217,11 @@ pub fn set(c: &mut Contract, path: &str, value: Decimal) -> Result<(), TermError
     Ok(())
 }
 
+/// The relationship resources' levels addressable as terms (listed by [`list`] for a
+/// contract with `[resources]`; every contract can set them).
+pub const RESOURCE_TERMS: [&str; 4] =
+    ["resources.payment_priority_days", "resources.promotion_priority", "resources.facings", "resources.promoters"];
+
 /// Every addressable numeric term of a contract, by path.
 pub fn list(c: &Contract) -> Vec<String> {
     let mut out =
@@ -213,6 +229,9 @@ pub fn list(c: &Contract) -> Vec<String> {
     if c.payment.early_payment.is_some() {
         out.push("payment.early_payment.discount".into());
         out.push("payment.early_payment.days".into());
+    }
+    if c.resources.is_some() {
+        out.extend(RESOURCE_TERMS.iter().map(|t| t.to_string()));
     }
     for t in &c.skus {
         out.push(format!("skus.{}.invoice_price", t.sku));
@@ -269,6 +288,17 @@ contracted = 4
             assert_eq!(get(&m, t).unwrap(), v, "{t}");
         }
         assert!(get(&c, "fees.nope.amount").is_err());
+        // Resource levels: read as the defaults without a section, set adds it.
+        assert_eq!(get(&c, "resources.facings").unwrap(), Decimal::ONE);
+        assert_eq!(get(&c, "resources.promoters").unwrap(), Decimal::ZERO);
+        let mut r = c.clone();
+        set(&mut r, "resources.payment_priority_days", Decimal::from(15)).unwrap();
+        set(&mut r, "resources.promotion_priority", Decimal::new(9, 1)).unwrap();
+        assert_eq!(r.resources.as_ref().map(|x| x.payment_priority_days), Some(15));
+        assert_eq!(get(&r, "resources.promotion_priority").unwrap(), Decimal::new(9, 1));
+        assert!(list(&r).contains(&"resources.facings".to_string()));
+        assert!(!list(&c).iter().any(|t| t.starts_with("resources.")));
+        assert!(get(&c, "resources.green_channel").is_err());
         assert!(get(&c, "fees.dm.rate").is_err());
         assert!(set(&mut c.clone(), "payment.days", Decimal::from(-3)).is_err());
     }

@@ -118,7 +118,16 @@ impl V<'_> {
         }
         for (i, t) in u.terms.iter().enumerate() {
             let p = format!("uncertainty.terms[{i}]");
-            if let Err(m) = crate::terms::get(self.c, &t.path) {
+            if t.path.starts_with("resources.") {
+                self.err(
+                    format!("{p}.path"),
+                    format!(
+                        "`{}` is a relationship resource, not a drawn term: draw its effects in \
+                         [resources.effects] (docs/resources.md)",
+                        t.path
+                    ),
+                );
+            } else if let Err(m) = crate::terms::get(self.c, &t.path) {
                 self.err(format!("{p}.path"), m.to_string());
             }
             for m in t.dist.problems() {
@@ -180,7 +189,10 @@ impl V<'_> {
         plain.negotiation = None;
         let before = check(&plain);
         for (i, t) in u.terms.iter().enumerate() {
-            if crate::terms::get(self.c, &t.path).is_err() || !t.dist.problems().is_empty() {
+            if t.path.starts_with("resources.")
+                || crate::terms::get(self.c, &t.path).is_err()
+                || !t.dist.problems().is_empty()
+            {
                 continue;
             }
             let (lo, hi) = t.dist.bounds();
@@ -392,6 +404,12 @@ impl V<'_> {
         }
     }
 
+    fn resources(&mut self) {
+        if let Some(r) = &self.c.resources {
+            self.out.extend(crate::resources::check(r));
+        }
+    }
+
     fn payment(&mut self) {
         if self.c.payment.days > 3650 {
             self.err("payment.days", format!("{} days is above the maximum of 3650", self.c.payment.days));
@@ -528,6 +546,7 @@ pub fn check_terms(c: &Contract) -> Vec<Issue> {
     let sku_codes = c.skus.iter().map(|t| t.sku.as_str()).collect();
     let mut v = V { c, periods: c.periods(), sku_codes, out: vec![] };
     v.payment();
+    v.resources();
     for (i, f) in c.fees.iter().enumerate() {
         v.fee(i, f);
     }
@@ -594,6 +613,7 @@ fn check_with(c: &Contract, sections: bool) -> Vec<Issue> {
         v.err("rounding.decimals", format!("at most 4 decimals, but {} given", c.rounding.decimals));
     }
     v.payment();
+    v.resources();
     // SKUs
     if c.skus.is_empty() {
         v.err("skus", "the contract lists no SKUs");

@@ -5,6 +5,7 @@ mod compliance;
 mod errors;
 mod give_get;
 mod invariants;
+mod resources;
 mod scenarios;
 mod worked_examples;
 

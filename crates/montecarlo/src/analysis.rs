@@ -96,7 +96,8 @@ pub fn dist_quantiles(d: &Dist, qs: &[f64]) -> Result<Vec<f64>, Error> {
 /// One input of a sensitivity analysis and the two values it is fixed at.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Input {
-    /// `uncertainty.<key>` for an uncertain input, or the term's path.
+    /// `uncertainty.<key>` for an uncertain input, `resources.effects.<key>` for a drawn
+    /// effect of the relationship resources, or the term's path.
     pub name: String,
     /// The low value (P10, or the lower end of a term's range).
     pub low: Decimal,
@@ -157,14 +158,15 @@ fn dec(x: f64) -> Decimal {
 
 /// The inputs of a contract's sensitivity analysis: every uncertain input at its P10 and P90,
 /// every drawn term (`uncertainty.terms`) at the ends of its range (P10/P90 when unbounded),
-/// and every negotiable issue of `[negotiation]` not already among the drawn terms at its
-/// `min` and `max`.
+/// every negotiable issue of `[negotiation]` not already among the drawn terms at its `min`
+/// and `max`, and every drawn effect of `[resources.effects]` (`resources.effects.<key>`) at
+/// its P10 and P90.
 ///
 /// # Errors
 ///
 /// When a distribution cannot be sampled.
 pub fn inputs(contract: &Contract) -> Result<Vec<Input>, Error> {
-    let Some(u) = &contract.uncertainty else { return Ok(vec![]) };
+    let Some(u) = &contract.uncertainty else { return resource_inputs(contract) };
     let mut out = Vec::new();
     for (key, d) in u.named() {
         let q = dist_quantiles(d, &[0.1, 0.9])?;
@@ -206,6 +208,33 @@ pub fn inputs(contract: &Contract) -> Result<Vec<Input>, Error> {
             source: InputSource::Negotiation,
         });
     }
+    out.extend(resource_inputs(contract)?);
+    Ok(out)
+}
+
+/// The drawn effects of a contract's `[resources.effects]`, each at its P10 and P90 (as an
+/// uncertain input: drawn once per scenario).
+fn resource_inputs(contract: &Contract) -> Result<Vec<Input>, Error> {
+    use kasim_core::resources::EffectKey;
+    let mut out = Vec::new();
+    let Some(r) = &contract.resources else { return Ok(out) };
+    for key in EffectKey::ALL {
+        let Some(d) = r.effects.get(key).and_then(|e| e.dist()) else { continue };
+        let q = dist_quantiles(d, &[0.1, 0.9])?;
+        if q[0] != q[1] {
+            out.push(Input {
+                name: format!("resources.effects.{}", key.key()),
+                low: dec(q[0]),
+                high: dec(q[1]),
+                unit: match key {
+                    EffectKey::FacingsElasticity => InputUnit::Multiplier,
+                    EffectKey::ListingDelay | EffectKey::GreenListingDelay => InputUnit::Count,
+                    _ => InputUnit::Rate,
+                },
+                source: InputSource::Uncertainty,
+            });
+        }
+    }
     Ok(out)
 }
 
@@ -217,6 +246,24 @@ pub fn inputs(contract: &Contract) -> Result<Vec<Input>, Error> {
 /// contract lacks.
 pub fn with_input(contract: &Contract, name: &str, value: Decimal) -> Result<Contract, Error> {
     let mut c = contract.clone();
+    if let Some(key) = name.strip_prefix("resources.effects.") {
+        use kasim_core::resources::{Effect, EffectKey};
+        let Some(k) = EffectKey::ALL.iter().find(|k| k.key() == key) else {
+            return Err(Error::UnknownInput { name: name.to_string() });
+        };
+        let e = &mut c.resources.get_or_insert_with(Default::default).effects;
+        let slot = match k {
+            EffectKey::FacingsElasticity => &mut e.facings_elasticity,
+            EffectKey::EyeLevelLift => &mut e.eye_level_lift,
+            EffectKey::BottomLift => &mut e.bottom_lift,
+            EffectKey::PromoterLift => &mut e.promoter_lift,
+            EffectKey::ListingDelay => &mut e.listing_delay,
+            EffectKey::GreenListingDelay => &mut e.green_listing_delay,
+            EffectKey::PriceProtection => &mut e.price_protection,
+        };
+        *slot = Some(Effect::Value(kasim_core::money::Num(value)));
+        return Ok(c);
+    }
     let fixed = Dist::Fixed { value: kasim_core::money::Num(value) };
     let u: &mut Uncertainty = c.uncertainty.get_or_insert_with(Uncertainty::default);
     if let Some(key) = name.strip_prefix("uncertainty.") {

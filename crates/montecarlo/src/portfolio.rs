@@ -257,12 +257,14 @@ impl<'c> PortfolioModel<'c> {
     fn cascade(&self, root: &ScenarioKey, ws: &mut [Workspace], acc: &mut Sums) {
         // Best claim per target cell: (gap, promotion), the largest gap, ties to the first.
         let mut best: Vec<((usize, usize, usize), i64, usize)> = Vec::new();
+        // Each chain's price protection (价格体系保护) this scenario, if it has any.
+        let protected: Vec<Option<Vec<bool>>> = self.models.iter().map(|m| m.price_protection_mask(root)).collect();
         for (i, pr) in self.promotions.iter().enumerate() {
             let own = ws[pr.chain].outcome();
             let n = self.models[pr.chain].compiled.skus.len();
             let cell = own.cells[pr.period * n + pr.sku];
-            // A planned promotion that did not run (a slot withheld) prices nothing.
-            if cell.promo_price_micro == 0 {
+            // A planned promotion that did not run (its slot withheld) claims nothing.
+            if !cell.promoted() {
                 continue;
             }
             let discount = self.models[pr.chain].shelf_micro()[pr.sku] - pr.price_micro;
@@ -276,7 +278,9 @@ impl<'c> PortfolioModel<'c> {
                     self.models[b].shelf_micro()[s]
                 };
                 let gap = price - pr.price_micro;
-                if gap <= 0 {
+                // The target chain's price protection (价格体系保护) may hold its price.
+                let held = protected[b].as_ref().is_some_and(|m| m[pr.period * nb + s]);
+                if gap <= 0 || held {
                     continue;
                 }
                 if self.claim_probability < 1.0 {

@@ -35,9 +35,11 @@ pub fn simulate(
 ///
 /// # Errors
 ///
-/// [`Error::NoUncertainty`] for a contract without an `[uncertainty]` section.
+/// [`Error::NoUncertainty`] for a contract without an `[uncertainty]` section (and without
+/// relationship resources that draw: a promotion priority below 100%, price protection, a
+/// drawn effect).
 pub fn require_uncertainty(contract: &Contract) -> Result<(), Error> {
-    if contract.uncertainty.is_none() {
+    if contract.uncertainty.is_none() && !contract.resources.as_ref().is_some_and(|r| r.is_random()) {
         return Err(Error::NoUncertainty { contract: contract.name.clone() });
     }
     Ok(())

@@ -25,6 +25,7 @@
 
 use kasim_core::outcome::Cell;
 use kasim_core::outcome::{FULL_COMPLIANCE_PPM, MAX_UNITS, Performance};
+use kasim_core::resources::{Effect, EffectKey, ShelfPosition};
 use kasim_core::settle::Scratch;
 use kasim_core::terms::{self, TermKind};
 use kasim_core::uncertainty::Uncertainty;
@@ -88,6 +89,169 @@ pub struct Model<'c> {
     /// The salt mixed into every stream key (0 outside a portfolio: the keys of a contract
     /// simulated alone; see [`Model::salted`]).
     salt: u64,
+    /// The contract's `[resources]`, when it has the section.
+    resources: Option<ResourceSampler>,
+}
+
+/// A contract's relationship resources (`[resources]`), prepared for sampling: every scenario
+/// draws the drawn effects (one draw each, [`Factor::ResourceEffects`]), then applies them as
+/// an [`Adjust`] (demand multiplier, first selling period of new listings, slots not granted)
+/// and blocks price-match gaps the retailer's price protection holds. See docs/resources.md.
+struct ResourceSampler {
+    /// Per effect, in [`EffectKey::ALL`] order: its value, or its sampler and the hash of its
+    /// key (the stream is keyed by the hash and the model's salt).
+    effects: Vec<(f64, Option<(Sampler, u64)>)>,
+    facings: f64,
+    position: ShelfPosition,
+    /// min(promoters, stores) ÷ stores.
+    promoter_share: f64,
+    /// Probability that a planned slot is granted (1: every slot).
+    priority: f64,
+    protection: bool,
+    green: bool,
+    /// Per SKU, the planned first period (0-based) of a new listing; `None` for other SKUs.
+    listing: Vec<Option<usize>>,
+    /// Per SKU, the hash of its code.
+    keys: Vec<u64>,
+}
+
+/// The drawn values of the effects of one scenario, in [`EffectKey::ALL`] order.
+type EffectDraws = [f64; 7];
+
+impl ResourceSampler {
+    fn new(compiled: &Compiled<'_>) -> Result<Option<ResourceSampler>, Error> {
+        let c = compiled.contract;
+        let Some(r) = &c.resources else { return Ok(None) };
+        let effects = EffectKey::ALL
+            .iter()
+            .map(|&k| {
+                let what = format!("resources.effects.{}", k.key());
+                Ok(match r.effects.get(k) {
+                    Some(Effect::Drawn(d)) => (f(d.mean()), Some((Sampler::new(d, &what)?, sku_key(k.key())))),
+                    Some(Effect::Value(v)) => (f(v.0), None),
+                    None => (f(k.default_value()), None),
+                })
+            })
+            .collect::<Result<_, Error>>()?;
+        let stores = compiled.stores_at_start();
+        Ok(Some(ResourceSampler {
+            effects,
+            facings: f(r.facings.0),
+            position: r.shelf_position,
+            promoter_share: if stores == 0 { 0.0 } else { f64::from(r.promoters.min(stores)) / f64::from(stores) },
+            priority: f(r.promotion_priority.0).clamp(0.0, 1.0),
+            protection: r.price_protection,
+            green: r.green_channel,
+            listing: c.skus.iter().map(|t| t.new_listing.then(|| usize::from(t.listing_period.max(1)) - 1)).collect(),
+            keys: compiled.skus.iter().map(|k| sku_key(&k.id)).collect(),
+        }))
+    }
+
+    /// The effects of the scenario of `root` (fixed ones as written or by default).
+    fn draw(&self, root: &ScenarioKey, salt: u64) -> EffectDraws {
+        let mut e = [0.0; 7];
+        for (x, (value, drawn)) in e.iter_mut().zip(&self.effects) {
+            *x = match drawn {
+                Some((d, key)) => d.sample(&mut root.stream(Factor::ResourceEffects, key ^ salt)),
+                None => *value,
+            };
+        }
+        e
+    }
+
+    /// The demand multiplier of every SKU: facings ^ elasticity × (1 + the position's lift)
+    /// × (1 + promoter lift × promoter share), never negative.
+    fn demand(&self, e: &EffectDraws) -> f64 {
+        let position = match self.position {
+            ShelfPosition::EyeLevel => e[1],
+            ShelfPosition::Standard => 0.0,
+            ShelfPosition::Bottom => e[2],
+        };
+        let facings = if self.facings == 1.0 { 1.0 } else { self.facings.powf(e[0]) };
+        (facings * (1.0 + position) * (1.0 + e[3] * self.promoter_share)).max(0.0)
+    }
+
+    /// Periods a new listing waits (the green or the regular delay, weeks converted to the
+    /// calendar as [`kasim_core::resources::delay_periods`] does).
+    fn delay(&self, e: &EffectDraws, periods: usize) -> usize {
+        let weeks = (if self.green { e[5] } else { e[4] }).clamp(0.0, 52.0);
+        let weeks = if weeks.is_nan() { 0.0 } else { weeks };
+        (if periods == 52 { (weeks + 0.5).floor() } else { (weeks * 12.0 / 52.0).ceil() }) as usize
+    }
+
+    /// The probability price protection blocks a claim in this scenario (0 without it).
+    fn protection(&self, e: &EffectDraws) -> f64 {
+        if self.protection { e[6].clamp(0.0, 1.0) } else { 0.0 }
+    }
+
+    /// The resources' adjustment of one scenario, combined with the caller's (multipliers
+    /// multiply, the later first period wins, a slot withheld by either is withheld).
+    fn adjust(&self, model: &Model<'_>, root: &ScenarioKey, e: &EffectDraws, outer: Option<&Adjust>) -> Adjust {
+        let (n, periods) = (model.skus, model.periods);
+        let m = self.demand(e);
+        let delay = self.delay(e, periods);
+        let demand = (0..n).map(|s| outer.map_or(1.0, |a| a.demand_of(s)) * m).collect();
+        let first_period = (0..n)
+            .map(|s| {
+                let own = self.listing[s].map_or(0, |p| p + delay);
+                own.max(outer.and_then(|a| a.first_period.get(s).copied()).unwrap_or(0))
+            })
+            .collect();
+        let mut withheld = match outer {
+            Some(a) if !a.withheld.is_empty() => {
+                (0..n * periods).map(|i| a.withheld.get(i).copied().unwrap_or(false)).collect()
+            }
+            _ => Vec::new(),
+        };
+        if self.priority < 1.0 {
+            withheld.resize(n * periods, false);
+            for s in 0..n {
+                // One uniform per period of the SKU, promoted or not (draws stay aligned
+                // between calendars).
+                let mut rng = root.stream(Factor::PromotionPriority, self.keys[s] ^ model.salt);
+                for p in 0..periods {
+                    let u: f64 = rng.random();
+                    if model.promoted[s * periods + p] && u >= self.priority {
+                        withheld[p * n + s] = true;
+                    }
+                }
+            }
+        }
+        Adjust { demand, first_period, withheld }
+    }
+
+    /// Whether the retailer holds SKU `s`'s price in 0-based period `p` of the scenario of
+    /// `root` (one uniform per SKU-period from [`Factor::PriceProtection`]).
+    fn protects(&self, root: &ScenarioKey, salt: u64, s: usize, p: usize, prob: f64) -> bool {
+        if prob <= 0.0 {
+            return false;
+        }
+        let mut rng = root.stream(Factor::PriceProtection, self.keys[s] ^ salt);
+        let mut u: f64 = 0.0;
+        for _ in 0..=p {
+            u = rng.random();
+        }
+        u < prob
+    }
+
+    /// Clears the price-match gaps the retailer's price protection holds (planned matches and
+    /// price-war gaps alike).
+    fn protect(&self, root: &ScenarioKey, salt: u64, out: &mut Outcome, prob: f64) {
+        if prob <= 0.0 {
+            return;
+        }
+        let (n, periods) = (out.skus(), out.periods());
+        for s in 0..n {
+            let mut rng = root.stream(Factor::PriceProtection, self.keys[s] ^ salt);
+            for p in 0..periods {
+                let u: f64 = rng.random();
+                let cell = &mut out.cells[p * n + s];
+                if u < prob {
+                    cell.match_gap_micro = 0;
+                }
+            }
+        }
+    }
 }
 
 /// Drivers shared by the contracts of a portfolio in one scenario, drawn from portfolio-level
@@ -119,9 +283,9 @@ impl Default for Shared {
 /// sampled and then zeroed, so the cells an adjustment does not touch are unchanged.
 #[derive(Clone, Debug, Default)]
 pub struct Adjust {
-    /// Per SKU (contract order) demand multiplier; empty = all 1. Applied to expected demand
-    /// (before the noise); negative values count as 0, values above 1,000 and non-finite
-    /// values as 1,000 and 1.
+    /// Per SKU (contract order) demand multiplier; empty (or missing entries) = 1. Applied
+    /// to expected demand (before the noise and the rounding); negative values count as 0,
+    /// values above 1,000 (+∞ included) as 1,000, NaN and −∞ as 1.
     pub demand: Vec<f64>,
     /// Per SKU first period (0-based) the SKU sells in; cells before it are all zero (no
     /// ordered/delivered/sold/returned, no slots, no promotion price); empty = all 0.
@@ -612,6 +776,7 @@ impl<'c> Model<'c> {
             cell_copula,
             scen_copula,
             salt: 0,
+            resources: ResourceSampler::new(compiled)?,
         })
     }
 
@@ -690,6 +855,38 @@ impl<'c> Model<'c> {
                 row_of(self.compiled.variant(c)?.totals_with(&ws.outcome, &mut ws.scratch)?)
             }
         }
+    }
+
+    /// Whether the retailer's price protection (`[resources] price_protection`) holds SKU
+    /// `sku`'s price (0-based, contract order) in 0-based `period` of the scenario of `root`:
+    /// a price-match claim against this chain there is blocked. The same draw blocks the
+    /// chain's own planned and price-war gaps in that cell. Always false without protection.
+    pub fn price_protected(&self, root: &ScenarioKey, sku: usize, period: usize) -> bool {
+        match &self.resources {
+            Some(r) if r.protection && sku < self.skus && period < self.periods => {
+                let prob = r.protection(&r.draw(root, self.salt));
+                r.protects(root, self.salt, sku, period, prob)
+            }
+            _ => false,
+        }
+    }
+
+    /// [`Model::price_protected`] for every cell of the scenario of `root` (period-major, like
+    /// `Outcome::cells`), or `None` when the contract has no price protection: what a
+    /// portfolio's cascade looks up once per scenario.
+    pub fn price_protection_mask(&self, root: &ScenarioKey) -> Option<Vec<bool>> {
+        let r = self.resources.as_ref().filter(|r| r.protection)?;
+        let prob = r.protection(&r.draw(root, self.salt));
+        let (n, periods) = (self.skus, self.periods);
+        let mut mask = vec![false; n * periods];
+        for s in 0..n {
+            let mut rng = root.stream(Factor::PriceProtection, r.keys[s] ^ self.salt);
+            for p in 0..periods {
+                let u: f64 = rng.random();
+                mask[p * n + s] = u < prob;
+            }
+        }
+        Some(mask)
     }
 
     /// Shelf price of each SKU in millionths, in the contract's SKU order.
@@ -867,6 +1064,13 @@ impl<'c> Model<'c> {
             v.push("uncertainty.display_compliance (mean)".to_string());
         }
         v.extend(self.terms.iter().map(|t| t.path.clone()));
+        if let Some(r) = &self.resources {
+            for (k, (_, drawn)) in EffectKey::ALL.iter().zip(&r.effects) {
+                if drawn.is_some() {
+                    v.push(format!("resources.effects.{}", k.key()));
+                }
+            }
+        }
         v
     }
 
@@ -912,6 +1116,14 @@ impl<'c> Model<'c> {
         }
         for t in &self.terms {
             v.push(t.draw(&root).to_string().parse().unwrap_or(0.0));
+        }
+        if let Some(r) = &self.resources {
+            let e = r.draw(&root, self.salt);
+            for (x, (_, drawn)) in e.iter().zip(&r.effects) {
+                if drawn.is_some() {
+                    v.push(*x);
+                }
+            }
         }
         v
     }
@@ -1032,6 +1244,21 @@ impl<'c> Model<'c> {
     ) {
         let periods = self.periods;
         let plan = self.compiled.plan_outcome();
+        // The relationship's resources: their effects as an adjustment of this scenario (the
+        // buffer's slots and promotion prices restored first, as an adjustment clears some).
+        let effects = self.resources.as_ref().map(|r| r.draw(root, self.salt));
+        let own;
+        let adjust = match (&self.resources, &effects) {
+            (Some(r), Some(e)) => {
+                for (c, p) in out.cells.iter_mut().zip(&plan.cells) {
+                    c.slots = p.slots;
+                    c.promo_price_micro = p.promo_price_micro;
+                }
+                own = r.adjust(self, root, e, adjust);
+                Some(&own)
+            }
+            _ => adjust,
+        };
 
         // Scenario-level draws.
         let sc = self.scenario_draws(root);
@@ -1120,6 +1347,9 @@ impl<'c> Model<'c> {
             self.sample_columns(root, out, &cols, adjust);
         } else {
             self.sample_cells(root, out, &cols, adjust);
+        }
+        if let (Some(r), Some(e)) = (&self.resources, &effects) {
+            r.protect(root, self.salt, out, r.protection(e));
         }
     }
 
@@ -1502,7 +1732,8 @@ mod tests {
     #[test]
     fn column_path_equals_cell_path() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
-        for file in ["hypermarket.toml", "supermarket.toml", "ecommerce.toml", "bench/ref-52x10.toml"] {
+        for file in ["hypermarket.toml", "supermarket.toml", "ecommerce.toml", "bench/ref-52x10.toml", "resources.toml"]
+        {
             let c = kasim_core::load(dir.join(file)).unwrap();
             let m = Compiled::new(&c).unwrap();
             let model = Model::new(&m).unwrap();

@@ -64,6 +64,15 @@ pub enum Factor {
     FlyerRun = 15,
     /// The retailer's display compliance (陈列到位率), one draw per period.
     Display = 16,
+    /// Promotion priority (档期优先): one uniform per SKU-period, whether the planned slot is
+    /// granted (keyed by the SKU).
+    PromotionPriority = 17,
+    /// Price-system protection (价格体系保护): one uniform per SKU-period, whether the retailer
+    /// holds the price that period (keyed by the SKU).
+    PriceProtection = 18,
+    /// The relationship resources' drawn effects (`[resources.effects]`), one draw per
+    /// scenario (keyed by the effect's key).
+    ResourceEffects = 19,
 }
 
 /// SplitMix64: a bijective mixer used to spread keys into seed bytes.

@@ -194,23 +194,33 @@ pub fn score_offers(contract: &Contract, range: Range<usize>) -> Result<Vec<Offe
     }
     let n = sp.n;
     let paths: Vec<String> = n.issues.iter().map(|i| i.path.clone()).collect();
-    // Common scenarios, sampled once from the contract as written.
+    // Common scenarios, sampled once from the contract as written (its relationship
+    // resources' effects included).
     let base = Compiled::new(contract)?;
-    let outcomes: Vec<Outcome> = if contract.uncertainty.is_some() {
-        let model = Model::new(&base)?;
-        (0..u64::from(n.supplier.scenarios)).map(|k| model.sample(n.supplier.seed, k)).collect()
+    let sample = |m: &Compiled<'_>| -> Result<Vec<Outcome>, Error> {
+        let model = Model::new(m)?;
+        Ok((0..u64::from(n.supplier.scenarios)).map(|k| model.sample(n.supplier.seed, k)).collect())
+    };
+    let outcomes: Vec<Outcome> = if contract.uncertainty.is_some() || contract.resources.is_some() {
+        sample(&base)?
     } else {
         vec![base.plan_outcome().clone()]
     };
+    // A negotiated resource level other than the payment priority (a settlement term) acts
+    // on the sampled outcomes: each offer samples its own, on the same scenario keys.
+    let resampled = paths.iter().any(|p| p.starts_with("resources.") && p != "resources.payment_priority_days");
     let lambda = n.supplier.lambda.map_or(0.5, |l| f(l.0));
     let mut out = Vec::with_capacity(range.len());
     for i in range {
         let point = sp.point(i);
         let c = offer(contract, &paths, &point)?;
         let m = base.variant(&c)?;
+        let own = if resampled { Some(sample(&m)?) } else { None };
         // Supplier: risk-adjusted contribution over the common scenarios.
         let mut scratch = kasim_core::settle::Scratch::default();
-        let mut xs: Vec<f64> = outcomes
+        let mut xs: Vec<f64> = own
+            .as_ref()
+            .unwrap_or(&outcomes)
             .iter()
             .map(|o| m.totals_with(o, &mut scratch).map(|t| f(t.net_contribution())))
             .collect::<Result<_, _>>()?;

@@ -1100,3 +1100,19 @@ batna = \"0.2\"
         eprintln!("set-up {set_up:?}; plan (median of 5) {:?}; without the tournament {without:?}", times[2]);
     }
 }
+
+/// A negotiated resource level acts on the offers' sampled years: on the demo plan (10,000
+/// units a month at 4.00 of contribution a unit, no fees) facings 100% are worth 480,000 and
+/// 120% are worth 12 × 10,371 × 4 = 497,808 (10,000 × 1.2^0.2 = 10,371.4).
+#[test]
+fn a_negotiated_resource_level_moves_the_supplier_utility() {
+    let c = kasim_core::demo::contract(
+        "[resources]\nfacings = \"100%\"\n\n[negotiation]\nrounds = 10\n\n[[negotiation.issues]]\npath = \"resources.facings\"\nmin = \"100%\"\nmax = \"120%\"\nstep = \"20%\"\n\n[negotiation.supplier]\nbatna = \"0\"\n\n[negotiation.buyer]\nfee_target = \"0\"\nweights = { sales = \"100%\" }\nsales_target = \"1000000\"\nbatna = \"0.5\"\n",
+    )
+    .unwrap();
+    let offers = kasim_negotiate::contract::score_offers(&c, 0..2).unwrap();
+    let mut u: Vec<f64> = offers.iter().map(|o| o.supplier).collect();
+    u.sort_by(f64::total_cmp);
+    assert!((u[0] - 480_000.0).abs() < 0.01, "{u:?}");
+    assert!((u[1] - 497_808.0).abs() < 0.01, "{u:?}");
+}

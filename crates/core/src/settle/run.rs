@@ -72,7 +72,19 @@ impl Compiled<'_> {
             .map_err(|e| e.in_rule(&rule.id))?;
         }
         out.begin(None);
-        crate::fees::payment_terms::settle(&c.payment, agg, self.coc, &mut out)?;
+        match c.resources.as_ref().map_or(0, |r| r.payment_priority_days) {
+            0 => crate::fees::payment_terms::settle(&c.payment, agg, self.coc, &mut out)?,
+            // Payment priority (付款优先): the retailer pays that many days earlier, so the
+            // financing runs on the effective days (an early payment at most as many).
+            priority => {
+                let mut terms = c.payment.clone();
+                terms.days = terms.days.saturating_sub(priority);
+                if let Some(e) = terms.early_payment.as_mut() {
+                    e.days = e.days.min(terms.days);
+                }
+                crate::fees::payment_terms::settle(&terms, agg, self.coc, &mut out)?
+            }
+        }
 
         let mut by_kind = [Decimal::ZERO; FeeKind::COUNT];
         for (d, &micro) in by_kind.iter_mut().zip(&out.kinds) {

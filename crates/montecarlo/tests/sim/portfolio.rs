@@ -329,3 +329,32 @@ fn bundled_portfolio_runs() {
         assert!(rep.cascade.iter().any(|c| c.cascade_cost > Decimal::ZERO));
     });
 }
+
+/// Price protection (价格体系保护) at chain B blocks the cascade's claims against it: with
+/// probability 100% B pays nothing; at 50% about half the scenarios pay the hand-computed
+/// 14,300.00. A promotion whose slot chain A's promotion priority does not grant claims
+/// nothing.
+#[test]
+fn price_protection_blocks_cascade_claims_against_the_chain() {
+    let d = dir("protected");
+    write(&d, "a.toml", &Demo::default().toml(CHAIN_A));
+    let protected = |p: &str| {
+        format!("{CHAIN_B}\n[resources]\nprice_protection = true\n\n[resources.effects]\nprice_protection = \"{p}\"\n")
+    };
+    let cfg = RunConfig { runs: 400, seed: 1, threads: 2, ..Default::default() };
+    write(&d, "b.toml", &Demo::default().toml(&protected("100%")));
+    let p = load_portfolio(write(&d, "p.toml", &portfolio_text(&["a.toml", "b.toml"], ""))).unwrap();
+    with_run(&p, &cfg, |_, results| assert!(results.rows[1].iter().all(|r| r.fees_total == 0)));
+    write(&d, "b.toml", &Demo::default().toml(&protected("50%")));
+    let p = load_portfolio(write(&d, "p.toml", &portfolio_text(&["a.toml", "b.toml"], ""))).unwrap();
+    with_run(&p, &cfg, |_, results| {
+        let paid = results.rows[1].iter().filter(|r| r.fees_total == 1_430_000).count();
+        assert!(results.rows[1].iter().all(|r| r.fees_total == 0 || r.fees_total == 1_430_000));
+        assert!((160..=240).contains(&paid), "{paid} of 400 scenarios paid");
+    });
+    // A's slot never granted: no promotion, no claim.
+    write(&d, "a.toml", &Demo::default().toml(&format!("{CHAIN_A}\n[resources]\npromotion_priority = \"0%\"\n")));
+    write(&d, "b.toml", &Demo::default().toml(CHAIN_B));
+    let p = load_portfolio(write(&d, "p.toml", &portfolio_text(&["a.toml", "b.toml"], ""))).unwrap();
+    with_run(&p, &cfg, |_, results| assert!(results.rows[1].iter().all(|r| r.fees_total == 0)));
+}
