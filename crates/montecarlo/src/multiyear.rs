@@ -436,7 +436,9 @@ impl<'c> MultiYearModel<'c> {
                             grew[s] |= !withheld[p * n + s];
                             withheld[p * n + s] = true;
                             counts[c].slots_lost += 1;
-                        } else if i64::from(o.cells[p * n + s].sold) < rule.min_units {
+                        } else if o.cells[p * n + s].promoted() && i64::from(o.cells[p * n + s].sold) < rule.min_units {
+                            // A slot the retailer did not grant anyway (档期优先, [resources])
+                            // did not run: it neither misses nor pays off.
                             st.owed[s] = rule.lost_slots;
                         }
                     }

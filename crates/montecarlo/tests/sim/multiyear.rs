@@ -212,7 +212,7 @@ fn noisy_portfolio(name: &str, multi: &str) -> Portfolio {
     let promo = "[[plan.promotions]]\nskus = [\"A\"]\nperiods = [2, 5, 8]\nslot = \"dm\"\nuplift = \"1.5\"\nprice_cut = \"20%\"\n";
     let matcher = "[[fees]]\nid = \"lowest-price\"\nkind = \"price_match\"\nshare = \"50%\"\n";
     let listing = "[[fees]]\nid = \"listing\"\nkind = \"listing\"\namount = \"1500\"\nper = \"store\"\n";
-    let rich = "[uncertainty]\ndemand_cv = \"20%\"\ndemand_correlation = \"30%\"\npromo_uplift = { dist = \"triangular\", min = \"1.2\", mode = \"1.5\", max = \"2.0\" }\npost_promo_dip = { dist = \"uniform\", min = \"0\", max = \"20%\" }\nfill_rate = { dist = \"pert\", min = \"90%\", mode = \"98%\", max = \"100%\" }\nprice_war = { probability = \"5%\", depth = { dist = \"uniform\", min = \"3%\", max = \"10%\" }, promoted_only = true }\n";
+    let rich = "[uncertainty]\ndemand_cv = \"20%\"\ndemand_correlation = \"30%\"\npromo_uplift = { dist = \"triangular\", min = \"1.2\", mode = \"1.5\", max = \"2.0\" }\npost_promo_dip = { dist = \"uniform\", min = \"0\", max = \"20%\" }\nfill_rate = { dist = \"pert\", min = \"90%\", mode = \"98%\", max = \"100%\" }\nprice_war = { probability = \"5%\", depth = { dist = \"uniform\", min = \"3%\", max = \"10%\" }, promoted_only = true }\n\n[resources]\npromotion_priority = \"80%\"\nfacings = \"120%\"\nshelf_position = \"eye_level\"\n";
     write(&d, "a.toml", &Demo { skus: 3, ..Default::default() }.toml(&format!("{promo}\n{listing}\n{rich}")));
     write(&d, "b.toml", &Demo { skus: 2, ..Default::default() }.toml(&format!("{matcher}\n{listing}\n{NOISY}")));
     write(&d, "c.toml", &Demo::default().toml(&format!("{promo}\n{NOISY}")));
