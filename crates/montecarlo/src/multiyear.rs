@@ -18,7 +18,10 @@
 //!    whose promoted SKU-period sells fewer than `min_units` (as sampled at that chain,
 //!    before the DC's allocation) makes the SKU owe `lost_slots` slots — carried into the next
 //!    year when the year ends first. A withheld slot does not run: no uplift, no dip after it,
-//!    no promotion price, no slot fee; the cascade does not see it.
+//!    no promotion price, no slot fee; the cascade does not see it. The slots owed when the
+//!    year starts are withheld in the first sampling pass; a slot a miss withholds inside the
+//!    year re-samples that SKU alone (a one-SKU model of the contract, whose draws for the SKU
+//!    are the whole contract's), or the whole chain when its contract has correlated drivers.
 //! 5. DC capacity and the lowest-market-price cascade couple the chains as in the portfolio run
 //!    ([`PortfolioModel::couple`]), then every chain settles its year's contract exactly; a
 //!    year with replacement listings settles a copy of the contract where those SKUs are
@@ -156,6 +159,42 @@ fn sample(model: &Model<'_>, root: &ScenarioKey, ws: &mut Workspace, shared: &Sh
     model.sample_adjusted(root, ws, shared, adjust);
 }
 
+/// One SKU of a contract alone, for sampling only: the same retailer, calendar, plan (that
+/// SKU's line, promotions and price matches) and `[uncertainty]` (without drawn terms), no fee
+/// rules. Its model draws that SKU's cells exactly as the whole contract's does: every stream a
+/// SKU's cells read is keyed by the SKU's code (and the chain's salt) or is scenario-level.
+/// `None` when the contract has correlated drivers (whose draws are joint across SKUs).
+fn one_sku(contract: &Contract, s: usize) -> Option<Contract> {
+    let mut c = contract.clone();
+    if c.uncertainty.as_ref().is_some_and(|u| !u.correlations.is_empty()) {
+        return None;
+    }
+    let code = c.skus.get(s)?.sku.clone();
+    c.skus.retain(|t| t.sku == code);
+    c.plan.lines.retain(|l| l.sku == code);
+    c.plan.price_matches.retain(|m| m.sku == code);
+    for pr in &mut c.plan.promotions {
+        pr.skus.retain(|k| *k == code);
+    }
+    c.plan.promotions.retain(|pr| !pr.skus.is_empty());
+    c.fees.clear();
+    c.negotiation = None;
+    if let Some(u) = c.uncertainty.as_mut() {
+        u.terms.clear();
+    }
+    Some(c)
+}
+
+/// Per year, chain and SKU, the index of its one-SKU model in a [`Subs`]' list.
+type SubIndex = Vec<Vec<Vec<Option<usize>>>>;
+
+/// The one-SKU models a run re-samples a SKU with when a miss inside the year withholds one of
+/// its later slots (instead of re-sampling the whole chain).
+struct Subs<'m> {
+    models: Vec<Model<'m>>,
+    at: SubIndex,
+}
+
 /// What the multi-year state did in one year at one chain in one scenario.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -193,6 +232,7 @@ pub struct MultiYearModel<'c> {
     sku_keys: Vec<Vec<u64>>,
     periods: usize,
     strength_sigma: f64,
+    resample_skus: bool,
 }
 
 impl<'c> MultiYearModel<'c> {
@@ -261,7 +301,15 @@ impl<'c> MultiYearModel<'c> {
             sku_keys,
             periods,
             strength_sigma: (1.0 + cv * cv).ln().sqrt(),
+            resample_skus: true,
         })
+    }
+
+    /// This model re-sampling a whole chain, not only the SKUs concerned, when a miss inside a
+    /// year withholds a later slot: the same results, slower (a check of the one-SKU path).
+    pub fn resampling_whole_chains(mut self) -> Self {
+        self.resample_skus = false;
+        self
     }
 
     /// The year models (year 1 first).
@@ -308,6 +356,7 @@ impl<'c> MultiYearModel<'c> {
         seed: u64,
         index: u64,
         ws: &mut [Vec<Workspace>],
+        (subs, sub_ws): (&Subs<'_>, &mut [Workspace]),
         scratch: &mut Scratch,
         out: &mut MultiYearResults,
     ) -> Result<(), Error> {
@@ -338,46 +387,83 @@ impl<'c> MultiYearModel<'c> {
                 let st = &mut state[c];
                 let n = st.owed.len();
                 let delay = self.delay[yi][c];
-                let mut adjust = Adjust {
-                    demand: st.strength.clone(),
-                    first_period: (0..n)
-                        .map(|s| {
-                            if st.dead[s] {
-                                periods
-                            } else if st.listed[s] {
-                                delay
-                            } else {
-                                0
-                            }
-                        })
-                        .collect(),
-                    withheld: Vec::new(),
+                let first_period: Vec<usize> = (0..n)
+                    .map(|s| {
+                        if st.dead[s] {
+                            periods
+                        } else if st.listed[s] {
+                            delay
+                        } else {
+                            0
+                        }
+                    })
+                    .collect();
+                let mut adjust = Adjust { demand: st.strength.clone(), first_period, withheld: Vec::new() };
+                let Some(rule) = &self.spec.slots else {
+                    sample(model, &root, &mut wsy[c], &shared, &adjust);
+                    counts[c].listed = st.listed.iter().filter(|&&x| x).count() as u32;
+                    continue;
                 };
+                // The slots owed when the year starts are withheld whatever sells: the first
+                // pass samples with them, and only a miss inside the year (which withholds a
+                // later slot) needs a second pass. A granted slot's units do not depend on
+                // which other slots are withheld, so the first pass's are the ones that count.
+                let runnable = |s: usize, p: usize| p >= adjust.first_period[s];
+                let mut carried = vec![false; periods * n];
+                let mut any_carried = false;
+                for s in 0..n {
+                    let mut owed = st.owed[s];
+                    for &p in self.slots[yi][c][s].iter().filter(|&&p| runnable(s, p)) {
+                        if owed == 0 {
+                            break;
+                        }
+                        owed -= 1;
+                        carried[p * n + s] = true;
+                        any_carried = true;
+                    }
+                }
+                if any_carried {
+                    adjust.withheld = carried.clone();
+                }
                 sample(model, &root, &mut wsy[c], &shared, &adjust);
-                if let Some(rule) = &self.spec.slots {
-                    let mut withheld = vec![false; periods * n];
-                    let mut any = false;
-                    let o = wsy[c].outcome();
-                    for s in 0..n {
-                        for &p in &self.slots[yi][c][s] {
-                            let cell = o.cells[p * n + s];
-                            if !cell.promoted() {
-                                continue;
-                            }
-                            if st.owed[s] > 0 {
-                                st.owed[s] -= 1;
-                                withheld[p * n + s] = true;
-                                counts[c].slots_lost += 1;
-                                any = true;
-                            } else if i64::from(cell.sold) < rule.min_units {
-                                st.owed[s] = rule.lost_slots;
-                            }
+                let mut withheld = carried;
+                let mut grew = vec![false; n];
+                let o = wsy[c].outcome();
+                for s in 0..n {
+                    for &p in self.slots[yi][c][s].iter().filter(|&&p| adjust.first_period[s] <= p) {
+                        if st.owed[s] > 0 {
+                            st.owed[s] -= 1;
+                            grew[s] |= !withheld[p * n + s];
+                            withheld[p * n + s] = true;
+                            counts[c].slots_lost += 1;
+                        } else if o.cells[p * n + s].promoted() && i64::from(o.cells[p * n + s].sold) < rule.min_units {
+                            // A slot the retailer did not grant anyway (档期优先, [resources])
+                            // did not run: it neither misses nor pays off.
+                            st.owed[s] = rule.lost_slots;
                         }
                     }
-                    if any {
-                        adjust.withheld = withheld;
-                        sample(model, &root, &mut wsy[c], &shared, &adjust);
+                }
+                let resample: Vec<usize> = (0..n).filter(|&s| grew[s]).collect();
+                let one_by_one = resample.iter().all(|&s| subs.at[yi][c][s].is_some());
+                if !resample.is_empty() && one_by_one {
+                    // Only the SKUs with a newly withheld slot change: each is sampled alone
+                    // (its cells are drawn exactly as in the whole chain) and put in place.
+                    for &s in &resample {
+                        let Some(i) = subs.at[yi][c][s] else { continue };
+                        let one = Adjust {
+                            demand: vec![adjust.demand[s]],
+                            first_period: vec![adjust.first_period[s]],
+                            withheld: (0..periods).map(|p| withheld[p * n + s]).collect(),
+                        };
+                        subs.models[i].sample_adjusted(&root, &mut sub_ws[i], &shared, &one);
+                        let (from, to) = (sub_ws[i].outcome(), wsy[c].outcome_mut());
+                        for p in 0..periods {
+                            to.cells[p * n + s] = from.cells[p];
+                        }
                     }
+                } else if !resample.is_empty() {
+                    adjust.withheld = withheld;
+                    sample(model, &root, &mut wsy[c], &shared, &adjust);
                 }
                 counts[c].listed = st.listed.iter().filter(|&&x| x).count() as u32;
             }
@@ -440,8 +526,9 @@ impl<'c> MultiYearModel<'c> {
         Ok(())
     }
 
-    /// Settles a chain's year with replacement listings: a copy of the year's contract (with
-    /// the scenario's drawn terms) where those SKUs are new listings in period 1.
+    /// Settles a chain's year with replacement listings: the year's contract (with the
+    /// scenario's drawn terms, when it draws any) with those SKUs new listings in period 1
+    /// ([`Compiled::with_new_listings`]).
     fn settle_listed(
         &self,
         model: &Model<'_>,
@@ -451,18 +538,13 @@ impl<'c> MultiYearModel<'c> {
         outcome: &Outcome,
         scratch: &mut Scratch,
     ) -> Result<Row, Error> {
-        let mut contract = match model.contract_for(seed, index)? {
-            Some(c) => c,
-            None => model.compiled.contract.clone(),
-        };
-        for (t, &listed) in contract.skus.iter_mut().zip(&st.listed) {
-            if listed {
-                t.new_listing = true;
-                t.listing_period = 1;
+        match model.contract_for(seed, index)? {
+            Some(c) => {
+                let drawn = model.compiled.variant(&c)?;
+                row_of(drawn.with_new_listings(&st.listed, 1).totals_with(outcome, scratch)?)
             }
+            None => row_of(model.compiled.with_new_listings(&st.listed, 1).totals_with(outcome, scratch)?),
         }
-        let compiled = Compiled::new(&contract)?;
-        row_of(compiled.totals_with(outcome, scratch)?)
     }
 
     /// Runs scenarios `start..end` of a run seeded `cfg.seed` (all threads of `cfg.threads`).
@@ -478,6 +560,34 @@ impl<'c> MultiYearModel<'c> {
             .num_threads(cfg.threads)
             .build()
             .map_err(|source| Error::ThreadPool { threads: cfg.threads, source })?;
+        // The one-SKU models of every SKU with planned slots (built once per call; a chain
+        // whose contract cannot be split is re-sampled whole).
+        let mut contracts: Vec<Contract> = Vec::new();
+        let mut keys: Vec<(usize, usize, usize)> = Vec::new();
+        if self.resample_skus && self.spec.slots.is_some() {
+            for (yi, pm) in self.years.iter().enumerate() {
+                for (c, m) in pm.models().iter().enumerate() {
+                    for (s, planned) in self.slots[yi][c].iter().enumerate() {
+                        if let Some(x) = (!planned.is_empty()).then(|| one_sku(m.compiled.contract, s)).flatten() {
+                            contracts.push(x);
+                            keys.push((yi, c, s));
+                        }
+                    }
+                }
+            }
+        }
+        let compiled: Vec<Option<Compiled<'_>>> = contracts.iter().map(|c| Compiled::new(c).ok()).collect();
+        let mut subs = Subs {
+            models: Vec::new(),
+            at: self.slots.iter().map(|y| y.iter().map(|c| vec![None; c.len()]).collect()).collect(),
+        };
+        for (&(yi, c, s), comp) in keys.iter().zip(&compiled) {
+            if let Some(m) = comp.as_ref().and_then(|x| Model::new(x).ok()) {
+                subs.at[yi][c][s] = Some(subs.models.len());
+                subs.models.push(m.salted(self.salts[c]));
+            }
+        }
+        let subs = &subs;
         let chunks = (end - start).div_ceil(CHUNK);
         let parts: Vec<Result<MultiYearResults, Error>> = pool.install(|| {
             (0..chunks)
@@ -485,10 +595,11 @@ impl<'c> MultiYearModel<'c> {
                 .map(|c| {
                     let (a, b) = (start + c * CHUNK, (start + (c + 1) * CHUNK).min(end));
                     let mut ws = self.workspaces();
+                    let mut sub_ws: Vec<Workspace> = subs.models.iter().map(Model::workspace).collect();
                     let mut scratch = Scratch::default();
                     let mut part = self.empty(a);
                     for k in a..b {
-                        self.scenario(cfg.seed, k, &mut ws, &mut scratch, &mut part)?;
+                        self.scenario(cfg.seed, k, &mut ws, (subs, &mut sub_ws), &mut scratch, &mut part)?;
                     }
                     Ok(part)
                 })

@@ -85,6 +85,29 @@ impl<'c> Compiled<'c> {
         })
     }
 
+    /// This compiled contract with the SKUs marked in `listed` (contract order) settled as
+    /// new listings (新品进场) in period `period` (1-based), whatever the contract says of
+    /// them; the sales plan is unchanged. What the multi-year run settles for a replacement
+    /// item: listed in period 1 (`new_listing = true`, `listing_period = 1`, whose plan is the
+    /// plan of a SKU listed from the start), without compiling a copy of the contract per
+    /// scenario. The listing rule books their fees exactly as it would for the contract
+    /// written with those SKUs new.
+    pub fn with_new_listings(&self, listed: &[bool], period: u16) -> Compiled<'c> {
+        let skus: Arc<[SkuModel]> = self
+            .skus
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut s = s.clone();
+                if listed.get(i).copied().unwrap_or(false) {
+                    s.new_listing = Some(period);
+                }
+                s
+            })
+            .collect();
+        Compiled { skus, ..self.clone() }
+    }
+
     /// [`Compiled::new`].
     fn build(contract: &'c Contract) -> Result<Compiled<'c>, Error> {
         let problems = crate::validate::check_settlement(contract);

@@ -212,7 +212,8 @@ fn noisy_portfolio(name: &str, multi: &str) -> Portfolio {
     let promo = "[[plan.promotions]]\nskus = [\"A\"]\nperiods = [2, 5, 8]\nslot = \"dm\"\nuplift = \"1.5\"\nprice_cut = \"20%\"\n";
     let matcher = "[[fees]]\nid = \"lowest-price\"\nkind = \"price_match\"\nshare = \"50%\"\n";
     let listing = "[[fees]]\nid = \"listing\"\nkind = \"listing\"\namount = \"1500\"\nper = \"store\"\n";
-    write(&d, "a.toml", &Demo { skus: 3, ..Default::default() }.toml(&format!("{promo}\n{listing}\n{NOISY}")));
+    let rich = "[uncertainty]\ndemand_cv = \"20%\"\ndemand_correlation = \"30%\"\npromo_uplift = { dist = \"triangular\", min = \"1.2\", mode = \"1.5\", max = \"2.0\" }\npost_promo_dip = { dist = \"uniform\", min = \"0\", max = \"20%\" }\nfill_rate = { dist = \"pert\", min = \"90%\", mode = \"98%\", max = \"100%\" }\nprice_war = { probability = \"5%\", depth = { dist = \"uniform\", min = \"3%\", max = \"10%\" }, promoted_only = true }\n\n[resources]\npromotion_priority = \"80%\"\nfacings = \"120%\"\nshelf_position = \"eye_level\"\n";
+    write(&d, "a.toml", &Demo { skus: 3, ..Default::default() }.toml(&format!("{promo}\n{listing}\n{rich}")));
     write(&d, "b.toml", &Demo { skus: 2, ..Default::default() }.toml(&format!("{matcher}\n{listing}\n{NOISY}")));
     write(&d, "c.toml", &Demo::default().toml(&format!("{promo}\n{NOISY}")));
     let extra = format!(
@@ -311,4 +312,21 @@ fn delisted_without_replacement_sells_nothing() {
         }
         assert_eq!(r.counts[0][0][0].delisted, 1);
     });
+}
+
+/// Re-sampling only the SKUs whose slot a miss withholds gives exactly what re-sampling the
+/// whole chain gives.
+#[test]
+fn one_sku_resampling_equals_the_whole_chain() {
+    let p = noisy_portfolio("one-sku", MULTI);
+    let spec = p.multi_year.clone().unwrap();
+    let chain = grown_chain(&p, &spec);
+    let compiled: Vec<Vec<Compiled<'_>>> =
+        chain.iter().map(|y| y.iter().map(|c| Compiled::new(c).unwrap()).collect()).collect();
+    let cfg = RunConfig { runs: 300, seed: 21, threads: 2, ..Default::default() };
+    let fast = MultiYearModel::new(&p, &spec, &compiled).unwrap().run(&cfg).unwrap();
+    let whole = MultiYearModel::new(&p, &spec, &compiled).unwrap().resampling_whole_chains().run(&cfg).unwrap();
+    let lost: u32 = fast.counts.iter().flatten().flatten().map(|c| c.slots_lost).sum();
+    assert!(lost > 50, "the slot rule bites: {lost}");
+    assert_eq!(fast, whole);
 }
