@@ -144,7 +144,7 @@ pub fn chain_records(portfolio: &Portfolio, chain: &Chain) -> Result<Vec<Contrac
                 planned_fees: s.pnl.fees_total,
                 buyer_target: None,
                 terms: Vec::new(),
-                ending: if y == 0 { "file".into() } else { "same terms, plan grown".into() },
+                ending: if y == 0 { "as written".into() } else { "same terms, plan grown".into() },
                 rounds: None,
                 satisfaction: None,
                 resources: Vec::new(),

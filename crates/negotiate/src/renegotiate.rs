@@ -596,11 +596,11 @@ fn chain_grown(
 }
 
 impl Signing {
-    /// How the multi-year report names it (`file`, `same terms, plan grown`, `signed as asked`,
+    /// How the multi-year report names it (`as written`, `same terms, plan grown`, `signed as asked`,
     /// `agreed`, `no deal`).
     pub const fn as_str(self) -> &'static str {
         match self {
-            Signing::AsWritten => "file",
+            Signing::AsWritten => "as written",
             Signing::Unchanged => "same terms, plan grown",
             Signing::Asked => "signed as asked",
             Signing::Agreed => "agreed",

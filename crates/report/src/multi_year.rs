@@ -25,6 +25,20 @@ fn who(id: &Option<String>) -> Value {
     }
 }
 
+/// A term's value as it is written: rates (`….rate`, `….share`, promotion priority, facings)
+/// as percentages, counts (days, promoters, the 0/1 flags) as whole numbers, the rest money —
+/// so the table reads `3.50% → 4.00%` and `300,000.00 → 324,000.00`, not raw decimals.
+fn term_value(path: &str, v: rust_decimal::Decimal) -> Value {
+    use rust_decimal::prelude::ToPrimitive;
+    let last = path.rsplit('.').next().unwrap_or(path);
+    match last {
+        "rate" | "share" | "discount" | "cost_of_capital" | "promotion_priority" | "facings" => Value::Rate(v),
+        "days" | "payment_priority_days" | "promoters" | "green_channel" | "price_protection" | "stores"
+        | "regions" | "contracted" => v.to_i64().map_or(Value::Decimal(v), Value::Count),
+        _ => Value::Money(v),
+    }
+}
+
 fn years(r: &MultiYearReport) -> Table {
     let mut t = Table::new(
         "years",
@@ -50,7 +64,7 @@ fn years(r: &MultiYearReport) -> Table {
             Value::Money(x.mean_net_contribution),
             Value::Money(x.p5),
             Value::Money(x.p95),
-            Value::Cost(x.mean_fees),
+            Value::Money(x.mean_fees),
             Value::Fixed(x.slots_lost, 2),
             Value::Fixed(x.delisted, 2),
             Value::Fixed(x.new_listings, 2),
@@ -110,8 +124,8 @@ fn chain(r: &MultiYearReport) -> Table {
         t.row(vec![
             Value::Count(i64::from(x.year)),
             Value::text(&x.id),
-            Value::Cost(x.planned_fees),
-            x.buyer_target.map_or(Value::Missing, Value::Cost),
+            Value::Money(x.planned_fees),
+            x.buyer_target.map_or(Value::Missing, Value::Money),
             Value::text(&x.ending),
             x.rounds.map_or(Value::Missing, |n| Value::Count(i64::from(n))),
             x.satisfaction.map_or(Value::Missing, Value::Probability),
@@ -139,9 +153,9 @@ fn chain_terms(r: &MultiYearReport) -> Table {
                 Value::Count(i64::from(x.year)),
                 Value::text(&x.id),
                 Value::text(&l.path),
-                Value::Decimal(l.last),
-                Value::Decimal(l.asked),
-                Value::Decimal(l.agreed),
+                term_value(&l.path, l.last),
+                term_value(&l.path, l.asked),
+                term_value(&l.path, l.agreed),
             ]);
         }
     }
@@ -161,7 +175,7 @@ fn resources(r: &MultiYearReport) -> Table {
     .titled(Text::both("Relationship resources", "零售商资源"));
     for x in &r.chain {
         for (path, v) in &x.resources {
-            t.row(vec![Value::Count(i64::from(x.year)), Value::text(&x.id), Value::text(path), Value::Decimal(*v)]);
+            t.row(vec![Value::Count(i64::from(x.year)), Value::text(&x.id), Value::text(path), term_value(path, *v)]);
         }
     }
     t

@@ -526,7 +526,7 @@ fn the_portfolio_chain_feeds_the_multi_year_run() {
         assert_eq!((r.year as usize, r.id.as_str()), (i / members + 1, p.members[i % members].id.as_str()));
         assert_eq!(r.planned_fees, kasim_core::evaluate(&chain[i / members][i % members]).unwrap().pnl.fees_total);
         if r.year == 1 {
-            assert_eq!(r.ending, "file");
+            assert_eq!(r.ending, "as written");
         } else {
             assert!(r.buyer_target.is_some() && r.satisfaction.is_some());
             assert!(!r.terms.is_empty(), "the ask moved terms at {}", r.id);
