@@ -23,6 +23,26 @@ fn multi_year(
     format: Format,
     to: Option<&Path>,
 ) -> Result<String, Failure> {
+    // A misspelt strategy is an error even when no member negotiates (the ask is then signed
+    // as is and the name never used): located at its key like the section's other problems.
+    if let Some(r) = &spec.renegotiation {
+        use kasim_negotiate::{Side, StrategyKind};
+        let named = [
+            ("supplier_strategy", &r.supplier_strategy, Side::Supplier),
+            ("buyer_strategy", &r.buyer_strategy, Side::Buyer),
+        ];
+        for (key, name, side) in named {
+            if let Err(e) = StrategyKind::parse_for(name, side) {
+                let at = format!("multi_year.renegotiation.{key}");
+                let problem = kasim_core::source::locate(file, &p.source, &at, e.to_string());
+                let problems = kasim_core::error::Problems {
+                    problems: vec![problem],
+                    sources: vec![(file.to_path_buf(), p.source.clone())],
+                };
+                return Err(Failure::Core(kasim_core::Error::Invalid(problems)));
+            }
+        }
+    }
     // Renegotiated year by year (docs/renegotiation.md); without [multi_year.renegotiation],
     // the same terms on the grown plan.
     let (chain, records) =

@@ -414,8 +414,20 @@ fn segments(path: &str) -> Vec<Seg<'_>> {
     out
 }
 
-/// Locates a key path in a source: the value's span, or the nearest existing ancestor's.
-pub(crate) fn locate(file: &Path, src: &str, key_path: &str, message: String) -> Problem {
+/// Locates a key path in a source: the value's span, or the nearest existing ancestor's. For
+/// problems found outside kasim-core in a file it loaded (a portfolio's strategy names, which
+/// only kasim-negotiate knows), so they are located like every other problem.
+///
+/// ```
+/// let p = kasim_core::source::locate(
+///     std::path::Path::new("p.toml"),
+///     "name = \"x\"\n[multi_year]\nyears = 3\n",
+///     "multi_year.years",
+///     "bad".into(),
+/// );
+/// assert_eq!((p.line, p.column), (3, 9));
+/// ```
+pub fn locate(file: &Path, src: &str, key_path: &str, message: String) -> Problem {
     let span = match DeTable::parse(src) {
         Ok(doc) => {
             let root = DeValue::Table(doc.into_inner());

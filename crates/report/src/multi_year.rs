@@ -33,8 +33,14 @@ fn term_value(path: &str, v: rust_decimal::Decimal) -> Value {
     let last = path.rsplit('.').next().unwrap_or(path);
     match last {
         "rate" | "share" | "discount" | "cost_of_capital" | "promotion_priority" | "facings" => Value::Rate(v),
-        "days" | "payment_priority_days" | "promoters" | "green_channel" | "price_protection" | "stores"
-        | "regions" | "contracted" => v.to_i64().map_or(Value::Decimal(v), Value::Count),
+        "days"
+        | "payment_priority_days"
+        | "promoters"
+        | "green_channel"
+        | "price_protection"
+        | "stores"
+        | "regions"
+        | "contracted" => v.to_i64().map_or(Value::Decimal(v), Value::Count),
         _ => Value::Money(v),
     }
 }

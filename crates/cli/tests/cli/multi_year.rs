@@ -99,6 +99,18 @@ fn year_one_is_the_portfolio_run() {
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("multi_year.years") && err.contains("2 to 10"), "{err}");
+    // A misspelt strategy is refused even though no member has a [negotiation] (the name would
+    // never be used, and the user would not learn the setting was ignored): located at its key.
+    let spec =
+        "[multi_year]\nyears = 2\n\n[multi_year.renegotiation]\nfee_growth = \"5%\"\nbuyer_strategy = \"boulwar\"\n";
+    std::fs::write(&file, format!("{text}\n{spec}")).unwrap();
+    let line = format!("{text}\n{spec}").lines().position(|l| l.starts_with("buyer_strategy")).unwrap() + 1;
+    let out = kasim(&["portfolio", f, "--runs", "10"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("two.toml:{line}:18: multi_year.renegotiation.buyer_strategy")), "{err}");
+    assert!(err.contains("did you mean `boulware`"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
