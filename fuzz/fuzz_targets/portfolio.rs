@@ -1,7 +1,9 @@
 #![no_main]
 //! Text → a portfolio file whose contracts resolve to the bundled scenarios (served from memory
 //! by `load_portfolio_with`, never read from arbitrary paths) → compile → a few scenarios on
-//! the shared drivers. Errors are fine (typed, rendered); a panic or a hang is a bug.
+//! the shared drivers; with a `[multi_year]` section, the renegotiated contract chain
+//! (kasim-negotiate) and a few scenarios across every year with the carried state. Errors are
+//! fine (typed, rendered); a panic or a hang is a bug.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -72,4 +74,41 @@ fuzz_target!(|data: &[u8]| {
             let _ = e.to_string();
         }
     }
+    if let Some(spec) = &p.multi_year {
+        multi_year(&p, spec);
+    }
 });
+
+/// The multi-year path as `kasim portfolio` runs it: the chain, each year compiled, 4 scenarios.
+fn multi_year(p: &kasim_core::portfolio::Portfolio, spec: &kasim_core::multiyear::MultiYear) {
+    use kasim_montecarlo::multiyear::MultiYearModel;
+    let (chain, _records) = match kasim_negotiate::renegotiate::portfolio_chain(p, spec) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.to_string();
+            return;
+        }
+    };
+    assert_eq!(chain.len(), spec.years as usize, "one contract per member and year");
+    let Ok(compiled) = chain
+        .iter()
+        .map(|y| y.iter().map(Compiled::new).collect::<Result<Vec<_>, _>>())
+        .collect::<Result<Vec<_>, _>>()
+    else {
+        return;
+    };
+    let model = match MultiYearModel::new(p, spec, &compiled) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = e.to_string();
+            return;
+        }
+    };
+    let cfg = RunConfig { runs: 4, seed: 1, threads: 1, tolerance: None, ..RunConfig::default() };
+    match model.run(&cfg) {
+        Ok(r) => assert_eq!(r.len(), 4, "a run of 4 scenarios returns 4 rows"),
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+}
