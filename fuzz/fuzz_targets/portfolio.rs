@@ -90,10 +90,8 @@ fn multi_year(p: &kasim_core::portfolio::Portfolio, spec: &kasim_core::multiyear
         }
     };
     assert_eq!(chain.len(), spec.years as usize, "one contract per member and year");
-    let Ok(compiled) = chain
-        .iter()
-        .map(|y| y.iter().map(Compiled::new).collect::<Result<Vec<_>, _>>())
-        .collect::<Result<Vec<_>, _>>()
+    let Ok(compiled) =
+        chain.iter().map(|y| y.iter().map(Compiled::new).collect::<Result<Vec<_>, _>>()).collect::<Result<Vec<_>, _>>()
     else {
         return;
     };
