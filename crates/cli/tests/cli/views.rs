@@ -380,3 +380,93 @@ fn brief_multi_year_view_is_the_two_multi_year_runs() {
     assert!(std::fs::read_to_string(dir.join("b.html")).unwrap().contains("多年视角"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `kasim replay` of the bundled three-year portfolio: every year of each scenario; each
+/// chain's yearly totals are the multi-year run's rows (their mean over four replayed
+/// scenarios is `kasim portfolio --runs 4`'s, per year and retailer, to the cent); each
+/// ledger reconciles to its row; the carried state follows the year before (a line delisted
+/// and replaced is a new listing next year, selling from the listing delay on); the year's
+/// contracts are the chain's records. CSV is the chains' table.
+#[test]
+fn replayed_multi_year_scenarios_are_the_runs_rows() {
+    const MY: &str = "scenarios/portfolio/ka-3-years.toml";
+    let runs = 4usize;
+    let p = json(&["portfolio", MY, "--runs", "4", "--seed", "5", "--format", "json"]);
+    let lines = p["years"].as_array().unwrap();
+    let ids: Vec<String> = lines
+        .iter()
+        .filter(|l| l["year"] == 1 && !l["id"].is_null())
+        .map(|l| l["id"].as_str().unwrap().into())
+        .collect();
+    let mut net = vec![vec![0i128; ids.len()]; 3];
+    let mut fees = vec![vec![0i128; ids.len()]; 3];
+    let (mut delisted, mut listed) = (0, 0);
+    for k in 0..runs {
+        let r = json(&["replay", MY, "--scenario", &k.to_string(), "--seed", "5", "--format", "json"]);
+        assert_eq!(r["format"], "kasim.multi-year-replay/1");
+        assert_eq!(r["scenario"], k as u64);
+        let years = r["years"].as_array().unwrap();
+        assert_eq!(years.len(), 3);
+        for (y, year) in years.iter().enumerate() {
+            assert_eq!(year["year"], y as u64 + 1);
+            let chains = year["chains"].as_array().unwrap();
+            assert_eq!(chains.len(), ids.len());
+            let mut total = 0;
+            for (i, c) in chains.iter().enumerate() {
+                assert_eq!(c["id"].as_str().unwrap(), ids[i]);
+                let nc = cents(&c["net_contribution"]);
+                assert_eq!(nc, cents(&c["explain"]["pnl"]["net_contribution"]), "the ledger's P&L is the row");
+                assert_eq!(cents(&c["fees_total"]), cents(&c["explain"]["pnl"]["fees_total"]));
+                net[y][i] += nc;
+                fees[y][i] += cents(&c["fees_total"]);
+                total += nc;
+            }
+            assert_eq!(cents(&year["net_contribution"]), total);
+            // The year's contracts are the chain's records.
+            for rec in year["contracts"].as_array().unwrap() {
+                let want =
+                    p["chain"].as_array().unwrap().iter().find(|c| c["year"] == year["year"] && c["id"] == rec["id"]);
+                assert_eq!(rec["planned_fees"], want.unwrap()["planned_fees"]);
+            }
+            assert_eq!(year["drivers"].as_array().unwrap().len(), 12);
+            assert_eq!(year["capacity"].as_array().unwrap().len(), 12);
+            // Delisted at the end of year y (replace): a new listing in year y + 1.
+            if y > 0 {
+                for (i, c) in year["carried"].as_array().unwrap().iter().enumerate() {
+                    let before = years[y - 1]["carried"][i]["counts"]["delisted"].as_u64().unwrap();
+                    let new = c["skus"].as_array().unwrap().iter().filter(|s| s["new_listing"] == true).count() as u64;
+                    assert_eq!(new, before, "year {} {}", y + 1, c["id"]);
+                    assert_eq!(c["counts"]["listed"].as_u64().unwrap(), new);
+                    for s in c["skus"].as_array().unwrap().iter().filter(|s| s["new_listing"] == true) {
+                        assert!(s["first_period"].as_u64().unwrap() > 1, "{s}");
+                        assert!(s["generation"].as_u64().unwrap() >= 1, "{s}");
+                    }
+                    delisted += before;
+                    listed += new;
+                }
+            }
+        }
+    }
+    assert!(delisted > 0 && listed == delisted, "the bundled run delists and replaces");
+    for y in 0..3 {
+        for (i, id) in ids.iter().enumerate() {
+            let l = lines.iter().find(|l| l["year"] == y as u64 + 1 && l["id"].as_str() == Some(id)).unwrap();
+            let mean = cents(&l["mean_net_contribution"]);
+            assert!(
+                (net[y][i] - mean * runs as i128).abs() <= runs as i128,
+                "year {} {id}: {} vs {mean}",
+                y + 1,
+                net[y][i]
+            );
+            let mean_fees = cents(&l["mean_fees"]);
+            assert!((fees[y][i] - mean_fees * runs as i128).abs() <= runs as i128, "year {} {id}: fees", y + 1);
+        }
+    }
+    let out = kasim(&["replay", MY, "--scenario", "1", "--format", "csv"]);
+    assert!(out.status.success());
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 3 * ids.len(), "{csv}");
+    let out = kasim(&["replay", MY, "--scenario", "1"]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("State carried into the year") && table.contains("第 3 年"), "{table}");
+}
