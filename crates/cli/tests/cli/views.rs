@@ -469,4 +469,14 @@ fn replayed_multi_year_scenarios_are_the_runs_rows() {
     let out = kasim(&["replay", MY, "--scenario", "1"]);
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(table.contains("State carried into the year") && table.contains("第 3 年"), "{table}");
+    let dir = std::env::temp_dir().join(format!("kasim-views-my-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (format, name) in [("html", "r.html"), ("xlsx", "r.xlsx")] {
+        let path = dir.join(name);
+        let out = kasim(&["replay", MY, "--scenario", "1", "--format", format, "--out", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(std::fs::metadata(&path).unwrap().len() > 1000, "{format}");
+    }
+    assert!(std::fs::read_to_string(dir.join("r.html")).unwrap().contains("带入本年的状态"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
