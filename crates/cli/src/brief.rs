@@ -1,11 +1,11 @@
 //! `kasim brief BASE DRAFT [COUNTER...] [--portfolio FILE [--member ID]]`: load the contracts
-//! (and the portfolio), ask kasim-negotiate for the brief (every figure is computed there, on
+//! (and the portfolio; with `[multi_year]`, its run over the years too), ask kasim-negotiate for the brief (every figure is computed there, on
 //! common random numbers), emit it through kasim-report in the format asked for.
 
 use std::path::{Path, PathBuf};
 
 use kasim_montecarlo::RunConfig;
-use kasim_negotiate::brief::{BriefOptions, BriefReport, Input, PortfolioView};
+use kasim_negotiate::brief::{BriefOptions, BriefReport, Input, MultiYearView, PortfolioView};
 
 use crate::args::Format;
 use crate::{Failure, Outcome, done, emit, load_all};
@@ -72,6 +72,13 @@ pub(crate) fn brief(
             let view =
                 PortfolioView::new(&p, i, inputs[0], inputs[1], cfg).map_err(|e| negotiate_failure(e).in_file(file))?;
             report.portfolio = Some(view);
+            // A portfolio with [multi_year]: the chains over the years with BASE and with
+            // DRAFT as the member's year 1, each exactly `kasim portfolio` of that portfolio.
+            if let Some(spec) = &p.multi_year {
+                let view = MultiYearView::new(&p, spec, i, inputs[0], inputs[1], cfg)
+                    .map_err(|e| negotiate_failure(e).in_file(file))?;
+                report.multi_year = Some(view);
+            }
         }
         emit(&report, format, to)
     })())

@@ -216,6 +216,20 @@ struct ChainState {
     listed: Vec<bool>,
 }
 
+/// What [`MultiYearModel::scenario_detail`] keeps of one year of one scenario.
+struct YearTrace {
+    /// Each chain's state entering the year.
+    state: Vec<ChainState>,
+    /// The shared drivers.
+    shared: Shared,
+    /// Each chain's outcome as sampled (before DC capacity and the cascade).
+    sampled: Vec<Outcome>,
+    /// Each chain's outcome after them (the one settled).
+    outcomes: Vec<Outcome>,
+    /// Each chain's row.
+    rows: Vec<Row>,
+}
+
 /// A multi-year run prepared for sampling: per year a [`PortfolioModel`] of that year's
 /// contracts, and what the state needs (planned slots, listing delays, stores).
 pub struct MultiYearModel<'c> {
@@ -351,6 +365,7 @@ impl<'c> MultiYearModel<'c> {
 
     /// Runs scenario `index` across all years, appending its rows and counts to `out`.
     #[allow(clippy::needless_range_loop)] // SKU lines index several parallel state vectors
+    #[allow(clippy::too_many_arguments)] // the run's buffers, and the replay's trace
     fn scenario(
         &self,
         seed: u64,
@@ -359,6 +374,7 @@ impl<'c> MultiYearModel<'c> {
         (subs, sub_ws): (&Subs<'_>, &mut [Workspace]),
         scratch: &mut Scratch,
         out: &mut MultiYearResults,
+        mut trace: Option<&mut Vec<YearTrace>>,
     ) -> Result<(), Error> {
         let chains = self.ids.len();
         let wrap = |e: Error| Error::Scenario { index, source: Box::new(e) };
@@ -383,6 +399,7 @@ impl<'c> MultiYearModel<'c> {
             let shared = pm.shared(&root);
             let wsy = &mut ws[yi];
             let mut counts = vec![Counts::default(); chains];
+            let entering = trace.is_some().then(|| state.clone());
             for (c, model) in pm.models().iter().enumerate() {
                 let st = &mut state[c];
                 let n = st.owed.len();
@@ -468,6 +485,8 @@ impl<'c> MultiYearModel<'c> {
                 counts[c].listed = st.listed.iter().filter(|&&x| x).count() as u32;
             }
             let part = &mut out.years[yi];
+            let sampled: Option<Vec<Outcome>> =
+                trace.is_some().then(|| wsy.iter().map(|w| w.outcome().clone()).collect());
             pm.couple(&root, wsy, &mut part.sums);
             for (c, model) in pm.models().iter().enumerate() {
                 let st = &state[c];
@@ -477,6 +496,16 @@ impl<'c> MultiYearModel<'c> {
                     model.settle_workspace(&root, &mut wsy[c]).map_err(wrap)?
                 };
                 part.rows[c].push(row);
+            }
+            if let (Some(tr), Some(entering), Some(sampled)) = (trace.as_deref_mut(), entering, sampled) {
+                let rows = part.rows.iter().map(|r| r.last().cloned().unwrap_or_default()).collect();
+                tr.push(YearTrace {
+                    state: entering,
+                    shared: shared.clone(),
+                    sampled,
+                    outcomes: wsy.iter().map(|w| w.outcome().clone()).collect(),
+                    rows,
+                });
             }
             // Year end: delisting, replacements for next year.
             let next_root = (yi + 1 < self.years.len()).then(|| ScenarioKey::new(year_seed(seed, year + 1), index));
@@ -599,7 +628,7 @@ impl<'c> MultiYearModel<'c> {
                     let mut scratch = Scratch::default();
                     let mut part = self.empty(a);
                     for k in a..b {
-                        self.scenario(cfg.seed, k, &mut ws, (subs, &mut sub_ws), &mut scratch, &mut part)?;
+                        self.scenario(cfg.seed, k, &mut ws, (subs, &mut sub_ws), &mut scratch, &mut part, None)?;
                     }
                     Ok(part)
                 })
@@ -945,5 +974,171 @@ impl MultiYearReport {
             chain,
             cumulative,
         }
+    }
+}
+
+/// One SKU line's carried state entering a year of a multi-year scenario.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CarriedSku {
+    /// The SKU line (year 1's code; a replacement takes its plan line).
+    pub sku: String,
+    /// Planned slots (档期) still withheld from it when the year starts.
+    pub slots_owed: u32,
+    /// The item's persistent demand strength (mean 1 over items).
+    pub strength: f64,
+    /// The item's generation: 0 the contract's own item, 1 its first replacement, ….
+    pub generation: u32,
+    /// A replacement new listing this year (新品进场: it pays the listing rule).
+    pub new_listing: bool,
+    /// Delisted without replacement (it sells nothing).
+    pub delisted: bool,
+    /// The first period it sells (1-based; `periods + 1` when it does not sell).
+    pub first_period: usize,
+}
+
+/// One chain in one year of a replayed multi-year scenario.
+#[derive(Clone, Debug)]
+pub struct ChainYearDetail {
+    /// The contract's id in the portfolio.
+    pub id: String,
+    /// The state it carries into the year, per SKU line.
+    pub carried: Vec<CarriedSku>,
+    /// What the state did this year (slots withheld, delisted at year end, listed).
+    pub counts: Counts,
+    /// The year's settlement with the full ledger (after DC capacity and the cascade), of the
+    /// year's contract (with replacement listings as new listings, and the scenario's drawn
+    /// terms, when it draws any).
+    pub settlement: kasim_core::Settlement,
+    /// The year's row, exactly as the multi-year run keeps it.
+    pub row: Row,
+}
+
+/// One year of a replayed multi-year scenario ([`MultiYearModel::scenario_detail`]).
+#[derive(Clone, Debug)]
+pub struct YearDetail {
+    /// The year (1-based).
+    pub year: u32,
+    /// The year's seed ([`year_seed`]).
+    pub seed: u64,
+    /// Periods of the shared calendar.
+    pub periods: usize,
+    /// The brand-level demand factor per period (None without `[drivers.brand_demand]`).
+    pub brand_demand: Option<Vec<f64>>,
+    /// Per period, whether the shared price war is on (None without `[drivers.price_war]`).
+    pub war_on: Option<Vec<bool>>,
+    /// The shared price war's depth per period (None when each chain's own depth applies).
+    pub war_depth: Option<Vec<f64>>,
+    /// Per period, the DC's capacity (None without `[drivers.dc_capacity]`).
+    pub capacity: Option<Vec<crate::portfolio::CapacityPeriod>>,
+    /// Per chain, in file order.
+    pub chains: Vec<ChainYearDetail>,
+}
+
+/// Units delivered per period over `outcomes`.
+fn delivered(outcomes: &[Outcome], periods: usize) -> Vec<u64> {
+    (0..periods)
+        .map(|p| {
+            outcomes
+                .iter()
+                .map(|o| {
+                    let n = o.skus();
+                    o.cells[p * n..(p + 1) * n].iter().map(|c| u64::from(c.delivered)).sum::<u64>()
+                })
+                .sum()
+        })
+        .collect()
+}
+
+impl MultiYearModel<'_> {
+    /// Replays scenario `index` of a multi-year run seeded `seed`, year by year: the state
+    /// each chain carries into the year, the shared drivers, the DC's capacity and each
+    /// chain's settled ledger. The rows are the run's rows for scenario `index` (the scenario
+    /// is computed exactly as the run computes it, re-sampling a whole chain where the run
+    /// re-samples one SKU: the same cells), and each settlement is of the same outcome, so its
+    /// totals equal the row's.
+    ///
+    /// # Errors
+    ///
+    /// As [`MultiYearModel::run`]; a settlement's error.
+    pub fn scenario_detail(&self, seed: u64, index: u64) -> Result<Vec<YearDetail>, Error> {
+        let subs = Subs {
+            models: Vec::new(),
+            at: self.slots.iter().map(|y| y.iter().map(|c| vec![None; c.len()]).collect()).collect(),
+        };
+        let mut ws = self.workspaces();
+        let mut scratch = Scratch::default();
+        let mut out = self.empty(index);
+        let mut trace = Vec::new();
+        self.scenario(seed, index, &mut ws, (&subs, &mut []), &mut scratch, &mut out, Some(&mut trace))?;
+        let periods = self.periods;
+        let mut years = Vec::with_capacity(trace.len());
+        for (yi, (tr, pm)) in trace.into_iter().zip(&self.years).enumerate() {
+            let year = yi as u32 + 1;
+            let ys = year_seed(seed, year);
+            let capacity = pm.capacity().map(|cap| {
+                let (want, got) = (delivered(&tr.sampled, periods), delivered(&tr.outcomes, periods));
+                (0..periods)
+                    .map(|p| crate::portfolio::CapacityPeriod {
+                        period: p + 1,
+                        demanded: want[p],
+                        capacity: cap,
+                        shipped: got[p],
+                        fill: if want[p] == 0 { 1.0 } else { got[p] as f64 / want[p] as f64 },
+                    })
+                    .collect()
+            });
+            let mut chains = Vec::with_capacity(self.ids.len());
+            for (c, model) in pm.models().iter().enumerate() {
+                let st = &tr.state[c];
+                let o = &tr.outcomes[c];
+                let drawn = model.contract_for(ys, index)?;
+                let variant = match &drawn {
+                    Some(x) => Some(model.compiled.variant(x)?),
+                    None => None,
+                };
+                let base = variant.as_ref().unwrap_or(model.compiled);
+                let settlement = if st.listed.iter().any(|&x| x) {
+                    base.with_new_listings(&st.listed, 1).settle(o)?
+                } else {
+                    base.settle(o)?
+                };
+                let delay = self.delay[yi][c];
+                let carried = (0..st.owed.len())
+                    .map(|s| CarriedSku {
+                        sku: model.compiled.skus[s].id.clone(),
+                        slots_owed: st.owed[s],
+                        strength: st.strength[s],
+                        generation: st.generation[s],
+                        new_listing: st.listed[s],
+                        delisted: st.dead[s],
+                        first_period: if st.dead[s] {
+                            periods + 1
+                        } else if st.listed[s] {
+                            delay + 1
+                        } else {
+                            1
+                        },
+                    })
+                    .collect();
+                chains.push(ChainYearDetail {
+                    id: self.ids[c].clone(),
+                    carried,
+                    counts: out.counts[yi][c].first().copied().unwrap_or_default(),
+                    settlement,
+                    row: tr.rows[c],
+                });
+            }
+            years.push(YearDetail {
+                year,
+                seed: ys,
+                periods,
+                brand_demand: pm.has_brand().then(|| tr.shared.demand[..periods].to_vec()),
+                war_on: tr.shared.war_on.map(|w| w[..periods].to_vec()),
+                war_depth: tr.shared.war_depth.map(|d| d[..periods].to_vec()),
+                capacity,
+                chains,
+            });
+        }
+        Ok(years)
     }
 }

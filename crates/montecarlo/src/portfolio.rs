@@ -178,6 +178,16 @@ impl<'c> PortfolioModel<'c> {
         &self.models
     }
 
+    /// The DC's capacity in units per period (`[drivers.dc_capacity]`), if any.
+    pub fn capacity(&self) -> Option<u64> {
+        self.capacity
+    }
+
+    /// True with a brand-level demand factor (`[drivers.brand_demand]`).
+    pub fn has_brand(&self) -> bool {
+        self.brand.is_some()
+    }
+
     /// The shared drivers of the scenario of `root`.
     pub fn shared(&self, root: &ScenarioKey) -> Shared {
         let mut sh = Shared::default();

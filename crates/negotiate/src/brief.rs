@@ -514,6 +514,10 @@ pub struct BriefReport {
     /// Across the KA channel (渠道视角), with `kasim brief --portfolio FILE`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub portfolio: Option<PortfolioView>,
+    /// Over the years (多年视角), with `kasim brief --portfolio FILE` of a portfolio with
+    /// `[multi_year]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_year: Option<MultiYearView>,
 }
 
 /// What [`BriefReport::prepare`] adds to the clause analysis.
@@ -788,6 +792,7 @@ impl BriefReport {
             give_get: Vec::new(),
             give_get_advice: Vec::new(),
             portfolio: None,
+            multi_year: None,
         }
     }
 
@@ -1111,6 +1116,243 @@ impl PortfolioView {
             base: b,
             draft: d,
             promotions,
+            en,
+            zh,
+        })
+    }
+}
+
+/// One side (BASE's or DRAFT's chain) of one year in the brief's multi-year view.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct YearSide {
+    /// Fees planned by the member's contract of this year (its chain record, `kasim evaluate`).
+    pub planned_fees: Decimal,
+    /// The member's mean fees over the scenarios.
+    pub mean_fees: Decimal,
+    /// The member's mean net contribution.
+    pub member_net_contribution: Decimal,
+    /// The channel's mean net contribution (all chains).
+    pub channel_net_contribution: Decimal,
+    /// The member's mean planned slots withheld (档期 lost).
+    pub slots_lost: f64,
+    /// The member's mean SKU lines delisted at year end (淘汰).
+    pub delisted: f64,
+    /// How the member's year was agreed (`file`, `agreed`, …).
+    pub ending: String,
+}
+
+/// One term of the member's contract in one year, in BASE's chain and in DRAFT's (the agreed
+/// value; absent when that chain's year leaves the term as it was).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct YearTerm {
+    /// The year (1-based).
+    pub year: u32,
+    /// The term's path (`fees.floor.amount`, …).
+    pub path: String,
+    /// Agreed in BASE's chain.
+    pub base: Option<Decimal>,
+    /// Agreed in DRAFT's chain.
+    pub draft: Option<Decimal>,
+}
+
+/// One year of the brief's multi-year view.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ViewYear {
+    /// The year (1-based).
+    pub year: u32,
+    /// With BASE's chain.
+    pub base: YearSide,
+    /// With DRAFT's chain.
+    pub draft: YearSide,
+    /// The member's planned fees, DRAFT − BASE.
+    pub planned_fees_change: Decimal,
+}
+
+/// "Over the years / 多年视角": the portfolio's `[multi_year]` run with BASE and with DRAFT as
+/// the member's year-1 contract, on common scenarios (same seed, same member id), each chain
+/// renegotiated year by year from its own year 1 — what signing DRAFT commits the supplier to.
+/// Every figure is that of `kasim portfolio` of the multi-year portfolio with BASE, or with
+/// DRAFT, in the member's place.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MultiYearView {
+    /// The portfolio's name.
+    pub portfolio: String,
+    /// The member whose contract BASE and DRAFT are.
+    pub member: String,
+    /// Years.
+    pub years: u32,
+    /// Scenarios.
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// The buyer's fee growth ask a year (`[multi_year.renegotiation] fee_growth`), if any.
+    pub fee_growth: Option<Decimal>,
+    /// Per year, BASE and DRAFT.
+    pub per_year: Vec<ViewYear>,
+    /// The member's terms the chains changed, per year.
+    pub terms: Vec<YearTerm>,
+    /// The channel's cumulative discounted contribution (净现值) with BASE.
+    pub base_npv: Summary,
+    /// With DRAFT.
+    pub draft_npv: Summary,
+    /// The member's cumulative discounted contribution, mean, with BASE.
+    pub base_member_npv: Decimal,
+    /// With DRAFT.
+    pub draft_member_npv: Decimal,
+    /// Σ over years of the member's planned fees, DRAFT − BASE.
+    pub fees_change: Decimal,
+    /// The part of it beyond year 1's difference repeated every year: Σ over years y ≥ 2 of
+    /// (change in year y − change in year 1) — the buyer's yearly ask on the higher base.
+    pub fees_change_from_growth: Decimal,
+    /// The sentence a KA manager uses, English.
+    pub en: String,
+    /// The sentence, Chinese.
+    pub zh: String,
+}
+
+/// The multi-year run of `portfolio` with `contract` in member `member`'s place, exactly as
+/// `kasim portfolio` runs it.
+fn multi_year_side(
+    portfolio: &kasim_core::portfolio::Portfolio,
+    spec: &kasim_core::multiyear::MultiYear,
+    member: usize,
+    contract: &Contract,
+    file: &str,
+    cfg: &RunConfig,
+) -> Result<kasim_montecarlo::multiyear::MultiYearReport, Error> {
+    use kasim_montecarlo::multiyear::{MultiYearModel, MultiYearReport};
+    let mut p = portfolio.clone();
+    let m = &mut p.members[member];
+    m.contract = contract.clone();
+    m.file = std::path::PathBuf::from(file);
+    m.retailer = contract.retailer.name.clone();
+    let (chain, records) = crate::renegotiate::portfolio_chain(&p, spec)?;
+    let compiled = chain
+        .iter()
+        .map(|year| year.iter().map(Compiled::new).collect::<Result<Vec<_>, _>>())
+        .collect::<Result<Vec<_>, _>>()?;
+    let model = MultiYearModel::new(&p, spec, &compiled)?;
+    let results = model.run(cfg)?;
+    Ok(MultiYearReport::new(&p, &model, &results, cfg, records))
+}
+
+impl MultiYearView {
+    /// The multi-year view of a brief: `portfolio`'s `[multi_year]` run (`spec`) twice on the
+    /// same scenarios (`cfg`), with BASE and with DRAFT as member `member`'s year-1 contract.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Core`] when a year's contract does not compile or evaluate; the
+    /// renegotiation's errors; [`Error::Simulation`] for a calendar that differs from the
+    /// portfolio's, a distribution that cannot be sampled or a failed scenario.
+    pub fn new(
+        portfolio: &kasim_core::portfolio::Portfolio,
+        spec: &kasim_core::multiyear::MultiYear,
+        member: usize,
+        base: Input<'_>,
+        draft: Input<'_>,
+        cfg: &RunConfig,
+    ) -> Result<MultiYearView, Error> {
+        let cfg = RunConfig { tolerance: None, ..*cfg };
+        let b = multi_year_side(portfolio, spec, member, base.contract, base.file, &cfg)?;
+        let d = multi_year_side(portfolio, spec, member, draft.contract, draft.file, &cfg)?;
+        let id = portfolio.members[member].id.clone();
+        let side = |r: &kasim_montecarlo::multiyear::MultiYearReport, year: u32| {
+            let line = r.years.iter().find(|l| l.year == year && l.id.as_deref() == Some(id.as_str()));
+            let channel = r.years.iter().find(|l| l.year == year && l.id.is_none());
+            let rec = r.chain.iter().find(|c| c.year == year && c.id == id);
+            YearSide {
+                planned_fees: rec.map_or(Decimal::ZERO, |c| c.planned_fees),
+                mean_fees: line.map_or(Decimal::ZERO, |l| l.mean_fees),
+                member_net_contribution: line.map_or(Decimal::ZERO, |l| l.mean_net_contribution),
+                channel_net_contribution: channel.map_or(Decimal::ZERO, |l| l.mean_net_contribution),
+                slots_lost: line.map_or(0.0, |l| l.slots_lost),
+                delisted: line.map_or(0.0, |l| l.delisted),
+                ending: rec.map_or_else(String::new, |c| c.ending.clone()),
+            }
+        };
+        let per_year: Vec<ViewYear> = (1..=spec.years)
+            .map(|y| {
+                let (bs, ds) = (side(&b, y), side(&d, y));
+                ViewYear { year: y, planned_fees_change: ds.planned_fees - bs.planned_fees, base: bs, draft: ds }
+            })
+            .collect();
+        let mut terms = Vec::new();
+        for y in 1..=spec.years {
+            let rec = |r: &kasim_montecarlo::multiyear::MultiYearReport| {
+                r.chain.iter().find(|c| c.year == y && c.id == id).map(|c| c.terms.clone()).unwrap_or_default()
+            };
+            let (bt, dt) = (rec(&b), rec(&d));
+            let mut paths: Vec<String> = bt.iter().chain(&dt).map(|t| t.path.clone()).collect();
+            paths.sort();
+            paths.dedup();
+            for path in paths {
+                let find =
+                    |v: &[kasim_montecarlo::multiyear::TermLine]| v.iter().find(|t| t.path == path).map(|t| t.agreed);
+                terms.push(YearTerm { year: y, base: find(&bt), draft: find(&dt), path });
+            }
+        }
+        let npv = |r: &kasim_montecarlo::multiyear::MultiYearReport, member: bool| {
+            r.cumulative
+                .iter()
+                .find(|c| if member { c.id.as_deref() == Some(id.as_str()) } else { c.id.is_none() })
+                .map_or_else(|| Summary::of_cents(&[0]), |c| c.npv.clone())
+        };
+        let base_npv = npv(&b, false);
+        let draft_npv = npv(&d, false);
+        let base_member_npv = npv(&b, true).mean;
+        let draft_member_npv = npv(&d, true).mean;
+        let fees_change: Decimal = per_year.iter().map(|y| y.planned_fees_change).sum();
+        let first = per_year.first().map_or(Decimal::ZERO, |y| y.planned_fees_change);
+        let fees_change_from_growth: Decimal = per_year.iter().skip(1).map(|y| y.planned_fees_change - first).sum();
+        let fee_growth = spec.renegotiation.as_ref().map(|r| r.fee_growth.0);
+        let cur = draft.contract.currency.as_str();
+        let m = |x: Decimal| say_money(x, cur);
+        let signed = |x: Decimal| if x.is_sign_negative() { format!("−{}", m(-x)) } else { format!("+{}", m(x)) };
+        let more = |x: Decimal| if x.is_sign_negative() { format!("{} less", m(-x)) } else { format!("{} more", m(x)) };
+        let more_zh =
+            |x: Decimal| if x.is_sign_negative() { format!("少 {}", m(-x)) } else { format!("多 {}", m(x)) };
+        let growth_en = match fee_growth {
+            Some(g) => format!("the buyer's +{}% a year on the higher base", (g * Decimal::ONE_HUNDRED).normalize()),
+            None => "the plan's growth on the higher base".to_string(),
+        };
+        let growth_zh = match fee_growth {
+            Some(g) => format!("买方每年 +{}% 在更高基数上复利", (g * Decimal::ONE_HUNDRED).normalize()),
+            None => "计划增长在更高基数上".to_string(),
+        };
+        let n = spec.years;
+        let npv_change = draft_npv.mean - base_npv.mean;
+        let cvar_change = draft_npv.cvar95 - base_npv.cvar95;
+        let en = format!(
+            "Over {n} years this draft costs {} in fees at {id}, {} of it from {growth_en}; the channel's cumulative \
+             discounted contribution changes by {} (CVaR 95% by {}).",
+            more(fees_change),
+            m(fees_change_from_growth),
+            signed(npv_change),
+            signed(cvar_change),
+        );
+        let zh = format!(
+            "{n} 年内，该草案在 {id} 的费用{}，其中 {} 来自{growth_zh}；渠道累计折现净贡献变化 {}（CVaR 95% 变化 {}）。",
+            more_zh(fees_change),
+            m(fees_change_from_growth),
+            signed(npv_change),
+            signed(cvar_change),
+        );
+        Ok(MultiYearView {
+            portfolio: portfolio.name.clone(),
+            member: id,
+            years: n,
+            runs: cfg.runs,
+            seed: cfg.seed,
+            fee_growth,
+            per_year,
+            terms,
+            base_npv,
+            draft_npv,
+            base_member_npv,
+            draft_member_npv,
+            fees_change,
+            fees_change_from_growth,
             en,
             zh,
         })

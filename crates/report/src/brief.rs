@@ -320,6 +320,148 @@ impl Brief<'_> {
         Some(Section::new("across_channel", title, vec![kv.into(), t.into(), p.into()]).into())
     }
 
+    /// "Over the years / 多年视角": the multi-year run with BASE and with DRAFT as the member's
+    /// year 1 (`kasim brief --portfolio FILE` of a portfolio with `[multi_year]`).
+    fn multi_year_section(&self) -> Option<Block> {
+        let v = self.multi_year.as_ref()?;
+        let mut kv = KeyValues::new("multi_year_summary");
+        kv.pair("sentence", Text::both("In one sentence", "一句话"), Value::Name(Text::both(&v.en, &v.zh)));
+        kv.pair("portfolio", Text::both("Portfolio", "组合"), Value::text(&v.portfolio));
+        kv.pair("member", Text::both("The chain of BASE and DRAFT", "基准与草案所属零售商"), Value::text(&v.member));
+        kv.pair("years", Text::both("Years", "年数"), Value::Count(i64::from(v.years)));
+        if let Some(g) = v.fee_growth {
+            kv.pair(
+                "fee_growth",
+                Text::both("The buyer's fee growth ask a year", "买方每年费用增长要求"),
+                Value::Rate(g),
+            );
+        }
+        kv.pair(
+            "fees_change",
+            Text::both(
+                "This chain's planned fees over the years, DRAFT − BASE",
+                "本零售商多年计划费用变化（草案 − 基准）",
+            ),
+            Value::Cost(v.fees_change),
+        );
+        kv.pair(
+            "fees_change_from_growth",
+            Text::both("Of it, the yearly ask on the higher base", "其中：更高基数上的逐年加码"),
+            Value::Cost(v.fees_change_from_growth),
+        );
+        let mut t = Table::new(
+            "multi_year_years",
+            vec![
+                Column::number("year", Text::both("Year", "年")),
+                Column::number("base_planned_fees", Text::both("BASE chain planned fees", "基准链计划费用")),
+                Column::number("draft_planned_fees", Text::both("DRAFT chain planned fees", "草案链计划费用")),
+                Column::number("planned_fees_change", Text::both("Change", "变化")),
+                Column::number(
+                    "base_member_net",
+                    Text::both("BASE: this chain's net contribution", "基准：本零售商净贡献"),
+                ),
+                Column::number(
+                    "draft_member_net",
+                    Text::both("DRAFT: this chain's net contribution", "草案：本零售商净贡献"),
+                ),
+                Column::number("base_channel_net", Text::both("BASE: channel net contribution", "基准：渠道净贡献")),
+                Column::number("draft_channel_net", Text::both("DRAFT: channel net contribution", "草案：渠道净贡献")),
+                Column::number("base_mean_fees", Text::both("BASE: this chain's mean fees", "基准：本零售商费用均值"))
+                    .detail(),
+                Column::number(
+                    "draft_mean_fees",
+                    Text::both("DRAFT: this chain's mean fees", "草案：本零售商费用均值"),
+                )
+                .detail(),
+                Column::number("base_slots_lost", Text::both("BASE slots lost", "基准档期损失")),
+                Column::number("draft_slots_lost", Text::both("DRAFT slots lost", "草案档期损失")),
+                Column::number("base_delisted", Text::both("BASE SKUs delisted", "基准淘汰单品")),
+                Column::number("draft_delisted", Text::both("DRAFT SKUs delisted", "草案淘汰单品")),
+                Column::text("draft_ending", Text::both("DRAFT chain: how agreed", "草案链：谈判结果")).detail(),
+            ],
+        )
+        .keyed(1)
+        .titled(Text::both(
+            "Per year: this chain's fees under each chain of contracts, means over the same scenarios",
+            "逐年：两条合同链下本零售商的费用与净贡献（相同情景均值）",
+        ));
+        for y in &v.per_year {
+            let (b, d) = (&y.base, &y.draft);
+            t.row(vec![
+                Value::Count(i64::from(y.year)),
+                Value::Cost(b.planned_fees),
+                Value::Cost(d.planned_fees),
+                Value::Cost(y.planned_fees_change),
+                Value::Money(b.member_net_contribution),
+                Value::Money(d.member_net_contribution),
+                Value::Money(b.channel_net_contribution),
+                Value::Money(d.channel_net_contribution),
+                Value::Cost(b.mean_fees),
+                Value::Cost(d.mean_fees),
+                Value::Fixed(b.slots_lost, 2),
+                Value::Fixed(d.slots_lost, 2),
+                Value::Fixed(b.delisted, 2),
+                Value::Fixed(d.delisted, 2),
+                Value::text(&d.ending),
+            ]);
+        }
+        let mut c = Table::new(
+            "multi_year_cumulative",
+            vec![
+                Column::text("statistic", Text::both("Cumulative discounted contribution", "累计折现净贡献")),
+                Column::number("base", Text::both("With BASE", "基准")),
+                Column::number("draft", Text::both("With DRAFT", "草案")),
+                Column::number("change", Text::both("Change", "变化")),
+            ],
+        )
+        .titled(Text::both(
+            "Cumulative discounted contribution (NPV) over the years, BASE vs DRAFT",
+            "多年累计折现净贡献：基准 vs 草案",
+        ));
+        let (bn, dn) = (&v.base_npv, &v.draft_npv);
+        let rows: [(&str, Text, Decimal, Decimal); 4] = [
+            ("channel_mean", Text::both("Channel, mean", "渠道均值"), bn.mean, dn.mean),
+            ("channel_p5", Text::both("Channel, P5 (VaR 95%)", "渠道 P5（风险价值 95%）"), bn.var95, dn.var95),
+            (
+                "channel_cvar95",
+                Text::both("Channel, CVaR 95% (mean of worst 5%)", "渠道条件风险价值 95%"),
+                bn.cvar95,
+                dn.cvar95,
+            ),
+            ("member_mean", Text::both("This chain, mean", "本零售商均值"), v.base_member_npv, v.draft_member_npv),
+        ];
+        for (key, label, x, y) in rows {
+            c.row(vec![Value::label(key, label), Value::Money(x), Value::Money(y), Value::Money(y - x)]);
+        }
+        let mut blocks = vec![kv.into(), t.into(), c.into()];
+        if !v.terms.is_empty() {
+            let mut terms = Table::new(
+                "multi_year_terms",
+                vec![
+                    Column::number("year", Text::both("Year", "年")),
+                    Column::text("path", Text::both("Term", "条款")),
+                    Column::number("base", Text::both("BASE chain, agreed", "基准链约定")),
+                    Column::number("draft", Text::both("DRAFT chain, agreed", "草案链约定")),
+                ],
+            )
+            .keyed(2)
+            .titled(Text::both(
+                "This chain's terms the renegotiation changed (–: not changed that year)",
+                "续约谈判改变的条款（–：当年未变）",
+            ));
+            for x in &v.terms {
+                let cell = |d: Option<Decimal>| d.map_or(Value::Missing, Value::Decimal);
+                terms.row(vec![Value::Count(i64::from(x.year)), Value::text(&x.path), cell(x.base), cell(x.draft)]);
+            }
+            blocks.push(terms.into());
+        }
+        let title = Text::both(
+            format!("Over the years: {} ({} years)", v.portfolio, v.years),
+            format!("多年视角：{}（{} 年）", v.portfolio, v.years),
+        );
+        Some(Section::new("over_the_years", title, blocks).into())
+    }
+
     /// Give-get clauses (有条件费用): each conditioned clause's condition, P(met), expected
     /// charge against the unconditional one (what the give-get saves), the DM and display fees
     /// that could be conditioned, and what to ask for.
@@ -813,6 +955,7 @@ impl Report for BriefReport {
         doc.blocks.extend(b.interaction_section());
         doc.blocks.extend(b.give_get_section());
         doc.blocks.extend(b.portfolio_section());
+        doc.blocks.extend(b.multi_year_section());
         doc.blocks.push(b.risk_section());
         doc.blocks.push(b.compliance_section());
         if let Some(plan) = &self.negotiation {

@@ -310,3 +310,299 @@ impl Report for PortfolioReplayReport {
         Some("chains")
     }
 }
+
+/// One chain's carried state entering a year of a replayed multi-year scenario.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CarriedChain {
+    /// The contract's id.
+    pub id: String,
+    /// Per SKU line: slots owed, strength, generation, new listing, first selling period.
+    pub skus: Vec<kasim_montecarlo::multiyear::CarriedSku>,
+    /// What the state did this year.
+    pub counts: kasim_montecarlo::multiyear::Counts,
+}
+
+/// One year of `kasim replay PORTFOLIO --scenario K` on a portfolio with `[multi_year]`.
+#[derive(Clone, Debug, Serialize)]
+pub struct YearReplay {
+    /// The year (1-based).
+    pub year: u32,
+    /// The year's seed.
+    pub seed: u64,
+    /// The channel's net contribution this year (Σ of the chains').
+    pub net_contribution: Decimal,
+    /// The channel's fees this year.
+    pub fees_total: Decimal,
+    /// That year's contract per retailer (the chain's record: planned fees, the terms changed).
+    pub contracts: Vec<kasim_montecarlo::multiyear::ContractYear>,
+    /// The state each chain carries into the year.
+    pub carried: Vec<CarriedChain>,
+    /// The shared drivers per period (empty without shared drivers).
+    pub drivers: Vec<DriverPeriod>,
+    /// The DC's capacity per period (empty without one).
+    pub capacity: Vec<CapacityPeriod>,
+    /// Per chain: the year's totals and explained ledger.
+    pub chains: Vec<ChainReplay>,
+}
+
+/// `kasim replay PORTFOLIO --scenario K` on a portfolio with `[multi_year]`: every year of
+/// scenario K ([`kasim_montecarlo::multiyear::MultiYearModel::scenario_detail`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct MultiYearReplayReport {
+    /// The portfolio's name.
+    pub portfolio: String,
+    /// The portfolio file.
+    pub file: String,
+    /// Scenario index (0-based).
+    pub scenario: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// Years, year 1 first.
+    pub years: Vec<YearReplay>,
+}
+
+impl MultiYearReplayReport {
+    /// The report of a replayed multi-year scenario: `chain` is the contract chain (per year,
+    /// per member, the year's contract), `records` the chain's records, `files` the members'
+    /// files.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        portfolio: &str,
+        file: &str,
+        scenario: u64,
+        seed: u64,
+        files: &[String],
+        chain: &[Vec<Contract>],
+        records: &[kasim_montecarlo::multiyear::ContractYear],
+        detail: Vec<kasim_montecarlo::multiyear::YearDetail>,
+    ) -> Self {
+        let years = detail
+            .into_iter()
+            .zip(chain)
+            .map(|(d, contracts)| {
+                let drivers = if d.brand_demand.is_none() && d.war_on.is_none() {
+                    Vec::new()
+                } else {
+                    (0..d.periods)
+                        .map(|p| DriverPeriod {
+                            period: p + 1,
+                            brand_demand: d.brand_demand.as_ref().map(|v| v[p]),
+                            price_war: d.war_on.as_ref().map(|v| v[p]),
+                            war_depth: d.war_depth.as_ref().map(|v| v[p]),
+                        })
+                        .collect()
+                };
+                let carried = d
+                    .chains
+                    .iter()
+                    .map(|c| CarriedChain { id: c.id.clone(), skus: c.carried.clone(), counts: c.counts })
+                    .collect();
+                let chains: Vec<ChainReplay> = d
+                    .chains
+                    .into_iter()
+                    .zip(contracts.iter().zip(files))
+                    .map(|(c, (contract, f))| ChainReplay {
+                        id: c.id,
+                        net_contribution: cents(c.row.net_contribution),
+                        fees_total: cents(c.row.fees_total),
+                        net_invoiced: cents(c.row.net_invoiced),
+                        explain: ExplainReport::new(Evaluation::new(f.clone(), contract, c.settlement)),
+                    })
+                    .collect();
+                YearReplay {
+                    year: d.year,
+                    seed: d.seed,
+                    net_contribution: chains.iter().map(|c| c.net_contribution).sum(),
+                    fees_total: chains.iter().map(|c| c.fees_total).sum(),
+                    contracts: records.iter().filter(|r| r.year == d.year).cloned().collect(),
+                    carried,
+                    drivers,
+                    capacity: d.capacity.unwrap_or_default(),
+                    chains,
+                }
+            })
+            .collect();
+        MultiYearReplayReport { portfolio: portfolio.to_string(), file: file.to_string(), scenario, seed, years }
+    }
+
+    fn chains_table(&self) -> Table {
+        let mut t = Table::new(
+            "chains",
+            vec![
+                Column::number("year", Text::both("Year", "年")),
+                Column::text("id", Text::both("Contract", "合同")),
+                Column::text("retailer", Text::both("Retailer", "零售商")),
+                Column::number("net_contribution", Text::both("Net contribution", "净贡献")),
+                Column::number("fees_total", Text::both("Fees", "费用")),
+                Column::number("net_invoiced", Text::both("Net invoiced sales", "净开票销售额")),
+                Column::number("slots_lost", Text::both("Slots lost", "档期损失")),
+                Column::number("delisted", Text::both("Delisted at year end", "年末淘汰")),
+                Column::number("listed", Text::both("New listings", "新品进场")),
+            ],
+        )
+        .keyed(2)
+        .titled(Text::both("Chains per year in this scenario", "本情景各年各零售商"));
+        for y in &self.years {
+            for (c, k) in y.chains.iter().zip(&y.carried) {
+                t.row(vec![
+                    Value::Count(i64::from(y.year)),
+                    Value::text(&c.id),
+                    Value::text(&c.explain.retailer),
+                    Value::Money(c.net_contribution),
+                    Value::Cost(c.fees_total),
+                    Value::Money(c.net_invoiced),
+                    Value::Count(i64::from(k.counts.slots_lost)),
+                    Value::Count(i64::from(k.counts.delisted)),
+                    Value::Count(i64::from(k.counts.listed)),
+                ]);
+            }
+        }
+        t
+    }
+
+    fn year_blocks(&self, y: &YearReplay) -> Vec<crate::document::Block> {
+        let mut blocks: Vec<crate::document::Block> = Vec::new();
+        let mut kv = KeyValues::new(format!("totals_{}", y.year));
+        kv.pair(
+            "net_contribution",
+            Text::both("Channel net contribution", "渠道净贡献"),
+            Value::Money(y.net_contribution),
+        );
+        kv.pair("fees_total", Text::both("Channel fees", "渠道费用"), Value::Cost(y.fees_total));
+        kv.pair("seed", Text::both("Year's seed", "本年种子"), Value::text(y.seed.to_string()));
+        blocks.push(kv.into());
+        let mut terms = Table::new(
+            format!("contracts_{}", y.year),
+            vec![
+                Column::text("id", Text::both("Contract", "合同")),
+                Column::number("planned_fees", Text::both("Planned fees", "计划费用")),
+                Column::text("ending", Text::both("How agreed", "谈判结果")),
+                Column::text("term", Text::both("Term changed", "变更条款")),
+                Column::number("last", Text::both("Last year", "上年")),
+                Column::number("asked", Text::both("Asked", "买方要求")),
+                Column::number("agreed", Text::both("Agreed", "约定")),
+            ],
+        )
+        .keyed(1)
+        .titled(Text::both("This year's contract terms per retailer", "本年各零售商合同条款"));
+        for r in &y.contracts {
+            let head = [Value::text(&r.id), Value::Cost(r.planned_fees), Value::text(&r.ending)];
+            if r.terms.is_empty() {
+                let mut row = head.to_vec();
+                row.extend([Value::Missing, Value::Missing, Value::Missing, Value::Missing]);
+                terms.row(row);
+            }
+            for t in &r.terms {
+                let mut row = head.to_vec();
+                row.extend([
+                    Value::text(&t.path),
+                    Value::Decimal(t.last),
+                    Value::Decimal(t.asked),
+                    Value::Decimal(t.agreed),
+                ]);
+                terms.row(row);
+            }
+        }
+        blocks.push(terms.into());
+        let mut st = Table::new(
+            format!("carried_{}", y.year),
+            vec![
+                Column::text("id", Text::both("Contract", "合同")),
+                Column::text("sku", Text::both("SKU line", "单品")),
+                Column::number("slots_owed", Text::both("Slots withheld", "扣减档期")),
+                Column::number("strength", Text::both("Item strength", "单品强度")),
+                Column::number("generation", Text::both("Generation", "代数")),
+                Column::text("new_listing", Text::both("New listing", "新品")),
+                Column::text("delisted", Text::both("Delisted", "已淘汰")),
+                Column::number("first_period", Text::both("First selling period", "首个销售期")),
+            ],
+        )
+        .keyed(2)
+        .titled(Text::both("State carried into the year", "带入本年的状态"));
+        let yes = |b: bool| {
+            Value::label(if b { "yes" } else { "no" }, if b { Text::both("yes", "是") } else { Text::both("no", "否") })
+        };
+        for c in &y.carried {
+            for s in &c.skus {
+                st.row(vec![
+                    Value::text(&c.id),
+                    Value::text(&s.sku),
+                    Value::Count(i64::from(s.slots_owed)),
+                    Value::Fixed(s.strength, 4),
+                    Value::Count(i64::from(s.generation)),
+                    yes(s.new_listing),
+                    yes(s.delisted),
+                    Value::Count(s.first_period as i64),
+                ]);
+            }
+        }
+        blocks.push(st.into());
+        if !y.drivers.is_empty() {
+            let one = PortfolioReplayReport { drivers: y.drivers.clone(), ..self.empty() };
+            blocks.push(one.drivers_table().into());
+        }
+        if !y.capacity.is_empty() {
+            let one = PortfolioReplayReport { capacity: y.capacity.clone(), ..self.empty() };
+            blocks.push(one.capacity_table().into());
+        }
+        for c in &y.chains {
+            let title = Text::both(
+                format!("Year {}: {} — {}: ledger", y.year, c.id, c.explain.retailer),
+                format!("第 {} 年：{} — {}：台账", y.year, c.id, c.explain.retailer),
+            );
+            blocks.push(Section::new(format!("{}_{}", c.id, y.year), title, c.explain.blocks()).collapsed().into());
+        }
+        blocks
+    }
+
+    /// An empty one-year replay (to borrow its table builders).
+    fn empty(&self) -> PortfolioReplayReport {
+        PortfolioReplayReport {
+            portfolio: self.portfolio.clone(),
+            file: self.file.clone(),
+            scenario: self.scenario,
+            seed: self.seed,
+            net_contribution: Decimal::ZERO,
+            fees_total: Decimal::ZERO,
+            drivers: Vec::new(),
+            capacity: Vec::new(),
+            claims: Vec::new(),
+            claims_total: Decimal::ZERO,
+            promotions: Vec::new(),
+            chains: Vec::new(),
+        }
+    }
+}
+
+impl Report for MultiYearReplayReport {
+    fn schema(&self) -> &'static str {
+        "kasim.multi-year-replay/1"
+    }
+
+    fn document(&self) -> Document {
+        let mut doc = Document::new(Text::both(
+            format!(
+                "Scenario {} of seed {} over {} years: {}",
+                self.scenario,
+                self.seed,
+                self.years.len(),
+                self.portfolio
+            ),
+            format!("情景 {}（种子 {}），{} 年：{}", self.scenario, self.seed, self.years.len(), self.portfolio),
+        ));
+        doc.blocks.push(self.chains_table().into());
+        for y in &self.years {
+            let title = Text::both(format!("Year {}", y.year), format!("第 {} 年", y.year));
+            doc.blocks.push(Section::new(format!("year_{}", y.year), title, self.year_blocks(y)).into());
+        }
+        doc.notes.push(Text::both(
+            "Each chain's yearly totals are its row of the `kasim portfolio` multi-year run at this seed and scenario, exactly.",
+            "各零售商每年合计与同一种子、同一情景的 `kasim portfolio` 多年运行结果完全一致。",
+        ));
+        doc
+    }
+
+    fn csv_table(&self) -> Option<&str> {
+        Some("chains")
+    }
+}

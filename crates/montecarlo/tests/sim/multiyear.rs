@@ -330,3 +330,41 @@ fn one_sku_resampling_equals_the_whole_chain() {
     assert!(lost > 50, "the slot rule bites: {lost}");
     assert_eq!(fast, whole);
 }
+
+/// `scenario_detail` is the run's scenario: per year and chain its row is the run's row for
+/// that scenario exactly, its counts are the run's counts, each ledger settles to its row, and
+/// the state carried into a year follows the counts of the year before.
+#[test]
+fn scenario_detail_is_the_runs_scenario() {
+    let p = noisy_portfolio("detail", MULTI);
+    let spec = p.multi_year.clone().unwrap();
+    let chain = grown_chain(&p, &spec);
+    let compiled: Vec<Vec<Compiled<'_>>> =
+        chain.iter().map(|y| y.iter().map(|c| Compiled::new(c).unwrap()).collect()).collect();
+    let cfg = RunConfig { runs: 40, seed: 21, threads: 2, ..Default::default() };
+    let model = MultiYearModel::new(&p, &spec, &compiled).unwrap();
+    let r = model.run(&cfg).unwrap();
+    let mut lost = 0;
+    for k in 0..cfg.runs {
+        let years = model.scenario_detail(cfg.seed, k).unwrap();
+        assert_eq!(years.len(), spec.years as usize);
+        for (y, d) in years.iter().enumerate() {
+            assert_eq!(d.year, y as u32 + 1);
+            assert_eq!(d.seed, kasim_montecarlo::multiyear::year_seed(cfg.seed, d.year));
+            for (c, ch) in d.chains.iter().enumerate() {
+                let k = k as usize;
+                assert_eq!(ch.row, r.years[y].rows[c][k], "scenario {k} year {} chain {c}", y + 1);
+                assert_eq!(ch.counts, r.counts[y][c][k], "scenario {k} year {} chain {c}", y + 1);
+                assert_eq!(Decimal::new(ch.row.net_contribution, 2), ch.settlement.pnl.net_contribution);
+                assert_eq!(Decimal::new(ch.row.fees_total, 2), ch.settlement.pnl.fees_total);
+                let owed: u32 = ch.carried.iter().map(|s| s.slots_owed).sum();
+                if y == 0 {
+                    assert_eq!(owed, 0);
+                }
+                lost += ch.counts.slots_lost;
+                assert_eq!(ch.carried.iter().filter(|s| s.new_listing).count() as u32, ch.counts.listed);
+            }
+        }
+    }
+    assert!(lost > 0, "the slot rule bites");
+}
