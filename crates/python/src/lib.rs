@@ -921,11 +921,193 @@ impl PyPortfolio {
         Ok((self.portfolio.source.clone(), texts))
     }
 
-    /// `kasim portfolio --format json` of this portfolio.
+    /// The years of its `[multi_year]` section; `None` for a one-year portfolio.
+    #[getter]
+    fn years(&self) -> Option<u32> {
+        self.portfolio.multi_year.as_ref().map(|m| m.years)
+    }
+
+    /// The contract chain of a portfolio with `[multi_year]` (renegotiated year by year as the
+    /// CLI does), computed once: what a distributed multi-year run ships to its tasks.
+    fn chain(&self, py: Python<'_>) -> PyResult<PyMultiYearChain> {
+        PyMultiYearChain::of(py, &self.portfolio)
+    }
+
+    /// `kasim portfolio --format json` of this portfolio (the `kasim.multi_year/1` document
+    /// when it has `[multi_year]`).
     fn simulate(&self, py: Python<'_>, runs: u64, seed: u64, threads: usize) -> PyResult<String> {
         let cfg = config(runs, seed, threads);
+        if self.portfolio.multi_year.is_some() {
+            return PyMultiYearChain::of(py, &self.portfolio)?.simulate(py, runs, seed, threads);
+        }
         Ok(portfolio_results(py, &self.portfolio, &cfg, &[(0, runs)])?.1)
     }
+}
+
+/// The contract chain of a multi-year portfolio (per year, per retailer, the contract in
+/// effect after renegotiation) and its records, computed once on the driver.
+#[pyclass(module = "kasim._kasim", frozen, name = "MultiYearChain")]
+pub struct PyMultiYearChain {
+    portfolio: kasim_core::portfolio::Portfolio,
+    spec: kasim_core::multiyear::MultiYear,
+    chain: kasim_montecarlo::multiyear::Chain,
+    records: Vec<kasim_montecarlo::multiyear::ContractYear>,
+}
+
+/// The `[multi_year]` section of a portfolio, or the error of a one-year one.
+fn multi_year_spec(p: &kasim_core::portfolio::Portfolio) -> PyResult<kasim_core::multiyear::MultiYear> {
+    p.multi_year
+        .clone()
+        .ok_or_else(|| KasimError::new_err(format!("{}: the portfolio has no [multi_year] section", p.file.display())))
+}
+
+/// Every year's contracts compiled (per year, per member).
+fn compile_chain<'c>(py: Python<'_>, chain: &'c [Vec<Contract>]) -> PyResult<Vec<Vec<Compiled<'c>>>> {
+    chain
+        .iter()
+        .map(|y| y.iter().map(Compiled::new).collect::<Result<Vec<_>, _>>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| core_error(py, &e))
+}
+
+/// Runs scenarios `start..end` of a multi-year chain.
+fn multi_year_results(
+    py: Python<'_>,
+    p: &kasim_core::portfolio::Portfolio,
+    spec: &kasim_core::multiyear::MultiYear,
+    chain: &[Vec<Contract>],
+    cfg: &RunConfig,
+    start: u64,
+    end: u64,
+) -> PyResult<kasim_montecarlo::multiyear::MultiYearResults> {
+    let compiled = compile_chain(py, chain)?;
+    let model = kasim_montecarlo::multiyear::MultiYearModel::new(p, spec, &compiled).map_err(|e| sim_error(py, &e))?;
+    py.detach(|| model.run_range(cfg, start, end)).map_err(|e| sim_error(py, &e))
+}
+
+impl PyMultiYearChain {
+    fn of(py: Python<'_>, p: &kasim_core::portfolio::Portfolio) -> PyResult<PyMultiYearChain> {
+        let spec = multi_year_spec(p)?;
+        let (chain, records) = py
+            .detach(|| kasim_negotiate::renegotiate::portfolio_chain(p, &spec))
+            .map_err(|e| negotiate_error(py, &e))?;
+        Ok(PyMultiYearChain { portfolio: p.clone(), spec, chain, records })
+    }
+
+    /// The report of merged results.
+    fn report(
+        &self,
+        py: Python<'_>,
+        results: &kasim_montecarlo::multiyear::MultiYearResults,
+        cfg: &RunConfig,
+    ) -> PyResult<String> {
+        let compiled = compile_chain(py, &self.chain)?;
+        let model = kasim_montecarlo::multiyear::MultiYearModel::new(&self.portfolio, &self.spec, &compiled)
+            .map_err(|e| sim_error(py, &e))?;
+        py.detach(|| {
+            json(&kasim_montecarlo::multiyear::MultiYearReport::new(
+                &self.portfolio,
+                &model,
+                results,
+                cfg,
+                self.records.clone(),
+            ))
+        })
+    }
+}
+
+#[pymethods]
+impl PyMultiYearChain {
+    /// The years.
+    #[getter]
+    fn years(&self) -> u32 {
+        self.spec.years
+    }
+
+    /// (the portfolio file's text, per year (year 1 first) each retailer's contract as
+    /// resolved TOML, in file order): what a Ray task loads with [`multi_year_range`].
+    fn texts(&self, py: Python<'_>) -> PyResult<(String, Vec<Vec<String>>)> {
+        let texts = self
+            .chain
+            .iter()
+            .map(|y| y.iter().map(Contract::to_toml).collect::<Result<Vec<_>, _>>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| core_error(py, &e))?;
+        Ok((self.portfolio.source.clone(), texts))
+    }
+
+    /// `kasim portfolio --format json` of the multi-year portfolio (`kasim.multi_year/1`).
+    fn simulate(&self, py: Python<'_>, runs: u64, seed: u64, threads: usize) -> PyResult<String> {
+        let cfg = config(runs, seed, threads);
+        let results = multi_year_results(py, &self.portfolio, &self.spec, &self.chain, &cfg, 0, runs)?;
+        self.report(py, &results, &cfg)
+    }
+
+    /// Merges the bytes of [`multi_year_range`] (any order, covering `0..runs`) into the
+    /// `kasim portfolio --format json` report of the whole run: byte-identical to the
+    /// single-machine run's.
+    fn merge(&self, py: Python<'_>, runs: u64, seed: u64, shards: Vec<Vec<u8>>) -> PyResult<String> {
+        use kasim_montecarlo::multiyear::MultiYearResults;
+        let merged = py
+            .detach(|| {
+                let parts = shards.iter().map(|b| MultiYearResults::decode(b)).collect::<Result<Vec<_>, _>>()?;
+                MultiYearResults::merge(parts)
+            })
+            .map_err(|e| sim_error(py, &e))?;
+        let chains = merged.years.first().map_or(0, |y| y.rows.len());
+        if merged.len() as u64 != runs
+            || merged.years.len() != self.chain.len()
+            || chains != self.portfolio.members.len()
+        {
+            return Err(KasimError::new_err(format!(
+                "the shards hold {} years × {chains} contracts × {} scenarios, not {} × {} × {runs}",
+                merged.years.len(),
+                merged.len(),
+                self.chain.len(),
+                self.portfolio.members.len()
+            )));
+        }
+        self.report(py, &merged, &config(runs, seed, 1))
+    }
+}
+
+/// Scenarios `start..end` of a multi-year portfolio given as texts ([`PyMultiYearChain::texts`]:
+/// the portfolio file's text, per year each retailer's resolved contract), across all years,
+/// as bytes (`MultiYearResults::encode`). The unit of work of a distributed multi-year run:
+/// the chain is not renegotiated here, it is the driver's.
+#[pyfunction]
+#[pyo3(signature = (portfolio_text, name, year_texts, runs, seed, start, end, threads=0))]
+#[allow(clippy::too_many_arguments)]
+fn multi_year_range<'py>(
+    py: Python<'py>,
+    portfolio_text: &str,
+    name: &str,
+    year_texts: Vec<Vec<String>>,
+    runs: u64,
+    seed: u64,
+    start: u64,
+    end: u64,
+    threads: usize,
+) -> PyResult<Bound<'py, PyBytes>> {
+    if start > end || end > runs {
+        return Err(sim_error(py, &kasim_montecarlo::Error::BadRange { start, end, runs }));
+    }
+    let first = year_texts.first().map_or(&[][..], Vec::as_slice);
+    let p = portfolio_from_texts(portfolio_text, name, first).map_err(|e| core_error(py, &e))?;
+    let spec = multi_year_spec(&p)?;
+    let chain = year_texts
+        .iter()
+        .map(|y| {
+            y.iter()
+                .zip(&p.members)
+                .map(|(t, m)| kasim_core::load::load_str(t, &m.file, None))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| core_error(py, &e))?;
+    let cfg = config(runs, seed, threads);
+    let results = multi_year_results(py, &p, &spec, &chain, &cfg, start, end)?;
+    Ok(PyBytes::new(py, &results.encode()))
 }
 
 /// Scenarios `start..end` of a portfolio given as texts ([`PyPortfolio::texts`]), as bytes
@@ -1003,6 +1185,8 @@ fn _kasim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Problem>()?;
     m.add_class::<PyContract>()?;
     m.add_class::<PyPortfolio>()?;
+    m.add_class::<PyMultiYearChain>()?;
+    m.add_function(wrap_pyfunction!(multi_year_range, m)?)?;
     m.add_function(wrap_pyfunction!(load_portfolio, m)?)?;
     m.add_function(wrap_pyfunction!(portfolio_range, m)?)?;
     m.add_function(wrap_pyfunction!(merge_portfolio, m)?)?;

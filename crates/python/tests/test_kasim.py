@@ -556,3 +556,40 @@ def test_portfolio_errors_are_located(tmp_path):
         kasim.load_portfolio(f)
     (problem,) = e.value.problems
     assert (problem.key, problem.line, problem.column) == ("contracts[0].file", 4, 8)
+
+
+MULTI_YEAR = "scenarios/portfolio/ka-3-years.toml"
+
+
+def test_multi_year_portfolio_equals_the_cli(cli):
+    import json
+
+    p = kasim.load_portfolio(MULTI_YEAR)
+    assert p.years == 3 and kasim.load_portfolio(PORTFOLIO).years is None
+    want = cli("portfolio", MULTI_YEAR, "--runs", "300", "--seed", "6", "--format", "json")
+    got = p.simulate(runs=300, seed=6, threads=2)
+    assert got == json.loads(want)
+    assert got["format"] == "kasim.multi_year/1"
+    # The unit of work of a distributed run: the driver's chain as texts per year and
+    # retailer, ranges across all years as bytes, merged (any order) into the CLI's text.
+    chain = p._inner.chain()
+    assert chain.years == 3
+    text, years = chain.texts()
+    assert len(years) == 3 and all(len(y) == len(p.ids) for y in years)
+    assert years[0] != years[2], "the renegotiated years differ from year 1"
+    shards = [_kasim.multi_year_range(text, p.file, years, 300, 6, a, b) for a, b in [(120, 300), (0, 120)]]
+    assert chain.merge(300, 6, shards).rstrip("\n") == want.rstrip("\n")
+    # A gap, a short run or foreign bytes are errors, not a report.
+    with pytest.raises(kasim.KasimError, match=r"0\.\.120 out"):
+        chain.merge(300, 6, shards[:1])
+    with pytest.raises(kasim.KasimError):
+        chain.merge(400, 6, shards)
+    with pytest.raises(kasim.KasimError, match="KSM1"):
+        chain.merge(300, 6, [b"nope"])
+    with pytest.raises(kasim.KasimError):
+        _kasim.multi_year_range(text, p.file, years, 300, 6, 200, 400)
+
+
+def test_a_one_year_portfolio_has_no_chain():
+    with pytest.raises(kasim.KasimError, match=r"no \[multi_year\]"):
+        kasim.load_portfolio(PORTFOLIO)._inner.chain()

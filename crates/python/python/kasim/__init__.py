@@ -420,12 +420,22 @@ class Portfolio:
         """The contracts' ids, in file order."""
         return list(self._inner.ids)
 
+    @property
+    def years(self) -> Optional[int]:
+        """The years of its ``[multi_year]`` section (docs/multi-year.md); ``None`` for a
+        one-year portfolio."""
+        return self._inner.years
+
     def simulate(self, runs: int = 10_000, seed: int = 1, threads: int = 0) -> Dict[str, Any]:
         """``kasim portfolio --format json``: the channel's totals, each retailer's share and
-        contribution to the portfolio's CVaR, diversification, the cascade per promotion.
+        contribution to the portfolio's CVaR, diversification, the cascade per promotion. With
+        ``[multi_year]``, the ``kasim.multi_year/1`` document: the contract chain renegotiated
+        year by year, then every year run with the carried state (slots, delisting, new
+        listings), per year and cumulative (discounted) figures.
 
         Raises:
-            KasimError: contracts on different calendars, or a scenario that fails to settle.
+            KasimError: contracts on different calendars, a renegotiation that fails, or a
+                scenario that fails to settle.
         """
         return _report(self._inner.simulate(runs, seed, threads))
 

@@ -129,6 +129,18 @@ def _portfolio_shard(
 
 
 @ray.remote(num_cpus=1, max_retries=MAX_RETRIES)
+def _multi_year_shard(
+    text: str, name: str, years: List[List[str]], runs: int, seed: int, start: int, end: int
+) -> Tuple[bytes, Dict[str, Any]]:
+    """Scenarios ``start..end`` of a multi-year portfolio across all its years (the portfolio
+    file's text and, per year, every retailer's contract of the driver's chain as resolved
+    TOML), on one thread."""
+    clock = time.perf_counter()
+    data = _kasim.multi_year_range(text, name, years, runs, seed, start, end, 1)
+    return data, _info("multi_year", start, end, clock, data)
+
+
+@ray.remote(num_cpus=1, max_retries=MAX_RETRIES)
 def _score_offers(text: str, start: int, end: int) -> Tuple[bytes, Dict[str, Any]]:
     """Offers ``start..end`` of a contract's negotiation grid, scored for both sides."""
     clock = time.perf_counter()
@@ -289,15 +301,39 @@ def portfolio(p: Portfolio, runs: int = 10_000, seed: int = 1, shards: Optional[
     index range on the shared drivers; the driver merges the ranges exactly into the same
     report as the single-machine run (``kasim portfolio --format json``).
 
+    With ``[multi_year]``, the contract chain (the renegotiation, year by year) is computed
+    once here on the driver and shipped to the tasks as resolved TOML per retailer and year;
+    each task runs its index range across all the years (the carried state is per scenario)
+    and the driver merges the ranges in index order into the ``kasim.multi_year/1`` document,
+    the same as the single-machine run's.
+
     Raises:
-        KasimError: as ``simulate``.
+        KasimError: as ``simulate``; a renegotiation that fails (raised before any task).
     """
     _ensure_ray()
+    if p.years is not None:
+        chain, parts, _ = _multi_year_parts(p, runs, seed, shards)
+        return json.loads(chain.merge(runs, seed, parts))
     text, contracts = p._inner.texts()
     ranges = shard_ranges(runs, _default_shards(runs, shards))
     refs = [_portfolio_shard.remote(text, p.file, contracts, runs, seed, a, b) for a, b in ranges]
     parts, _ = _gather(refs)
     return json.loads(_kasim.merge_portfolio(text, p.file, contracts, runs, seed, parts))
+
+
+def _multi_year_parts(
+    p: Portfolio, runs: int, seed: int, shards: Optional[int]
+) -> Tuple["_kasim.MultiYearChain", List[bytes], List[Task]]:
+    """(the driver's chain, the tasks' encoded results in index order, the tasks) of a
+    multi-year portfolio."""
+    chain = p._inner.chain()
+    text, years = chain.texts()
+    # One copy of the chain in the object store, shared by every task.
+    years_ref = ray.put(years)
+    ranges = shard_ranges(runs, _default_shards(runs, shards))
+    refs = [_multi_year_shard.remote(text, p.file, years_ref, runs, seed, a, b) for a, b in ranges]
+    parts, tasks = _gather(refs)
+    return chain, parts, tasks
 
 
 def _compare_text(contracts: Sequence[Contract], runs: int, seed: int, shards: Optional[int]) -> str:
