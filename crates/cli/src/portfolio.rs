@@ -7,22 +7,36 @@ use kasim_core::Compiled;
 use kasim_core::multiyear::MultiYear;
 use kasim_core::portfolio::Portfolio;
 use kasim_montecarlo::RunConfig;
-use kasim_montecarlo::multiyear::{MultiYearModel, MultiYearReport};
+use kasim_montecarlo::multiyear::{Chain, ContractYear, MultiYearModel, MultiYearReport};
 use kasim_montecarlo::portfolio::{PortfolioModel, PortfolioReport};
 
 use crate::args::Format;
 use crate::{Failure, Outcome, done, emit};
 
-/// A portfolio with `[multi_year]`: the contract chain (computed before the Monte Carlo, on
-/// expectations), then the run across the years with carried state.
-fn multi_year(
-    p: &Portfolio,
-    spec: &MultiYear,
-    file: &Path,
-    cfg: &RunConfig,
-    format: Format,
-    to: Option<&Path>,
-) -> Result<String, Failure> {
+/// Loads a portfolio file and its contracts, refusing an `--out` that names one of them (the
+/// report would replace what it was computed from) before anything runs. `kasim portfolio`
+/// and `kasim replay PORTFOLIO` both start here.
+pub(crate) fn load(file: &Path, to: Option<&Path>) -> Result<Portfolio, Failure> {
+    let p = kasim_core::portfolio::load_portfolio(file).map_err(Failure::Core)?;
+    if let Some(out) = to.and_then(|o| o.canonicalize().ok()) {
+        let inputs = std::iter::once(file).chain(p.members.iter().map(|m| m.file.as_path()));
+        for i in inputs {
+            if i.canonicalize().is_ok_and(|i| i == out) {
+                return Err(Failure::Message(format!(
+                    "--out {} is an input file ({}): write the report to a new file",
+                    to.unwrap_or(i).display(),
+                    i.display()
+                )));
+            }
+        }
+    }
+    Ok(p)
+}
+
+/// The contract chain of a multi-year portfolio (renegotiated year by year, on expectations,
+/// before the Monte Carlo: docs/renegotiation.md; without `[multi_year.renegotiation]` the same
+/// terms on the grown plan) with its records, as `kasim portfolio` and `kasim replay` use it.
+pub(crate) fn chain(p: &Portfolio, spec: &MultiYear, file: &Path) -> Result<(Chain, Vec<ContractYear>), Failure> {
     // A misspelt strategy is an error even when no member negotiates (the ask is then signed
     // as is and the name never used): located at its key like the section's other problems.
     if let Some(r) = &spec.renegotiation {
@@ -43,11 +57,12 @@ fn multi_year(
             }
         }
     }
-    // Renegotiated year by year (docs/renegotiation.md); without [multi_year.renegotiation],
-    // the same terms on the grown plan.
-    let (chain, records) =
-        kasim_negotiate::renegotiate::portfolio_chain(p, spec).map_err(|e| Failure::from(e).in_file(file))?;
-    let compiled = chain
+    kasim_negotiate::renegotiate::portfolio_chain(p, spec).map_err(|e| Failure::from(e).in_file(file))
+}
+
+/// Every year's contracts of a chain compiled (a problem located in the member's file).
+pub(crate) fn compile_chain<'c>(p: &Portfolio, chain: &'c Chain) -> Result<Vec<Vec<Compiled<'c>>>, Failure> {
+    chain
         .iter()
         .map(|year| {
             year.iter()
@@ -55,7 +70,21 @@ fn multi_year(
                 .map(|(c, m)| Compiled::new(c).map_err(|e| Failure::Core(e).in_file(&m.file)))
                 .collect::<Result<Vec<_>, _>>()
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect()
+}
+
+/// A portfolio with `[multi_year]`: the contract chain (computed before the Monte Carlo, on
+/// expectations), then the run across the years with carried state.
+fn multi_year(
+    p: &Portfolio,
+    spec: &MultiYear,
+    file: &Path,
+    cfg: &RunConfig,
+    format: Format,
+    to: Option<&Path>,
+) -> Result<String, Failure> {
+    let (chain, records) = chain(p, spec, file)?;
+    let compiled = compile_chain(p, &chain)?;
     let model = MultiYearModel::new(p, spec, &compiled).map_err(|e| Failure::from(e).in_file(file))?;
     let cfg = RunConfig { tolerance: None, ..*cfg };
     let results = model.run(&cfg).map_err(|e| Failure::from(e).in_file(file))?;
@@ -65,20 +94,7 @@ fn multi_year(
 
 pub(crate) fn portfolio(file: &Path, cfg: &RunConfig, format: Format, to: Option<&Path>) -> Outcome {
     done((|| {
-        let p = kasim_core::portfolio::load_portfolio(file).map_err(Failure::Core)?;
-        // `--out` naming an input would replace what the report was computed from.
-        if let Some(out) = to.and_then(|o| o.canonicalize().ok()) {
-            let inputs = std::iter::once(file).chain(p.members.iter().map(|m| m.file.as_path()));
-            for i in inputs {
-                if i.canonicalize().is_ok_and(|i| i == out) {
-                    return Err(Failure::Message(format!(
-                        "--out {} is an input file ({}): write the report to a new file",
-                        to.unwrap_or(i).display(),
-                        i.display()
-                    )));
-                }
-            }
-        }
+        let p = load(file, to)?;
         if let Some(spec) = p.multi_year.clone() {
             return multi_year(&p, &spec, file, cfg, format, to);
         }

@@ -22,20 +22,7 @@ pub(crate) fn portfolio(
     format: Format,
     to: Option<&Path>,
 ) -> Result<String, Failure> {
-    let p = kasim_core::portfolio::load_portfolio(file).map_err(Failure::Core)?;
-    // `--out` naming an input would replace what the report was computed from.
-    if let Some(out) = to.and_then(|o| o.canonicalize().ok()) {
-        let inputs = std::iter::once(file).chain(p.members.iter().map(|m| m.file.as_path()));
-        for i in inputs {
-            if i.canonicalize().is_ok_and(|i| i == out) {
-                return Err(Failure::Message(format!(
-                    "--out {} is an input file ({}): write the report to a new file",
-                    to.unwrap_or(i).display(),
-                    i.display()
-                )));
-            }
-        }
-    }
+    let p = crate::portfolio::load(file, to)?;
     if let Some(spec) = p.multi_year.clone() {
         return multi_year(&p, &spec, file, scenario, seed, format, to);
     }
@@ -63,17 +50,8 @@ fn multi_year(
     format: Format,
     to: Option<&Path>,
 ) -> Result<String, Failure> {
-    let (chain, records) =
-        kasim_negotiate::renegotiate::portfolio_chain(p, spec).map_err(|e| Failure::from(e).in_file(file))?;
-    let compiled = chain
-        .iter()
-        .map(|year| {
-            year.iter()
-                .zip(&p.members)
-                .map(|(c, m)| Compiled::new(c).map_err(|e| Failure::Core(e).in_file(&m.file)))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let (chain, records) = crate::portfolio::chain(p, spec, file)?;
+    let compiled = crate::portfolio::compile_chain(p, &chain)?;
     let model = MultiYearModel::new(p, spec, &compiled).map_err(|e| Failure::from(e).in_file(file))?;
     let detail = model.scenario_detail(seed, scenario).map_err(|e| Failure::from(e).in_file(file))?;
     let files: Vec<String> = p.members.iter().map(|m| m.file.display().to_string()).collect();

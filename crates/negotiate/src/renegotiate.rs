@@ -435,8 +435,8 @@ pub fn multi_year(first: &Contract, spec: &kasim_core::multiyear::MultiYear) -> 
 ///
 /// [`Error::OutOfRange`] for `years` of 0 or a `fee_growth` below −100%;
 /// [`Error::UnknownStrategy`] / [`Error::WrongSide`] for a strategy name that is not the
-/// side's; [`Error::Term`] when a term cannot be read or set; [`Error::Core`] when a year's
-/// contract does not validate or settle; as [`contract::setup`] and [`contract::play`] for the
+/// side's (checked whether or not anyone negotiates); [`Error::Term`] when a term cannot be
+/// read or set; [`Error::Core`] when a year's contract does not validate or settle; as [`contract::setup`] and [`contract::play`] for the
 /// negotiation.
 pub fn chain(
     first: &Contract,
@@ -462,14 +462,13 @@ fn chain_grown(
     }
     check_rules(rules)?;
     let negotiating = rules.negotiate && first.negotiation.is_some();
-    let strategies = if negotiating {
-        Some((
-            StrategyKind::parse_for(&rules.supplier_strategy, Side::Supplier)?,
-            StrategyKind::parse_for(&rules.buyer_strategy, Side::Buyer)?,
-        ))
-    } else {
-        None
-    };
+    // The names are checked even when nobody negotiates: a misspelt strategy would otherwise
+    // pass unnoticed until a contract with a [negotiation] joins the portfolio.
+    let named = (
+        StrategyKind::parse_for(&rules.supplier_strategy, Side::Supplier)?,
+        StrategyKind::parse_for(&rules.buyer_strategy, Side::Buyer)?,
+    );
+    let strategies = negotiating.then_some(named);
     let first_fees = planned_fees(first)?;
     let first_green = first.resources.as_ref().is_some_and(|r| r.green_channel);
     let mut out = vec![Year {
