@@ -436,8 +436,8 @@ pub fn multi_year(first: &Contract, spec: &kasim_core::multiyear::MultiYear) -> 
 /// [`Error::OutOfRange`] for `years` of 0 or a `fee_growth` below −100%;
 /// [`Error::UnknownStrategy`] / [`Error::WrongSide`] for a strategy name that is not the
 /// side's (checked whether or not anyone negotiates); [`Error::Term`] when a term cannot be
-/// read or set; [`Error::Core`] when a year's contract does not validate or settle; as [`contract::setup`] and [`contract::play`] for the
-/// negotiation.
+/// read or set; [`Error::Core`] when a year's contract does not validate or settle; as
+/// [`contract::setup`] and [`contract::play`] for the negotiation.
 pub fn chain(
     first: &Contract,
     years: usize,
