@@ -13,13 +13,17 @@ use kasim_montecarlo::portfolio::{PortfolioModel, PortfolioReport};
 use crate::args::Format;
 use crate::{Failure, Outcome, done, emit};
 
-/// Loads a portfolio file and its contracts, refusing an `--out` that names one of them (the
-/// report would replace what it was computed from) before anything runs. `kasim portfolio`
+/// Loads a portfolio file and its contracts, refusing an `--out` that names one of them or a
+/// file they `extends` (the report would replace what it was computed from) before anything
+/// runs. `kasim portfolio`
 /// and `kasim replay PORTFOLIO` both start here.
 pub(crate) fn load(file: &Path, to: Option<&Path>) -> Result<Portfolio, Failure> {
     let p = kasim_core::portfolio::load_portfolio(file).map_err(Failure::Core)?;
     if let Some(out) = to.and_then(|o| o.canonicalize().ok()) {
-        let inputs = std::iter::once(file).chain(p.members.iter().map(|m| m.file.as_path()));
+        // The members and every file they `extends`: writing over a base would change the
+        // contracts the report was computed from.
+        let bases = p.members.iter().flat_map(|m| m.contract.source.files());
+        let inputs = std::iter::once(file).chain(p.members.iter().map(|m| m.file.as_path())).chain(bases);
         for i in inputs {
             if i.canonicalize().is_ok_and(|i| i == out) {
                 return Err(Failure::Message(format!(

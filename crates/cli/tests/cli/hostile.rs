@@ -179,6 +179,21 @@ fn out_onto_an_input_or_nowhere_is_refused() {
     let members: Vec<_> = std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(members.len(), 4, "no temporary or partial file left: {members:?}");
     let _ = std::fs::remove_dir_all(&d);
+    // A member that `extends` a base: `--out` onto the base would change the contract the
+    // report comes from (kasim portfolio and kasim replay PORTFOLIO).
+    let d = tmp("portfolio-base");
+    for f in ["resources.toml", "handbook-2026.toml", "supplier.toml"] {
+        std::fs::copy(root().join("scenarios").join(f), d.join(f)).unwrap();
+    }
+    let pf = d.join("p.toml");
+    std::fs::write(&pf, "name = \"x\"\n[[contracts]]\nfile = \"resources.toml\"\n").unwrap();
+    let (p, base) = (pf.to_string_lossy().into_owned(), d.join("handbook-2026.toml"));
+    let before = std::fs::read(&base).unwrap();
+    let b = base.to_string_lossy().into_owned();
+    refused(&["portfolio", &p, "--runs", "20", "--out", &b], &["is an input file", "handbook-2026.toml"]);
+    refused(&["replay", &p, "--scenario", "1", "--out", &b], &["is an input file", "handbook-2026.toml"]);
+    assert_eq!(std::fs::read(&base).unwrap(), before, "the base contract was overwritten");
+    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// Deduction statements with amounts that are not amounts; `--as-of` beyond the year;
