@@ -75,6 +75,8 @@ pub struct PortfolioModel<'c> {
     claim_probability: f64,
     /// Per chain, the share its `price_match` rule funds, in millionths (None: no rule).
     share_ppm: Vec<Option<i128>>,
+    /// Per chain, the periods its `price_match` rule is in force (0-based, inclusive).
+    match_window: Vec<(usize, usize)>,
     promotions: Vec<Promotion>,
     /// Per promotion, the (chain, SKU index there) of every other chain with a rule and the SKU.
     targets: Vec<Vec<(usize, usize)>>,
@@ -130,6 +132,19 @@ impl<'c> PortfolioModel<'c> {
                 })
             })
             .collect();
+        // The periods (0-based, inclusive) in which each chain's price-match rule is in force
+        // (`from_period`/`to_period`): a claim outside them changes the shelf price but the
+        // supplier funds nothing, so it costs the promotion nothing.
+        let match_window: Vec<(usize, usize)> = compiled
+            .iter()
+            .map(|c| {
+                c.contract.fees.iter().find(|r| r.tag() == "price_match").map_or((0, 0), |r| {
+                    let from = usize::from(r.from_period.unwrap_or(1).max(1)) - 1;
+                    let to = r.to_period.map_or(periods.saturating_sub(1), |t| usize::from(t.max(1)) - 1);
+                    (from, to)
+                })
+            })
+            .collect();
         let mut promotions = Vec::new();
         for (a, c) in compiled.iter().enumerate() {
             let plan = c.plan_outcome();
@@ -167,6 +182,7 @@ impl<'c> PortfolioModel<'c> {
             capacity: d.dc_capacity.as_ref().map(|c| c.units_per_period),
             claim_probability: f(portfolio.cascade.claim_probability.0),
             share_ppm,
+            match_window,
             promotions,
             targets,
             claim_keys,
@@ -176,6 +192,13 @@ impl<'c> PortfolioModel<'c> {
     /// The chains' models, in file order.
     pub fn models(&self) -> &[Model<'c>] {
         &self.models
+    }
+
+    /// The share chain `b`'s price-match rule funds in period `p`, in millionths: 0 without a
+    /// rule or outside the rule's periods.
+    fn share_at(&self, b: usize, p: usize) -> i128 {
+        let (from, to) = self.match_window[b];
+        if (from..=to).contains(&p) { self.share_ppm[b].unwrap_or(0) } else { 0 }
     }
 
     /// The DC's capacity in units per period (`[drivers.dc_capacity]`), if any.
@@ -318,7 +341,7 @@ impl<'c> PortfolioModel<'c> {
             let new = old.max(gap.min(price));
             if new > old {
                 cell.match_gap_micro = new;
-                let cost = i128::from(new - old) * i128::from(cell.sold) * self.share_ppm[b].unwrap_or(0);
+                let cost = i128::from(new - old) * i128::from(cell.sold) * self.share_at(b, p);
                 acc.cascade[i] += cost;
                 acc.paid[b] += cost;
                 claimed[i] |= cost > 0;
@@ -738,12 +761,12 @@ impl PortfolioModel<'_> {
         let mut claims = Vec::new();
         for (b, (w, pre)) in ws.iter().zip(&before).enumerate() {
             let n = w.outcome().skus();
-            let share = Decimal::new(self.share_ppm[b].unwrap_or(0) as i64, 6);
             for (idx, (cell, old)) in w.outcome().cells.iter().zip(&pre.outcome().cells).enumerate() {
                 if cell.match_gap_micro <= old.match_gap_micro {
                     continue;
                 }
                 let (p, s) = (idx / n, idx % n);
+                let share = Decimal::new(self.share_at(b, p) as i64, 6);
                 let price =
                     if old.promo_price_micro > 0 { old.promo_price_micro } else { self.models[b].shelf_micro()[s] };
                 // The promotion with the lowest price in that period among those claiming on

@@ -188,6 +188,29 @@ fn cascade_cost_matches_the_hand_computation() {
     });
 }
 
+/// A price-match rule in force only from period 3 (`from_period`): the claim on A's period-2
+/// promotion is not funded, so B books nothing and the promotion costs nothing at B; in force
+/// through period 2 (`to_period = 2`) the claim is the hand-computed 14,300.00.
+#[test]
+fn cascade_cost_follows_the_price_match_rules_periods() {
+    let cfg = RunConfig { runs: 10, seed: 1, threads: 1, ..Default::default() };
+    for (window, paid) in
+        [("from_period = 3", 0), ("to_period = 2", 1_430_000), ("from_period = 2\nto_period = 2", 1_430_000)]
+    {
+        let d = dir(&format!("cascade-window-{paid}-{}", window.len()));
+        write(&d, "a.toml", &Demo::default().toml(CHAIN_A));
+        write(&d, "b.toml", &Demo::default().toml(&format!("{CHAIN_B}{window}\n")));
+        let p = load_portfolio(write(&d, "p.toml", &portfolio_text(&["a.toml", "b.toml"], ""))).unwrap();
+        with_run(&p, &cfg, |model, results| {
+            let report = PortfolioReport::new(&p, model, results, &cfg);
+            assert!(results.rows[1].iter().all(|r| r.fees_total == paid), "{window}");
+            let cascade: Decimal = report.cascade.iter().map(|c| c.cascade_cost).sum();
+            assert_eq!(cascade, Decimal::new(paid, 2), "{window}");
+            assert_eq!(report.retailers[1].cascade_paid, Decimal::new(paid, 2), "{window}");
+        });
+    }
+}
+
 /// DC capacity 20,000 a month: only period 2 binds (15,000 + 10,000 wanted), and every fill
 /// falls by 20,000 ÷ 25,000: A ships 12,000, B 8,000 — and B's claim is on 8,000 units.
 #[test]
