@@ -1137,7 +1137,7 @@ pub struct YearSide {
     pub slots_lost: f64,
     /// The member's mean SKU lines delisted at year end (淘汰).
     pub delisted: f64,
-    /// How the member's year was agreed (`file`, `agreed`, …).
+    /// How the member's year was agreed (`as written`, `agreed`, …).
     pub ending: String,
 }
 

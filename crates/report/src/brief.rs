@@ -450,7 +450,8 @@ impl Brief<'_> {
                 "续约谈判改变的条款（–：当年未变）",
             ));
             for x in &v.terms {
-                let cell = |d: Option<Decimal>| d.map_or(Value::Missing, Value::Decimal);
+                // As the multi-year report writes terms: rates as percentages, money with cents.
+                let cell = |d: Option<Decimal>| d.map_or(Value::Missing, |d| crate::multi_year::term_value(&x.path, d));
                 terms.row(vec![Value::Count(i64::from(x.year)), Value::text(&x.path), cell(x.base), cell(x.draft)]);
             }
             blocks.push(terms.into());

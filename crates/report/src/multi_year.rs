@@ -28,7 +28,7 @@ fn who(id: &Option<String>) -> Value {
 /// A term's value as it is written: rates (`….rate`, `….share`, promotion priority, facings)
 /// as percentages, counts (days, promoters, the 0/1 flags) as whole numbers, the rest money —
 /// so the table reads `3.50% → 4.00%` and `300,000.00 → 324,000.00`, not raw decimals.
-fn term_value(path: &str, v: rust_decimal::Decimal) -> Value {
+pub(crate) fn term_value(path: &str, v: rust_decimal::Decimal) -> Value {
     use rust_decimal::prelude::ToPrimitive;
     let last = path.rsplit('.').next().unwrap_or(path);
     match last {
